@@ -1,0 +1,68 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace Secrets.Runtime.Benchmarks;
+
+/// <summary>Small timing tools for quick mode: warm up, then time many calls and report mean, percentiles and allocation.</summary>
+public static class QuickMeasure
+{
+    /// <summary>Result of <see cref="Time"/>.</summary>
+    public sealed record Timing(double MeanNs, double P50Ns, double P95Ns, double P99Ns, double AllocatedBytesPerOp, int Operations);
+
+    /// <summary>Times <paramref name="action"/>: <paramref name="warmup"/> untimed calls, then calls timed one by one for about <paramref name="budget"/>.</summary>
+    public static Timing Time(Action action, TimeSpan? budget = null, int warmup = 200, int maxOperations = 1_000_000)
+    {
+        ArgumentNullException.ThrowIfNull(action);
+        for (var i = 0; i < warmup; i++)
+        {
+            action();
+        }
+
+        var limit = budget ?? TimeSpan.FromSeconds(1);
+        var samples = new List<double>(Math.Min(maxOperations, 100_000));
+        GC.Collect();
+        var allocBefore = GC.GetAllocatedBytesForCurrentThread();
+        var total = Stopwatch.StartNew();
+        while (total.Elapsed < limit && samples.Count < maxOperations)
+        {
+            var start = Stopwatch.GetTimestamp();
+            action();
+            samples.Add(Stopwatch.GetElapsedTime(start).TotalNanoseconds);
+        }
+
+        var alloc = GC.GetAllocatedBytesForCurrentThread() - allocBefore;
+        samples.Sort();
+        return new Timing(
+            samples.Average(),
+            Percentile(samples, 0.50),
+            Percentile(samples, 0.95),
+            Percentile(samples, 0.99),
+            (double)alloc / samples.Count,
+            samples.Count);
+    }
+
+    /// <summary>Formats nanoseconds with a readable unit.</summary>
+    public static string Duration(double ns) => ns switch
+    {
+        < 1_000 => string.Create(CultureInfo.InvariantCulture, $"{ns:0.0} ns"),
+        < 1_000_000 => string.Create(CultureInfo.InvariantCulture, $"{ns / 1_000:0.00} µs"),
+        < 1_000_000_000 => string.Create(CultureInfo.InvariantCulture, $"{ns / 1_000_000:0.00} ms"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{ns / 1_000_000_000:0.00} s"),
+    };
+
+    /// <summary>Formats a ratio of a case to its baseline, as "N.Nx faster" or "N.Nx slower".</summary>
+    public static string Ratio(double caseNs, double baselineNs) => caseNs <= baselineNs
+        ? string.Create(CultureInfo.InvariantCulture, $"{baselineNs / caseNs:0.0}x faster")
+        : string.Create(CultureInfo.InvariantCulture, $"{caseNs / baselineNs:0.0}x slower");
+
+    /// <summary>Formats bytes.</summary>
+    public static string Bytes(double bytes) => bytes switch
+    {
+        < 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes:0} B"),
+        < 1024 * 1024 => string.Create(CultureInfo.InvariantCulture, $"{bytes / 1024:0.0} KB"),
+        _ => string.Create(CultureInfo.InvariantCulture, $"{bytes / (1024 * 1024):0.0} MB"),
+    };
+
+    private static double Percentile(List<double> sorted, double p) =>
+        sorted.Count == 0 ? 0 : sorted[Math.Min(sorted.Count - 1, (int)Math.Floor(p * sorted.Count))];
+}

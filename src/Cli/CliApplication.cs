@@ -1,0 +1,34 @@
+using System.CommandLine;
+
+namespace Secrets.Runtime.Cli;
+
+/// <summary>Builds the <c>secrets-runtime</c> command tree and runs it.</summary>
+public static class CliApplication
+{
+    /// <summary>Parses and runs <paramref name="args"/> against <paramref name="console"/>; returns the exit code.</summary>
+    public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(console);
+        var context = new CliContext(console);
+        var root = new RootCommand("secrets-runtime: store secrets once, inject them at run time, never print them.");
+        root.Options.Add(context.HomeOption);
+        root.Options.Add(context.UserOption);
+        root.Options.Add(context.VerboseOption);
+
+        // One line per command group; each group lives in its own file under Commands/.
+
+        var parse = root.Parse(args);
+        if (parse.Errors.Count > 0)
+        {
+            foreach (var error in parse.Errors)
+            {
+                await console.Error.WriteLineAsync("error: " + error.Message).ConfigureAwait(false);
+            }
+
+            return ExitCodes.InvalidInput;
+        }
+
+        var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
+        return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+    }
+}

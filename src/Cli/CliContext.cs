@@ -1,0 +1,69 @@
+using System.CommandLine;
+using Secrets.Runtime.Redaction;
+
+namespace Secrets.Runtime.Cli;
+
+/// <summary>What every command shares: the console, the global options and the one-line error handling.</summary>
+public sealed class CliContext
+{
+    /// <summary>Creates the context for one invocation.</summary>
+    public CliContext(CliConsole console) => Console = console;
+
+    /// <summary>The console of this invocation.</summary>
+    public CliConsole Console { get; }
+
+    /// <summary><c>--home DIR</c>: the store's folder; else <c>SECRETS_RUNTIME_HOME</c>, else <c>~/.secrets-runtime</c>.</summary>
+    public Option<string?> HomeOption { get; } = new("--home") { Description = "Folder of the store (default: $SECRETS_RUNTIME_HOME, else ~/.secrets-runtime)", Recursive = true };
+
+    /// <summary><c>--user USER</c>: the local user the CLI acts as (default: the OS user name).</summary>
+    public Option<string?> UserOption { get; } = new("--user") { Description = "User the command acts as (default: the OS user name)", Recursive = true };
+
+    /// <summary><c>--verbose</c>: print stack traces (masked) on errors.</summary>
+    public Option<bool> VerboseOption { get; } = new("--verbose") { Description = "Show error details (stack traces are masked)", Recursive = true };
+
+    /// <summary>The user the CLI acts as.</summary>
+    public string User(ParseResult parse) =>
+        parse.GetValue(UserOption) is { Length: > 0 } user ? user : System.Environment.UserName;
+
+    /// <summary>The explicit <c>--home</c>, or null.</summary>
+    public string? Home(ParseResult parse) => parse.GetValue(HomeOption);
+
+    /// <summary>Runs a command body, turning errors into one line on stderr and an exit code.</summary>
+    public async Task<int> RunAsync(ParseResult parse, Func<Task<int>> body, SecretRedactor? redactor = null)
+    {
+        ArgumentNullException.ThrowIfNull(parse);
+        ArgumentNullException.ThrowIfNull(body);
+        try
+        {
+            return await body().ConfigureAwait(false);
+        }
+        catch (SecretsRuntimeException ex)
+        {
+            await WriteErrorAsync(parse, ex.Message, ex, redactor).ConfigureAwait(false);
+            return ExitCodes.For(ex.Kind);
+        }
+        catch (OperationCanceledException)
+        {
+            await Console.Error.WriteLineAsync("error: cancelled").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+#pragma warning disable CA1031 // The CLI boundary turns every unexpected failure into one line and exit code 1.
+        catch (Exception ex)
+#pragma warning restore CA1031
+        {
+            // A foreign exception's message may hold anything; show only its type unless asked for details.
+            await WriteErrorAsync(parse, $"unexpected {ex.GetType().Name}; run again with --verbose for details", ex, redactor).ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+    }
+
+    private async Task WriteErrorAsync(ParseResult parse, string message, Exception ex, SecretRedactor? redactor)
+    {
+        var mask = redactor is null ? (Func<string, string>)(s => s) : redactor.Redact;
+        await Console.Error.WriteLineAsync("error: " + mask(message)).ConfigureAwait(false);
+        if (parse.GetValue(VerboseOption))
+        {
+            await Console.Error.WriteLineAsync(mask(ex.ToString())).ConfigureAwait(false);
+        }
+    }
+}
