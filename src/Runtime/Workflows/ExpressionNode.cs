@@ -1,0 +1,16 @@
+using System.Text.Json.Nodes;
+
+namespace Secrets.Runtime.Workflows;
+
+/// <summary>A node whose output is a JavaScript expression (or template literal) evaluated in the sandbox.</summary>
+public sealed record ExpressionNode : WorkflowNode
+{
+    internal ExpressionNode(string id, int index, JsonObject configuration, string expression)
+        : base(id, index, configuration) => Expression = expression;
+
+    /// <summary>The JavaScript source.</summary>
+    public string Expression { get; }
+
+    /// <inheritdoc />
+    public override string Type => "expression";
+}
