@@ -1,0 +1,71 @@
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Secrets.Runtime.Store;
+
+namespace Secrets.Runtime.Workflows;
+
+/// <summary>Finds where workflows refer to a secret, in any syntax, so a delete can say what it would break.</summary>
+public static class SecretUsageFinder
+{
+    /// <summary>Searches every <c>*.json</c> workflow under <paramref name="directory"/> (recursively) for references to <paramref name="name"/>.</summary>
+    /// <remarks>Files that are not workflows (no <c>nodes</c> array) are passed over; workflows that do not validate are still searched.</remarks>
+    public static async Task<IReadOnlyList<SecretUsageSite>> FindAsync(string directory, SecretName name, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(directory);
+        if (!Directory.Exists(directory))
+        {
+            throw new Redaction.SecretsRuntimeException("workflow.folder_not_found", Redaction.ErrorKind.InvalidInput, $"workflow folder not found: {Path.GetFullPath(directory)}");
+        }
+
+        var sites = new List<SecretUsageSite>();
+        foreach (var file in Directory.EnumerateFiles(directory, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (new FileInfo(file).Length > WorkflowLoader.MaxFileBytes)
+            {
+                continue;
+            }
+
+            JsonNode? root;
+            try
+            {
+                root = JsonNode.Parse(await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false), documentOptions: new JsonDocumentOptions { MaxDepth = 64, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+            }
+            catch (JsonException)
+            {
+                continue;
+            }
+
+            sites.AddRange(Find(root, name, file));
+        }
+
+        return sites;
+    }
+
+    /// <summary>The references to <paramref name="name"/> in one parsed workflow document.</summary>
+    public static IEnumerable<SecretUsageSite> Find(JsonNode? workflow, SecretName name, string file)
+    {
+        if (workflow is not JsonObject { } root || root["nodes"] is not JsonArray nodes)
+        {
+            yield break;
+        }
+
+        var workflowName = root["name"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : Path.GetFileName(file);
+        for (var i = 0; i < nodes.Count; i++)
+        {
+            if (nodes[i] is not JsonObject node)
+            {
+                continue;
+            }
+
+            var id = node["id"] is JsonValue idValue && idValue.TryGetValue<string>(out var idText) ? idText : $"#{i}";
+            foreach (var (path, reference) in NodeReferences.Secrets(node, $"$.nodes[{i}]"))
+            {
+                if (reference.Name == name)
+                {
+                    yield return new SecretUsageSite(file, workflowName, id, path, reference.Syntax);
+                }
+            }
+        }
+    }
+}
