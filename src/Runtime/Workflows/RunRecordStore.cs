@@ -1,0 +1,95 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+using Secrets.Runtime.Redaction;
+
+namespace Secrets.Runtime.Workflows;
+
+/// <summary>Keeps run records as JSON files (mode 0600) in the <c>runs</c> folder of the home folder.</summary>
+public sealed class RunRecordStore
+{
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        WriteIndented = true,
+        Converters = { new JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+        PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
+        DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+    };
+
+    private readonly string _folder;
+
+    /// <summary>Creates a store over <c>HOME/runs</c>.</summary>
+    public RunRecordStore(string home)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(home);
+        _folder = Path.Combine(home, "runs");
+    }
+
+    /// <summary>Writes a record (already masked by the executor).</summary>
+    public async Task SaveAsync(RunRecord record, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        Directory.CreateDirectory(_folder);
+        var path = PathOf(record.RunId);
+        var options = new FileStreamOptions { Mode = FileMode.Create, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            options.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        var stream = new FileStream(path, options);
+        await using (stream.ConfigureAwait(false))
+        {
+            await JsonSerializer.SerializeAsync(stream, record, Json, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>The record of run <paramref name="runId"/>.</summary>
+    /// <exception cref="SecretsRuntimeException">No run has that id.</exception>
+    public async Task<RunRecord> GetAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(runId);
+        var path = PathOf(runId);
+        if (!File.Exists(path))
+        {
+            throw new SecretsRuntimeException("run.not_found", ErrorKind.NotFound, $"no run with id '{runId}'; 'secrets-runtime runs list' shows the runs");
+        }
+
+        var stream = File.OpenRead(path);
+        await using (stream.ConfigureAwait(false))
+        {
+            return await JsonSerializer.DeserializeAsync<RunRecord>(stream, Json, cancellationToken).ConfigureAwait(false)
+                ?? throw new SecretsRuntimeException("run.corrupt", ErrorKind.Integrity, $"run record {runId} is empty");
+        }
+    }
+
+    /// <summary>Every record, newest first.</summary>
+    public async Task<IReadOnlyList<RunRecord>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        if (!Directory.Exists(_folder))
+        {
+            return [];
+        }
+
+        var records = new List<RunRecord>();
+        foreach (var file in Directory.EnumerateFiles(_folder, "*.json"))
+        {
+            records.Add(await GetAsync(Path.GetFileNameWithoutExtension(file), cancellationToken).ConfigureAwait(false));
+        }
+
+        return records.OrderByDescending(r => r.StartedAt).ToList();
+    }
+
+    /// <summary>Serializes a record the way it is stored (for <c>runs show --json</c>).</summary>
+    public static string ToJson(RunRecord record) => JsonSerializer.Serialize(record, Json);
+
+    private string PathOf(string runId)
+    {
+        // Run ids are generated hex; refuse anything that could walk out of the folder.
+        if (runId.Length > 64 || !runId.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        {
+            throw new SecretsRuntimeException("run.id_invalid", ErrorKind.InvalidInput, $"'{runId}' is not a run id");
+        }
+
+        return Path.Combine(_folder, runId + ".json");
+    }
+}
