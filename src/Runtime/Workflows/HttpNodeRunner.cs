@@ -53,17 +53,20 @@ internal sealed class HttpNodeRunner
         foreach (var (name, value) in headers)
         {
             var headerValue = value?.GetValue<string>() ?? string.Empty;
-            if (!request.Headers.TryAddWithoutValidation(name, headerValue))
+            if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
             {
-                if (request.Content is null || !request.Content.Headers.TryAddWithoutValidation(name, headerValue))
+                if (request.Content is not null && MediaTypeHeaderValue.TryParse(headerValue, out var contentType))
                 {
-                    throw new NodeFailedException(node.Id, "http.header_invalid", $"header '{name}' cannot be sent");
+                    request.Content.Headers.ContentType = contentType;
                 }
 
-                if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
-                {
-                    request.Content.Headers.ContentType = MediaTypeHeaderValue.Parse(headerValue);
-                }
+                continue;
+            }
+
+            if (!request.Headers.TryAddWithoutValidation(name, headerValue)
+                && (request.Content is null || !request.Content.Headers.TryAddWithoutValidation(name, headerValue)))
+            {
+                throw new NodeFailedException(node.Id, "http.header_invalid", $"header '{name}' cannot be sent");
             }
         }
 
