@@ -8,7 +8,7 @@ using Secrets.Runtime.References;
 namespace Secrets.Runtime.Workflows;
 
 /// <summary>Runs an HTTP node: renders its templates, checks the host against the allow-list, sends the request.</summary>
-internal sealed class HttpNodeRunner
+internal sealed class HttpNodeRunner : INodeRunner
 {
     /// <summary>The most response body kept as output.</summary>
     public const int MaxResponseBytes = 1024 * 1024;
@@ -16,6 +16,18 @@ internal sealed class HttpNodeRunner
     private readonly HttpClient _client;
 
     public HttpNodeRunner(HttpClient client) => _client = client;
+
+    public string Type => "http";
+
+    public async Task<NodeOutcome> RunAsync(NodeRunContext context, CancellationToken cancellationToken)
+    {
+        var started = System.Diagnostics.Stopwatch.GetTimestamp();
+        var (resolved, output) = await RunAsync((HttpNode)context.Node, context.Renderer, cancellationToken).ConfigureAwait(false);
+        return new NodeOutcome(resolved, output, Sensitive: false, Logs: [])
+        {
+            TimingsMs = new Dictionary<string, double> { ["http"] = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMilliseconds },
+        };
+    }
 
     /// <summary>The request as rendered (for the run record, masked by the caller) and the response as output.</summary>
     public async Task<(JsonObject Resolved, JsonNode Output)> RunAsync(HttpNode node, TemplateRenderer renderer, CancellationToken cancellationToken)

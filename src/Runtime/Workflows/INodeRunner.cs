@@ -1,0 +1,11 @@
+namespace Secrets.Runtime.Workflows;
+
+/// <summary>Runs the nodes of one type.</summary>
+internal interface INodeRunner
+{
+    /// <summary>The node type this runner handles.</summary>
+    string Type { get; }
+
+    /// <summary>Runs the node. Failures are <see cref="Redaction.SecretsRuntimeException"/>s whose messages the executor masks again.</summary>
+    Task<NodeOutcome> RunAsync(NodeRunContext context, CancellationToken cancellationToken);
+}

@@ -1,0 +1,18 @@
+using System.Text.Json.Nodes;
+using Secrets.Runtime.References;
+using Secrets.Runtime.Store;
+
+namespace Secrets.Runtime.Workflows;
+
+/// <summary>What a node runner gets: the node, its resolved secrets (and nothing more), earlier outputs, and the run.</summary>
+internal sealed record NodeRunContext(
+    WorkflowNode Node,
+    IReadOnlyDictionary<SecretName, string> Secrets,
+    TemplateRenderer Renderer,
+    JsonObject Nodes,
+    JsonNode? Inputs,
+    string RunId,
+    string Workflow,
+    RunTrigger Trigger,
+    string Principal,
+    string Organization);

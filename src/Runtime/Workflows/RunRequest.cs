@@ -1,0 +1,16 @@
+using System.Text.Json.Nodes;
+
+namespace Secrets.Runtime.Workflows;
+
+/// <summary>How to start a run.</summary>
+public sealed record RunRequest
+{
+    /// <summary>What started the run. Default manual.</summary>
+    public RunTrigger Trigger { get; init; } = RunTrigger.Manual;
+
+    /// <summary>The user who started a manual run (their personal secrets apply). Ignored for other triggers, where the workflow owner's apply.</summary>
+    public required string User { get; init; }
+
+    /// <summary>The run input, available as <c>inputs</c>.</summary>
+    public JsonNode? Input { get; init; }
+}

@@ -1,0 +1,186 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text.Json.Nodes;
+using Secrets.Runtime.Redaction;
+using Secrets.Runtime.References;
+using Secrets.Runtime.Store;
+using Serilog;
+
+namespace Secrets.Runtime.Workflows;
+
+/// <summary>
+/// Runs a workflow's nodes in order. For each node it resolves only the secrets the node refers to, registers their
+/// values with the redactor before any node code sees them, runs the node, and records configuration, output, logs
+/// and errors masked. A failed node stops the run.
+/// </summary>
+public sealed class WorkflowExecutor
+{
+    private readonly ISecretValueReader _reader;
+    private readonly SecretRedactor _redactor;
+    private readonly ILogger _logger;
+    private readonly Dictionary<string, INodeRunner> _runners;
+    private readonly RunRecordStore? _records;
+
+    internal WorkflowExecutor(ISecretValueReader reader, SecretRedactor redactor, ILogger logger, IEnumerable<INodeRunner> runners, RunRecordStore? records)
+    {
+        _reader = reader;
+        _redactor = redactor;
+        _logger = logger;
+        _runners = runners.ToDictionary(r => r.Type, StringComparer.Ordinal);
+        _records = records;
+    }
+
+    /// <summary>Runs <paramref name="workflow"/> and returns its masked record (also saved when a record store is configured).</summary>
+    public async Task<RunRecord> RunAsync(WorkflowDefinition workflow, RunRequest request, IProgress<NodeProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        ArgumentNullException.ThrowIfNull(request);
+        var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var principal = request.Trigger == RunTrigger.Manual ? request.User : workflow.Owner;
+        var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, principal);
+        var outputs = new JsonObject();
+        var records = new List<NodeRecord>();
+        var started = DateTimeOffset.UtcNow;
+        var failed = false;
+        var log = _logger.ForContext("RunId", runId).ForContext("Workflow", workflow.Name);
+        log.Information("run {RunId} of {Workflow} started ({Trigger}, principal {Principal})", runId, workflow.Name, request.Trigger, principal);
+
+        foreach (var node in workflow.Nodes)
+        {
+            if (failed)
+            {
+                records.Add(new NodeRecord { Id = node.Id, Type = node.Type, Status = RunStatus.Skipped });
+                continue;
+            }
+
+            progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, null, 0));
+            var record = await RunNodeAsync(node, workflow, request, runId, principal, resolver, outputs, log, cancellationToken).ConfigureAwait(false);
+            records.Add(record);
+            failed = record.Status == RunStatus.Failed;
+            progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, record.Status, (record.EndedAt!.Value - record.StartedAt!.Value).TotalMilliseconds, record.Error));
+        }
+
+        var run = new RunRecord
+        {
+            RunId = runId,
+            Workflow = workflow.Name,
+            WorkflowFile = workflow.SourcePath,
+            Trigger = request.Trigger,
+            Principal = principal,
+            StartedAt = started,
+            EndedAt = DateTimeOffset.UtcNow,
+            Status = failed ? RunStatus.Failed : RunStatus.Succeeded,
+            Nodes = records,
+            Secrets = resolver.Resolved.Select(r => new SecretSourceRecord(r.Name.Value, r.Scope, r.Owner, r.Version)).OrderBy(s => s.Name, StringComparer.Ordinal).ToList(),
+        };
+        log.Information("run {RunId} {Status}", runId, run.Status);
+        if (_records is not null)
+        {
+            await _records.SaveAsync(run, cancellationToken).ConfigureAwait(false);
+        }
+
+        return run;
+    }
+
+    private async Task<NodeRecord> RunNodeAsync(WorkflowNode node, WorkflowDefinition workflow, RunRequest request, string runId, string principal, SecretResolver resolver, JsonObject outputs, ILogger log, CancellationToken cancellationToken)
+    {
+        var startedAt = DateTimeOffset.UtcNow;
+        var timings = new Dictionary<string, double>();
+        var clock = Stopwatch.StartNew();
+        JsonNode? resolvedConfig = null;
+        try
+        {
+            // Resolve exactly the secrets this node refers to, and register each value before any code sees it.
+            var secrets = new Dictionary<SecretName, string>();
+            foreach (var (path, reference) in NodeReferences.Secrets(node))
+            {
+                if (secrets.ContainsKey(reference.Name))
+                {
+                    continue;
+                }
+
+                var found = await resolver.TryResolveAsync(reference.Name, cancellationToken).ConfigureAwait(false)
+                    ?? throw resolver.Missing(node.Id, path, reference);
+                _redactor.Add(found.Value, found.Name.Value);
+                secrets[reference.Name] = found.Value;
+                await _reader.RecordUsageAsync(new SecretUsage(runId, node.Id, found.Scope, found.Owner, found.Name, found.Version, principal), cancellationToken).ConfigureAwait(false);
+            }
+
+            timings["resolution"] = clock.Elapsed.TotalMilliseconds;
+            if (!_runners.TryGetValue(node.Type, out var runner))
+            {
+                throw new NodeFailedException(node.Id, "node.type_unavailable", $"no runner for node type '{node.Type}' is configured in this host");
+            }
+
+            var renderer = new TemplateRenderer(secrets, outputs, request.Input, js => EvaluateInline(node, js, secrets, outputs, request.Input));
+            var context = new NodeRunContext(node, secrets, renderer, outputs, request.Input, runId, workflow.Name, request.Trigger, principal, workflow.Organization);
+            var run = Stopwatch.StartNew();
+            NodeOutcome outcome;
+            try
+            {
+                outcome = await runner.RunAsync(context, cancellationToken).ConfigureAwait(false);
+            }
+            catch (HttpNodeStatusException status)
+            {
+                outputs[node.Id] = new JsonObject { ["output"] = status.Output.DeepClone() };
+                throw new NodeFailedException(node.Id, status.Code, $"HTTP {status.Status}") { Data = { ["output"] = status.Output } };
+            }
+
+            timings["run"] = run.Elapsed.TotalMilliseconds;
+            foreach (var (key, ms) in outcome.TimingsMs)
+            {
+                timings[key] = ms;
+            }
+
+            outputs[node.Id] = new JsonObject { ["output"] = outcome.Output?.DeepClone() };
+            resolvedConfig = outcome.Resolved;
+
+            var mask = Stopwatch.StartNew();
+            var sensitive = outcome.Sensitive || _redactor.ContainsSecret(outcome.Output?.ToJsonString());
+            var record = new NodeRecord
+            {
+                Id = node.Id,
+                Type = node.Type,
+                Status = RunStatus.Succeeded,
+                StartedAt = startedAt,
+                EndedAt = DateTimeOffset.UtcNow,
+                Configuration = JsonRedaction.Redact(resolvedConfig ?? node.Configuration, _redactor),
+                Output = JsonRedaction.Redact(outcome.Output, _redactor),
+                OutputSensitive = sensitive,
+                Logs = outcome.Logs.Select(_redactor.Redact).ToList(),
+            };
+            timings["redaction"] = mask.Elapsed.TotalMilliseconds;
+            foreach (var line in record.Logs)
+            {
+                log.Information("node {NodeId}: {Line}", node.Id, line);
+            }
+
+            log.Information("node {NodeId} ({NodeType}) succeeded in {ElapsedMs:0.0} ms, output {Output}", node.Id, node.Type, clock.Elapsed.TotalMilliseconds, record.Output?.ToJsonString());
+            return record with { TimingsMs = timings };
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+        {
+            // Only our own messages are shown, and masked again; a foreign exception shows its type alone.
+            var message = ex is SecretsRuntimeException known ? _redactor.Redact(known.Message) : $"node '{node.Id}': unexpected {ex.GetType().Name}";
+            var output = ex.Data["output"] as JsonNode;
+            log.Error("node {NodeId} ({NodeType}) failed: {Error}", node.Id, node.Type, message);
+            return new NodeRecord
+            {
+                Id = node.Id,
+                Type = node.Type,
+                Status = RunStatus.Failed,
+                StartedAt = startedAt,
+                EndedAt = DateTimeOffset.UtcNow,
+                Configuration = JsonRedaction.Redact(resolvedConfig ?? node.Configuration, _redactor),
+                Output = JsonRedaction.Redact(output, _redactor),
+                Error = message,
+                TimingsMs = timings,
+            };
+        }
+    }
+
+    private JsonNode? EvaluateInline(WorkflowNode node, string javascript, IReadOnlyDictionary<SecretName, string> secrets, JsonObject outputs, JsonNode? inputs) =>
+        _runners.TryGetValue("expression", out var runner) && runner is IInlineExpressionEvaluator evaluator
+            ? evaluator.Evaluate(node, javascript, secrets, outputs, inputs)
+            : throw new NodeFailedException(node.Id, "node.expression_unavailable", "{{= ... }} needs the expression runner, which this host has not configured");
+}
