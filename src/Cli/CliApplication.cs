@@ -16,6 +16,7 @@ public static class CliApplication
         root.Options.Add(context.VerboseOption);
 
         // One line per command group; each group lives in its own file under Commands/.
+        root.Subcommands.Add(Commands.WorkflowCommand.Create(context));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
