@@ -1,0 +1,97 @@
+using System.Security.Cryptography;
+using Secrets.Runtime.Redaction;
+
+namespace Secrets.Runtime.Store;
+
+/// <summary>
+/// Finds the master key: <c>SECRETS_RUNTIME_MASTER_KEY</c> (base64 of 32 bytes) when set, else the key file
+/// <c>master.key</c> in the home folder, created with mode 0600 on first use. A key file readable by group or others
+/// is refused.
+/// </summary>
+internal static class MasterKeySource
+{
+    public const string EnvironmentVariable = "SECRETS_RUNTIME_MASTER_KEY";
+    public const string FileName = "master.key";
+
+    /// <param name="options">Home folder and environment.</param>
+    /// <param name="neededId">The id the store was created with, or null for a new store (a key file may then be created).</param>
+    public static MasterKey Load(StoreOptions options, string? neededId)
+    {
+        if (options.Environment.TryGetValue(EnvironmentVariable, out var fromEnv) && !string.IsNullOrWhiteSpace(fromEnv))
+        {
+            return Check(new MasterKey(Decode(fromEnv.Trim(), EnvironmentVariable)), neededId, EnvironmentVariable);
+        }
+
+        var path = Path.Combine(options.Home, FileName);
+        if (File.Exists(path))
+        {
+            if (!OperatingSystem.IsWindows())
+            {
+                var mode = File.GetUnixFileMode(path);
+                const UnixFileMode open = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
+                if ((mode & open) != 0)
+                {
+                    throw new StoreException("store.key_file_permissions", ErrorKind.Refused,
+                        $"key file {path} is readable by group or others (mode {Convert.ToString((int)mode, 8)}); run 'chmod 600 {path}'");
+                }
+            }
+
+            return Check(new MasterKey(Decode(File.ReadAllText(path).Trim(), path)), neededId, path);
+        }
+
+        if (neededId is not null)
+        {
+            throw new StoreException("store.master_key_missing", ErrorKind.Integrity,
+                $"master key {neededId} is missing: set {EnvironmentVariable} or restore {path}");
+        }
+
+        var key = RandomNumberGenerator.GetBytes(EnvelopeCipher.KeySize);
+        var fileOptions = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
+        if (!OperatingSystem.IsWindows())
+        {
+            fileOptions.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        }
+
+        using (var writer = new StreamWriter(new FileStream(path, fileOptions)))
+        {
+            writer.Write(Convert.ToBase64String(key));
+        }
+
+        return new MasterKey(key);
+    }
+
+    private static MasterKey Check(MasterKey key, string? neededId, string source)
+    {
+        if (neededId is not null && key.Id != neededId)
+        {
+            var got = key.Id;
+            key.Dispose();
+            throw new StoreException("store.master_key_wrong", ErrorKind.Integrity,
+                $"the master key from {source} is {got}, but this store needs {neededId}");
+        }
+
+        return key;
+    }
+
+    private static byte[] Decode(string base64, string source)
+    {
+        byte[] key;
+        try
+        {
+            key = Convert.FromBase64String(base64);
+        }
+        catch (FormatException)
+        {
+            throw new StoreException("store.master_key_invalid", ErrorKind.InvalidInput, $"{source} is not base64; it must hold 32 random bytes in base64");
+        }
+
+        if (key.Length != EnvelopeCipher.KeySize)
+        {
+            var length = key.Length;
+            CryptographicOperations.ZeroMemory(key);
+            throw new StoreException("store.master_key_invalid", ErrorKind.InvalidInput, $"{source} holds {length} bytes; it must hold exactly 32 (base64)");
+        }
+
+        return key;
+    }
+}

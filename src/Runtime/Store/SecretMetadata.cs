@@ -1,0 +1,44 @@
+namespace Secrets.Runtime.Store;
+
+/// <summary>Everything the store shows about a secret instead of its value.</summary>
+public sealed record SecretMetadata
+{
+    /// <summary>The scope.</summary>
+    public required SecretScope Scope { get; init; }
+
+    /// <summary>The organization, project or user that owns it.</summary>
+    public required string Owner { get; init; }
+
+    /// <summary>The name.</summary>
+    public required SecretName Name { get; init; }
+
+    /// <summary>Optional description (at most 500 characters).</summary>
+    public string? Description { get; init; }
+
+    /// <summary>Incremented on every value change, starting at 1.</summary>
+    public required int Version { get; init; }
+
+    /// <summary>The value's length in UTF-8 bytes.</summary>
+    public required int ValueLength { get; init; }
+
+    /// <summary>When it was created.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    /// <summary>Who created it.</summary>
+    public required string CreatedBy { get; init; }
+
+    /// <summary>When it last changed.</summary>
+    public required DateTimeOffset UpdatedAt { get; init; }
+
+    /// <summary>Who last changed it.</summary>
+    public required string UpdatedBy { get; init; }
+
+    /// <summary>When a run last used it, or null.</summary>
+    public DateTimeOffset? LastUsedAt { get; init; }
+
+    /// <summary>True for system-managed secrets (created by an integration).</summary>
+    public bool IsSystem { get; init; }
+
+    /// <summary>The integration that owns a system-managed secret.</summary>
+    public string? Integration { get; init; }
+}

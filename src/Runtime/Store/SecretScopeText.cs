@@ -1,0 +1,23 @@
+namespace Secrets.Runtime.Store;
+
+/// <summary>The words for scopes: <c>organization</c> (or <c>workspace</c>), <c>project</c>, <c>personal</c>.</summary>
+public static class SecretScopeText
+{
+    /// <summary>Parses a scope word, case-insensitive; <c>workspace</c> is the same as <c>organization</c>.</summary>
+    /// <exception cref="StoreException">The word is not a scope.</exception>
+    public static SecretScope Parse(string text) => text?.Trim().ToLowerInvariant() switch
+    {
+        "organization" or "organisation" or "workspace" or "org" => SecretScope.Organization,
+        "project" => SecretScope.Project,
+        "personal" or "user" => SecretScope.Personal,
+        _ => throw new StoreException("store.scope_invalid", Redaction.ErrorKind.InvalidInput, $"unknown scope '{text}'; use organization (or workspace), project or personal"),
+    };
+
+    /// <summary>The lower-case word for a scope.</summary>
+    public static string ToText(this SecretScope scope) => scope switch
+    {
+        SecretScope.Organization => "organization",
+        SecretScope.Project => "project",
+        _ => "personal",
+    };
+}

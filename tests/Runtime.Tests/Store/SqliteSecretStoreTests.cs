@@ -1,0 +1,353 @@
+using System.Reflection;
+using System.Text;
+using Microsoft.Data.Sqlite;
+using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Store;
+
+namespace Secrets.Runtime.Tests.Store;
+
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public sealed class SqliteSecretStoreTests : IDisposable
+{
+    private readonly StoreFixture _fixture = new();
+
+    public void Dispose() => _fixture.Dispose();
+
+    [Fact]
+    public async Task A_value_round_trips_through_the_injection_path_and_versions_increase()
+    {
+        using var store = await _fixture.OpenAsync();
+
+        var first = await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("stripe_key", "sk_live_first") with { Description = "Stripe" });
+        var second = await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("STRIPE_KEY", "sk_live_second\nline two"));
+
+        Assert.Equal((1, 2), (first.Version, second.Version));
+        Assert.Equal("Stripe", second.Description);
+        Assert.Equal(Encoding.UTF8.GetByteCount("sk_live_second\nline two"), second.ValueLength);
+        Assert.Equal("sk_live_second\nline two", await StoreFixture.ReadAsync(store, "STRIPE_KEY"));
+    }
+
+    [Fact]
+    public void No_public_member_of_the_runtime_returns_a_value()
+    {
+        // Write-only: the public surface exposes metadata, never a value; the reader interface is internal.
+        var assembly = typeof(ISecretStore).Assembly;
+        Assert.False(typeof(ISecretValueReader).IsPublic);
+        Assert.False(typeof(ResolvedSecret).IsPublic);
+        var publicTypes = assembly.GetExportedTypes();
+        var offenders = publicTypes
+            .SelectMany(t => t.GetMembers(BindingFlags.Public | BindingFlags.Instance | BindingFlags.Static | BindingFlags.DeclaredOnly).Select(m => (t, m)))
+            .Where(x => x.m switch
+            {
+                MethodInfo mi => mi.ReturnType.Name.Contains("ResolvedSecret", StringComparison.Ordinal) || (mi.Name.Contains("Value", StringComparison.Ordinal) && mi.Name.StartsWith("Get", StringComparison.Ordinal) && x.t.Namespace == "Secrets.Runtime.Store"),
+                PropertyInfo p => p.Name == "Value" && x.t.Namespace == "Secrets.Runtime.Store" && x.t != typeof(SecretName) && x.t != typeof(SecretWrite) && x.t != typeof(DotEnvEntry),
+                _ => false,
+            })
+            .Select(x => $"{x.t.Name}.{x.m.Name}")
+            .ToList();
+        Assert.Empty(offenders);
+        Assert.DoesNotContain(typeof(SecretMetadata).GetProperties(), p => p.PropertyType == typeof(byte[]) || p.Name.Contains("Value", StringComparison.Ordinal) && p.Name != nameof(SecretMetadata.ValueLength));
+        Assert.DoesNotContain(typeof(ISecretStore).GetMethods(), m => m.ReturnType.ToString().Contains("String]", StringComparison.Ordinal) && !m.Name.Contains("Rotate", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task The_database_and_its_wal_never_hold_a_value_in_clear()
+    {
+        const string value = "needle-4c2f9e1b7a-secret-value";
+        using (var store = await _fixture.OpenAsync())
+        {
+            await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("NEEDLE", value));
+            await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("NEEDLE", value + "-v2"));
+        }
+
+        var files = Directory.GetFiles(_fixture.Home, "secrets.db*");
+        Assert.Contains(files, f => f.EndsWith("-wal", StringComparison.Ordinal));
+        foreach (var file in files)
+        {
+            var bytes = File.ReadAllBytes(file);
+            Assert.Equal(-1, bytes.AsSpan().IndexOf(Encoding.UTF8.GetBytes(value)));
+            Assert.Equal(-1, bytes.AsSpan().IndexOf(Encoding.Unicode.GetBytes(value)));
+        }
+    }
+
+    [Fact]
+    public async Task A_flipped_bit_fails_with_an_integrity_error_naming_the_secret()
+    {
+        using var store = await _fixture.OpenAsync();
+        await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("TARGET", "value-to-tamper"));
+        var payload = Convert.FromBase64String(await Scalar("SELECT payload FROM secrets WHERE name = 'TARGET'"));
+        payload[20] ^= 1;
+        await Sql($"UPDATE secrets SET payload = X'{Convert.ToHexString(payload)}' WHERE name = 'TARGET'");
+
+        var ex = await Assert.ThrowsAsync<StoreException>(() => StoreFixture.ReadAsync(store, "TARGET"));
+
+        Assert.Equal(ErrorKind.Integrity, ex.Kind);
+        Assert.Contains("TARGET", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("integrity", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_ciphertext_copied_onto_another_row_fails_instead_of_decrypting()
+    {
+        using var store = await _fixture.OpenAsync();
+        await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("SOURCE", "value-of-source"));
+        await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("VICTIM", "value-of-victim"));
+        await Sql("UPDATE secrets SET key_id = (SELECT key_id FROM secrets WHERE name = 'SOURCE'), wrapped_key = (SELECT wrapped_key FROM secrets WHERE name = 'SOURCE'), payload = (SELECT payload FROM secrets WHERE name = 'SOURCE') WHERE name = 'VICTIM'");
+
+        var ex = await Assert.ThrowsAsync<StoreException>(() => StoreFixture.ReadAsync(store, "VICTIM"));
+
+        Assert.Equal("store.integrity", ex.Code);
+        Assert.Contains("VICTIM", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_version_rolled_back_in_the_row_fails_because_the_version_is_bound()
+    {
+        using var store = await _fixture.OpenAsync();
+        await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("ROLLED", "value-one"));
+        await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("ROLLED", "value-two"));
+        await Sql("UPDATE secrets SET version = 1 WHERE name = 'ROLLED'");
+
+        await Assert.ThrowsAsync<StoreException>(() => StoreFixture.ReadAsync(store, "ROLLED"));
+    }
+
+    [Fact]
+    public async Task A_wrong_master_key_is_refused_naming_the_key_id_needed()
+    {
+        using (var store = await _fixture.OpenAsync())
+        {
+            await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("A", "value-a"));
+        }
+
+        var needed = await Scalar("SELECT value FROM meta WHERE key = 'master_key_id'");
+        _fixture.Environment["SECRETS_RUNTIME_MASTER_KEY"] = Convert.ToBase64String(new byte[32]);
+
+        var ex = await Assert.ThrowsAsync<StoreException>(() => _fixture.OpenAsync());
+
+        Assert.Equal("store.master_key_wrong", ex.Code);
+        Assert.Contains(needed, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_master_key_is_refused_naming_the_key_id_and_no_new_key_is_made()
+    {
+        using (var store = await _fixture.OpenAsync())
+        {
+            await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("A", "value-a"));
+        }
+
+        var needed = await Scalar("SELECT value FROM meta WHERE key = 'master_key_id'");
+        _fixture.Environment.Remove("SECRETS_RUNTIME_MASTER_KEY");
+
+        var ex = await Assert.ThrowsAsync<StoreException>(() => _fixture.OpenAsync());
+
+        Assert.Equal("store.master_key_missing", ex.Code);
+        Assert.Contains(needed, ex.Message, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_fixture.Home, "master.key")));
+    }
+
+    [Theory]
+    [InlineData("bm90LTMyLWJ5dGVz", "holds 12 bytes")]
+    [InlineData("!!!", "not base64")]
+    public async Task A_malformed_master_key_is_refused(string key, string expected)
+    {
+        _fixture.Environment["SECRETS_RUNTIME_MASTER_KEY"] = key;
+
+        var ex = await Assert.ThrowsAsync<StoreException>(() => _fixture.OpenAsync());
+
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Without_the_variable_a_key_file_is_created_with_mode_0600_and_reused()
+    {
+        _fixture.Environment.Remove("SECRETS_RUNTIME_MASTER_KEY");
+        using (var store = await _fixture.OpenAsync())
+        {
+            await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("A", "value-a"));
+        }
+
+        var keyFile = Path.Combine(_fixture.Home, "master.key");
+        Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(keyFile));
+        using var reopened = await _fixture.OpenAsync();
+        Assert.Equal("value-a", await StoreFixture.ReadAsync(reopened, "A"));
+    }
+
+    [Theory]
+    [InlineData(UnixFileMode.GroupRead)]
+    [InlineData(UnixFileMode.OtherRead)]
+    public async Task A_key_file_readable_by_group_or_others_is_refused(UnixFileMode extra)
+    {
+        _fixture.Environment.Remove("SECRETS_RUNTIME_MASTER_KEY");
+        (await _fixture.OpenAsync()).Dispose();
+        var keyFile = Path.Combine(_fixture.Home, "master.key");
+        File.SetUnixFileMode(keyFile, UnixFileMode.UserRead | UnixFileMode.UserWrite | extra);
+
+        var ex = await Assert.ThrowsAsync<StoreException>(() => _fixture.OpenAsync());
+
+        Assert.Equal("store.key_file_permissions", ex.Code);
+        Assert.Contains("chmod 600", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Rotation_rewraps_every_data_key_and_reads_work_before_during_and_after()
+    {
+        using var store = await _fixture.OpenAsync();
+        for (var i = 0; i < 20; i++)
+        {
+            await store.SetAsync(StoreFixture.Admin, StoreFixture.Write($"S{i}", $"value-{i}"));
+        }
+
+        var before = await Scalar("SELECT payload FROM secrets WHERE name = 'S3'");
+        using var other = await _fixture.OpenAsync();
+        var reads = Task.Run(async () =>
+        {
+            for (var round = 0; round < 20; round++)
+            {
+                Assert.Equal("value-7", await StoreFixture.ReadAsync(other, "S7"));
+            }
+        });
+        var newKey = await store.RotateKeyAsync(StoreFixture.Admin);
+        await reads;
+
+        Assert.Equal("1", await Scalar($"SELECT COUNT(DISTINCT key_id) FROM secrets"));
+        Assert.Equal(newKey, await Scalar("SELECT key_id FROM secrets WHERE name = 'S0'"));
+        Assert.Equal(before, await Scalar("SELECT payload FROM secrets WHERE name = 'S3'"));
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Equal($"value-{i}", await StoreFixture.ReadAsync(store, $"S{i}"));
+        }
+
+        using var reopened = await _fixture.OpenAsync();
+        Assert.Equal("value-19", await StoreFixture.ReadAsync(reopened, "S19"));
+        var write = await reopened.SetAsync(StoreFixture.Admin, StoreFixture.Write("AFTER", "after-rotation"));
+        Assert.Equal(newKey, await Scalar("SELECT key_id FROM secrets WHERE name = 'AFTER'"));
+        Assert.Equal(1, write.Version);
+    }
+
+    [Fact]
+    public async Task Two_stores_writing_at_once_never_lose_an_update()
+    {
+        using var a = await _fixture.OpenAsync();
+        using var b = await _fixture.OpenAsync();
+        await a.SetAsync(StoreFixture.Admin, StoreFixture.Write("COUNTER", "v0"));
+
+        var writers = Enumerable.Range(0, 20).Select(i => Task.Run(() => (i % 2 == 0 ? a : b).SetAsync(StoreFixture.Admin, StoreFixture.Write("COUNTER", $"v{i + 1}"))));
+        var versions = (await Task.WhenAll(writers)).Select(m => m.Version).Order().ToList();
+
+        Assert.Equal(Enumerable.Range(2, 20), versions);
+        var audit = await a.AuditAsync(StoreFixture.Admin, null);
+        Assert.Equal(21, audit.Count(e => e.Name == "COUNTER"));
+    }
+
+    [Fact]
+    public async Task A_check_and_set_on_a_stale_version_is_a_conflict_not_a_silent_overwrite()
+    {
+        using var a = await _fixture.OpenAsync();
+        using var b = await _fixture.OpenAsync();
+        var seen = await a.SetAsync(StoreFixture.Admin, StoreFixture.Write("CAS", "v1"));
+        await b.SetAsync(StoreFixture.Admin, StoreFixture.Write("CAS", "v2-from-b", expected: seen.Version));
+
+        var ex = await Assert.ThrowsAsync<StoreException>(() => a.SetAsync(StoreFixture.Admin, StoreFixture.Write("CAS", "v2-from-a", expected: seen.Version)));
+
+        Assert.Equal(ErrorKind.Conflict, ex.Kind);
+        Assert.Equal("v2-from-b", await StoreFixture.ReadAsync(a, "CAS"));
+        await Assert.ThrowsAsync<StoreException>(() => a.SetAsync(StoreFixture.Admin, StoreFixture.Write("NEW", "x", expected: 1)));
+    }
+
+    [Fact]
+    public async Task Readers_see_metadata_but_may_not_write_and_denials_name_the_permission()
+    {
+        using var store = await _fixture.OpenAsync();
+        await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("SHARED", "value", SecretScope.Project, "web"));
+        var reader = new Principal("bob", [new RoleGrant(SecretScope.Project, "web", SecretRole.Reader)]);
+
+        Assert.Single(await store.ListAsync(reader, new SecretListQuery()));
+        var ex = await Assert.ThrowsAsync<StoreException>(() => store.SetAsync(reader, StoreFixture.Write("SHARED", "x", SecretScope.Project, "web")));
+        Assert.Equal(ErrorKind.PermissionDenied, ex.Kind);
+        Assert.Contains("writer on project 'web'", ex.Message, StringComparison.Ordinal);
+        await Assert.ThrowsAsync<StoreException>(() => store.DeleteAsync(reader, SecretScope.Project, "web", SecretName.Parse("SHARED")));
+        await Assert.ThrowsAsync<StoreException>(() => store.RotateKeyAsync(reader));
+        Assert.Empty(await store.ListAsync(new Principal("carol", []), new SecretListQuery()));
+    }
+
+    [Fact]
+    public async Task Personal_secrets_belong_to_their_owner_alone_even_against_an_admin()
+    {
+        using var store = await _fixture.OpenAsync();
+        var bob = Principal.LocalAdmin("bob");
+        await store.SetAsync(bob, StoreFixture.Write("GH", "bob-token", SecretScope.Personal, "bob"));
+
+        var ex = await Assert.ThrowsAsync<StoreException>(() => store.SetAsync(StoreFixture.Admin, StoreFixture.Write("GH", "x", SecretScope.Personal, "bob")));
+
+        Assert.Contains("belong to their owner alone", ex.Message, StringComparison.Ordinal);
+        Assert.Empty(await store.ListAsync(StoreFixture.Admin, new SecretListQuery { Scope = SecretScope.Personal }));
+        Assert.Single(await store.ListAsync(bob, new SecretListQuery { Scope = SecretScope.Personal }));
+    }
+
+    [Fact]
+    public async Task System_secrets_are_hidden_from_list_and_refuse_user_changes_naming_the_integration()
+    {
+        using var store = await _fixture.OpenAsync();
+        await store.SetSystemAsync(StoreFixture.Admin, StoreFixture.Write("SLACK_OAUTH", "xoxb-token"), "slack");
+
+        Assert.Empty(await store.ListAsync(StoreFixture.Admin, new SecretListQuery()));
+        Assert.True(Assert.Single(await store.ListAsync(StoreFixture.Admin, new SecretListQuery { IncludeSystem = true })).IsSystem);
+        var set = await Assert.ThrowsAsync<StoreException>(() => store.SetAsync(StoreFixture.Admin, StoreFixture.Write("SLACK_OAUTH", "mine")));
+        var delete = await Assert.ThrowsAsync<StoreException>(() => store.DeleteAsync(StoreFixture.Admin, SecretScope.Organization, "default", SecretName.Parse("SLACK_OAUTH")));
+        Assert.All([set, delete], ex => Assert.Contains("integration 'slack'", ex.Message, StringComparison.Ordinal));
+        var import = await Assert.ThrowsAsync<StoreException>(() => store.ImportAsync(StoreFixture.Admin, SecretScope.Organization, "default", DotEnvParser.Parse("SLACK_OAUTH=x"), dryRun: false));
+        Assert.Contains("slack", import.Message, StringComparison.Ordinal);
+        Assert.Equal("xoxb-token", await StoreFixture.ReadAsync(store, "SLACK_OAUTH"));
+    }
+
+    [Theory]
+    [InlineData("", "empty")]
+    [InlineData(null, "64 KiB")]
+    public async Task Values_must_hold_1_byte_to_64_KiB(string? value, string expected)
+    {
+        using var store = await _fixture.OpenAsync();
+
+        var ex = await Assert.ThrowsAsync<StoreException>(() => store.SetAsync(StoreFixture.Admin, StoreFixture.Write("V", value ?? new string('x', 64 * 1024 + 1))));
+
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+        Assert.Equal(64 * 1024, (await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("V", new string('x', 64 * 1024)))).ValueLength);
+    }
+
+    [Fact]
+    public async Task Every_change_is_audited_and_no_audit_entry_holds_a_value()
+    {
+        using var store = await _fixture.OpenAsync();
+        await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("AUD", "audit-value-1"));
+        await store.SetAsync(StoreFixture.Admin, StoreFixture.Write("AUD", "audit-value-2"));
+        await store.ImportAsync(StoreFixture.Admin, SecretScope.Project, "p", DotEnvParser.Parse("X=audit-value-3"), dryRun: false);
+        await store.RotateKeyAsync(StoreFixture.Admin);
+        await store.DeleteAsync(StoreFixture.Admin, SecretScope.Organization, "default", SecretName.Parse("AUD"));
+
+        var audit = await store.AuditAsync(StoreFixture.Admin, null);
+
+        Assert.Equal(["create", "update", "import", "import", "rotate", "delete"], audit.Select(a => a.Action));
+        Assert.All(audit, a => Assert.Equal("alice", a.Actor));
+        Assert.DoesNotContain("audit-value", string.Join("|", audit), StringComparison.Ordinal);
+        Assert.Empty(await store.AuditAsync(StoreFixture.Admin, DateTimeOffset.UtcNow.AddMinutes(1)));
+    }
+
+    private async Task Sql(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={_fixture.Options.DatabasePath}");
+        await connection.OpenAsync();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await command.ExecuteNonQueryAsync();
+    }
+
+    private async Task<string> Scalar(string sql)
+    {
+        using var connection = new SqliteConnection($"Data Source={_fixture.Options.DatabasePath}");
+        await connection.OpenAsync();
+        using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        var result = await command.ExecuteScalarAsync();
+        return result is byte[] bytes ? Convert.ToBase64String(bytes) : Convert.ToString(result, System.Globalization.CultureInfo.InvariantCulture)!;
+    }
+}
