@@ -16,6 +16,9 @@ public static class CliApplication
         root.Options.Add(context.VerboseOption);
 
         // One line per command group; each group lives in its own file under Commands/.
+        root.Subcommands.Add(Commands.SecretCommand.Create(context));
+        root.Subcommands.Add(Commands.KeyCommand.Create(context));
+        root.Subcommands.Add(Commands.AuditCommand.Create(context));
         root.Subcommands.Add(Commands.WorkflowCommand.Create(context));
 
         var parse = root.Parse(args);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Store;
 
 namespace Secrets.Runtime.Cli;
 
@@ -27,6 +28,17 @@ public sealed class CliContext
 
     /// <summary>The explicit <c>--home</c>, or null.</summary>
     public string? Home(ParseResult parse) => parse.GetValue(HomeOption);
+
+    /// <summary>The store options for this invocation: <c>--home</c>, else <c>SECRETS_RUNTIME_HOME</c>, else <c>~/.secrets-runtime</c>.</summary>
+    public StoreOptions StoreOptions(ParseResult parse) =>
+        new() { Home = Store.StoreOptions.ResolveHome(Home(parse), Console.Environment), Environment = Console.Environment };
+
+    /// <summary>Opens the embedded store.</summary>
+    public Task<SqliteSecretStore> OpenStoreAsync(ParseResult parse, CancellationToken cancellationToken) =>
+        SqliteSecretStore.OpenAsync(StoreOptions(parse), cancellationToken);
+
+    /// <summary>The CLI's principal: the local user, admin of every organization and project.</summary>
+    public Principal Principal(ParseResult parse) => Store.Principal.LocalAdmin(User(parse));
 
     /// <summary>Runs a command body, turning errors into one line on stderr and an exit code.</summary>
     public async Task<int> RunAsync(ParseResult parse, Func<Task<int>> body, SecretRedactor? redactor = null)

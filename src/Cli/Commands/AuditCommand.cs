@@ -1,0 +1,49 @@
+using System.CommandLine;
+using System.Globalization;
+using Secrets.Runtime.Store;
+
+namespace Secrets.Runtime.Cli.Commands;
+
+/// <summary><c>audit [--since WHEN]</c>.</summary>
+internal static class AuditCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var since = new Option<string?>("--since") { Description = "A time (2026-11-24, 2026-11-24T10:00Z) or an age (30m, 12h, 7d)" };
+        var command = new Command("audit", "Show the audit log: who did what to which secret, never a value") { since };
+        command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
+        {
+            var from = parse.GetValue(since) is { } text ? ParseSince(text) : (DateTimeOffset?)null;
+            using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
+            var entries = await store.AuditAsync(context.Principal(parse), from, ct).ConfigureAwait(false);
+            await TableWriter.WriteAsync(context.Console.Out, ["WHEN", "WHO", "ACTION", "SECRET", "VERSION", "DETAIL"], entries.Select(e => new[]
+            {
+                e.At.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+                e.Actor,
+                e.Action,
+                e.Scope is null ? "-" : $"{e.Scope.Value.ToText()}/{e.Owner}/{e.Name ?? "*"}",
+                e.Version?.ToString(CultureInfo.InvariantCulture) ?? "-",
+                e.Detail ?? string.Empty,
+            }).ToList()).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+
+    internal static DateTimeOffset ParseSince(string text)
+    {
+        var trimmed = text.Trim();
+        if (trimmed.Length > 1 && double.TryParse(trimmed[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount >= 0)
+        {
+            TimeSpan? age = trimmed[^1] switch { 'm' => TimeSpan.FromMinutes(amount), 'h' => TimeSpan.FromHours(amount), 'd' => TimeSpan.FromDays(amount), _ => null };
+            if (age is { } span)
+            {
+                return DateTimeOffset.UtcNow - span;
+            }
+        }
+
+        return DateTimeOffset.TryParse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
+            ? at
+            : throw new StoreException("cli.since_invalid", Redaction.ErrorKind.InvalidInput, $"--since '{text}' is neither a time (2026-11-24T10:00Z) nor an age (30m, 12h, 7d)");
+    }
+}

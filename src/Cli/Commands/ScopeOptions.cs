@@ -1,0 +1,42 @@
+using System.CommandLine;
+using Secrets.Runtime.Store;
+
+namespace Secrets.Runtime.Cli.Commands;
+
+/// <summary>The options that pick a scope and its owner: <c>--scope</c>, <c>--project</c>, <c>--owner</c>, <c>--org</c>.</summary>
+internal sealed class ScopeOptions
+{
+    public Option<string> Scope { get; } = new("--scope") { Description = "organization (or workspace), project or personal", DefaultValueFactory = _ => "organization" };
+
+    public Option<string?> Project { get; } = new("--project") { Description = "Project id (project scope)" };
+
+    public Option<string?> Owner { get; } = new("--owner") { Description = "User who owns a personal secret (default: the acting user)" };
+
+    public Option<string> Organization { get; } = new("--org") { Description = "Organization id (organization scope)", DefaultValueFactory = _ => "default" };
+
+    public void AddTo(Command command)
+    {
+        command.Options.Add(Scope);
+        command.Options.Add(Project);
+        command.Options.Add(Owner);
+        command.Options.Add(Organization);
+    }
+
+    /// <summary>The scope and owner chosen, or an error saying what is missing.</summary>
+    public (SecretScope Scope, string Owner) Resolve(ParseResult parse, string user)
+    {
+        var scope = SecretScopeText.Parse(parse.GetValue(Scope)!);
+        return scope switch
+        {
+            SecretScope.Project => (scope, parse.GetValue(Project) is { Length: > 0 } project
+                ? project
+                : throw new StoreException("cli.project_required", Redaction.ErrorKind.InvalidInput, "--project ID is required with --scope project")),
+            SecretScope.Personal => (scope, parse.GetValue(Owner) is { Length: > 0 } owner ? owner : user),
+            _ => (scope, parse.GetValue(Organization)!),
+        };
+    }
+
+    /// <summary>The scope filter for listing: null when <c>--scope</c> was not given.</summary>
+    public SecretScope? Filter(ParseResult parse) =>
+        parse.GetResult(Scope) is { Implicit: false } ? SecretScopeText.Parse(parse.GetValue(Scope)!) : null;
+}

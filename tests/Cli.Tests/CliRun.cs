@@ -1,0 +1,38 @@
+using Secrets.Runtime.Cli;
+
+namespace Secrets.Runtime.Cli.Tests;
+
+/// <summary>Runs the CLI in-process against a temp home folder and captures its output.</summary>
+internal sealed class CliRun : IDisposable
+{
+    public CliRun()
+    {
+        Home = Directory.CreateTempSubdirectory("cli-").FullName;
+        Environment = new Dictionary<string, string?>
+        {
+            ["SECRETS_RUNTIME_HOME"] = Home,
+            ["SECRETS_RUNTIME_MASTER_KEY"] = Convert.ToBase64String(System.Security.Cryptography.RandomNumberGenerator.GetBytes(32)),
+        };
+    }
+
+    public string Home { get; }
+
+    public Dictionary<string, string?> Environment { get; }
+
+    public async Task<(int Code, string Out, string Err)> PipeAsync(string stdin, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var console = new CliConsole { In = new StringReader(stdin), Out = output, Error = error, IsInputRedirected = true, Environment = Environment };
+        var code = await CliApplication.RunAsync(args, console);
+        return (code, output.ToString(), error.ToString());
+    }
+
+    public Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => PipeAsync(string.Empty, args);
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        Directory.Delete(Home, recursive: true);
+    }
+}
