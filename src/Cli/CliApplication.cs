@@ -20,6 +20,7 @@ public static class CliApplication
         root.Subcommands.Add(Commands.KeyCommand.Create(context));
         root.Subcommands.Add(Commands.AuditCommand.Create(context));
         root.Subcommands.Add(Commands.WorkflowCommand.Create(context));
+        root.Subcommands.Add(Commands.DemoCommand.Create(context));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
