@@ -1,0 +1,163 @@
+using Acornima;
+using Acornima.Ast;
+
+namespace Secrets.Runtime.Sandbox.Expressions;
+
+/// <summary>
+/// What an expression does, found before it runs: the secrets and nodes it reads statically, the free identifiers
+/// it uses, and the first reason to refuse it.
+/// </summary>
+/// <param name="Secrets">Secret names read statically (<c>secrets.NAME</c>, <c>secrets["NAME"]</c>, <c>secrets?.NAME</c>), upper-cased.</param>
+/// <param name="Nodes">Node ids read statically (<c>nodes.ID</c>).</param>
+/// <param name="Rejection">Why the expression is refused, or null.</param>
+public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlySet<string> Nodes, string? Rejection)
+{
+    /// <summary>The globals an expression may name; everything else is refused before running.</summary>
+    public static IReadOnlySet<string> AllowedGlobals { get; } = new HashSet<string>(StringComparer.Ordinal)
+    {
+        "secrets", "nodes", "inputs", "undefined", "NaN", "Infinity",
+        "Object", "Array", "String", "Number", "Boolean", "BigInt", "Symbol", "Math", "JSON", "Date", "RegExp",
+        "Map", "Set", "WeakMap", "WeakSet", "Promise", "Proxy", "Reflect", "Intl",
+        "Error", "TypeError", "RangeError", "SyntaxError", "ReferenceError", "EvalError", "URIError", "AggregateError",
+        "parseInt", "parseFloat", "isNaN", "isFinite", "encodeURIComponent", "decodeURIComponent", "encodeURI", "decodeURI",
+        "escape", "unescape", "ArrayBuffer", "DataView", "Uint8Array", "Int8Array", "Uint16Array", "Int16Array",
+        "Uint32Array", "Int32Array", "Float32Array", "Float64Array", "Uint8ClampedArray", "BigInt64Array", "BigUint64Array",
+    };
+
+    /// <summary>Wraps the source the way it is run: a strict function of (secrets, nodes, inputs) returning the expression.</summary>
+    internal static string Wrap(string expression, bool isTemplate) => isTemplate
+        ? "(function (secrets, nodes, inputs) { 'use strict'; return `" + expression.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("`", "\\`", StringComparison.Ordinal).Replace("\\\\${", "\\${", StringComparison.Ordinal) + "`; })"
+        : "(function (secrets, nodes, inputs) { 'use strict'; return (\n" + expression + "\n); })";
+
+    /// <summary>Analyzes <paramref name="expression"/> under <paramref name="limits"/>.</summary>
+    public static ExpressionAnalysis Analyze(string expression, bool isTemplate = false, ExpressionLimits? limits = null)
+    {
+        ArgumentNullException.ThrowIfNull(expression);
+        limits ??= new ExpressionLimits();
+        var secrets = new HashSet<string>(StringComparer.Ordinal);
+        var nodes = new HashSet<string>(StringComparer.Ordinal);
+        if (expression.Length > limits.MaxSourceLength)
+        {
+            return new ExpressionAnalysis(secrets, nodes, $"limit exceeded: source length ({expression.Length} > {limits.MaxSourceLength} characters)");
+        }
+
+        Script script;
+        try
+        {
+            script = new Parser(new ParserOptions { AllowReturnOutsideFunction = false }).ParseScript(Wrap(expression, isTemplate), strict: true);
+        }
+        catch (ParseErrorException ex)
+        {
+            // The wrapper adds one line before a plain expression.
+            var lines = expression.Count(c => c == '\n') + 1;
+            var line = isTemplate ? ex.LineNumber : Math.Clamp(ex.LineNumber - 1, 1, lines);
+            return new ExpressionAnalysis(secrets, nodes, $"syntax error at line {line}, column {ex.Column}: {ex.Description}");
+        }
+
+        var declared = new HashSet<string>(StringComparer.Ordinal);
+        var referenced = new List<Identifier>();
+        string? rejection = null;
+        Walk(script, 0);
+        foreach (var id in referenced)
+        {
+            if (!AllowedGlobals.Contains(id.Name) && !declared.Contains(id.Name))
+            {
+                rejection ??= $"unknown global '{id.Name}' at line {Math.Max(1, id.Location.Start.Line - (isTemplate ? 0 : 1))}, column {id.Location.Start.Column + 1}; expressions may use secrets, nodes, inputs and the standard built-ins";
+            }
+        }
+
+        return new ExpressionAnalysis(secrets, nodes, rejection);
+
+        void Walk(Node node, int depth)
+        {
+            if (depth > limits.MaxNesting * 4)
+            {
+                rejection ??= $"limit exceeded: nesting (deeper than {limits.MaxNesting})";
+                return;
+            }
+
+            switch (node)
+            {
+                case ImportExpression:
+                    rejection ??= "import() is not available in expressions";
+                    break;
+                case MemberExpression { Object: Identifier { Name: var owner } } member when Key(member) is { } key:
+                    if (owner == "secrets")
+                    {
+                        secrets.Add(key.ToUpperInvariant());
+                    }
+                    else if (owner == "nodes")
+                    {
+                        nodes.Add(key);
+                    }
+
+                    break;
+                case VariableDeclarator { Id: Identifier id }:
+                    declared.Add(id.Name);
+                    break;
+                case IFunction function:
+                    if (function.Id is { } fid)
+                    {
+                        declared.Add(fid.Name);
+                    }
+
+                    foreach (var param in function.Params)
+                    {
+                        foreach (var pid in param.DescendantNodesAndSelf().OfType<Identifier>())
+                        {
+                            declared.Add(pid.Name);
+                        }
+                    }
+
+                    break;
+                case CatchClause { Param: { } param }:
+                    foreach (var pid in param.DescendantNodesAndSelf().OfType<Identifier>())
+                    {
+                        declared.Add(pid.Name);
+                    }
+
+                    break;
+                case VariableDeclarator { Id: { } pattern }:
+                    foreach (var pid in pattern.DescendantNodesAndSelf().OfType<Identifier>())
+                    {
+                        declared.Add(pid.Name);
+                    }
+
+                    break;
+            }
+
+            foreach (var child in node.ChildNodes)
+            {
+                if (child is Identifier id)
+                {
+                    if (IsReference(node, id))
+                    {
+                        referenced.Add(id);
+                    }
+
+                    continue;
+                }
+
+                Walk(child, depth + 1);
+            }
+        }
+    }
+
+    private static bool IsReference(Node parent, Identifier id) => parent switch
+    {
+        MemberExpression m when !m.Computed && ReferenceEquals(m.Property, id) => false,
+        Property p when !p.Computed && ReferenceEquals(p.Key, id) && !p.Shorthand => false,
+        MethodDefinition md when !md.Computed && ReferenceEquals(md.Key, id) => false,
+        PropertyDefinition pd when !pd.Computed && ReferenceEquals(pd.Key, id) => false,
+        LabeledStatement or BreakStatement or ContinueStatement => false,
+        MetaProperty => false,
+        _ => true,
+    };
+
+    private static string? Key(MemberExpression member) => member switch
+    {
+        { Computed: false, Property: Identifier id } => id.Name,
+        { Computed: true, Property: StringLiteral s } => s.Value,
+        _ => null,
+    };
+}

@@ -1,0 +1,157 @@
+using System.Collections.Concurrent;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using System.Text.RegularExpressions;
+using Jint;
+using Jint.Runtime;
+using Secrets.Runtime.Redaction;
+
+namespace Secrets.Runtime.Sandbox.Expressions;
+
+/// <summary>
+/// Evaluates untrusted JavaScript expressions on Jint: strict mode, no host objects, hard limits, nothing shared
+/// between evaluations. An expression sees only the secrets it references (or an explicit allow-list). Thread-safe:
+/// each evaluation takes an engine from a pool.
+/// </summary>
+public sealed class ExpressionEvaluator : IDisposable
+{
+    private readonly ExpressionLimits _limits;
+    private readonly SecretRedactor? _redactor;
+    private readonly ConcurrentBag<ExpressionEngine> _pool = [];
+    private readonly ConcurrentDictionary<(string, bool), ExpressionAnalysis> _analyses = new();
+
+    /// <summary>Creates an evaluator and pre-warms one engine.</summary>
+    /// <param name="limits">The limits; defaults are safe.</param>
+    /// <param name="redactor">A shared redactor that also masks errors (the evaluation's own secrets are always masked).</param>
+    public ExpressionEvaluator(ExpressionLimits? limits = null, SecretRedactor? redactor = null)
+    {
+        _limits = (limits ?? new ExpressionLimits()).Validate();
+        _redactor = redactor;
+        _pool.Add(new ExpressionEngine(_limits));
+    }
+
+    /// <summary>The limits in force.</summary>
+    public ExpressionLimits Limits => _limits;
+
+    /// <summary>The names <paramref name="expression"/> reads from <c>secrets</c> statically, upper-cased.</summary>
+    public static IReadOnlySet<string> FindSecretReferences(string expression, bool isTemplate = false) =>
+        ExpressionAnalysis.Analyze(expression, isTemplate).Secrets;
+
+    /// <summary>Evaluates one expression.</summary>
+    public ExpressionResult Evaluate(ExpressionRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        var analysis = _analyses.Count < 1024
+            ? _analyses.GetOrAdd((request.Expression, request.IsTemplate), key => ExpressionAnalysis.Analyze(key.Item1, key.Item2, _limits))
+            : ExpressionAnalysis.Analyze(request.Expression, request.IsTemplate, _limits);
+        if (analysis.Rejection is not null)
+        {
+            var status = analysis.Rejection.StartsWith("limit exceeded", StringComparison.Ordinal) ? ExpressionStatus.Limited : ExpressionStatus.Rejected;
+            return new ExpressionResult(status, null, analysis.Rejection, false);
+        }
+
+        // Deny by default: only the names referenced statically (or explicitly allowed) and actually resolved.
+        var allowed = (request.AllowedSecrets ?? analysis.Secrets).Select(n => n.ToUpperInvariant()).ToHashSet(StringComparer.Ordinal);
+        var names = new List<string>();
+        var values = new List<string>();
+        foreach (var (name, value) in request.Secrets)
+        {
+            if (allowed.Contains(name.ToUpperInvariant()))
+            {
+                names.Add(name.ToUpperInvariant());
+                values.Add(value);
+            }
+        }
+
+        var masker = new SecretRedactor(_redactor?.Options);
+        for (var i = 0; i < names.Count; i++)
+        {
+            masker.Add(values[i], names[i]);
+        }
+
+        var engine = _pool.TryTake(out var pooled) ? pooled : new ExpressionEngine(_limits);
+        var reusable = false;
+        try
+        {
+            var json = engine.Run(ExpressionAnalysis.Wrap(request.Expression, request.IsTemplate), names, values, request.Nodes?.ToJsonString(), request.Inputs?.ToJsonString());
+            reusable = true;
+            if (json.Length > _limits.MaxResultLength)
+            {
+                return new ExpressionResult(ExpressionStatus.Limited, null, $"limit exceeded: result size ({json.Length} > {_limits.MaxResultLength} characters)", false);
+            }
+
+            var value = JsonNode.Parse(json);
+            return new ExpressionResult(ExpressionStatus.Ok, value, null, masker.ContainsSecret(json) || _redactor?.ContainsSecret(json) == true);
+        }
+        catch (JavaScriptException ex) when (IsStackOverflow(ex))
+        {
+            return new ExpressionResult(ExpressionStatus.Limited, null, "limit exceeded: stack", false);
+        }
+        catch (JavaScriptException ex)
+        {
+            reusable = true;
+            return new ExpressionResult(ExpressionStatus.Error, null, Mask(ScriptError(ex, names.Count > 0), masker), false);
+        }
+        catch (Exception ex) when (LimitName(ex) is { } which)
+        {
+            return new ExpressionResult(ExpressionStatus.Limited, null, $"limit exceeded: {which}", false);
+        }
+        catch (Exception ex) when (ex is Jint.JintException or InvalidOperationException or ArgumentException or JsonException)
+        {
+            // A failure inside the engine: say what kind, never the text it was built from.
+            return new ExpressionResult(ExpressionStatus.Error, null, $"expression failed: {ex.GetType().Name}", false);
+        }
+        finally
+        {
+            if (reusable)
+            {
+                _pool.Add(engine);
+            }
+            else
+            {
+                // An engine interrupted by a limit may hold half-finished state: never reuse it.
+                engine.Dispose();
+            }
+        }
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        while (_pool.TryTake(out var engine))
+        {
+            engine.Dispose();
+        }
+    }
+
+    private string Mask(string message, SecretRedactor masker) => _redactor is null ? masker.Redact(message) : _redactor.Redact(masker.Redact(message));
+
+    private static string ScriptError(JavaScriptException ex, bool readSecrets)
+    {
+        var where = ex.Location.Start.Line > 0 ? $" at line {Math.Max(1, ex.Location.Start.Line - 1)}, column {ex.Location.Start.Column + 1}" : string.Empty;
+        var error = ex.Error;
+        var name = error.IsObject() ? error.AsObject().Get("name").ToString() : "thrown value";
+        if (name == "SecretAccessError")
+        {
+            return ex.Message;
+        }
+
+        // Once secrets are in play, a message the engine built from a value might quote one: keep the kind and place only.
+        return readSecrets || !error.IsObject() ? $"{name}{where}" : $"{name}{where}: {ex.Message}";
+    }
+
+    private static bool IsStackOverflow(JavaScriptException ex) =>
+        ex.Error.IsObject() && ex.Error.AsObject().Get("name").ToString() == "RangeError"
+        && (ex.Message.Contains("call stack", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("recursion", StringComparison.OrdinalIgnoreCase));
+
+    private static string? LimitName(Exception ex) => ex switch
+    {
+        RegexMatchTimeoutException => "regex time",
+        TimeoutException or ExecutionCanceledException => "time",
+        StatementsCountOverflowException => "statements",
+        MemoryLimitExceededException => "memory",
+        RecursionDepthOverflowException => "recursion",
+        _ when ex is InsufficientExecutionStackException || ex.GetType().Name.Contains("StackOverflow", StringComparison.Ordinal) => "stack",
+        _ => null,
+    };
+}

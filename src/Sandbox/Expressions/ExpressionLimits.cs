@@ -1,0 +1,64 @@
+using System.Globalization;
+
+namespace Secrets.Runtime.Sandbox.Expressions;
+
+/// <summary>
+/// The hard limits of one evaluation. Every default is safe for configuration expressions; every value must be
+/// positive (0 never means unlimited).
+/// </summary>
+public sealed record ExpressionLimits
+{
+    /// <summary>Wall time. Default 250 ms.</summary>
+    public TimeSpan Timeout { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Statements executed. Default 100,000.</summary>
+    public int MaxStatements { get; init; } = 100_000;
+
+    /// <summary>Bytes allocated by the evaluating thread. Default 16 MB.</summary>
+    public long MaxMemoryBytes { get; init; } = 16_000_000;
+
+    /// <summary>Call depth. Default 64.</summary>
+    public int MaxRecursion { get; init; } = 64;
+
+    /// <summary>Time a single regular expression match may take. Default 50 ms.</summary>
+    public TimeSpan RegexTimeout { get; init; } = TimeSpan.FromMilliseconds(50);
+
+    /// <summary>Largest array length. Default 100,000.</summary>
+    public uint MaxArraySize { get; init; } = 100_000;
+
+    /// <summary>Deepest JSON accepted by <c>JSON.parse</c>. Default 64.</summary>
+    public int MaxJsonDepth { get; init; } = 64;
+
+    /// <summary>Longest source, in characters. Default 16,384.</summary>
+    public int MaxSourceLength { get; init; } = 16_384;
+
+    /// <summary>Deepest syntax nesting. Default 64.</summary>
+    public int MaxNesting { get; init; } = 64;
+
+    /// <summary>Largest result, as JSON characters. Default 1,000,000.</summary>
+    public int MaxResultLength { get; init; } = 1_000_000;
+
+    /// <summary>Throws when a limit is zero, negative or absurd.</summary>
+    public ExpressionLimits Validate()
+    {
+        Check(Timeout > TimeSpan.Zero && Timeout <= TimeSpan.FromMinutes(1), nameof(Timeout), "between 0 and 1 minute");
+        Check(MaxStatements > 0, nameof(MaxStatements), "positive");
+        Check(MaxMemoryBytes > 0, nameof(MaxMemoryBytes), "positive");
+        Check(MaxRecursion > 0, nameof(MaxRecursion), "positive");
+        Check(RegexTimeout > TimeSpan.Zero, nameof(RegexTimeout), "positive");
+        Check(MaxArraySize > 0, nameof(MaxArraySize), "positive");
+        Check(MaxJsonDepth > 0, nameof(MaxJsonDepth), "positive");
+        Check(MaxSourceLength > 0, nameof(MaxSourceLength), "positive");
+        Check(MaxNesting > 0, nameof(MaxNesting), "positive");
+        Check(MaxResultLength > 0, nameof(MaxResultLength), "positive");
+        return this;
+    }
+
+    private static void Check(bool ok, string name, string rule)
+    {
+        if (!ok)
+        {
+            throw new ArgumentOutOfRangeException(name, string.Create(CultureInfo.InvariantCulture, $"ExpressionLimits.{name} must be {rule}"));
+        }
+    }
+}
