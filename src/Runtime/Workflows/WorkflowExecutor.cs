@@ -3,6 +3,7 @@ using System.Security.Cryptography;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.References;
+using Secrets.Runtime.Sandbox.Expressions;
 using Secrets.Runtime.Store;
 using Serilog;
 
@@ -13,13 +14,14 @@ namespace Secrets.Runtime.Workflows;
 /// values with the redactor before any node code sees them, runs the node, and records configuration, output, logs
 /// and errors masked. A failed node stops the run.
 /// </summary>
-public sealed class WorkflowExecutor
+public sealed class WorkflowExecutor : IDisposable
 {
     private readonly ISecretValueReader _reader;
     private readonly SecretRedactor _redactor;
     private readonly ILogger _logger;
     private readonly Dictionary<string, INodeRunner> _runners;
     private readonly RunRecordStore? _records;
+    private readonly List<IDisposable> _owned = [];
 
     internal WorkflowExecutor(ISecretValueReader reader, SecretRedactor redactor, ILogger logger, IEnumerable<INodeRunner> runners, RunRecordStore? records)
     {
@@ -28,6 +30,35 @@ public sealed class WorkflowExecutor
         _logger = logger;
         _runners = runners.ToDictionary(r => r.Type, StringComparer.Ordinal);
         _records = records;
+    }
+
+    /// <summary>Creates an executor over <paramref name="store"/> with HTTP and expression nodes.</summary>
+    /// <exception cref="ArgumentException">The store cannot hand values to the run-time injection path.</exception>
+    public static WorkflowExecutor Create(ISecretStore store, WorkflowExecutorOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(store);
+        options ??= new WorkflowExecutorOptions();
+        var reader = store as ISecretValueReader
+            ?? throw new ArgumentException("this store does not support run-time injection", nameof(store));
+        var client = new HttpClient(options.HttpHandler ?? new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) }, disposeHandler: options.HttpHandler is null)
+        {
+            Timeout = options.HttpTimeout,
+        };
+        var evaluator = new ExpressionEvaluator(options.ExpressionLimits, options.Redactor);
+        var records = options.RunRecordsHome is null ? null : new RunRecordStore(options.RunRecordsHome);
+        var executor = new WorkflowExecutor(reader, options.Redactor, options.Logger, [new HttpNodeRunner(client), new ExpressionNodeRunner(evaluator)], records);
+        executor._owned.Add(client);
+        executor._owned.Add(evaluator);
+        return executor;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        foreach (var owned in _owned)
+        {
+            owned.Dispose();
+        }
     }
 
     /// <summary>Runs <paramref name="workflow"/> and returns its masked record (also saved when a record store is configured).</summary>

@@ -20,6 +20,6 @@ public sealed class JavaScriptReferencesTests
         var refs = JavaScriptReferences.Find("secrets.A +");
 
         Assert.NotNull(refs.SyntaxError);
-        Assert.Contains("line 1", refs.SyntaxError, StringComparison.Ordinal);
+        Assert.Contains("syntax error at line 1", refs.SyntaxError, StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,49 @@
+using System.Diagnostics;
+using System.Text.Json.Nodes;
+using Secrets.Runtime.Sandbox.Expressions;
+using Secrets.Runtime.Store;
+
+namespace Secrets.Runtime.Workflows;
+
+/// <summary>Runs expression nodes and the <c>{{= ... }}</c> parts of templates on the JavaScript evaluator.</summary>
+internal sealed class ExpressionNodeRunner : INodeRunner, IInlineExpressionEvaluator
+{
+    private readonly ExpressionEvaluator _evaluator;
+
+    public ExpressionNodeRunner(ExpressionEvaluator evaluator) => _evaluator = evaluator;
+
+    public string Type => "expression";
+
+    public Task<NodeOutcome> RunAsync(NodeRunContext context, CancellationToken cancellationToken)
+    {
+        var node = (ExpressionNode)context.Node;
+        var started = Stopwatch.GetTimestamp();
+        var result = Evaluate(node, node.Expression, context.Secrets, context.Nodes, context.Inputs, out var sensitive);
+        return Task.FromResult(new NodeOutcome(new JsonObject { ["expression"] = node.Expression }, result, sensitive, [])
+        {
+            TimingsMs = new Dictionary<string, double> { ["evaluation"] = Stopwatch.GetElapsedTime(started).TotalMilliseconds },
+        });
+    }
+
+    public JsonNode? Evaluate(WorkflowNode node, string javascript, IReadOnlyDictionary<SecretName, string> secrets, JsonObject outputs, JsonNode? inputs) =>
+        Evaluate(node, javascript, secrets, outputs, inputs, out _);
+
+    private JsonNode? Evaluate(WorkflowNode node, string javascript, IReadOnlyDictionary<SecretName, string> secrets, JsonObject outputs, JsonNode? inputs, out bool sensitive)
+    {
+        var result = _evaluator.Evaluate(new ExpressionRequest
+        {
+            Expression = javascript,
+            Secrets = secrets.ToDictionary(s => s.Key.Value, s => s.Value, StringComparer.Ordinal),
+            Nodes = outputs,
+            Inputs = inputs,
+        });
+        sensitive = result.Sensitive;
+        return result.Status switch
+        {
+            ExpressionStatus.Ok => result.Value,
+            ExpressionStatus.Rejected => throw new NodeFailedException(node.Id, "expression.rejected", $"expression rejected: {result.Error}"),
+            ExpressionStatus.Limited => throw new NodeFailedException(node.Id, "expression.limit", result.Error ?? "limit exceeded"),
+            _ => throw new NodeFailedException(node.Id, "expression.error", $"expression failed: {result.Error}"),
+        };
+    }
+}

@@ -1,0 +1,27 @@
+using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Sandbox.Expressions;
+using Serilog;
+
+namespace Secrets.Runtime.Workflows;
+
+/// <summary>How a <see cref="WorkflowExecutor"/> is put together. Defaults are safe.</summary>
+public sealed record WorkflowExecutorOptions
+{
+    /// <summary>The redactor every resolved value is registered with; share it with the Serilog redaction sink.</summary>
+    public SecretRedactor Redactor { get; init; } = new();
+
+    /// <summary>Where run and node events go (through the redactor). Default: nowhere.</summary>
+    public ILogger Logger { get; init; } = Serilog.Core.Logger.None;
+
+    /// <summary>The handler HTTP nodes send through. Default: sockets, no redirects followed, 10 s connect timeout.</summary>
+    public HttpMessageHandler? HttpHandler { get; init; }
+
+    /// <summary>How long an HTTP node may take. Default 30 s.</summary>
+    public TimeSpan HttpTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Limits of expression nodes and <c>{{= ... }}</c> parts.</summary>
+    public ExpressionLimits ExpressionLimits { get; init; } = new();
+
+    /// <summary>The home folder whose <c>runs</c> folder keeps run records; null keeps none.</summary>
+    public string? RunRecordsHome { get; init; }
+}

@@ -1,0 +1,194 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+
+namespace Secrets.Runtime.Redaction.Tests;
+
+public sealed class SecretRedactorTests
+{
+    private const string Secret = "p@ss w0rd/\"quoted\"&<tag>+=ü";
+
+    private static SecretRedactor With(params string[] values)
+    {
+        var redactor = new SecretRedactor();
+        foreach (var value in values)
+        {
+            redactor.Add(value);
+        }
+
+        return redactor;
+    }
+
+    public static TheoryData<string> EncodedForms() =>
+    [
+        Secret,
+        JsonSerializer.Serialize(Secret),
+        JsonSerializer.Serialize(Secret, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }),
+        Uri.EscapeDataString(Secret),
+        Uri.EscapeDataString(Secret).ToLowerInvariant(),
+        WebUtility.UrlEncode(Secret),
+        WebUtility.HtmlEncode(Secret),
+        System.Security.SecurityElement.Escape(Secret)!,
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret)),
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret)).TrimEnd('='),
+        Convert.ToBase64String(Encoding.UTF8.GetBytes(Secret)).Replace('+', '-').Replace('/', '_'),
+        Convert.ToBase64String(Encoding.UTF8.GetBytes("user:" + Secret)),
+        Convert.ToBase64String(Encoding.UTF8.GetBytes("ab" + Secret + "\n")),
+        Convert.ToBase64String(Encoding.UTF8.GetBytes("a" + Secret + "xyz")),
+        Secret.Replace("\"", "\\\"", StringComparison.Ordinal),
+    ];
+
+    [Theory]
+    [MemberData(nameof(EncodedForms))]
+    public void Every_common_encoding_of_a_value_is_masked(string form)
+    {
+        var text = $"before {form} after";
+
+        var masked = With(Secret).Redact(text);
+
+        Assert.DoesNotContain(Secret, masked, StringComparison.Ordinal);
+        Assert.StartsWith("before ", masked, StringComparison.Ordinal);
+        Assert.Contains("***", masked, StringComparison.Ordinal);
+        Assert.True(masked.Length < text.Length - 5, masked);
+    }
+
+    [Fact]
+    public void Text_without_a_hit_is_returned_as_the_same_instance()
+    {
+        var text = "nothing to see here, just a log line of moderate length";
+
+        Assert.Same(text, With("sk-live-123456").Redact(text));
+    }
+
+    [Fact]
+    public void Overlapping_nested_and_adjacent_values_are_masked_whole()
+    {
+        var redactor = With("abcdef123", "def123xyz", "abcdef123456", "ZZZZ9999");
+
+        Assert.Equal("[***]", redactor.Redact("[abcdef123xyz]"));
+        Assert.Equal("[***]", redactor.Redact("[abcdef123456]"));
+        Assert.Equal("<***>", redactor.Redact("<abcdef123ZZZZ9999>"));
+    }
+
+    [Fact]
+    public void Masking_twice_gives_the_same_text_as_masking_once()
+    {
+        var redactor = With("token-abc-123");
+        var once = redactor.Redact("a token-abc-123 b");
+
+        Assert.Equal(once, redactor.Redact(once));
+    }
+
+    [Fact]
+    public void A_short_value_is_masked_only_as_a_whole_token()
+    {
+        var redactor = With("x", "42");
+
+        Assert.Equal("pin=*** and code ***", redactor.Redact("pin=42 and code x"));
+        Assert.Equal("example 1425 xylophone", redactor.Redact("example 1425 xylophone"));
+    }
+
+    [Fact]
+    public void Lines_of_a_multi_line_value_are_masked_but_short_lines_cause_no_collateral()
+    {
+        var json = "{\n  \"private_key\": \"MIIEvQIBADANBgkq\",\n  \"client\": \"svc@proj.iam\"\n}";
+        var redactor = With(json);
+
+        var masked = redactor.Redact("line: \"client\": \"svc@proj.iam\" and { braces } stay");
+
+        Assert.DoesNotContain("svc@proj.iam", masked, StringComparison.Ordinal);
+        Assert.Contains("{ braces } stay", masked, StringComparison.Ordinal);
+        Assert.Equal("***", redactor.Redact(json.Replace("\n", "\r\n", StringComparison.Ordinal)));
+    }
+
+    [Fact]
+    public void Trimmed_and_unquoted_forms_are_masked()
+    {
+        var redactor = With("  'quoted-secret-value'  ");
+
+        Assert.Equal("v=***", redactor.Redact("v=quoted-secret-value"));
+    }
+
+    [Fact]
+    public void Empty_and_whitespace_values_are_ignored()
+    {
+        var redactor = With("", "   ", "\n");
+
+        Assert.Equal(0, redactor.Count);
+        Assert.Equal("a b", redactor.Redact("a b"));
+    }
+
+    [Fact]
+    public void The_name_option_shows_which_secret_was_masked()
+    {
+        var redactor = new SecretRedactor(new RedactionOptions { ShowSecretName = true });
+        redactor.Add("sk_live_abcdef", "STRIPE_KEY");
+
+        Assert.Equal("key=[secret:STRIPE_KEY]", redactor.Redact("key=sk_live_abcdef"));
+    }
+
+    [Fact]
+    public void Unicode_values_with_surrogate_pairs_are_masked()
+    {
+        var redactor = With("🔑clé-secrète-😀");
+
+        Assert.Equal("x *** y", redactor.Redact("x 🔑clé-secrète-😀 y"));
+    }
+
+    [Fact]
+    public void Removing_a_value_stops_masking_it()
+    {
+        var redactor = With("old-value-123", "new-value-456");
+        redactor.Remove("old-value-123");
+
+        Assert.Equal("old-value-123 ***", redactor.Redact("old-value-123 new-value-456"));
+    }
+
+    [Fact]
+    public async Task Adding_values_while_other_threads_redact_never_blocks_or_misses_a_registered_value()
+    {
+        var redactor = With("first-secret-000");
+        var adds = Task.Run(() =>
+        {
+            for (var i = 0; i < 200; i++)
+            {
+                redactor.Add($"added-secret-{i:000}");
+            }
+        });
+        var reads = Task.Run(() =>
+        {
+            for (var i = 0; i < 2000; i++)
+            {
+                Assert.Equal("a *** b", redactor.Redact("a first-secret-000 b"));
+            }
+        });
+        await Task.WhenAll(adds, reads);
+
+        Assert.Equal(201, redactor.Count);
+        Assert.Equal("***", redactor.Redact("added-secret-199"));
+    }
+
+    [Fact]
+    public void A_redacted_exception_copy_masks_message_inner_aggregate_data_and_stack()
+    {
+        var redactor = With("db-password-123");
+        Exception original;
+        try
+        {
+            throw new InvalidOperationException("login failed for db-password-123", new AggregateException(new ArgumentException("bad db-password-123"), new FormatException("also db-password-123")));
+        }
+        catch (InvalidOperationException ex)
+        {
+            ex.Data["password"] = "db-password-123";
+            original = ex;
+        }
+
+        var copy = redactor.RedactException(original);
+
+        Assert.Equal("System.InvalidOperationException", copy.OriginalType);
+        Assert.DoesNotContain("db-password-123", copy.ToString(), StringComparison.Ordinal);
+        Assert.Equal("***", copy.Data["password"]);
+        Assert.Equal(2, copy.InnerExceptions[0].InnerExceptions.Count);
+        Assert.Contains("SecretRedactorTests", copy.StackTrace, StringComparison.Ordinal);
+    }
+}
