@@ -20,6 +20,9 @@ public static class CliApplication
         root.Subcommands.Add(Commands.KeyCommand.Create(context));
         root.Subcommands.Add(Commands.AuditCommand.Create(context));
         root.Subcommands.Add(Commands.WorkflowCommand.Create(context));
+        root.Subcommands.Add(Commands.RunCommand.Create(context));
+        root.Subcommands.Add(Commands.RunsCommand.Create(context));
+        root.Subcommands.Add(Commands.RedactCommand.Create(context));
         root.Subcommands.Add(Commands.DemoCommand.Create(context));
 
         var parse = root.Parse(args);

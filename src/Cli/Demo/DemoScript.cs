@@ -34,8 +34,76 @@ internal sealed class DemoScript
             "secret", "import", "-", "--scope", "project", "--project", "web").ConfigureAwait(false);
         await Step("secret list (names and metadata, never values)", string.Empty, cancellationToken, "secret", "list", "--user", "alice").ConfigureAwait(false);
         await Step("key rotate (new key-encryption key; data keys re-wrapped, values untouched)", string.Empty, cancellationToken, "key", "rotate").ConfigureAwait(false);
-        await Step("audit", string.Empty, cancellationToken, "audit").ConfigureAwait(false);
-        return ExitCodes.Ok;
+        return await RunSamplesAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs every sample against a local echo server and checks where the values went.</summary>
+    public async Task<int> RunSamplesAsync(CancellationToken cancellationToken)
+    {
+        var samples = SampleCatalog.FindSamplesFolder();
+        if (samples is null)
+        {
+            await Say("samples folder not found; run the demo from the repository").ConfigureAwait(false);
+            return ExitCodes.Failure;
+        }
+
+        await using var server = EchoServer.Start();
+        await Say(string.Empty).ConfigureAwait(false);
+        await Say($"echo server on {server.BaseAddress} (answers every request with what it received)").ConfigureAwait(false);
+        var values = new Dictionary<string, string>(StringComparer.Ordinal);
+        var captured = new StringWriter();
+        var failures = 0;
+        foreach (var run in SampleCatalog.Runs(server.BaseAddress))
+        {
+            foreach (var secret in run.Secrets)
+            {
+                var value = DemoCommand.RandomValue(secret.Prefix);
+                values[$"{secret.Name}@{secret.Owner}"] = value;
+                string[] args = secret.Scope switch
+                {
+                    "project" => ["secret", "set", secret.Name, "--scope", "project", "--project", secret.Owner],
+                    "personal" => ["secret", "set", secret.Name, "--scope", "personal", "--user", secret.Owner],
+                    _ => ["secret", "set", secret.Name],
+                };
+                await Quiet(value, cancellationToken, args).ConfigureAwait(false);
+            }
+
+            await Say(string.Empty).ConfigureAwait(false);
+            await Say($"$ secrets-runtime run samples/{run.Sample}/workflow.json --trigger {run.Trigger} --user {run.User}").ConfigureAwait(false);
+            var code = await Capture(captured, cancellationToken, "run", Path.Combine(samples, run.Sample, "workflow.json"), "--trigger", run.Trigger, "--user", run.User, "--input", run.InputJson).ConfigureAwait(false);
+            failures += code == ExitCodes.Ok ? 0 : 1;
+        }
+
+        var received = string.Join("\n", server.Requests.Select(r => r.ToJsonString()));
+        var home = _home;
+        var records = string.Join("\n", Directory.EnumerateFiles(Path.Combine(home, "runs")).Select(File.ReadAllText));
+        var logs = string.Join("\n", Directory.EnumerateFiles(Path.Combine(home, "logs")).Select(File.ReadAllText));
+        var delivered = values.Values.Count(v => received.Contains(v, StringComparison.Ordinal));
+        var leaked = values.Values.Count(v => (captured.ToString() + records + logs).Contains(v, StringComparison.Ordinal));
+        await Say(string.Empty).ConfigureAwait(false);
+        await Say($"check: the echo server received {delivered} of {values.Count} secret values in clear (the API needs them)").ConfigureAwait(false);
+        await Say($"check: console, log files and run records hold {leaked} of them, even though the server echoed them back").ConfigureAwait(false);
+        return failures == 0 && leaked == 0 ? ExitCodes.Ok : ExitCodes.Failure;
+    }
+
+    private async Task Quiet(string stdin, CancellationToken cancellationToken, params string[] args)
+    {
+        var console = new CliConsole { In = new StringReader(stdin), Out = TextWriter.Null, Error = _console.Error, IsInputRedirected = true, Environment = _environment };
+        var code = await CliApplication.RunAsync(args, console, cancellationToken).ConfigureAwait(false);
+        if (code != ExitCodes.Ok)
+        {
+            throw new Redaction.SecretsRuntimeException("demo.step_failed", Redaction.ErrorKind.Internal, $"demo step failed with exit code {code}: {string.Join(' ', args)}");
+        }
+    }
+
+    private async Task<int> Capture(StringWriter captured, CancellationToken cancellationToken, params string[] args)
+    {
+        using var output = new StringWriter();
+        var console = new CliConsole { In = new StringReader(string.Empty), Out = output, Error = output, IsInputRedirected = true, Environment = _environment };
+        var code = await CliApplication.RunAsync(args, console, cancellationToken).ConfigureAwait(false);
+        await _console.Out.WriteAsync(output.ToString()).ConfigureAwait(false);
+        await captured.WriteAsync(output.ToString()).ConfigureAwait(false);
+        return code;
     }
 
     private async Task Step(string title, string stdin, CancellationToken cancellationToken, params string[] args)

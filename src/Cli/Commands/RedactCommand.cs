@@ -1,0 +1,54 @@
+using System.CommandLine;
+using System.Text.Json;
+using Secrets.Runtime.Redaction;
+using Secrets.Runtime.References;
+
+namespace Secrets.Runtime.Cli.Commands;
+
+/// <summary><c>redact [--values-json FILE]</c>: stdin to stdout, masked, streaming in constant memory.</summary>
+internal static class RedactCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var valuesJson = new Option<string?>("--values-json") { Description = "A JSON array of values to mask (default: every value in the store you may use)" };
+        var command = new Command("redact", "Copy stdin to stdout with every secret value, in any common encoding, masked") { valuesJson };
+        command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
+        {
+            var redactor = new SecretRedactor();
+            if (parse.GetValue(valuesJson) is { } file)
+            {
+                string[]? values;
+                try
+                {
+                    values = JsonSerializer.Deserialize<string[]>(await File.ReadAllTextAsync(file, ct).ConfigureAwait(false));
+                }
+                catch (Exception ex) when (ex is JsonException or IOException)
+                {
+                    throw new SecretsRuntimeException("cli.values_invalid", ErrorKind.InvalidInput, $"--values-json {file} must be a readable JSON array of strings");
+                }
+
+                foreach (var value in values ?? [])
+                {
+                    redactor.Add(value);
+                }
+            }
+            else
+            {
+                using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
+                await StoreSecrets.RegisterAllAsync(store, context.Principal(parse), redactor, ct).ConfigureAwait(false);
+            }
+
+            await using var writer = new RedactingTextWriter(context.Console.Out, redactor, leaveOpen: true);
+            var buffer = new char[16 * 1024];
+            int read;
+            while ((read = await context.Console.In.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+            {
+                await writer.WriteAsync(buffer.AsMemory(0, read), ct).ConfigureAwait(false);
+            }
+
+            await writer.FlushAsync(ct).ConfigureAwait(false);
+            return ExitCodes.Ok;
+        }));
+        return command;
+    }
+}
