@@ -7,7 +7,11 @@ internal static class SampleCatalog
     public sealed record NeededSecret(string Name, string Scope, string Owner, string Prefix);
 
     /// <summary>One run of a sample.</summary>
-    public sealed record SampleRun(string Sample, string Trigger, string User, string InputJson, IReadOnlyList<NeededSecret> Secrets);
+    public sealed record SampleRun(string Sample, string Trigger, string User, string InputJson, IReadOnlyList<NeededSecret> Secrets)
+    {
+        /// <summary>True for samples with a C# code node, which this build cannot run yet.</summary>
+        public bool NeedsCodeNodes => Sample == "hmac-webhook";
+    }
 
     public static IReadOnlyList<SampleRun> Runs(string baseUrl) =>
     [

@@ -1,5 +1,6 @@
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Sandbox.Expressions;
 using Secrets.Runtime.Store;
 using Secrets.Runtime.Workflows;
 
@@ -26,6 +27,47 @@ public static class StoreSecrets
     {
         var values = await Reader(store).ReadAllAsync(principal, cancellationToken).ConfigureAwait(false);
         return WorkflowTemplateExporter.Export(workflow, values.Select(v => KeyValuePair.Create(v.Name, v.Value)));
+    }
+
+    /// <summary>
+    /// Evaluates expressions in order with one evaluator, as the expression nodes of one run would be, with the
+    /// secrets each references resolved from the store (project, then organization, then the principal's personal
+    /// ones). Every resolved value is registered with <paramref name="redactor"/>, and results come back masked.
+    /// </summary>
+    public static async Task<IReadOnlyList<ExpressionResult>> EvaluateAsync(
+        ISecretStore store, Principal principal, ExpressionEvaluator evaluator, IEnumerable<string> expressions, IReadOnlyCollection<string>? allow,
+        JsonNode? input, string organization, string? project, SecretRedactor redactor, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        ArgumentNullException.ThrowIfNull(evaluator);
+        ArgumentNullException.ThrowIfNull(expressions);
+        ArgumentNullException.ThrowIfNull(redactor);
+        var resolver = new SecretResolver(Reader(store), organization, project ?? string.Empty, principal.UserId);
+        var results = new List<ExpressionResult>();
+        foreach (var expression in expressions)
+        {
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var name in allow ?? (IReadOnlyCollection<string>)ExpressionEvaluator.FindSecretReferences(expression))
+            {
+                if (SecretName.TryParse(name, out var secretName, out _) && await resolver.TryResolveAsync(secretName, cancellationToken).ConfigureAwait(false) is { } found)
+                {
+                    redactor.Add(found.Value, found.Name.Value);
+                    values[found.Name.Value] = found.Value;
+                }
+            }
+
+            var result = evaluator.Evaluate(new ExpressionRequest { Expression = expression, Secrets = values, AllowedSecrets = allow, Inputs = input });
+            results.Add(Masked(result, redactor));
+        }
+
+        return results;
+    }
+
+    /// <summary>The result with its value and error masked.</summary>
+    public static ExpressionResult Masked(ExpressionResult result, SecretRedactor redactor)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        return result with { Value = JsonRedaction.Redact(result.Value, redactor), Error = result.Error is null ? null : redactor.Redact(result.Error) };
     }
 
     private static ISecretValueReader Reader(ISecretStore store) =>

@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using Secrets.Runtime.Redaction;
+using Secrets.Runtime.References;
+using Secrets.Runtime.Sandbox.Expressions;
+using Secrets.Runtime.Store;
+
+namespace Secrets.Runtime.Cli.Commands;
+
+/// <summary><c>eval EXPRESSION...</c>: evaluates JavaScript expressions as the expression nodes of one run would, results masked.</summary>
+internal static class EvalCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var expressions = new Argument<string[]>("EXPRESSION") { Description = "JavaScript expressions, evaluated in order", Arity = ArgumentArity.OneOrMore };
+        var allow = new Option<string[]>("--allow") { Description = "Secrets the expressions may read (default: exactly the names each references)", AllowMultipleArgumentsPerToken = false };
+        var secretsFile = new Option<string?>("--secrets-file") { Description = "Test values from a .env or JSON object file, instead of the store" };
+        var input = new Option<string?>("--input") { Description = "Input as JSON (available as inputs)" };
+        var json = new Option<bool>("--json") { Description = "One JSON line per expression: {status, value, error}" };
+        var project = new Option<string?>("--project") { Description = "Project whose secrets are looked up first" };
+        var command = new Command("eval", "Evaluate JavaScript expressions in the sandbox, with secrets, as expression nodes would") { expressions, allow, secretsFile, input, json, project };
+        command.SetAction((parse, ct) =>
+        {
+            var redactor = new SecretRedactor();
+            return context.RunAsync(parse, async () =>
+            {
+                var list = parse.GetValue(expressions)!;
+                var allowed = parse.GetValue(allow) is { Length: > 0 } names ? names.Select(n => SecretName.Parse(n).Value).ToList() : null;
+                var inputs = RunCommand.ParseInput(parse.GetValue(input));
+                using var evaluator = new ExpressionEvaluator(redactor: redactor);
+                IReadOnlyList<ExpressionResult> results;
+                if (parse.GetValue(secretsFile) is { } file)
+                {
+                    var values = await ReadTestValuesAsync(file, ct).ConfigureAwait(false);
+                    foreach (var (name, value) in values)
+                    {
+                        redactor.Add(value, name);
+                    }
+
+                    results = list.Select(e => StoreSecrets.Masked(evaluator.Evaluate(new ExpressionRequest { Expression = e, Secrets = values, AllowedSecrets = allowed, Inputs = inputs }), redactor)).ToList();
+                }
+                else
+                {
+                    using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
+                    results = await StoreSecrets.EvaluateAsync(store, context.Principal(parse), evaluator, list, allowed, inputs, "default", parse.GetValue(project), redactor, ct).ConfigureAwait(false);
+                }
+
+                foreach (var result in results)
+                {
+                    var line = parse.GetValue(json)
+                        ? new JsonObject { ["status"] = result.Status.ToString().ToLowerInvariant(), ["value"] = result.Value?.DeepClone(), ["error"] = result.Error }.ToJsonString()
+                        : result.Status == ExpressionStatus.Ok ? result.Value?.ToJsonString() ?? "null" : $"{result.Status.ToString().ToLowerInvariant()}: {result.Error}";
+                    await (result.Status == ExpressionStatus.Ok || parse.GetValue(json) ? context.Console.Out : context.Console.Error).WriteLineAsync(redactor.Redact(line)).ConfigureAwait(false);
+                }
+
+                return results[^1].Status switch
+                {
+                    ExpressionStatus.Ok => ExitCodes.Ok,
+                    ExpressionStatus.Rejected => ExitCodes.Rejected,
+                    ExpressionStatus.Limited => ExitCodes.LimitExceeded,
+                    _ => ExitCodes.Failure,
+                };
+            }, redactor);
+        });
+        return command;
+    }
+
+    private static async Task<Dictionary<string, string>> ReadTestValuesAsync(string file, CancellationToken cancellationToken)
+    {
+        if (!File.Exists(file))
+        {
+            throw new SecretsRuntimeException("cli.file_not_found", ErrorKind.InvalidInput, $"file not found: {Path.GetFullPath(file)}");
+        }
+
+        var text = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
+        if (text.TrimStart().StartsWith('{'))
+        {
+            try
+            {
+                return (JsonSerializer.Deserialize<Dictionary<string, string>>(text) ?? [])
+                    .ToDictionary(p => SecretName.Parse(p.Key).Value, p => p.Value, StringComparer.Ordinal);
+            }
+            catch (JsonException)
+            {
+                throw new SecretsRuntimeException("cli.secrets_file_invalid", ErrorKind.InvalidInput, $"{file} is not a JSON object of string values");
+            }
+        }
+
+        var document = DotEnvParser.Parse(text);
+        if (document.Errors.Count > 0)
+        {
+            throw new SecretsRuntimeException("cli.secrets_file_invalid", ErrorKind.InvalidInput, $"{file}: {string.Join("; ", document.Errors)}");
+        }
+
+        return document.Entries.ToDictionary(e => e.Name.Value, e => e.Value, StringComparer.Ordinal);
+    }
+}

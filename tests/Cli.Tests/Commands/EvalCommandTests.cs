@@ -1,0 +1,51 @@
+namespace Secrets.Runtime.Cli.Tests.Commands;
+
+public sealed class EvalCommandTests : IDisposable
+{
+    private const string Token = "tok-eval-9f8e7d6c5b";
+    private readonly CliRun _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task Results_holding_a_store_secret_are_printed_masked()
+    {
+        await _cli.PipeAsync(Token, "secret", "set", "API_TOKEN");
+
+        var (code, output, _) = await _cli.RunAsync("eval", "`Bearer ${secrets.API_TOKEN}`", "secrets.API_TOKEN.length", "--input", "{\"a\":1}");
+
+        Assert.Equal(0, code);
+        Assert.Equal(["\"Bearer ***\"", "19"], output.TrimEnd().Split('\n'));
+        Assert.DoesNotContain(Token, output, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Test_values_come_from_a_secrets_file_and_json_mode_prints_one_line_each()
+    {
+        var file = Path.Combine(_cli.Home, "test.env");
+        File.WriteAllText(file, $"API_TOKEN={Token}\nOTHER=other-value-123\n");
+
+        var (code, output, _) = await _cli.RunAsync("eval", "secrets.API_TOKEN", "secrets.OTHER", "--secrets-file", file, "--allow", "API_TOKEN", "--json");
+
+        var lines = output.TrimEnd().Split('\n');
+        Assert.Equal("{\"status\":\"ok\",\"value\":\"***\",\"error\":null}", lines[0]);
+        Assert.Equal("{\"status\":\"error\",\"value\":null,\"error\":\"secret OTHER is not available to this block\"}", lines[1]);
+        Assert.Equal(1, code);
+    }
+
+    [Theory]
+    [InlineData("eval('1')", 3)]
+    [InlineData("secrets.A +", 3)]
+    [InlineData("(() => { while (true) {} })()", 4)]
+    [InlineData("null.x", 1)]
+    [InlineData("1 + 1", 0)]
+    public async Task The_exit_code_says_how_the_last_expression_ended(string expression, int expected)
+    {
+        var file = Path.Combine(_cli.Home, "values.json");
+        File.WriteAllText(file, "{\"a\": \"value-a-123\"}");
+
+        var (code, _, _) = await _cli.RunAsync("eval", expression, "--secrets-file", file);
+
+        Assert.Equal(expected, code);
+    }
+}
