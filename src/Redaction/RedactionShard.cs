@@ -9,7 +9,7 @@ namespace Secrets.Runtime.Redaction;
 /// </summary>
 internal sealed class RedactionShard
 {
-    public const int Capacity = 32;
+    public const int Capacity = 1024;
 
     private readonly SearchValues<string> _finder;
     private readonly FrozenDictionary<char, RedactionPattern[]> _byFirst;

@@ -63,12 +63,6 @@ public sealed class ExpressionEvaluator : IDisposable
             }
         }
 
-        var masker = new SecretRedactor(_redactor?.Options);
-        for (var i = 0; i < names.Count; i++)
-        {
-            masker.Add(values[i], names[i]);
-        }
-
         var engine = _pool.TryTake(out var pooled) ? pooled : new ExpressionEngine(_limits);
         var reusable = false;
         try
@@ -81,7 +75,9 @@ public sealed class ExpressionEvaluator : IDisposable
             }
 
             var value = JsonNode.Parse(json);
-            return new ExpressionResult(ExpressionStatus.Ok, value, null, masker.ContainsSecret(json) || _redactor?.ContainsSecret(json) == true);
+            // Raw values are checked directly; encoded forms through the shared redactor, where hosts register every value.
+            var sensitive = values.Any(v => json.Contains(v, StringComparison.Ordinal)) || _redactor?.ContainsSecret(json) == true;
+            return new ExpressionResult(ExpressionStatus.Ok, value, null, sensitive);
         }
         catch (JavaScriptException ex) when (IsStackOverflow(ex))
         {
@@ -90,7 +86,7 @@ public sealed class ExpressionEvaluator : IDisposable
         catch (JavaScriptException ex)
         {
             reusable = true;
-            return new ExpressionResult(ExpressionStatus.Error, null, Mask(ScriptError(ex, names.Count > 0), masker), false);
+            return new ExpressionResult(ExpressionStatus.Error, null, Mask(ScriptError(ex, names.Count > 0), names, values), false);
         }
         catch (Exception ex) when (LimitName(ex) is { } which)
         {
@@ -124,7 +120,18 @@ public sealed class ExpressionEvaluator : IDisposable
         }
     }
 
-    private string Mask(string message, SecretRedactor masker) => _redactor is null ? masker.Redact(message) : _redactor.Redact(masker.Redact(message));
+    private string Mask(string message, List<string> names, List<string> values)
+    {
+        // Errors are rare: only here is a redactor with every encoded form of this evaluation's values built.
+        var masker = new SecretRedactor(_redactor?.Options);
+        for (var i = 0; i < names.Count; i++)
+        {
+            masker.Add(values[i], names[i]);
+        }
+
+        var masked = masker.Redact(message);
+        return _redactor is null ? masked : _redactor.Redact(masked);
+    }
 
     private static string ScriptError(JavaScriptException ex, bool readSecrets)
     {
