@@ -60,13 +60,7 @@ internal sealed class DemoScript
             {
                 var value = DemoCommand.RandomValue(secret.Prefix);
                 values[$"{secret.Name}@{secret.Owner}"] = value;
-                string[] args = secret.Scope switch
-                {
-                    "project" => ["secret", "set", secret.Name, "--scope", "project", "--project", secret.Owner],
-                    "personal" => ["secret", "set", secret.Name, "--scope", "personal", "--user", secret.Owner],
-                    _ => ["secret", "set", secret.Name],
-                };
-                await Quiet(value, cancellationToken, args).ConfigureAwait(false);
+                await Quiet(value, cancellationToken, secret.SetArguments()).ConfigureAwait(false);
             }
 
             await Say(string.Empty).ConfigureAwait(false);

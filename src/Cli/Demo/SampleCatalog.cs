@@ -4,7 +4,16 @@ namespace Secrets.Runtime.Cli.Demo;
 internal static class SampleCatalog
 {
     /// <summary>A secret a sample needs, with where to store it.</summary>
-    public sealed record NeededSecret(string Name, string Scope, string Owner, string Prefix);
+    public sealed record NeededSecret(string Name, string Scope, string Owner, string Prefix)
+    {
+        /// <summary>The <c>secret set</c> arguments that store this secret where the sample expects it.</summary>
+        public string[] SetArguments() => Scope switch
+        {
+            "project" => ["secret", "set", Name, "--scope", "project", "--project", Owner],
+            "personal" => ["secret", "set", Name, "--scope", "personal", "--user", Owner],
+            _ => ["secret", "set", Name],
+        };
+    }
 
     /// <summary>One run of a sample.</summary>
     public sealed record SampleRun(string Sample, string Trigger, string User, string InputJson, IReadOnlyList<NeededSecret> Secrets)

@@ -28,13 +28,7 @@ public sealed class SampleRunTests : IDisposable
             {
                 var value = $"{secret.Prefix}{Guid.NewGuid():N}";
                 values.Add(value);
-                string[] args = secret.Scope switch
-                {
-                    "project" => ["secret", "set", secret.Name, "--scope", "project", "--project", secret.Owner],
-                    "personal" => ["secret", "set", secret.Name, "--scope", "personal", "--user", secret.Owner],
-                    _ => ["secret", "set", secret.Name],
-                };
-                Assert.Equal(0, (await _cli.PipeAsync(value, args)).Code);
+                Assert.Equal(0, (await _cli.PipeAsync(value, secret.SetArguments())).Code);
             }
         }
 
