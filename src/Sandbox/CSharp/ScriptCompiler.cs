@@ -1,0 +1,104 @@
+using System.Collections.Immutable;
+using System.Text;
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+
+namespace Secrets.Runtime.Sandbox.CSharp;
+
+/// <summary>
+/// Compiles code-node scripts with Roslyn as script submissions over one shared reference set, refuses
+/// <c>#r</c> and <c>#load</c> before compiling (the default resolvers would read host files and echo them in
+/// diagnostics), and checks every symbol against <see cref="ScriptPolicy"/>. It never runs what it compiles.
+/// </summary>
+public sealed class ScriptCompiler
+{
+    /// <summary>The default usings of every script.</summary>
+    public static IReadOnlyList<string> DefaultUsings { get; } =
+    [
+        "System", "System.Collections.Generic", "System.Linq", "System.Text", "System.Text.RegularExpressions", "System.Text.Json",
+        "System.Text.Json.Nodes", "System.Threading.Tasks", "System.Globalization",
+    ];
+
+    /// <summary>The largest script accepted, in characters.</summary>
+    public const int MaxSourceLength = 64 * 1024;
+
+    private static readonly string[] ReferenceNames =
+    [
+        "System.Private.CoreLib", "System.Runtime", "System.Collections", "System.Linq", "System.Text.RegularExpressions", "System.Text.Json",
+        "System.Memory", "System.Runtime.Numerics", "System.Security.Cryptography", "System.Text.Encodings.Web", "netstandard",
+    ];
+
+    private readonly ImmutableArray<MetadataReference> _references;
+    private readonly CSharpCompilationOptions _options;
+
+    /// <summary>Creates a compiler; the reference set is loaded once and shared by every compilation.</summary>
+    public ScriptCompiler()
+    {
+        var platform = ((string?)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES") ?? string.Empty).Split(Path.PathSeparator);
+        _references = platform
+            .Where(p => ReferenceNames.Contains(Path.GetFileNameWithoutExtension(p), StringComparer.Ordinal))
+            .Select(p => (MetadataReference)MetadataReference.CreateFromFile(p))
+            .Append(MetadataReference.CreateFromFile(typeof(ScriptGlobals).Assembly.Location))
+            .ToImmutableArray();
+        _options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, usings: DefaultUsings, optimizationLevel: OptimizationLevel.Release,
+            allowUnsafe: false, metadataReferenceResolver: null, sourceReferenceResolver: null, concurrentBuild: false);
+    }
+
+    /// <summary>Compiles and checks <paramref name="source"/>; the result holds an image or every refusal.</summary>
+    public ScriptCompilation Compile(string source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        if (source.Length > MaxSourceLength)
+        {
+            return Refused(new ScriptDiagnostic(1, 1, "SR0100", $"limit exceeded: script is {source.Length} characters; the limit is {MaxSourceLength}"));
+        }
+
+        var tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest, kind: SourceCodeKind.Script), cancellationToken: cancellationToken);
+        var directives = tree.GetRoot(cancellationToken).DescendantTrivia()
+            .Where(t => t.IsKind(SyntaxKind.ReferenceDirectiveTrivia) || t.IsKind(SyntaxKind.LoadDirectiveTrivia))
+            .Select(t => Located(t.GetLocation(), "SR0004", "#r and #load are not allowed in code nodes"))
+            .ToList();
+        if (directives.Count > 0)
+        {
+            return new ScriptCompilation(null, directives);
+        }
+
+        var compilation = CSharpCompilation.CreateScriptCompilation("node-script", tree, _references, _options, globalsType: typeof(ScriptGlobals));
+        var errors = compilation.GetDiagnostics(cancellationToken)
+            .Where(d => d.Severity == DiagnosticSeverity.Error)
+            .Select(d => Located(d.Location, d.Id, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        if (errors.Count > 0)
+        {
+            return new ScriptCompilation(null, errors);
+        }
+
+        var refusals = ScriptPolicy.Check(tree, compilation.GetSemanticModel(tree));
+        if (refusals.Count > 0)
+        {
+            return new ScriptCompilation(null, refusals);
+        }
+
+        using var image = new MemoryStream();
+        var emitted = compilation.Emit(image, cancellationToken: cancellationToken);
+        return emitted.Success
+            ? new ScriptCompilation(image.ToArray(), [])
+            : new ScriptCompilation(null, emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => Located(d.Location, d.Id, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture))).ToList());
+    }
+
+    /// <summary>A stable key for the compilation cache: source, policy version, reference set and compiler version.</summary>
+    public string CacheKey(string source)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        var material = string.Join("\n", [source, $"policy {ScriptPolicy.Version}", typeof(CSharpCompilation).Assembly.GetName().Version?.ToString() ?? "?", .. _references.Select(r => r.Display)]);
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(material)));
+    }
+
+    private static ScriptCompilation Refused(ScriptDiagnostic diagnostic) => new(null, [diagnostic]);
+
+    private static ScriptDiagnostic Located(Location location, string code, string message)
+    {
+        var span = location.GetLineSpan().StartLinePosition;
+        return new ScriptDiagnostic(span.Line + 1, span.Character + 1, code, message);
+    }
+}
