@@ -4,7 +4,7 @@ namespace Secrets.Runtime.Cli.Demo;
 internal static class SampleCatalog
 {
     /// <summary>A secret a sample needs, with where to store it.</summary>
-    public sealed record NeededSecret(string Name, string Scope, string Owner, string Prefix)
+    public sealed record NeededSecret(string Name, string Scope, string Owner, string Prefix, bool SentToServer = true)
     {
         /// <summary>The <c>secret set</c> arguments that store this secret where the sample expects it.</summary>
         public string[] SetArguments() => Scope switch
@@ -16,18 +16,14 @@ internal static class SampleCatalog
     }
 
     /// <summary>One run of a sample.</summary>
-    public sealed record SampleRun(string Sample, string Trigger, string User, string InputJson, IReadOnlyList<NeededSecret> Secrets)
-    {
-        /// <summary>True for samples with a C# code node, which this build cannot run yet.</summary>
-        public bool NeedsCodeNodes => Sample == "hmac-webhook";
-    }
+    public sealed record SampleRun(string Sample, string Trigger, string User, string InputJson, IReadOnlyList<NeededSecret> Secrets);
 
     public static IReadOnlyList<SampleRun> Runs(string baseUrl) =>
     [
         new("bearer-http", "manual", "alice", $$$"""{"baseUrl":"{{{baseUrl}}}","prompt":"hello"}""",
             [new("ANTHROPIC_API_KEY", "organization", "default", "sk-ant-")]),
         new("hmac-webhook", "webhook", "alice", $$$"""{"baseUrl":"{{{baseUrl}}}","payload":{"order":42,"total":"19.99"}}""",
-            [new("WEBHOOK_SIGNING_SECRET", "project", "demo", "whsec_")]),
+            [new("WEBHOOK_SIGNING_SECRET", "project", "demo", "whsec_", SentToServer: false)]),
         new("slack-app-install", "manual", "alice", $$$"""{"baseUrl":"{{{baseUrl}}}","app":"acme-bot"}""",
             [new("SLACK_CLIENT_ID", "organization", "default", "cid-"), new("SLACK_CLIENT_SECRET", "organization", "default", "csec-"),
              new("SLACK_SIGNING_SECRET", "project", "demo", "ssig-"), new("SLACK_BOT_TOKEN", "personal", "alice", "xoxb-")]),

@@ -22,6 +22,9 @@ public sealed record WorkflowExecutorOptions
     /// <summary>Limits of expression nodes and <c>{{= ... }}</c> parts.</summary>
     public ExpressionLimits ExpressionLimits { get; init; } = new();
 
+    /// <summary>Limits of C# code nodes (each run in its own worker process).</summary>
+    public Sandbox.Workers.ScriptLimits ScriptLimits { get; init; } = new();
+
     /// <summary>The home folder whose <c>runs</c> folder keeps run records; null keeps none.</summary>
     public string? RunRecordsHome { get; init; }
 }

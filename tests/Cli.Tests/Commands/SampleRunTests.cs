@@ -20,6 +20,7 @@ public sealed class SampleRunTests : IDisposable
         await using var server = EchoServer.Start();
         var runs = SampleCatalog.Runs(server.BaseAddress);
         var values = new List<string>();
+        var sent = new List<string>();
 
         // A run needs the secrets of every earlier run of the same sample (the schedule run reuses the manual one's).
         foreach (var run in runs.Take(index + 1).Where(r => r.Sample == runs[index].Sample))
@@ -28,6 +29,11 @@ public sealed class SampleRunTests : IDisposable
             {
                 var value = $"{secret.Prefix}{Guid.NewGuid():N}";
                 values.Add(value);
+                if (secret.SentToServer)
+                {
+                    sent.Add(value);
+                }
+
                 Assert.Equal(0, (await _cli.PipeAsync(value, secret.SetArguments())).Code);
             }
         }
@@ -44,21 +50,20 @@ public sealed class SampleRunTests : IDisposable
         var received = string.Join("\n", server.Requests.Select(r => r.ToJsonString()));
         var everywhereElse = string.Join("\n", output, error, record, list, File.ReadAllText(logFile), File.ReadAllText(Path.Combine(_cli.Home, "runs", runId + ".json")));
         var forms = values.SelectMany(v => SecretForms.For(v, new RedactionOptions())).ToList();
-        if (target.NeedsCodeNodes)
+        Assert.True(code == 0, output + error);
+        Assert.Contains("\"status\": \"succeeded\"", record, StringComparison.Ordinal);
+        var delivered = target.Sample == "mixed-scopes"
+            ? sent.Where(v => !v.StartsWith(target.Trigger == "schedule" ? "ghp_alice_" : "ghp_bob_", StringComparison.Ordinal))
+            : sent;
+        Assert.All(delivered, v => Assert.Contains(v, received, StringComparison.Ordinal));
+        Assert.All(values.Except(sent), v => Assert.DoesNotContain(v, received, StringComparison.Ordinal));
+        if (target.Sample == "hmac-webhook")
         {
-            // C# code nodes are not available yet (issue 5): the node must fail cleanly, before any request.
-            Assert.Equal(1, code);
-            Assert.Contains("no runner for node type 'code'", output, StringComparison.Ordinal);
-            Assert.Empty(server.Requests);
-        }
-        else
-        {
-            Assert.True(code == 0, output + error);
-            var delivered = target.Sample == "mixed-scopes"
-                ? values.Where(v => !v.StartsWith(target.Trigger == "schedule" ? "ghp_alice_" : "ghp_bob_", StringComparison.Ordinal))
-                : values;
-            Assert.All(delivered, v => Assert.Contains(v, received, StringComparison.Ordinal));
-            Assert.Contains("\"status\": \"succeeded\"", record, StringComparison.Ordinal);
+            // The server gets the payload and a signature it can verify with the key, never the key.
+            var request = Assert.Single(server.Requests);
+            var body = request["body"]!.GetValue<string>();
+            var mac = System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(values[0]), System.Text.Encoding.UTF8.GetBytes(body));
+            Assert.Equal("sha256=" + Convert.ToHexString(mac).ToLowerInvariant(), request["headers"]!["X-Signature-256"]!.GetValue<string>());
         }
 
         Assert.All(forms, f => Assert.DoesNotContain(f, everywhereElse, StringComparison.Ordinal));

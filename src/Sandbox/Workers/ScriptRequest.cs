@@ -1,0 +1,20 @@
+namespace Secrets.Runtime.Sandbox.Workers;
+
+/// <summary>One run of a code-node script.</summary>
+public sealed record ScriptRequest
+{
+    /// <summary>The C# script.</summary>
+    public required string Source { get; init; }
+
+    /// <summary>Alias to value: the node's credentials only.</summary>
+    public IReadOnlyDictionary<string, string> Secrets { get; init; } = new Dictionary<string, string>();
+
+    /// <summary>The node's input as JSON text.</summary>
+    public string InputJson { get; init; } = "null";
+
+    /// <summary>The run.</summary>
+    public CSharp.ScriptRunInfo Run { get; init; } = new("-", "-", "-", "manual");
+
+    /// <summary>Limits, or null for the runner's defaults.</summary>
+    public ScriptLimits? Limits { get; init; }
+}

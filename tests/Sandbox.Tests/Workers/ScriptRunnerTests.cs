@@ -1,0 +1,152 @@
+using Secrets.Runtime.Sandbox.CSharp;
+using Secrets.Runtime.Sandbox.Workers;
+
+namespace Secrets.Runtime.Sandbox.Tests.Workers;
+
+public sealed class ScriptRunnerTests
+{
+    private const string Key = "whsec_test_4f8a9c2e1b7d";
+    private static readonly ScriptRunner Runner = new(new ScriptLimits { Timeout = TimeSpan.FromSeconds(8) });
+
+    private static Task<ScriptResult> Run(string source, string input = "{\"payload\":{\"order\":42}}", TimeSpan? timeout = null) =>
+        Runner.RunAsync(new ScriptRequest
+        {
+            Source = source,
+            Secrets = new Dictionary<string, string> { ["SigningKey"] = Key },
+            InputJson = input,
+            Run = new ScriptRunInfo("run1", "wf", "sign", "webhook"),
+            Limits = timeout is null ? null : new ScriptLimits { Timeout = timeout.Value },
+        });
+
+    [Fact]
+    public async Task A_script_signs_a_payload_with_its_aliased_key_in_a_worker()
+    {
+        var result = await Run("""
+            using System.Security.Cryptography;
+            var payload = context.Input!["payload"]!.ToJsonString();
+            var mac = HMACSHA256.HashData(Encoding.UTF8.GetBytes(context.Secrets["SigningKey"]), Encoding.UTF8.GetBytes(payload));
+            context.Log($"signed {payload.Length} chars with {context.Secrets["SigningKey"]}");
+            return new JsonObject { ["payload"] = payload, ["signature"] = Convert.ToHexString(mac).ToLowerInvariant(), ["node"] = context.Run.Node };
+            """);
+
+        Assert.Equal(ScriptStatus.Ok, result.Status);
+        var expected = Convert.ToHexString(System.Security.Cryptography.HMACSHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Key), System.Text.Encoding.UTF8.GetBytes("{\"order\":42}"))).ToLowerInvariant();
+        Assert.Equal(expected, result.Value!["signature"]!.GetValue<string>());
+        Assert.Equal("sign", result.Value!["node"]!.GetValue<string>());
+        Assert.Equal(["signed 12 chars with ***"], result.Logs);
+        Assert.False(result.Sensitive);
+    }
+
+    [Fact]
+    public void The_worker_starts_with_an_empty_environment_but_for_its_own_limits()
+    {
+        Environment.SetEnvironmentVariable("SECRETS_RUNTIME_MASTER_KEY", "must-not-reach-the-worker");
+        try
+        {
+            var info = ScriptRunner.StartInfo("/x/secrets-runtime-worker.dll", new ScriptLimits());
+
+            Assert.Equal(["DOTNET_GCHeapHardLimit", "DOTNET_gcServer", "DOTNET_NOLOGO"], info.Environment.Keys.Order(StringComparer.Ordinal).Reverse().OrderBy(k => k == "DOTNET_GCHeapHardLimit" ? 0 : k == "DOTNET_gcServer" ? 1 : 2));
+            Assert.Equal("10000000", info.Environment["DOTNET_GCHeapHardLimit"]);
+            Assert.Equal(Path.GetTempPath(), info.WorkingDirectory);
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("SECRETS_RUNTIME_MASTER_KEY", null);
+        }
+    }
+
+    [Fact]
+    public async Task Returning_the_secret_marks_the_result_sensitive()
+    {
+        var result = await Run("return \"k=\" + context.Secrets[\"SigningKey\"];");
+
+        Assert.True(result.Sensitive);
+    }
+
+    [Fact]
+    public async Task Only_the_nodes_aliases_are_in_context_secrets()
+    {
+        var result = await Run("return string.Join(\",\", context.Secrets.Keys) + \"|\" + context.Secrets.ContainsKey(\"OTHER\");");
+
+        Assert.Equal("SigningKey|False", result.Value!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task A_policy_refusal_rejects_before_anything_runs()
+    {
+        var result = await Run("return System.Environment.GetEnvironmentVariable(\"SECRETS_RUNTIME_MASTER_KEY\");");
+
+        Assert.Equal(ScriptStatus.Rejected, result.Status);
+        Assert.StartsWith("SR", result.Diagnostics[0].Code, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task An_infinite_loop_is_killed_at_the_time_limit_and_the_next_run_works()
+    {
+        var looping = await Run("while (true) { } ", timeout: TimeSpan.FromSeconds(3));
+        var next = await Run("return 1 + 1;");
+
+        Assert.Equal((ScriptStatus.Limited, "limit exceeded: time"), (looping.Status, looping.Error));
+        Assert.Equal(2, next.Value!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task A_stack_overflow_kills_only_the_worker_and_the_next_run_works()
+    {
+        var overflow = await Run("int Down(int n) => Down(n + 1) + 1; return Down(0);");
+        var next = await Run("return \"still here\";");
+
+        Assert.NotEqual(ScriptStatus.Ok, overflow.Status);
+        Assert.Equal("still here", next.Value!.GetValue<string>());
+    }
+
+    [Fact]
+    public async Task Allocating_past_the_heap_limit_fails_the_run_not_the_host()
+    {
+        var result = await Run("var list = new List<byte[]>(); while (true) list.Add(new byte[1 << 20]);");
+
+        Assert.NotEqual(ScriptStatus.Ok, result.Status);
+        Assert.Equal(ScriptStatus.Ok, (await Run("return 3;")).Status);
+    }
+
+    [Fact]
+    public async Task A_thrown_secret_is_masked_in_the_error()
+    {
+        var result = await Run("throw new InvalidOperationException(\"bad key \" + context.Secrets[\"SigningKey\"]);");
+
+        Assert.Equal(ScriptStatus.Error, result.Status);
+        Assert.Equal("InvalidOperationException: bad key ***", result.Error);
+    }
+
+    [Fact]
+    public async Task Oversized_output_is_a_limit()
+    {
+        var result = await Run("return new string('x', 3_000_000);");
+
+        Assert.Equal((ScriptStatus.Limited, "limit exceeded: output"), (result.Status, result.Error));
+    }
+
+    [Fact]
+    public async Task A_catastrophic_regex_without_a_timeout_is_stopped_by_the_workers_default()
+    {
+        var result = await Run("return Regex.IsMatch(new string('a', 40) + \"!\", \"^(a+)+$\");");
+
+        Assert.Equal(ScriptStatus.Error, result.Status);
+        Assert.Contains("RegexMatchTimeoutException", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Await_and_records_and_dates_work()
+    {
+        var result = await Run("""
+            record Item(string Name, decimal Price);
+            await Task.Delay(5);
+            var items = new[] { new Item("a", 1.5m), new Item("b", 2.25m) };
+            return new { total = items.Sum(i => i.Price), day = new DateTime(2026, 11, 24).DayOfWeek.ToString() };
+            """);
+
+        Assert.Equal(ScriptStatus.Ok, result.Status);
+        Assert.Equal(3.75m, result.Value!["total"]!.GetValue<decimal>());
+        Assert.Equal("Tuesday", result.Value!["day"]!.GetValue<string>());
+    }
+}
