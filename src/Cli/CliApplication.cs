@@ -24,6 +24,7 @@ public static class CliApplication
         root.Subcommands.Add(Commands.RunsCommand.Create(context));
         root.Subcommands.Add(Commands.RedactCommand.Create(context));
         root.Subcommands.Add(Commands.EvalCommand.Create(context));
+        root.Subcommands.Add(Commands.ExecCommand.Create(context));
         root.Subcommands.Add(Commands.DemoCommand.Create(context));
 
         var parse = root.Parse(args);

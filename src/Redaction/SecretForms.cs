@@ -127,6 +127,17 @@ public static class SecretForms
             yield return stable;
             var urlSafe = stable.Replace('+', '-').Replace('/', '_');
             yield return urlSafe;
+
+            // When the value ends the buffer its last group is deterministic too: mask through the padding, so
+            // base64("user:" + secret) leaves no trailing characters that encode the secret's last bytes.
+            if (offset > 0 && encoded.Length > skip)
+            {
+                var tail = encoded[skip..];
+                yield return tail;
+                yield return tail.TrimEnd('=');
+                yield return tail.Replace('+', '-').Replace('/', '_');
+                yield return tail.Replace('+', '-').Replace('/', '_').TrimEnd('=');
+            }
             if (offset == 0)
             {
                 yield return encoded.Replace('+', '-').Replace('/', '_');

@@ -52,6 +52,20 @@ public sealed class SecretRedactorTests
         Assert.True(masked.Length < text.Length - 5, masked);
     }
 
+    [Theory]
+    [InlineData("user:")]
+    [InlineData("ab")]
+    [InlineData("a")]
+    public void Base64_with_a_prefix_is_masked_through_its_last_character(string prefix)
+    {
+        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(prefix + Secret));
+
+        var masked = With(Secret).Redact("Basic " + encoded);
+
+        Assert.EndsWith("***", masked, StringComparison.Ordinal);
+        Assert.True(masked.Length <= "Basic ".Length + ((prefix.Length + 2) * 4 / 3) + 3, masked);
+    }
+
     [Fact]
     public void Text_without_a_hit_is_returned_as_the_same_instance()
     {

@@ -32,7 +32,7 @@ internal static class EvalCommand
                 IReadOnlyList<ExpressionResult> results;
                 if (parse.GetValue(secretsFile) is { } file)
                 {
-                    var values = await ReadTestValuesAsync(file, ct).ConfigureAwait(false);
+                    var values = await TestValues.ReadAsync(file, ct).ConfigureAwait(false);
                     foreach (var (name, value) in values)
                     {
                         redactor.Add(value, name);
@@ -64,35 +64,5 @@ internal static class EvalCommand
             }, redactor);
         });
         return command;
-    }
-
-    private static async Task<Dictionary<string, string>> ReadTestValuesAsync(string file, CancellationToken cancellationToken)
-    {
-        if (!File.Exists(file))
-        {
-            throw new SecretsRuntimeException("cli.file_not_found", ErrorKind.InvalidInput, $"file not found: {Path.GetFullPath(file)}");
-        }
-
-        var text = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
-        if (text.TrimStart().StartsWith('{'))
-        {
-            try
-            {
-                return (JsonSerializer.Deserialize<Dictionary<string, string>>(text) ?? [])
-                    .ToDictionary(p => SecretName.Parse(p.Key).Value, p => p.Value, StringComparer.Ordinal);
-            }
-            catch (JsonException)
-            {
-                throw new SecretsRuntimeException("cli.secrets_file_invalid", ErrorKind.InvalidInput, $"{file} is not a JSON object of string values");
-            }
-        }
-
-        var document = DotEnvParser.Parse(text);
-        if (document.Errors.Count > 0)
-        {
-            throw new SecretsRuntimeException("cli.secrets_file_invalid", ErrorKind.InvalidInput, $"{file}: {string.Join("; ", document.Errors)}");
-        }
-
-        return document.Entries.ToDictionary(e => e.Name.Value, e => e.Value, StringComparer.Ordinal);
     }
 }

@@ -53,6 +53,19 @@ public sealed class WorkflowExecutor : IDisposable
         return executor;
     }
 
+    /// <summary>
+    /// Runs a workflow against test values (name to value) instead of a store, as <c>exec --secrets-file</c> and
+    /// <c>eval --secrets-file</c> do: same validation, workers and masking; no record is kept.
+    /// </summary>
+    public static async Task<RunRecord> RunWithValuesAsync(WorkflowDefinition workflow, IReadOnlyDictionary<string, string> values, WorkflowExecutorOptions? options = null, System.Text.Json.Nodes.JsonNode? input = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        options ??= new WorkflowExecutorOptions();
+        using var store = new TestValueReader(values, workflow.Organization);
+        using var executor = Create(store, options with { RunRecordsHome = null });
+        return await executor.RunAsync(workflow, new RunRequest { User = workflow.Owner, Input = input }, null, cancellationToken).ConfigureAwait(false);
+    }
+
     /// <inheritdoc />
     public void Dispose()
     {

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using System.Text.Json.Nodes;
+using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Store;
+using Secrets.Runtime.Workflows;
+
+namespace Secrets.Runtime.Cli.Commands;
+
+/// <summary><c>exec SCRIPT.csx</c>: runs a C# script as a code node would, in a worker, result masked.</summary>
+internal static class ExecCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var script = new Argument<string>("SCRIPT") { Description = "A .csx file" };
+        var credentials = new Option<string[]>("--credential") { Description = "ALIAS=SECRET_NAME: bind a stored secret (or a test value) to an alias" };
+        var secretsFile = new Option<string?>("--secrets-file") { Description = "Test values from a .env or JSON object file, instead of the store" };
+        var input = new Option<string?>("--input") { Description = "The node input as JSON" };
+        var timeout = new Option<int?>("--timeout") { Description = "Wall time in milliseconds (default 10000)" };
+        var json = new Option<bool>("--json") { Description = "{status, value, error, logs} as one JSON line" };
+        var command = new Command("exec", "Run a C# script as a code node would: policy-checked, in a worker process, output masked") { script, credentials, secretsFile, input, timeout, json };
+        command.SetAction((parse, ct) =>
+        {
+            var redactor = new SecretRedactor();
+            return context.RunAsync(parse, async () =>
+            {
+                var path = parse.GetValue(script)!;
+                if (!File.Exists(path))
+                {
+                    throw new SecretsRuntimeException("cli.file_not_found", ErrorKind.InvalidInput, $"file not found: {Path.GetFullPath(path)}");
+                }
+
+                var bindings = new JsonArray();
+                foreach (var binding in parse.GetValue(credentials) ?? [])
+                {
+                    var parts = binding.Split('=', 2);
+                    if (parts.Length != 2)
+                    {
+                        throw new SecretsRuntimeException("cli.credential_invalid", ErrorKind.InvalidInput, $"--credential '{binding}' is not ALIAS=SECRET_NAME");
+                    }
+
+                    bindings.Add(new JsonObject { ["secret"] = parts[1], ["alias"] = parts[0] });
+                }
+
+                // A one-node workflow: the same validation, resolution, worker and masking as a real run.
+                var node = new JsonObject { ["id"] = "exec", ["type"] = "code", ["language"] = "csharp", ["file"] = Path.GetFullPath(path), ["credentials"] = bindings };
+                var workflow = WorkflowLoader.Parse(new JsonObject { ["name"] = "exec", ["project"] = "default", ["owner"] = context.User(parse), ["nodes"] = new JsonArray(node) }.ToJsonString(), Path.GetFullPath(path));
+                var limits = parse.GetValue(timeout) is { } ms ? new Sandbox.Workers.ScriptLimits { Timeout = TimeSpan.FromMilliseconds(ms) } : new Sandbox.Workers.ScriptLimits();
+                var options = new WorkflowExecutorOptions { Redactor = redactor, ScriptLimits = limits };
+                RunRecord record;
+                if (parse.GetValue(secretsFile) is { } file)
+                {
+                    var values = await TestValues.ReadAsync(file, ct).ConfigureAwait(false);
+                    record = await WorkflowExecutor.RunWithValuesAsync(workflow, values, options, RunCommand.ParseInput(parse.GetValue(input)), ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
+                    using var executor = WorkflowExecutor.Create(store, options);
+                    record = await executor.RunAsync(workflow, new RunRequest { User = context.User(parse), Input = RunCommand.ParseInput(parse.GetValue(input)) }, null, ct).ConfigureAwait(false);
+                }
+
+                var result = record.Nodes[0];
+                var status = result.Status == RunStatus.Succeeded ? "ok"
+                    : result.Error?.Contains("limit exceeded", StringComparison.Ordinal) == true ? "limited"
+                    : result.Error?.Contains("rejected", StringComparison.Ordinal) == true ? "rejected" : "error";
+                if (parse.GetValue(json))
+                {
+                    await context.Console.Out.WriteLineAsync(new JsonObject
+                    {
+                        ["status"] = status,
+                        ["value"] = result.Output?.DeepClone(),
+                        ["error"] = result.Error,
+                        ["logs"] = new JsonArray(result.Logs.Select(l => (JsonNode)JsonValue.Create(l)).ToArray()),
+                    }.ToJsonString()).ConfigureAwait(false);
+                }
+                else
+                {
+                    foreach (var line in result.Logs)
+                    {
+                        await context.Console.Error.WriteLineAsync("log: " + line).ConfigureAwait(false);
+                    }
+
+                    await (status == "ok" ? context.Console.Out : context.Console.Error).WriteLineAsync(status == "ok" ? result.Output?.ToJsonString() ?? "null" : $"{status}: {result.Error}").ConfigureAwait(false);
+                }
+
+                return status switch { "ok" => ExitCodes.Ok, "rejected" => ExitCodes.Rejected, "limited" => ExitCodes.LimitExceeded, _ => ExitCodes.Failure };
+            }, redactor);
+        });
+        return command;
+    }
+}

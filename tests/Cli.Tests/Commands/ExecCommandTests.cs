@@ -1,0 +1,66 @@
+namespace Secrets.Runtime.Cli.Tests.Commands;
+
+public sealed class ExecCommandTests : IDisposable
+{
+    private const string Password = "pw-exec-7c6b5a4f3e";
+    private readonly CliRun _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    private string Script(string source)
+    {
+        var path = Path.Combine(_cli.Home, $"s{Guid.NewGuid():N}.csx");
+        File.WriteAllText(path, source);
+        return path;
+    }
+
+    [Fact]
+    public async Task A_basic_auth_header_is_built_from_an_aliased_store_secret_and_printed_masked()
+    {
+        await _cli.PipeAsync(Password, "secret", "set", "API_PASSWORD");
+        var script = Script("context.Log(\"pw \" + context.Secrets[\"Pw\"]); return \"Basic \" + Convert.ToBase64String(Encoding.UTF8.GetBytes(\"user:\" + context.Secrets[\"Pw\"]));");
+
+        var (code, output, error) = await _cli.RunAsync("exec", script, "--credential", "Pw=API_PASSWORD");
+
+        Assert.Equal(0, code);
+        Assert.Equal("\"Basic dXNlcjp***\"", output.Trim());
+        Assert.Equal("log: pw ***", error.Trim());
+        Assert.DoesNotContain(Password, output + error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Test_values_and_json_output_work_offline()
+    {
+        var values = Path.Combine(_cli.Home, "t.env");
+        File.WriteAllText(values, $"API_PASSWORD={Password}\n");
+        var script = Script("return context.Secrets[\"Pw\"].Length + (int)context.Input![\"n\"]!;");
+
+        var (code, output, _) = await _cli.RunAsync("exec", script, "--credential", "Pw=API_PASSWORD", "--secrets-file", values, "--input", "{\"n\":2}", "--json");
+
+        Assert.Equal(0, code);
+        Assert.Equal("{\"status\":\"ok\",\"value\":20,\"error\":null,\"logs\":[]}", output.Trim());
+    }
+
+    [Theory]
+    [InlineData("return System.IO.File.ReadAllText(\"/etc/passwd\");", 3)]
+    [InlineData("while (true) { }", 4)]
+    [InlineData("throw new Exception(\"boom\");", 1)]
+    public async Task The_exit_code_says_how_the_script_ended(string source, int expected)
+    {
+        var values = Path.Combine(_cli.Home, "t.env");
+        File.WriteAllText(values, "X=1234567\n");
+
+        var (code, _, _) = await _cli.RunAsync("exec", Script(source), "--secrets-file", values, "--timeout", "3000");
+
+        Assert.Equal(expected, code);
+    }
+
+    [Fact]
+    public async Task A_credential_whose_secret_is_missing_fails_before_any_code_runs()
+    {
+        var (code, output, error) = await _cli.RunAsync("exec", Script("return 1;"), "--credential", "Key=NOT_THERE");
+
+        Assert.Equal(1, code);
+        Assert.Contains("NOT_THERE", output + error, StringComparison.Ordinal);
+    }
+}
