@@ -9,6 +9,6 @@ internal interface ISecretValueReader
     /// <summary>Every value the principal may use.</summary>
     Task<IReadOnlyList<ResolvedSecret>> ReadAllAsync(Principal principal, CancellationToken cancellationToken);
 
-    /// <summary>Records that a run used a secret (audit, last used); never the value.</summary>
-    Task RecordUsageAsync(SecretUsage usage, CancellationToken cancellationToken);
+    /// <summary>Records that a run used secrets (audit, last used), in one transaction; never a value.</summary>
+    Task RecordUsageAsync(IReadOnlyList<SecretUsage> usages, CancellationToken cancellationToken);
 }

@@ -313,19 +313,29 @@ public sealed class SqliteSecretStore : ISecretStore, ISecretValueReader, IDispo
     }
 
     /// <inheritdoc />
-    async Task ISecretValueReader.RecordUsageAsync(SecretUsage usage, CancellationToken cancellationToken)
+    async Task ISecretValueReader.RecordUsageAsync(IReadOnlyList<SecretUsage> usages, CancellationToken cancellationToken)
     {
-        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        using var transaction = connection.BeginTransaction();
-        using (var update = Command(connection, "UPDATE secrets SET last_used_at = $at WHERE scope = $scope AND owner = $owner AND name = $name",
-            ("$at", Format(DateTimeOffset.UtcNow)), ("$scope", usage.Scope.ToText()), ("$owner", usage.Owner), ("$name", usage.Name.Value)))
+        if (usages.Count == 0)
         {
-            update.Transaction = transaction;
-            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            return;
         }
 
-        await AuditAsync(connection, transaction, usage.UserId, "use", usage.Scope, usage.Owner, usage.Name.Value, usage.Version,
-            $"run {usage.RunId} node {usage.NodeId}", cancellationToken).ConfigureAwait(false);
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var transaction = connection.BeginTransaction();
+        var now = Format(DateTimeOffset.UtcNow);
+        foreach (var usage in usages)
+        {
+            using (var update = Command(connection, "UPDATE secrets SET last_used_at = $at WHERE scope = $scope AND owner = $owner AND name = $name",
+                ("$at", now), ("$scope", usage.Scope.ToText()), ("$owner", usage.Owner), ("$name", usage.Name.Value)))
+            {
+                update.Transaction = transaction;
+                await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            }
+
+            await AuditAsync(connection, transaction, usage.UserId, "use", usage.Scope, usage.Owner, usage.Name.Value, usage.Version,
+                $"run {usage.RunId} node {usage.NodeId}", cancellationToken).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 

@@ -22,7 +22,7 @@ internal sealed class TestValueReader : ISecretStore, ISecretValueReader, IDispo
     public Task<IReadOnlyList<ResolvedSecret>> ReadAllAsync(Principal principal, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<ResolvedSecret>>(_values.Select(v => new ResolvedSecret(SecretScope.Organization, _organization, v.Key, 1, v.Value)).ToList());
 
-    public Task RecordUsageAsync(SecretUsage usage, CancellationToken cancellationToken) => Task.CompletedTask;
+    public Task RecordUsageAsync(IReadOnlyList<SecretUsage> usages, CancellationToken cancellationToken) => Task.CompletedTask;
 
     public Task<SecretMetadata> SetAsync(Principal principal, SecretWrite write, CancellationToken cancellationToken = default) => throw ReadOnly();
 

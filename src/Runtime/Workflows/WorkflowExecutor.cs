@@ -88,6 +88,7 @@ public sealed class WorkflowExecutor : IDisposable
         var started = DateTimeOffset.UtcNow;
         var failed = false;
         var log = _logger.ForContext("RunId", runId).ForContext("Workflow", workflow.Name);
+        var usages = new List<SecretUsage>();
         log.Information("run {RunId} of {Workflow} started ({Trigger}, principal {Principal})", runId, workflow.Name, request.Trigger, principal);
 
         foreach (var node in workflow.Nodes)
@@ -99,7 +100,7 @@ public sealed class WorkflowExecutor : IDisposable
             }
 
             progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, null, 0));
-            var record = await RunNodeAsync(node, workflow, request, runId, principal, resolver, outputs, log, cancellationToken).ConfigureAwait(false);
+            var record = await RunNodeAsync(node, workflow, request, runId, principal, resolver, outputs, usages, log, cancellationToken).ConfigureAwait(false);
             records.Add(record);
             failed = record.Status == RunStatus.Failed;
             progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, record.Status, (record.EndedAt!.Value - record.StartedAt!.Value).TotalMilliseconds, record.Error));
@@ -119,6 +120,9 @@ public sealed class WorkflowExecutor : IDisposable
             Secrets = resolver.Resolved.Select(r => new SecretSourceRecord(r.Name.Value, r.Scope, r.Owner, r.Version)).OrderBy(s => s.Name, StringComparer.Ordinal).ToList(),
         };
         log.Information("run {RunId} {Status}", runId, run.Status);
+
+        // Every use goes to the audit log in one transaction at the end of the run, failed runs included.
+        await _reader.RecordUsageAsync(usages, cancellationToken).ConfigureAwait(false);
         if (_records is not null)
         {
             await _records.SaveAsync(run, cancellationToken).ConfigureAwait(false);
@@ -127,7 +131,7 @@ public sealed class WorkflowExecutor : IDisposable
         return run;
     }
 
-    private async Task<NodeRecord> RunNodeAsync(WorkflowNode node, WorkflowDefinition workflow, RunRequest request, string runId, string principal, SecretResolver resolver, JsonObject outputs, ILogger log, CancellationToken cancellationToken)
+    private async Task<NodeRecord> RunNodeAsync(WorkflowNode node, WorkflowDefinition workflow, RunRequest request, string runId, string principal, SecretResolver resolver, JsonObject outputs, List<SecretUsage> usages, ILogger log, CancellationToken cancellationToken)
     {
         var startedAt = DateTimeOffset.UtcNow;
         var timings = new Dictionary<string, double>();
@@ -148,7 +152,7 @@ public sealed class WorkflowExecutor : IDisposable
                     ?? throw resolver.Missing(node.Id, path, reference);
                 _redactor.Add(found.Value, found.Name.Value);
                 secrets[reference.Name] = found.Value;
-                await _reader.RecordUsageAsync(new SecretUsage(runId, node.Id, found.Scope, found.Owner, found.Name, found.Version, principal), cancellationToken).ConfigureAwait(false);
+                usages.Add(new SecretUsage(runId, node.Id, found.Scope, found.Owner, found.Name, found.Version, principal));
             }
 
             timings["resolution"] = clock.Elapsed.TotalMilliseconds;

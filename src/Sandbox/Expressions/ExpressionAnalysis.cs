@@ -12,6 +12,9 @@ namespace Secrets.Runtime.Sandbox.Expressions;
 /// <param name="Rejection">Why the expression is refused, or null.</param>
 public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlySet<string> Nodes, string? Rejection)
 {
+    /// <summary>True when the expression reads <c>nodes</c> other than as <c>nodes.ID</c> (for example <c>nodes[id]</c>), so every earlier output must be passed.</summary>
+    public bool ReadsNodesDynamically { get; init; }
+
     /// <summary>The globals an expression may name; everything else is refused before running.</summary>
     public static IReadOnlySet<string> AllowedGlobals { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -55,6 +58,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
         }
 
         var declared = new HashSet<string>(StringComparer.Ordinal);
+        var staticNodeReads = 0;
         var referenced = new List<Identifier>();
         string? rejection = null;
         Walk(script, 0);
@@ -66,7 +70,8 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
             }
         }
 
-        return new ExpressionAnalysis(secrets, nodes, rejection);
+        var nodeReads = referenced.Count(id => id.Name == "nodes");
+        return new ExpressionAnalysis(secrets, nodes, rejection) { ReadsNodesDynamically = nodeReads > staticNodeReads };
 
         void Walk(Node node, int depth)
         {
@@ -89,6 +94,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
                     else if (owner == "nodes")
                     {
                         nodes.Add(key);
+                        staticNodeReads++;
                     }
 
                     break;
@@ -151,6 +157,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
         PropertyDefinition pd when !pd.Computed && ReferenceEquals(pd.Key, id) => false,
         LabeledStatement or BreakStatement or ContinueStatement => false,
         MetaProperty => false,
+        IFunction f when f.Params.Contains(id) || ReferenceEquals(f.Id, id) => false,
         _ => true,
     };
 

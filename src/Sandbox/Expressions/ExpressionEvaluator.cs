@@ -67,7 +67,7 @@ public sealed class ExpressionEvaluator : IDisposable
         var reusable = false;
         try
         {
-            var json = engine.Run(ExpressionAnalysis.Wrap(request.Expression, request.IsTemplate), names, values, request.Nodes?.ToJsonString(), request.Inputs?.ToJsonString());
+            var json = engine.Run(ExpressionAnalysis.Wrap(request.Expression, request.IsTemplate), names, values, NodesFor(request.Nodes, analysis), request.Inputs?.ToJsonString());
             reusable = true;
             if (json.Length > _limits.MaxResultLength)
             {
@@ -109,6 +109,26 @@ public sealed class ExpressionEvaluator : IDisposable
                 engine.Dispose();
             }
         }
+    }
+
+    /// <summary>Only the outputs the expression names (<c>nodes.ID</c>) reach it, unless it reads <c>nodes</c> dynamically.</summary>
+    private static string? NodesFor(JsonNode? nodes, ExpressionAnalysis analysis)
+    {
+        if (nodes is not JsonObject all || analysis.ReadsNodesDynamically)
+        {
+            return nodes?.ToJsonString();
+        }
+
+        var picked = new JsonObject();
+        foreach (var id in analysis.Nodes)
+        {
+            if (all.TryGetPropertyValue(id, out var value))
+            {
+                picked[id] = value?.DeepClone();
+            }
+        }
+
+        return picked.ToJsonString();
     }
 
     /// <inheritdoc />

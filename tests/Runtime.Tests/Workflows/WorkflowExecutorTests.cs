@@ -30,9 +30,9 @@ public sealed class WorkflowExecutorTests
 
         public Task<IReadOnlyList<ResolvedSecret>> ReadAllAsync(Principal principal, CancellationToken cancellationToken) => throw new NotSupportedException();
 
-        public Task RecordUsageAsync(SecretUsage usage, CancellationToken cancellationToken)
+        public Task RecordUsageAsync(IReadOnlyList<SecretUsage> usages, CancellationToken cancellationToken)
         {
-            Usages.Add(usage);
+            Usages.AddRange(usages);
             return Task.CompletedTask;
         }
     }

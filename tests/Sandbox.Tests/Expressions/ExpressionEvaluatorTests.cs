@@ -255,6 +255,20 @@ public sealed class ExpressionEvaluatorTests : IDisposable
     }
 
     [Fact]
+    public void An_expression_sees_only_the_node_outputs_it_names()
+    {
+        var named = Eval("Object.keys(nodes).length + (nodes.fetch ? 1 : 0)");
+        var statically = ExpressionAnalysis.Analyze("nodes.fetch.output");
+        var dynamically = ExpressionAnalysis.Analyze("nodes[inputs.user]");
+
+        Assert.Equal("2", named.Value!.ToJsonString());
+        Assert.Equal(["fetch"], statically.Nodes);
+        Assert.False(statically.ReadsNodesDynamically);
+        Assert.True(dynamically.ReadsNodesDynamically);
+        Assert.Equal("0", Eval("Object.keys(nodes).length * 0 + Object.keys(secrets).length").Value!.ToJsonString());
+    }
+
+    [Fact]
     public void Syntax_errors_are_rejected_with_their_position()
     {
         var result = Eval("secrets.API_TOKEN +");
