@@ -30,6 +30,25 @@ internal sealed class CliRun : IDisposable
 
     public Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => PipeAsync(string.Empty, args);
 
+    /// <summary>Runs as if on a terminal: no piped input, a hidden prompt that answers <paramref name="typed"/> (null: no terminal).</summary>
+    public async Task<(int Code, string Out, string Err, List<string> Prompts)> TypeAsync(string? typed, params string[] args)
+    {
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var prompts = new List<string>();
+        var console = new CliConsole
+        {
+            In = new StringReader(string.Empty), Out = output, Error = error, IsInputRedirected = false, Environment = Environment,
+            ReadHidden = prompt =>
+            {
+                prompts.Add(prompt);
+                return typed;
+            },
+        };
+        var code = await CliApplication.RunAsync(args, console);
+        return (code, output.ToString(), error.ToString(), prompts);
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -22,6 +22,19 @@ public sealed class SecretCommandTests : IDisposable
     }
 
     [Fact]
+    public async Task On_a_terminal_the_value_comes_from_a_prompt_that_does_not_echo()
+    {
+        var (code, output, error, prompts) = await _cli.TypeAsync(Value, "secret", "set", "TYPED");
+        var noTerminal = await _cli.TypeAsync(null, "secret", "set", "NONE");
+
+        Assert.Equal(0, code);
+        Assert.Equal(["value for TYPED (input hidden): "], prompts);
+        Assert.DoesNotContain(Value, output + error, StringComparison.Ordinal);
+        Assert.Equal(2, noTerminal.Code);
+        Assert.Contains("values never go on the command line", noTerminal.Err, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task There_is_no_value_option()
     {
         var (code, _, error) = await _cli.RunAsync("secret", "set", "K", "--value", Value);
