@@ -23,6 +23,7 @@ internal sealed class CodeNodeRunner : INodeRunner
         var result = await _runner.RunAsync(new ScriptRequest
         {
             Source = node.Source,
+            Tenant = context.Organization,
             Secrets = secrets,
             InputJson = input?.ToJsonString() ?? "null",
             Run = new ScriptRunInfo(context.RunId, context.Workflow, node.Id, context.Trigger.ToString().ToLowerInvariant()),

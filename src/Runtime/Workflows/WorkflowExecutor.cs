@@ -50,6 +50,7 @@ public sealed class WorkflowExecutor : IDisposable
         var executor = new WorkflowExecutor(reader, options.Redactor, options.Logger, [new HttpNodeRunner(client), new ExpressionNodeRunner(evaluator), new CodeNodeRunner(scripts)], records);
         executor._owned.Add(client);
         executor._owned.Add(evaluator);
+        executor._owned.Add(scripts);
         return executor;
     }
 

@@ -15,6 +15,9 @@ public sealed record ScriptRequest
     /// <summary>The run.</summary>
     public CSharp.ScriptRunInfo Run { get; init; } = new("-", "-", "-", "manual");
 
+    /// <summary>The organization the run belongs to: pre-started workers are kept per tenant and never shared.</summary>
+    public string Tenant { get; init; } = "default";
+
     /// <summary>Limits, or null for the runner's defaults.</summary>
     public ScriptLimits? Limits { get; init; }
 }

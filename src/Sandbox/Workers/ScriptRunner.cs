@@ -11,17 +11,20 @@ namespace Secrets.Runtime.Sandbox.Workers;
 
 /// <summary>
 /// Runs code-node scripts: compiles them in the host (compile only, cached by <see cref="ScriptCompiler.CacheKey"/>),
-/// then executes each run in a fresh worker process started with an empty environment (no master key, no store
-/// path, no home folder) and a GC heap hard limit. A worker that exceeds its time is killed; one that crashes (stack
-/// overflow, fail-fast) takes only itself down. Workers are never reused, so never shared between organizations.
+/// then executes each run in a worker process started with an empty environment (no master key, no store path, no
+/// home folder) and a GC heap hard limit, loading the image into a fresh collectible context per run. A worker that
+/// exceeds a limit is killed; one that crashes (stack overflow, fail-fast) takes only itself down. A worker is reused
+/// only after a successful run and only by the same tenant: one whose script failed or was limited is never reused.
 /// </summary>
-public sealed class ScriptRunner
+public sealed class ScriptRunner : IDisposable
 {
     private readonly ScriptCompiler _compiler;
     private readonly ScriptLimits _limits;
     private readonly SecretRedactor? _redactor;
     private readonly string _workerPath;
     private readonly ConcurrentDictionary<string, ScriptCompilation> _cache = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<(string Tenant, long Heap), ConcurrentQueue<Process>> _warm = new();
+    private bool _disposed;
 
     /// <summary>Creates a runner.</summary>
     /// <param name="limits">Default limits per run.</param>
@@ -69,14 +72,29 @@ public sealed class ScriptRunner
         };
         var line = new JsonObject { ["image"] = Convert.ToBase64String(compilation.Image!), ["context"] = context }.ToJsonString();
 
-        using var process = Start(limits);
+        var process = Take(request.Tenant, limits);
+        var reusable = false;
+        try
+        {
+            var result = await ExchangeAsync(process, line, masker, limits, cancellationToken).ConfigureAwait(false);
+            reusable = result.Status == ScriptStatus.Ok;
+            return result;
+        }
+        finally
+        {
+            Return(process, request.Tenant, limits, reusable);
+        }
+    }
+
+    private async Task<ScriptResult> ExchangeAsync(Process process, string line, SecretRedactor masker, ScriptLimits limits, CancellationToken cancellationToken)
+    {
         using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         timeout.CancelAfter(limits.Timeout);
         string? response;
         try
         {
             await process.StandardInput.WriteLineAsync(line.AsMemory(), timeout.Token).ConfigureAwait(false);
-            process.StandardInput.Close();
+            await process.StandardInput.FlushAsync(timeout.Token).ConfigureAwait(false);
             response = await ReadCappedLineAsync(process.StandardOutput, limits.MaxOutputBytes, timeout.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -104,7 +122,6 @@ public sealed class ScriptRunner
             return new ScriptResult(reason.StartsWith("limit", StringComparison.Ordinal) ? ScriptStatus.Limited : ScriptStatus.Error, null, reason, [], false, []);
         }
 
-        Kill(process);
         var parsed = JsonNode.Parse(response)!.AsObject();
         var logs = parsed["logs"]!.AsArray().Select(l => Mask(masker, l!.GetValue<string>())).ToList();
         if (parsed["status"]!.GetValue<string>() != "ok")
@@ -116,6 +133,57 @@ public sealed class ScriptRunner
         var sensitive = masker.ContainsSecret(valueText) || _redactor?.ContainsSecret(valueText) == true;
         return new ScriptResult(ScriptStatus.Ok, JsonNode.Parse(valueText), null, logs, sensitive, []);
     }
+
+    /// <summary>Kills the pre-started workers.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        foreach (var queue in _warm.Values)
+        {
+            while (queue.TryDequeue(out var idle))
+            {
+                Kill(idle);
+                idle.Dispose();
+            }
+        }
+    }
+
+    /// <summary>An idle worker of this tenant, or a new one (pre-started workers wait, warm, for their first request).</summary>
+    private Process Take(string tenant, ScriptLimits limits)
+    {
+        var queue = _warm.GetOrAdd((tenant, limits.MaxHeapBytes), _ => new ConcurrentQueue<Process>());
+        while (queue.TryDequeue(out var candidate))
+        {
+            if (!candidate.HasExited)
+            {
+                return candidate;
+            }
+
+            candidate.Dispose();
+        }
+
+        return Start(limits);
+    }
+
+    /// <summary>Keeps a worker for its tenant after a successful run; kills it otherwise.</summary>
+    private void Return(Process process, string tenant, ScriptLimits limits, bool reusable)
+    {
+        var queue = _warm.GetOrAdd((tenant, limits.MaxHeapBytes), _ => new ConcurrentQueue<Process>());
+        if (reusable && !_disposed && !process.HasExited && queue.Count < MaxIdlePerTenant)
+        {
+            queue.Enqueue(process);
+            return;
+        }
+
+        Kill(process);
+        process.Dispose();
+    }
+
+    /// <summary>How many idle workers a tenant has (for tests and diagnostics).</summary>
+    internal int IdleWorkers(string tenant) => _warm.Where(p => p.Key.Tenant == tenant).Sum(p => p.Value.Count(w => !w.HasExited));
+
+    /// <summary>Idle workers kept per tenant.</summary>
+    private const int MaxIdlePerTenant = 2;
 
     private Process Start(ScriptLimits limits) =>
         Process.Start(StartInfo(_workerPath, limits)) ?? throw new InvalidOperationException("could not start the worker");

@@ -13,18 +13,34 @@ namespace Secrets.Runtime.Sandbox.Workers;
 /// </summary>
 public static class ScriptWorker
 {
-    /// <summary>Handles one request; returns the process exit code.</summary>
+    /// <summary>Handles requests, one line each, until its input closes; returns the process exit code.</summary>
     public static async Task<int> RunAsync(Stream input, Stream output)
     {
         // Regexes built without a timeout still stop: set before any Regex is created.
         AppContext.SetData("REGEX_DEFAULT_MATCH_TIMEOUT", TimeSpan.FromMilliseconds(200));
+
+        // Warm up what every run uses while waiting for the first request.
+        _ = JsonNode.Parse("{\"warm\":[1]}")!.ToJsonString();
+        _ = JsonSerializer.Serialize(new { warm = 1 });
         using var reader = new StreamReader(input, Encoding.UTF8);
-        var line = await reader.ReadLineAsync().ConfigureAwait(false);
+        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+        {
+            var response = await HandleAsync(line).ConfigureAwait(false);
+            var bytes = Encoding.UTF8.GetBytes(response.ToJsonString() + "\n");
+            await output.WriteAsync(bytes).ConfigureAwait(false);
+            await output.FlushAsync().ConfigureAwait(false);
+        }
+
+        return 0;
+    }
+
+    private static async Task<JsonObject> HandleAsync(string line)
+    {
         var response = new JsonObject();
         ScriptContext? context = null;
         try
         {
-            var request = JsonNode.Parse(line ?? "{}")!.AsObject();
+            var request = JsonNode.Parse(line)!.AsObject();
             var contextJson = request["context"]!.ToJsonString();
             var secrets = request["context"]!["secrets"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal);
             var run = request["context"]!["run"]!;
@@ -43,10 +59,7 @@ public static class ScriptWorker
         }
 
         response["logs"] = new JsonArray((context?.Logs ?? []).Select(l => (JsonNode)JsonValue.Create(l)).ToArray());
-        var bytes = Encoding.UTF8.GetBytes(response.ToJsonString() + "\n");
-        await output.WriteAsync(bytes).ConfigureAwait(false);
-        await output.FlushAsync().ConfigureAwait(false);
-        return 0;
+        return response;
     }
 
     private static async Task<object?> ExecuteAsync(byte[] image, ScriptContext context)

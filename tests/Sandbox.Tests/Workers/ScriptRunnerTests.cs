@@ -56,6 +56,39 @@ public sealed class ScriptRunnerTests
     }
 
     [Fact]
+    public async Task A_worker_is_reused_only_after_success_and_only_by_its_own_tenant()
+    {
+        using var runner = new ScriptRunner();
+        ScriptRequest For(string tenant, string source) => new() { Source = source, Tenant = tenant };
+
+        await runner.RunAsync(For("org-a", "return 1;"));
+        Assert.Equal(1, runner.IdleWorkers("org-a"));
+        Assert.Equal(0, runner.IdleWorkers("org-b"));
+
+        await runner.RunAsync(For("org-b", "return 2;"));
+        Assert.Equal((1, 1), (runner.IdleWorkers("org-a"), runner.IdleWorkers("org-b")));
+
+        var failed = await runner.RunAsync(For("org-a", "throw new Exception(\"x\");"));
+        Assert.Equal(ScriptStatus.Error, failed.Status);
+        Assert.Equal(0, runner.IdleWorkers("org-a"));
+
+        var limited = await runner.RunAsync(For("org-b", "while (true) { }") with { Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(2) } });
+        Assert.Equal(ScriptStatus.Limited, limited.Status);
+        Assert.Equal(0, runner.IdleWorkers("org-b"));
+    }
+
+    [Fact]
+    public async Task Static_state_never_carries_over_between_runs_on_a_reused_worker()
+    {
+        const string source = "class Counter { public static int N; } Counter.N++; return Counter.N;";
+        var first = await Run(source);
+        var second = await Run(source);
+
+        Assert.Equal(1, first.Value!.GetValue<int>());
+        Assert.Equal(1, second.Value!.GetValue<int>());
+    }
+
+    [Fact]
     public async Task Returning_the_secret_marks_the_result_sensitive()
     {
         var result = await Run("return \"k=\" + context.Secrets[\"SigningKey\"];");
