@@ -33,6 +33,29 @@ public sealed class CliContext
     public StoreOptions StoreOptions(ParseResult parse) =>
         new() { Home = Store.StoreOptions.ResolveHome(Home(parse), Console.Environment), Environment = Console.Environment };
 
+    /// <summary>
+    /// How code nodes run for this invocation: compiled images cached in <c>HOME/cache/scripts</c>, isolation from
+    /// <c>SECRETS_RUNTIME_ISOLATION</c> (<c>auto</c> (default), <c>process</c>, <c>bubblewrap</c>, or <c>strict</c>:
+    /// bubblewrap where available and a fresh worker for every run).
+    /// </summary>
+    public Sandbox.Workers.ScriptRunnerOptions ScriptOptions(ParseResult parse)
+    {
+        var mode = Console.Environment.TryGetValue("SECRETS_RUNTIME_ISOLATION", out var value) && value is not null ? value.Trim().ToLowerInvariant() : "auto";
+        var isolation = mode switch
+        {
+            "auto" or "strict" or "" => Sandbox.Workers.WorkerIsolation.Auto,
+            "process" => Sandbox.Workers.WorkerIsolation.Process,
+            "bubblewrap" => Sandbox.Workers.WorkerIsolation.Bubblewrap,
+            _ => throw new SecretsRuntimeException("cli.isolation_invalid", ErrorKind.InvalidInput, $"SECRETS_RUNTIME_ISOLATION '{value}' is not auto, process, bubblewrap or strict"),
+        };
+        return new()
+        {
+            CacheDirectory = Path.Combine(StoreOptions(parse).Home, "cache", "scripts"),
+            Isolation = isolation,
+            ReuseWorkers = mode != "strict",
+        };
+    }
+
     /// <summary>Opens the embedded store.</summary>
     public Task<SqliteSecretStore> OpenStoreAsync(ParseResult parse, CancellationToken cancellationToken) =>
         SqliteSecretStore.OpenAsync(StoreOptions(parse), cancellationToken);

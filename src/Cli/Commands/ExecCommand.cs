@@ -45,7 +45,7 @@ internal static class ExecCommand
                 var node = new JsonObject { ["id"] = "exec", ["type"] = "code", ["language"] = "csharp", ["file"] = Path.GetFullPath(path), ["credentials"] = bindings };
                 var workflow = WorkflowLoader.Parse(new JsonObject { ["name"] = "exec", ["project"] = "default", ["owner"] = context.User(parse), ["nodes"] = new JsonArray(node) }.ToJsonString(), Path.GetFullPath(path));
                 var limits = parse.GetValue(timeout) is { } ms ? new Sandbox.Workers.ScriptLimits { Timeout = TimeSpan.FromMilliseconds(ms) } : new Sandbox.Workers.ScriptLimits();
-                var options = new WorkflowExecutorOptions { Redactor = redactor, ScriptLimits = limits };
+                var options = new WorkflowExecutorOptions { Redactor = redactor, Scripts = context.ScriptOptions(parse) with { Limits = limits } };
                 RunRecord record;
                 if (parse.GetValue(secretsFile) is { } file)
                 {

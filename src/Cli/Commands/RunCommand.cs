@@ -49,7 +49,7 @@ internal static class RunCommand
                     })
                     .CreateLogger();
                 using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
-                using var executor = WorkflowExecutor.Create(store, new WorkflowExecutorOptions { Redactor = redactor, Logger = logger, RunRecordsHome = options.Home });
+                using var executor = WorkflowExecutor.Create(store, new WorkflowExecutorOptions { Redactor = redactor, Logger = logger, RunRecordsHome = options.Home, Scripts = context.ScriptOptions(parse) });
                 var progress = new RunProgressPrinter(context.Console, redactor);
                 var record = await executor.RunAsync(definition, new RunRequest { Trigger = runTrigger, User = context.User(parse), Input = runInput }, progress, ct).ConfigureAwait(false);
                 progress.Finish();

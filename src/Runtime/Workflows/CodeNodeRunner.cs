@@ -24,6 +24,7 @@ internal sealed class CodeNodeRunner : INodeRunner
         {
             Source = node.Source,
             Tenant = context.Organization,
+            AllowedHosts = node.AllowedHosts,
             Secrets = secrets,
             InputJson = input?.ToJsonString() ?? "null",
             Run = new ScriptRunInfo(context.RunId, context.Workflow, node.Id, context.Trigger.ToString().ToLowerInvariant()),

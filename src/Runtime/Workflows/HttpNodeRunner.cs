@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.References;
+using Secrets.Runtime.Sandbox.Net;
 
 namespace Secrets.Runtime.Workflows;
 

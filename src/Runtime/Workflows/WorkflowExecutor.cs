@@ -46,7 +46,7 @@ public sealed class WorkflowExecutor : IDisposable
         };
         var evaluator = new ExpressionEvaluator(options.ExpressionLimits, options.Redactor);
         var records = options.RunRecordsHome is null ? null : new RunRecordStore(options.RunRecordsHome);
-        var scripts = new Sandbox.Workers.ScriptRunner(options.ScriptLimits, options.Redactor);
+        var scripts = new Sandbox.Workers.ScriptRunner(options.Scripts with { Redactor = options.Redactor, HttpHandler = options.Scripts.HttpHandler ?? options.HttpHandler });
         var executor = new WorkflowExecutor(reader, options.Redactor, options.Logger, [new HttpNodeRunner(client), new ExpressionNodeRunner(evaluator), new CodeNodeRunner(scripts)], records);
         executor._owned.Add(client);
         executor._owned.Add(evaluator);

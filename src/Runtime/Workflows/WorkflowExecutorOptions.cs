@@ -22,8 +22,11 @@ public sealed record WorkflowExecutorOptions
     /// <summary>Limits of expression nodes and <c>{{= ... }}</c> parts.</summary>
     public ExpressionLimits ExpressionLimits { get; init; } = new();
 
-    /// <summary>Limits of C# code nodes (each run in its own worker process).</summary>
-    public Sandbox.Workers.ScriptLimits ScriptLimits { get; init; } = new();
+    /// <summary>
+    /// How C# code nodes are compiled, cached, isolated and limited. Its redactor is replaced by <see cref="Redactor"/>,
+    /// and <c>context.Http</c> uses <see cref="HttpHandler"/> unless it names its own.
+    /// </summary>
+    public Sandbox.Workers.ScriptRunnerOptions Scripts { get; init; } = new();
 
     /// <summary>The home folder whose <c>runs</c> folder keeps run records; null keeps none.</summary>
     public string? RunRecordsHome { get; init; }

@@ -1,3 +1,4 @@
+using System.Collections.Frozen;
 using System.Collections.Immutable;
 using System.Text;
 using Microsoft.CodeAnalysis;
@@ -30,6 +31,7 @@ public sealed class ScriptCompiler
 
     private readonly ImmutableArray<MetadataReference> _references;
     private readonly CSharpCompilationOptions _options;
+    private static readonly FrozenSet<string> AssemblyNames = ReferenceNames.Append(typeof(ScriptGlobals).Assembly.GetName().Name!).ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>Creates a compiler; the reference set is loaded once and shared by every compilation.</summary>
     public ScriptCompiler()
@@ -79,20 +81,36 @@ public sealed class ScriptCompiler
             return new ScriptCompilation(null, refusals);
         }
 
+        // The runtime guards go into a copy of the checked tree; the policy saw the author's code, not the guards.
+        var guarded = compilation.ReplaceSyntaxTree(tree, GuardInjector.Inject(tree, compilation.GetSemanticModel(tree)));
         using var image = new MemoryStream();
-        var emitted = compilation.Emit(image, cancellationToken: cancellationToken);
-        return emitted.Success
-            ? new ScriptCompilation(image.ToArray(), [])
-            : new ScriptCompilation(null, emitted.Diagnostics.Where(d => d.Severity == DiagnosticSeverity.Error).Select(d => Located(d.Location, d.Id, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture))).ToList());
+        var emitted = guarded.Emit(image, cancellationToken: cancellationToken);
+        if (!emitted.Success)
+        {
+            var first = emitted.Diagnostics.First(d => d.Severity == DiagnosticSeverity.Error);
+            return Refused(new ScriptDiagnostic(1, 1, "SR0101", $"the guarded script did not compile ({first.Id}); please report this script"));
+        }
+
+        return Checked(image.ToArray());
     }
 
-    /// <summary>A stable key for the compilation cache: source, policy version, reference set and compiler version.</summary>
-    public string CacheKey(string source)
+    /// <summary>Checks an emitted image (fresh or read back from a cache) against the policy on metadata.</summary>
+    public static ScriptCompilation Checked(byte[] image) =>
+        ImageCheck.Refusal(image, AssemblyNames) is { } refusal ? Refused(new ScriptDiagnostic(1, 1, "SR0005", refusal)) : new ScriptCompilation(image, []);
+
+    /// <summary>
+    /// A stable key for the compilation cache: source, policy version, reference set, runtime and compiler version.
+    /// Computed without starting Roslyn (only its assembly version is read), so the host can look up cached images.
+    /// </summary>
+    public static string CacheKey(string source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var material = string.Join("\n", [source, $"policy {ScriptPolicy.Version}", typeof(CSharpCompilation).Assembly.GetName().Version?.ToString() ?? "?", .. _references.Select(r => r.Display)]);
+        var material = string.Join("\n", [source, $"policy {ScriptPolicy.Version}", $"guards {GuardInjector.Version}", CompilerIdentity, .. AssemblyNames.Order(StringComparer.Ordinal)]);
         return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(material)));
     }
+
+    private static string CompilerIdentity { get; } =
+        $"roslyn {typeof(CSharpCompilation).Assembly.GetName().Version} runtime {Environment.Version} sandbox {typeof(ScriptGlobals).Assembly.ManifestModule.ModuleVersionId}";
 
     private static ScriptCompilation Refused(ScriptDiagnostic diagnostic) => new(null, [diagnostic]);
 

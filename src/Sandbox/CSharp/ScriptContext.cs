@@ -2,19 +2,30 @@ using System.Text.Json.Nodes;
 
 namespace Secrets.Runtime.Sandbox.CSharp;
 
-/// <summary>The one thing a C# code node sees: its aliased secrets, its input, its run, and a log.</summary>
+/// <summary>The one thing a C# code node sees: its aliased secrets, its input, its run, a log and HTTP through the host.</summary>
 public sealed class ScriptContext
 {
     private readonly List<string> _logs = [];
+    private readonly int _maxLogChars;
+    private int _logChars;
 
     /// <summary>Creates the context from the node's <c>context.json</c> parts.</summary>
-    public ScriptContext(IReadOnlyDictionary<string, string> secrets, string inputJson, ScriptRunInfo run, string json)
+    /// <param name="secrets">Alias to value.</param>
+    /// <param name="inputJson">The node's input as JSON text.</param>
+    /// <param name="run">The run.</param>
+    /// <param name="json">The whole <c>context.json</c> document.</param>
+    /// <param name="http">Calls the host for <c>context.Http</c>; null refuses every call.</param>
+    /// <param name="maxLogChars">The most log text a run may write; past it the run ends with "limit exceeded: output".</param>
+    public ScriptContext(IReadOnlyDictionary<string, string> secrets, string inputJson, ScriptRunInfo run, string json,
+        Func<JsonObject, Task<JsonObject>>? http = null, int maxLogChars = 64 * 1024)
     {
         Secrets = secrets;
         InputJson = inputJson;
         Input = string.IsNullOrWhiteSpace(inputJson) ? null : JsonNode.Parse(inputJson);
         Run = run;
         Json = json;
+        Http = new ScriptHttp(http ?? (_ => Task.FromResult(new JsonObject { ["error"] = "this node has no network access" })));
+        _maxLogChars = maxLogChars;
     }
 
     /// <summary>Alias to value: only the node's credentials.</summary>
@@ -32,9 +43,22 @@ public sealed class ScriptContext
     /// <summary>The whole <c>context.json</c> document.</summary>
     public string Json { get; }
 
+    /// <summary>HTTP through the host, to the node's allowed hosts only.</summary>
+    public ScriptHttp Http { get; }
+
     /// <summary>Lines written with <see cref="Log"/>.</summary>
     public IReadOnlyList<string> Logs => _logs;
 
-    /// <summary>Writes a line to the node's log (the only output channel; masked by the host).</summary>
-    public void Log(string message) => _logs.Add(message ?? string.Empty);
+    /// <summary>Writes a line to the node's log (the only output channel; size-capped, masked by the host).</summary>
+    public void Log(string message)
+    {
+        message ??= string.Empty;
+        _logChars += message.Length;
+        if (_logChars > _maxLogChars)
+        {
+            ScriptGuard.Trip("output");
+        }
+
+        _logs.Add(message);
+    }
 }

@@ -13,7 +13,7 @@ namespace Secrets.Runtime.Sandbox.CSharp;
 internal static class ScriptPolicy
 {
     /// <summary>Bumped whenever the rules change; part of the compilation cache key.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     private static readonly FrozenSet<string> AllowedNamespaces = new[]
     {
@@ -45,6 +45,7 @@ internal static class ScriptPolicy
         "System.Security.Cryptography.IncrementalHash", "System.Security.Cryptography.HashAlgorithmName", "System.Security.Cryptography.RandomNumberGenerator",
         "System.Security.Cryptography.CryptographicOperations",
         "Secrets.Runtime.Sandbox.CSharp.ScriptGlobals", "Secrets.Runtime.Sandbox.CSharp.ScriptContext", "Secrets.Runtime.Sandbox.CSharp.ScriptRunInfo",
+        "Secrets.Runtime.Sandbox.CSharp.ScriptHttp", "Secrets.Runtime.Sandbox.CSharp.ScriptHttpResponse",
     }.Concat(Enumerable.Range(1, 8).SelectMany(n => new[] { $"System.Func`{n}", $"System.Action`{n}", $"System.Tuple`{n}", $"System.ValueTuple`{n}" }))
      .Concat(["System.Action", "System.Predicate`1", "System.Comparison`1", "System.Converter`2", "System.ValueTuple", "System.Tuple"])
      .ToFrozenSet(StringComparer.Ordinal);
@@ -65,6 +66,32 @@ internal static class ScriptPolicy
 
     /// <summary>The only members of <c>System.Environment</c> a script may read.</summary>
     private static readonly FrozenSet<string> EnvironmentAllowed = new[] { "NewLine" }.ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// True when a type, by metadata name (<c>Namespace.Outer`1+Nested</c>), is on the allow-list; a nested type is
+    /// allowed when its outermost type is (its enumerators and the like are part of that type's API).
+    /// </summary>
+    public static bool IsAllowedTypeName(string name)
+    {
+        var outer = name.Split('+')[0];
+        if (AllowedTypes.Contains(name) || AllowedTypes.Contains(outer))
+        {
+            return true;
+        }
+
+        var dot = outer.LastIndexOf('.');
+        return dot > 0 && AllowedNamespaces.Contains(outer[..dot]) && !name.Contains("Reflection", StringComparison.Ordinal);
+    }
+
+    /// <summary>True when a member of an allowed type is refused; accessor names (<c>get_X</c>) count as <c>X</c>.</summary>
+    public static bool IsDeniedMember(string typeName, string memberName)
+    {
+        var name = memberName.StartsWith("get_", StringComparison.Ordinal) || memberName.StartsWith("set_", StringComparison.Ordinal) ? memberName[4..]
+            : memberName.StartsWith("add_", StringComparison.Ordinal) ? memberName[4..]
+            : memberName.StartsWith("remove_", StringComparison.Ordinal) ? memberName[7..]
+            : memberName;
+        return DeniedMembers.Contains($"{typeName}.{name}") || (typeName == "System.Environment" && !EnvironmentAllowed.Contains(name));
+    }
 
     public static IReadOnlyList<ScriptDiagnostic> Check(SyntaxTree tree, SemanticModel model)
     {
@@ -138,9 +165,7 @@ internal static class ScriptPolicy
             return $"'{symbol.ToDisplayString()}' is not allowed in code nodes";
         }
 
-        var typeName = MetadataName(containing.OriginalDefinition);
-        var memberName = $"{typeName}.{symbol.Name}";
-        if (DeniedMembers.Contains(memberName) || (typeName == "System.Environment" && !EnvironmentAllowed.Contains(symbol.Name)))
+        if (IsDeniedMember(MetadataName(containing.OriginalDefinition), symbol.Name))
         {
             return $"'{symbol.ToDisplayString()}' is not allowed in code nodes";
         }

@@ -3,21 +3,34 @@ namespace Secrets.Runtime.Sandbox.Workers;
 /// <summary>Limits of one script run; every value must be positive (0 never means unlimited).</summary>
 public sealed record ScriptLimits
 {
-    /// <summary>Wall time, worker start included. Default 10 s.</summary>
+    /// <summary>Wall time of the run (a cold worker's start-up is not counted). Default 10 s.</summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>CPU time of the run, checked by the host every 50 ms. Default 10 s.</summary>
+    public TimeSpan CpuTime { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>The worker's GC heap hard limit. Default 256 MB.</summary>
     public long MaxHeapBytes { get; init; } = 256L * 1024 * 1024;
 
-    /// <summary>The largest response (result and logs), in bytes. Default 1 MB.</summary>
-    public int MaxOutputBytes { get; init; } = 1024 * 1024;
+    /// <summary>The most <c>context.Log</c> text a run may write, in characters. Default 64 K.</summary>
+    public int MaxOutputBytes { get; init; } = 64 * 1024;
 
-    /// <summary>Throws when a limit is not positive.</summary>
+    /// <summary>The largest return value, as JSON text, in characters. Default 1 M.</summary>
+    public int MaxResultBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>How many <c>context.Http</c> calls a run may make. Default 20.</summary>
+    public int MaxHttpCalls { get; init; } = 20;
+
+    /// <summary>The largest <c>context.Http</c> response body, in bytes. Default 1 MB.</summary>
+    public int MaxHttpResponseBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>Throws when a limit is out of range.</summary>
     public ScriptLimits Validate()
     {
-        if (Timeout <= TimeSpan.Zero || MaxHeapBytes < 16L * 1024 * 1024 || MaxOutputBytes <= 0)
+        if (Timeout <= TimeSpan.Zero || CpuTime <= TimeSpan.Zero || MaxHeapBytes < 16L * 1024 * 1024 || MaxOutputBytes <= 0 || MaxResultBytes <= 0
+            || MaxHttpCalls < 0 || MaxHttpResponseBytes <= 0)
         {
-            throw new ArgumentOutOfRangeException(nameof(Timeout), "ScriptLimits: Timeout and MaxOutputBytes must be positive, MaxHeapBytes at least 16 MB");
+            throw new ArgumentOutOfRangeException(nameof(Timeout), "ScriptLimits: times and sizes must be positive, MaxHeapBytes at least 16 MB");
         }
 
         return this;

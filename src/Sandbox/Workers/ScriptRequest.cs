@@ -18,6 +18,9 @@ public sealed record ScriptRequest
     /// <summary>The organization the run belongs to: pre-started workers are kept per tenant and never shared.</summary>
     public string Tenant { get; init; } = "default";
 
+    /// <summary>Hosts <c>context.Http</c> may call (<c>host</c>, <c>host:port</c>, <c>*.domain</c>); empty (default) allows none.</summary>
+    public IReadOnlyList<string> AllowedHosts { get; init; } = [];
+
     /// <summary>Limits, or null for the runner's defaults.</summary>
     public ScriptLimits? Limits { get; init; }
 }

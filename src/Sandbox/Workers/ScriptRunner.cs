@@ -1,106 +1,189 @@
 using System.Collections.Concurrent;
-using System.Diagnostics;
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Sandbox.CSharp;
+using Secrets.Runtime.Sandbox.Net;
 
 namespace Secrets.Runtime.Sandbox.Workers;
 
 /// <summary>
-/// Runs code-node scripts: compiles them in the host (compile only, cached by <see cref="ScriptCompiler.CacheKey"/>),
-/// then executes each run in a worker process started with an empty environment (no master key, no store path, no
-/// home folder) and a GC heap hard limit, loading the image into a fresh collectible context per run. A worker that
-/// exceeds a limit is killed; one that crashes (stack overflow, fail-fast) takes only itself down. A worker is reused
-/// only after a successful run and only by the same tenant: one whose script failed or was limited is never reused.
+/// Runs code-node scripts. Compiling happens in a pre-warmed compile worker (Roslyn never runs in the host), cached
+/// in memory and on disk by <see cref="ScriptCompiler.CacheKey"/>. Each run executes in an execution worker started
+/// with an empty environment, a GC heap hard limit and (when available) bubblewrap namespaces, which loads the image
+/// into a fresh collectible context. A run that breaches a limit (wall time, CPU time, heap, output, result) or leaves
+/// work running ends with "limit exceeded: ..."; a crash takes only its worker down. A worker is reused only by the
+/// tenant it last served and only after a successful run; one spare, never-used worker per heap size waits warm.
+/// <c>context.Http</c> calls are performed here, after checking the request's allowed hosts.
 /// </summary>
 public sealed class ScriptRunner : IDisposable
 {
-    private readonly ScriptCompiler _compiler;
-    private readonly ScriptLimits _limits;
-    private readonly SecretRedactor? _redactor;
+    private const int MaxIdlePerTenant = 2;
+    private const int MaxImagesPerWorker = 64;
+    private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan KillGrace = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan CpuPollInterval = TimeSpan.FromMilliseconds(50);
+    private static readonly HashSet<string> HttpMethods = new(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"], StringComparer.Ordinal);
+
+    private readonly ScriptRunnerOptions _options;
     private readonly string _workerPath;
-    private readonly ConcurrentDictionary<string, ScriptCompilation> _cache = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<(string Tenant, long Heap), ConcurrentQueue<Process>> _warm = new();
+    private readonly WorkerIsolation _isolation;
+    private readonly ScriptImageCache _images;
+    private readonly CompileWorker _compiler;
+    private readonly HttpClient _http;
+    private readonly ConcurrentDictionary<(string Tenant, long Heap), ConcurrentQueue<WorkerProcess>> _warm = new();
+    private readonly ConcurrentDictionary<long, WorkerProcess> _spares = new();
     private bool _disposed;
 
     /// <summary>Creates a runner.</summary>
-    /// <param name="limits">Default limits per run.</param>
-    /// <param name="redactor">A shared redactor that also masks logs and errors (each run's own values are always masked).</param>
-    /// <param name="workerPath">The worker assembly; default <c>secrets-runtime-worker.dll</c> beside this program.</param>
-    public ScriptRunner(ScriptLimits? limits = null, SecretRedactor? redactor = null, string? workerPath = null)
+    public ScriptRunner(ScriptRunnerOptions? options = null)
     {
-        _compiler = new ScriptCompiler();
-        _limits = (limits ?? new ScriptLimits()).Validate();
-        _redactor = redactor;
-        _workerPath = workerPath ?? Path.Combine(AppContext.BaseDirectory, "secrets-runtime-worker.dll");
+        _options = options ?? new ScriptRunnerOptions();
+        _options.Limits.Validate();
+        _workerPath = _options.WorkerPath ?? Path.Combine(AppContext.BaseDirectory, "secrets-runtime-worker.dll");
+        _isolation = WorkerLauncher.Resolve(_options.Isolation);
+        _images = new ScriptImageCache(_options.CacheDirectory);
+        _compiler = new CompileWorker(() => WorkerProcess.Start(WorkerLauncher.StartInfo(_workerPath, [ScriptWorker.CompileMode], _options.CompileHeapBytes, _isolation)), _options.CompileTimeout);
+        _http = new HttpClient(_options.HttpHandler ?? new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) }, disposeHandler: _options.HttpHandler is null);
     }
 
     /// <summary>True when the worker program is present.</summary>
     public bool IsAvailable => File.Exists(_workerPath);
 
+    /// <summary>The isolation workers run under on this machine.</summary>
+    public WorkerIsolation Isolation => _isolation;
+
+    /// <summary>Starts the compile worker and a spare execution worker now, so the first script does not wait for them.</summary>
+    public void Prewarm()
+    {
+        if (IsAvailable)
+        {
+            _compiler.Prewarm();
+            Spare(_options.Limits.MaxHeapBytes);
+        }
+    }
+
     /// <summary>Compiles (or takes from the cache) and runs one script.</summary>
     public async Task<ScriptResult> RunAsync(ScriptRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var limits = (request.Limits ?? _limits).Validate();
-        var masker = new SecretRedactor(_redactor?.Options);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var limits = (request.Limits ?? _options.Limits).Validate();
+        var masker = new SecretRedactor(_options.Redactor?.Options);
         foreach (var (alias, value) in request.Secrets)
         {
             masker.Add(value, alias);
         }
 
-        var compilation = _cache.GetOrAdd(_compiler.CacheKey(request.Source), _ => _compiler.Compile(request.Source, cancellationToken));
+        if (!IsAvailable)
+        {
+            return Failure(ScriptStatus.Error, $"the worker program is missing ({_workerPath})");
+        }
+
+        var key = ScriptCompiler.CacheKey(request.Source);
+        var compilation = await CompileAsync(key, request.Source, cancellationToken).ConfigureAwait(false);
         if (!compilation.Succeeded)
         {
             var first = compilation.Diagnostics.FirstOrDefault();
             return new ScriptResult(ScriptStatus.Rejected, null, Mask(masker, $"rejected: {first}"), [], false, compilation.Diagnostics);
         }
 
-        if (!IsAvailable)
+        var worker = await TakeAsync(request.Tenant, limits, cancellationToken).ConfigureAwait(false);
+        if (worker is null)
         {
-            return new ScriptResult(ScriptStatus.Error, null, $"the worker program is missing ({_workerPath})", [], false, []);
+            return Failure(ScriptStatus.Error, "the worker did not start");
         }
 
-        var context = new JsonObject
-        {
-            ["secrets"] = new JsonObject(request.Secrets.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))),
-            ["inputJson"] = request.InputJson,
-            ["run"] = new JsonObject { ["runId"] = request.Run.RunId, ["workflow"] = request.Run.Workflow, ["node"] = request.Run.Node, ["trigger"] = request.Run.Trigger },
-        };
-        var line = new JsonObject { ["image"] = Convert.ToBase64String(compilation.Image!), ["context"] = context }.ToJsonString();
-
-        var process = Take(request.Tenant, limits);
         var reusable = false;
         try
         {
-            var result = await ExchangeAsync(process, line, masker, limits, cancellationToken).ConfigureAwait(false);
-            reusable = result.Status == ScriptStatus.Ok;
+            var result = await ExchangeAsync(worker, key, compilation.Image!, request, limits, masker, cancellationToken).ConfigureAwait(false);
+            reusable = result.Status == ScriptStatus.Ok && _options.ReuseWorkers && worker.Images.Count < MaxImagesPerWorker;
             return result;
         }
         finally
         {
-            Return(process, request.Tenant, limits, reusable);
+            Return(worker, request.Tenant, limits, reusable);
         }
     }
 
-    private async Task<ScriptResult> ExchangeAsync(Process process, string line, SecretRedactor masker, ScriptLimits limits, CancellationToken cancellationToken)
+    private async Task<ScriptCompilation> CompileAsync(string key, string source, CancellationToken cancellationToken)
     {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        timeout.CancelAfter(limits.Timeout);
+        if (source.Length > ScriptCompiler.MaxSourceLength)
+        {
+            // Refused before anything reaches the compile worker.
+            return new ScriptCompilation(null, [new ScriptDiagnostic(1, 1, "SR0100", $"limit exceeded: script is {source.Length} characters; the limit is {ScriptCompiler.MaxSourceLength}")]);
+        }
+
+        var limited = false;
+        var compilation = await _images.GetOrAddAsync(key, async () =>
+        {
+            (var result, limited) = await _compiler.CompileAsync(source, cancellationToken).ConfigureAwait(false);
+            return result;
+        }).ConfigureAwait(false);
+        if (limited)
+        {
+            _images.Forget(key);
+        }
+
+        return compilation;
+    }
+
+    private async Task<ScriptResult> ExchangeAsync(WorkerProcess worker, string key, byte[] image, ScriptRequest request, ScriptLimits limits, SecretRedactor masker, CancellationToken cancellationToken)
+    {
+        var message = new JsonObject
+        {
+            ["key"] = key,
+            ["context"] = new JsonObject
+            {
+                ["secrets"] = new JsonObject(request.Secrets.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))),
+                ["inputJson"] = request.InputJson,
+                ["run"] = new JsonObject { ["runId"] = request.Run.RunId, ["workflow"] = request.Run.Workflow, ["node"] = request.Run.Node, ["trigger"] = request.Run.Trigger },
+            },
+            ["limits"] = new JsonObject
+            {
+                ["timeoutMs"] = limits.Timeout.TotalMilliseconds,
+                ["maxLogChars"] = limits.MaxOutputBytes,
+                ["maxResultChars"] = limits.MaxResultBytes,
+            },
+        };
+        if (worker.Images.Add(key))
+        {
+            message["image"] = Convert.ToBase64String(image);
+        }
+
+        // The guard in the worker stops guarded code at the time limit; the kill is for what it cannot reach (a busy
+        // library call), and the CPU watchdog for time spent on more than one core.
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(limits.Timeout + KillGrace);
+        using var watchdog = new CpuWatchdog(worker, limits.CpuTime);
+        var maxLine = limits.MaxOutputBytes + limits.MaxResultBytes + 64 * 1024;
+        var hostLogs = new List<string>();
+        var calls = 0;
         string? response;
         try
         {
-            await process.StandardInput.WriteLineAsync(line.AsMemory(), timeout.Token).ConfigureAwait(false);
-            await process.StandardInput.FlushAsync(timeout.Token).ConfigureAwait(false);
-            response = await ReadCappedLineAsync(process.StandardOutput, limits.MaxOutputBytes, timeout.Token).ConfigureAwait(false);
+            await worker.SendAsync(message.ToJsonString(), deadline.Token).ConfigureAwait(false);
+            while (true)
+            {
+                response = await worker.ReadLineAsync(maxLine, deadline.Token).ConfigureAwait(false);
+                if (response is null || !response.StartsWith("{\"http\":", StringComparison.Ordinal))
+                {
+                    break;
+                }
+
+                var call = JsonNode.Parse(response)!["http"]!.AsObject();
+                var answer = ++calls > limits.MaxHttpCalls
+                    ? new JsonObject { ["error"] = $"limit exceeded: more than {limits.MaxHttpCalls} HTTP calls" }
+                    : await HttpAsync(call, new HostAllowList(request.AllowedHosts), limits, hostLogs, masker, deadline.Token).ConfigureAwait(false);
+                await worker.SendAsync(answer.ToJsonString(), deadline.Token).ConfigureAwait(false);
+            }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
-            Kill(process);
-            return new ScriptResult(ScriptStatus.Limited, null, "limit exceeded: time", [], false, []);
+            worker.Kill();
+            return Failure(ScriptStatus.Limited, watchdog.Tripped ? "limit exceeded: cpu" : "limit exceeded: time");
         }
         catch (IOException)
         {
@@ -108,33 +191,103 @@ public sealed class ScriptRunner : IDisposable
         }
         catch (InvalidDataException)
         {
-            Kill(process);
-            return new ScriptResult(ScriptStatus.Limited, null, "limit exceeded: output", [], false, []);
+            worker.Kill();
+            return Failure(ScriptStatus.Limited, "limit exceeded: output");
         }
 
         if (response is null)
         {
-            Kill(process);
-            var errors = await process.StandardError.ReadToEndAsync(CancellationToken.None).ConfigureAwait(false);
-            var reason = errors.Contains("Stack overflow", StringComparison.OrdinalIgnoreCase) ? "limit exceeded: stack"
+            worker.Kill();
+            await worker.WaitForExitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+            var errors = worker.ErrorTail;
+            var reason = watchdog.Tripped ? "limit exceeded: cpu"
+                : errors.Contains("Stack overflow", StringComparison.OrdinalIgnoreCase) ? "limit exceeded: stack"
                 : errors.Contains("OutOfMemory", StringComparison.OrdinalIgnoreCase) ? "limit exceeded: memory"
-                : string.Create(CultureInfo.InvariantCulture, $"the worker crashed (exit code {(process.HasExited ? process.ExitCode : -1)})");
-            return new ScriptResult(reason.StartsWith("limit", StringComparison.Ordinal) ? ScriptStatus.Limited : ScriptStatus.Error, null, reason, [], false, []);
+                : string.Create(CultureInfo.InvariantCulture, $"the worker crashed (exit code {worker.ExitCode})");
+            return Failure(reason.StartsWith("limit", StringComparison.Ordinal) ? ScriptStatus.Limited : ScriptStatus.Error, reason);
         }
 
         var parsed = JsonNode.Parse(response)!.AsObject();
-        var logs = parsed["logs"]!.AsArray().Select(l => Mask(masker, l!.GetValue<string>())).ToList();
-        if (parsed["status"]!.GetValue<string>() != "ok")
+        var logs = hostLogs.Concat(parsed["logs"]!.AsArray().Select(l => Mask(masker, l!.GetValue<string>()))).ToList();
+        var status = parsed["status"]!.GetValue<string>();
+        if (status != "ok")
         {
-            return new ScriptResult(ScriptStatus.Error, null, Mask(masker, parsed["error"]?.GetValue<string>() ?? "error"), logs, false, []);
+            return new ScriptResult(status == "limited" ? ScriptStatus.Limited : ScriptStatus.Error, null, Mask(masker, parsed["error"]?.GetValue<string>() ?? "error"), logs, false, []);
         }
 
         var valueText = parsed["value"]!.GetValue<string>();
-        var sensitive = masker.ContainsSecret(valueText) || _redactor?.ContainsSecret(valueText) == true;
+        var sensitive = masker.ContainsSecret(valueText) || _options.Redactor?.ContainsSecret(valueText) == true;
         return new ScriptResult(ScriptStatus.Ok, JsonNode.Parse(valueText), null, logs, sensitive, []);
     }
 
-    /// <summary>Kills the pre-started workers.</summary>
+    /// <summary>Performs one <c>context.Http</c> call for the script, if the node may call that host.</summary>
+    private async Task<JsonObject> HttpAsync(JsonObject call, HostAllowList allowed, ScriptLimits limits, List<string> logs, SecretRedactor masker, CancellationToken cancellationToken)
+    {
+        var method = call["method"]?.GetValue<string>() ?? "GET";
+        var url = call["url"]?.GetValue<string>() ?? string.Empty;
+        if (!HttpMethods.Contains(method))
+        {
+            return new JsonObject { ["error"] = $"HTTP method {method} is not supported" };
+        }
+
+        if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !allowed.Allows(uri))
+        {
+            var host = uri?.IsAbsoluteUri == true ? uri.IdnHost : "(invalid URL)";
+            logs.Add(Mask(masker, $"http {method} {host}: refused, not in allowedHosts"));
+            return new JsonObject { ["error"] = $"host {host} is not in this node's allowedHosts" };
+        }
+
+        using var message = new HttpRequestMessage(new HttpMethod(method), uri);
+        if (call["body"]?.GetValue<string>() is { } body)
+        {
+            message.Content = new StringContent(body, Encoding.UTF8);
+            message.Content.Headers.ContentType = null;
+        }
+
+        foreach (var (name, value) in call["headers"] as JsonObject ?? [])
+        {
+            if (!message.Headers.TryAddWithoutValidation(name, value?.GetValue<string>()) && message.Content is not null)
+            {
+                message.Content.Headers.TryAddWithoutValidation(name, value?.GetValue<string>());
+            }
+        }
+
+        try
+        {
+            using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+            {
+                var buffer = new MemoryStream();
+                var chunk = new byte[16 * 1024];
+                int read;
+                while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
+                {
+                    buffer.Write(chunk, 0, read);
+                    if (buffer.Length > limits.MaxHttpResponseBytes)
+                    {
+                        return new JsonObject { ["error"] = $"limit exceeded: the response is larger than {limits.MaxHttpResponseBytes} bytes" };
+                    }
+                }
+
+                logs.Add(Mask(masker, string.Create(CultureInfo.InvariantCulture, $"http {method} {uri.GetLeftPart(UriPartial.Path)} -> {(int)response.StatusCode}")));
+                return new JsonObject
+                {
+                    ["status"] = (int)response.StatusCode,
+                    ["headers"] = new JsonObject(response.Headers.Concat(response.Content.Headers)
+                        .Select(h => KeyValuePair.Create(h.Key, (JsonNode?)JsonValue.Create(string.Join(", ", h.Value))))),
+                    ["body"] = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length),
+                };
+            }
+        }
+        catch (HttpRequestException ex)
+        {
+            logs.Add(Mask(masker, $"http {method} {uri.GetLeftPart(UriPartial.Path)}: {ex.Message}"));
+            return new JsonObject { ["error"] = $"HTTP request failed: {ex.Message}" };
+        }
+    }
+
+    /// <summary>Kills the idle and spare workers and the compile worker.</summary>
     public void Dispose()
     {
         _disposed = true;
@@ -142,118 +295,131 @@ public sealed class ScriptRunner : IDisposable
         {
             while (queue.TryDequeue(out var idle))
             {
-                Kill(idle);
                 idle.Dispose();
             }
         }
-    }
 
-    /// <summary>An idle worker of this tenant, or a new one (pre-started workers wait, warm, for their first request).</summary>
-    private Process Take(string tenant, ScriptLimits limits)
-    {
-        var queue = _warm.GetOrAdd((tenant, limits.MaxHeapBytes), _ => new ConcurrentQueue<Process>());
-        while (queue.TryDequeue(out var candidate))
+        foreach (var spare in _spares.Values)
         {
-            if (!candidate.HasExited)
-            {
-                return candidate;
-            }
-
-            candidate.Dispose();
+            spare.Dispose();
         }
 
-        return Start(limits);
+        _compiler.Dispose();
+        _http.Dispose();
     }
 
-    /// <summary>Keeps a worker for its tenant after a successful run; kills it otherwise.</summary>
-    private void Return(Process process, string tenant, ScriptLimits limits, bool reusable)
-    {
-        var queue = _warm.GetOrAdd((tenant, limits.MaxHeapBytes), _ => new ConcurrentQueue<Process>());
-        if (reusable && !_disposed && !process.HasExited && queue.Count < MaxIdlePerTenant)
-        {
-            queue.Enqueue(process);
-            return;
-        }
-
-        Kill(process);
-        process.Dispose();
-    }
+    /// <summary>How many scripts went to the compile worker: cache misses (for tests and diagnostics).</summary>
+    internal int Compiles => _compiler.Compiles;
 
     /// <summary>How many idle workers a tenant has (for tests and diagnostics).</summary>
     internal int IdleWorkers(string tenant) => _warm.Where(p => p.Key.Tenant == tenant).Sum(p => p.Value.Count(w => !w.HasExited));
 
-    /// <summary>Idle workers kept per tenant.</summary>
-    private const int MaxIdlePerTenant = 2;
-
-    private Process Start(ScriptLimits limits) =>
-        Process.Start(StartInfo(_workerPath, limits)) ?? throw new InvalidOperationException("could not start the worker");
-
-    /// <summary>How a worker is started: the dotnet host, the worker assembly, and an environment holding nothing of the host's.</summary>
-    internal static ProcessStartInfo StartInfo(string workerPath, ScriptLimits limits)
+    /// <summary>Sends a probe to a fresh worker: what it can see and reach (for <c>doctor</c> and the isolation tests).</summary>
+    public async Task<JsonObject> ProbeAsync(IEnumerable<string> paths, int? hostPort, CancellationToken cancellationToken = default)
     {
-        var host = Environment.GetEnvironmentVariable("DOTNET_HOST_PATH")
-            ?? (Path.GetFileNameWithoutExtension(Environment.ProcessPath) == "dotnet" ? Environment.ProcessPath! : "dotnet");
-        var info = new ProcessStartInfo(host, [workerPath])
+        using var worker = WorkerProcess.Start(WorkerLauncher.StartInfo(_workerPath, [], _options.Limits.MaxHeapBytes, _isolation));
+        if (!await worker.WaitReadyAsync(StartTimeout, cancellationToken).ConfigureAwait(false))
         {
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            WorkingDirectory = Path.GetTempPath(),
-        };
+            throw new InvalidOperationException($"the worker did not start: {worker.ErrorTail.Trim()}");
+        }
 
-        // An empty environment: nothing of the host's (master key, store path, home) reaches the script.
-        info.Environment.Clear();
-        info.Environment["DOTNET_GCHeapHardLimit"] = limits.MaxHeapBytes.ToString("X", CultureInfo.InvariantCulture);
-        info.Environment["DOTNET_gcServer"] = "0";
-        info.Environment["DOTNET_NOLOGO"] = "1";
-        return info;
+        await worker.SendAsync(new JsonObject { ["probe"] = new JsonObject { ["paths"] = new JsonArray(paths.Select(p => (JsonNode)JsonValue.Create(p)).ToArray()), ["port"] = hostPort } }.ToJsonString(), cancellationToken).ConfigureAwait(false);
+        var line = await worker.ReadLineAsync(1024 * 1024, cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("the worker closed its pipe");
+        return JsonNode.Parse(line)!["probe"]!.AsObject();
     }
 
-    private static async Task<string?> ReadCappedLineAsync(StreamReader reader, int maxChars, CancellationToken cancellationToken)
+    /// <summary>An idle worker of this tenant, else the spare (a new spare starts behind it), else a new worker; ready.</summary>
+    private async Task<WorkerProcess?> TakeAsync(string tenant, ScriptLimits limits, CancellationToken cancellationToken)
     {
-        var sb = new StringBuilder();
-        var buffer = new char[8192];
-        while (true)
+        var queue = _warm.GetOrAdd((tenant, limits.MaxHeapBytes), _ => new ConcurrentQueue<WorkerProcess>());
+        while (queue.TryDequeue(out var idle))
         {
-            var read = await reader.ReadAsync(buffer.AsMemory(), cancellationToken).ConfigureAwait(false);
-            if (read == 0)
+            if (!idle.HasExited)
             {
-                return null;
+                return idle;
             }
 
-            var newline = Array.IndexOf(buffer, '\n', 0, read);
-            sb.Append(buffer, 0, newline >= 0 ? newline : read);
-            if (sb.Length > maxChars)
-            {
-                throw new InvalidDataException("output too large");
-            }
+            idle.Dispose();
+        }
 
-            if (newline >= 0)
-            {
-                return sb.ToString();
-            }
+        var worker = _spares.TryRemove(limits.MaxHeapBytes, out var spare) && !spare.HasExited ? spare : Start(limits.MaxHeapBytes);
+        Spare(limits.MaxHeapBytes);
+        if (await worker.WaitReadyAsync(StartTimeout, cancellationToken).ConfigureAwait(false))
+        {
+            return worker;
+        }
+
+        worker.Dispose();
+        return null;
+    }
+
+    /// <summary>Keeps a worker for its tenant after a successful run; kills it otherwise.</summary>
+    private void Return(WorkerProcess worker, string tenant, ScriptLimits limits, bool reusable)
+    {
+        var queue = _warm.GetOrAdd((tenant, limits.MaxHeapBytes), _ => new ConcurrentQueue<WorkerProcess>());
+        if (reusable && !_disposed && !worker.HasExited && queue.Count < MaxIdlePerTenant)
+        {
+            queue.Enqueue(worker);
+            return;
+        }
+
+        worker.Dispose();
+    }
+
+    /// <summary>Makes sure one never-used worker with this heap limit is starting or waiting.</summary>
+    private void Spare(long heap)
+    {
+        if (_disposed)
+        {
+            return;
+        }
+
+        var added = _spares.GetOrAdd(heap, h => Start(h));
+        if (added.HasExited)
+        {
+            _spares.TryRemove(KeyValuePair.Create(heap, added));
+            added.Dispose();
         }
     }
 
-    private static void Kill(Process process)
-    {
-        try
-        {
-            if (!process.HasExited)
-            {
-                process.Kill(entireProcessTree: true);
-            }
-        }
-        catch (InvalidOperationException)
-        {
-        }
-    }
+    private WorkerProcess Start(long heap) => WorkerProcess.Start(WorkerLauncher.StartInfo(_workerPath, [], heap, _isolation));
+
+    private static ScriptResult Failure(ScriptStatus status, string error) => new(status, null, error, [], false, []);
 
     private string Mask(SecretRedactor masker, string text)
     {
         var masked = masker.Redact(text);
-        return _redactor is null ? masked : _redactor.Redact(masked);
+        return _options.Redactor is null ? masked : _options.Redactor.Redact(masked);
+    }
+
+    /// <summary>Kills the worker when the run's CPU time passes the limit; polls every 50 ms, measured from the first poll.</summary>
+    private sealed class CpuWatchdog : IDisposable
+    {
+        private readonly Timer _timer;
+        private readonly WorkerProcess _worker;
+        private readonly TimeSpan _limit;
+        private TimeSpan? _baseline;
+
+        public CpuWatchdog(WorkerProcess worker, TimeSpan limit)
+        {
+            _worker = worker;
+            _limit = limit;
+            _timer = new Timer(_ => Check(), null, CpuPollInterval, CpuPollInterval);
+        }
+
+        public bool Tripped { get; private set; }
+
+        public void Dispose() => _timer.Dispose();
+
+        private void Check()
+        {
+            var used = _worker.CpuTime;
+            _baseline ??= used - CpuPollInterval;
+            if (used - _baseline.Value > _limit && !Tripped)
+            {
+                Tripped = true;
+                _worker.Kill();
+            }
+        }
     }
 }

@@ -1,3 +1,5 @@
+using System.Net.NetworkInformation;
+using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.Loader;
 using System.Text;
@@ -8,51 +10,97 @@ using Secrets.Runtime.Sandbox.CSharp;
 namespace Secrets.Runtime.Sandbox.Workers;
 
 /// <summary>
-/// The worker side of the protocol: reads one request line (image, <c>context.json</c>), runs the script in a
-/// collectible load context, writes one response line. Runs only inside the worker process, never in the host.
+/// The worker side of the pipe protocol (one JSON document per line each way). Runs only in worker processes, never
+/// in the host. An execution worker (no arguments) runs compiled images in a fresh collectible load context per run
+/// under <see cref="ScriptGuard"/>; during a run it may send <c>{"http": ...}</c> lines and read the host's answers.
+/// A compile worker (<c>--compile</c>) keeps Roslyn warm and answers with images or diagnostics.
 /// </summary>
 public static class ScriptWorker
 {
-    /// <summary>Handles requests, one line each, until its input closes; returns the process exit code.</summary>
-    public static async Task<int> RunAsync(Stream input, Stream output)
+    /// <summary>The argument that makes a worker a compile worker.</summary>
+    public const string CompileMode = "--compile";
+
+    /// <summary>Handles requests until its input closes; returns the process exit code.</summary>
+    public static async Task<int> RunAsync(IReadOnlyList<string> arguments, Stream input, Stream output)
     {
+        ArgumentNullException.ThrowIfNull(arguments);
+
         // Regexes built without a timeout still stop: set before any Regex is created.
         AppContext.SetData("REGEX_DEFAULT_MATCH_TIMEOUT", TimeSpan.FromMilliseconds(200));
+        using var reader = new StreamReader(input, new UTF8Encoding(false));
+        var pipe = new Pipe(reader, output);
+        Func<JsonObject, Task<JsonObject>> handle;
+        if (arguments.Count > 0 && arguments[0] == CompileMode)
+        {
+            var compiler = new ScriptCompiler();
+            _ = compiler.Compile("var n = context.Secrets.Count; return new JsonObject { [\"n\"] = n + Enumerable.Range(0, 3).Sum() }.ToJsonString();");
+            handle = request => Task.FromResult(Compile(compiler, request));
+        }
+        else
+        {
+            _ = JsonNode.Parse("{\"warm\":[1]}")!.ToJsonString();
+            _ = JsonSerializer.Serialize(new { warm = 1 });
+            var images = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            handle = request => request["probe"] is JsonObject probe ? Task.FromResult(Probe(probe)) : ExecuteAsync(request, images, pipe);
+        }
 
-        // Warm up what every run uses while waiting for the first request.
-        _ = JsonNode.Parse("{\"warm\":[1]}")!.ToJsonString();
-        _ = JsonSerializer.Serialize(new { warm = 1 });
-        using var reader = new StreamReader(input, Encoding.UTF8);
+        await pipe.WriteAsync(new JsonObject { ["ready"] = true }).ConfigureAwait(false);
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
-            var response = await HandleAsync(line).ConfigureAwait(false);
-            var bytes = Encoding.UTF8.GetBytes(response.ToJsonString() + "\n");
-            await output.WriteAsync(bytes).ConfigureAwait(false);
-            await output.FlushAsync().ConfigureAwait(false);
+            await pipe.WriteAsync(await handle(JsonNode.Parse(line)!.AsObject()).ConfigureAwait(false)).ConfigureAwait(false);
         }
 
         return 0;
     }
 
-    private static async Task<JsonObject> HandleAsync(string line)
+    private static JsonObject Compile(ScriptCompiler compiler, JsonObject request)
+    {
+        var result = compiler.Compile(request["source"]!.GetValue<string>());
+        return result.Succeeded
+            ? new JsonObject { ["image"] = Convert.ToBase64String(result.Image!) }
+            : new JsonObject
+            {
+                ["diagnostics"] = new JsonArray(result.Diagnostics.Select(d => (JsonNode)new JsonObject
+                {
+                    ["line"] = d.Line, ["column"] = d.Column, ["code"] = d.Code, ["message"] = d.Message,
+                }).ToArray()),
+            };
+    }
+
+    private static async Task<JsonObject> ExecuteAsync(JsonObject request, Dictionary<string, byte[]> images, Pipe pipe)
     {
         var response = new JsonObject();
+        var limits = request["limits"]!;
+        var http = new HttpGate(pipe);
         ScriptContext? context = null;
         try
         {
-            var request = JsonNode.Parse(line)!.AsObject();
-            var contextJson = request["context"]!.ToJsonString();
-            var secrets = request["context"]!["secrets"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal);
-            var run = request["context"]!["run"]!;
-            context = new ScriptContext(secrets, request["context"]!["inputJson"]!.GetValue<string>(),
-                new ScriptRunInfo(Text(run, "runId"), Text(run, "workflow"), Text(run, "node"), Text(run, "trigger")), contextJson);
-            var image = Convert.FromBase64String(request["image"]!.GetValue<string>());
-            var value = await ExecuteAsync(image, context).ConfigureAwait(false);
-            response["status"] = "ok";
-            response["value"] = Serialize(value);
+            var key = request["key"]!.GetValue<string>();
+            if (request["image"]?.GetValue<string>() is { } image)
+            {
+                images[key] = Convert.FromBase64String(image);
+            }
+
+            var contextJson = request["context"]!;
+            var secrets = contextJson["secrets"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal);
+            var run = contextJson["run"]!;
+            context = new ScriptContext(secrets, contextJson["inputJson"]!.GetValue<string>(),
+                new ScriptRunInfo(Text(run, "runId"), Text(run, "workflow"), Text(run, "node"), Text(run, "trigger")), contextJson.ToJsonString(),
+                http.SendAsync, limits["maxLogChars"]!.GetValue<int>());
+            var budget = TimeSpan.FromMilliseconds(limits["timeoutMs"]!.GetValue<double>());
+            var (value, limit, background) = await RunGuardedAsync(images[key], context, budget).ConfigureAwait(false);
+            await http.CloseAsync().ConfigureAwait(false);
+            var serialized = limit is null && !background ? Serialize(value) : null;
+            var refusal = limit is not null ? $"limit exceeded: {limit}"
+                : background ? "limit exceeded: background work (the script left tasks or timers running after it returned)"
+                : serialized!.Length > limits["maxResultChars"]!.GetValue<int>() ? "limit exceeded: result"
+                : null;
+            response["status"] = refusal is null ? "ok" : "limited";
+            response[refusal is null ? "value" : "error"] = refusal ?? serialized;
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
         {
+            await http.CloseAsync().ConfigureAwait(false);
             var inner = ex is TargetInvocationException { InnerException: { } e } ? e : ex;
             response["status"] = "error";
             response["error"] = $"{inner.GetType().Name}: {inner.Message}";
@@ -62,24 +110,80 @@ public static class ScriptWorker
         return response;
     }
 
-    private static async Task<object?> ExecuteAsync(byte[] image, ScriptContext context)
+    /// <summary>Runs the image under the guard; returns its value, the limit it breached, and whether it left work running.</summary>
+    private static async Task<(object? Value, string? Limit, bool Background)> RunGuardedAsync(byte[] image, ScriptContext context, TimeSpan budget)
     {
         var loadContext = new AssemblyLoadContext("code-node", isCollectible: true);
+        var timers = Timer.ActiveCount;
+        ScriptGuard.Begin(budget);
+        object? value;
         try
         {
-            var assembly = loadContext.LoadFromStream(new MemoryStream(image));
-            var submission = assembly.GetType("Script") ?? throw new InvalidOperationException("compiled script has no submission type");
-            var factory = submission.GetMethod("<Factory>", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
-                ?? throw new InvalidOperationException("compiled script has no factory");
-            var states = new object?[2];
-            states[0] = new ScriptGlobals(context);
-            var task = (Task<object>)factory.Invoke(null, [states])!;
-            return await task.ConfigureAwait(false);
+            // On a pool thread, whose stack (DOTNET_DefaultStackSize) is small; the main thread's is 8 MB.
+            value = await Task.Run(() => InvokeAsync(loadContext, image, context)).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is ScriptLimitException or TargetInvocationException { InnerException: ScriptLimitException })
+        {
+            return (null, ScriptGuard.End() ?? "time", false);
         }
         finally
         {
             loadContext.Unload();
         }
+
+        var limit = ScriptGuard.End();
+        var background = ThreadPool.PendingWorkItemCount > 0 || Timer.ActiveCount > timers;
+        return (value, limit, background);
+    }
+
+    private static async Task<object?> InvokeAsync(AssemblyLoadContext loadContext, byte[] image, ScriptContext context)
+    {
+        var assembly = loadContext.LoadFromStream(new MemoryStream(image));
+        var submission = assembly.GetType("Script") ?? throw new InvalidOperationException("compiled script has no submission type");
+        var factory = submission.GetMethod("<Factory>", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+            ?? throw new InvalidOperationException("compiled script has no factory");
+        var states = new object?[2];
+        states[0] = new ScriptGlobals(context);
+        var task = (Task<object>)factory.Invoke(null, [states])!;
+        return await task.ConfigureAwait(false);
+    }
+
+    /// <summary>What this worker can see and reach, for <c>secrets-runtime doctor</c> and the isolation tests.</summary>
+    private static JsonObject Probe(JsonObject probe)
+    {
+        var paths = new JsonObject();
+        foreach (var path in probe["paths"]?.AsArray().Select(p => p!.GetValue<string>()) ?? [])
+        {
+            paths[path] = File.Exists(path) || Directory.Exists(path);
+        }
+
+        var reached = false;
+        if (probe["port"]?.GetValue<int>() is { } port)
+        {
+            try
+            {
+                using var client = new TcpClient();
+                reached = client.ConnectAsync("127.0.0.1", port).Wait(TimeSpan.FromSeconds(2));
+            }
+            catch (AggregateException)
+            {
+            }
+            catch (SocketException)
+            {
+            }
+        }
+
+        return new JsonObject
+        {
+            ["probe"] = new JsonObject
+            {
+                ["environment"] = new JsonArray(Environment.GetEnvironmentVariables().Keys.Cast<string>().Order(StringComparer.Ordinal).Select(k => (JsonNode)JsonValue.Create(k)).ToArray()),
+                ["paths"] = paths,
+                ["interfaces"] = new JsonArray(NetworkInterface.GetAllNetworkInterfaces().Select(n => (JsonNode)JsonValue.Create(n.Name)).ToArray()),
+                ["reachedHostPort"] = reached,
+                ["pid"] = Environment.ProcessId,
+            },
+        };
     }
 
     private static string Serialize(object? value) => value switch
@@ -91,4 +195,64 @@ public static class ScriptWorker
     };
 
     private static string Text(JsonNode run, string key) => run[key]?.GetValue<string>() ?? string.Empty;
+
+    /// <summary>The worker's two pipe ends; writes are serialized.</summary>
+    private sealed class Pipe(StreamReader reader, Stream output)
+    {
+        private readonly SemaphoreSlim _write = new(1, 1);
+
+        public StreamReader Reader => reader;
+
+        public async Task WriteAsync(JsonObject message)
+        {
+            var bytes = Encoding.UTF8.GetBytes(message.ToJsonString() + "\n");
+            await _write.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                await output.WriteAsync(bytes).ConfigureAwait(false);
+                await output.FlushAsync().ConfigureAwait(false);
+            }
+            finally
+            {
+                _write.Release();
+            }
+        }
+    }
+
+    /// <summary>
+    /// <c>context.Http</c> of one run: one call at a time over the pipe, and none after the run ended, so a call the
+    /// script did not await can never interleave with the next request.
+    /// </summary>
+    private sealed class HttpGate(Pipe pipe)
+    {
+        private readonly SemaphoreSlim _one = new(1, 1);
+        private bool _closed;
+
+        public async Task<JsonObject> SendAsync(JsonObject request)
+        {
+            await _one.WaitAsync().ConfigureAwait(false);
+            try
+            {
+                if (_closed)
+                {
+                    return new JsonObject { ["error"] = "the run has ended" };
+                }
+
+                await pipe.WriteAsync(new JsonObject { ["http"] = request }).ConfigureAwait(false);
+                var line = await pipe.Reader.ReadLineAsync().ConfigureAwait(false) ?? throw new IOException("the host closed the pipe");
+                return JsonNode.Parse(line)!.AsObject();
+            }
+            finally
+            {
+                _one.Release();
+            }
+        }
+
+        public async Task CloseAsync()
+        {
+            await _one.WaitAsync().ConfigureAwait(false);
+            _closed = true;
+            _one.Release();
+        }
+    }
 }

@@ -157,7 +157,7 @@ public sealed class ScriptCompilerTests
     [Fact]
     public void The_cache_key_changes_with_the_source()
     {
-        Assert.Equal(Compiler.CacheKey("return 1;"), Compiler.CacheKey("return 1;"));
-        Assert.NotEqual(Compiler.CacheKey("return 1;"), Compiler.CacheKey("return 2;"));
+        Assert.Equal(ScriptCompiler.CacheKey("return 1;"), ScriptCompiler.CacheKey("return 1;"));
+        Assert.NotEqual(ScriptCompiler.CacheKey("return 1;"), ScriptCompiler.CacheKey("return 2;"));
     }
 }

@@ -6,7 +6,7 @@ namespace Secrets.Runtime.Sandbox.Tests.Workers;
 public sealed class ScriptRunnerTests
 {
     private const string Key = "whsec_test_4f8a9c2e1b7d";
-    private static readonly ScriptRunner Runner = new(new ScriptLimits { Timeout = TimeSpan.FromSeconds(8) });
+    private static readonly ScriptRunner Runner = new(new ScriptRunnerOptions { Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(8) } });
 
     private static Task<ScriptResult> Run(string source, string input = "{\"payload\":{\"order\":42}}", TimeSpan? timeout = null) =>
         Runner.RunAsync(new ScriptRequest
@@ -43,9 +43,9 @@ public sealed class ScriptRunnerTests
         Environment.SetEnvironmentVariable("SECRETS_RUNTIME_MASTER_KEY", "must-not-reach-the-worker");
         try
         {
-            var info = ScriptRunner.StartInfo("/x/secrets-runtime-worker.dll", new ScriptLimits());
+            var info = WorkerLauncher.StartInfo("/x/secrets-runtime-worker.dll", [], new ScriptLimits().MaxHeapBytes, WorkerIsolation.Process);
 
-            Assert.Equal(["DOTNET_GCHeapHardLimit", "DOTNET_gcServer", "DOTNET_NOLOGO"], info.Environment.Keys.Order(StringComparer.Ordinal).Reverse().OrderBy(k => k == "DOTNET_GCHeapHardLimit" ? 0 : k == "DOTNET_gcServer" ? 1 : 2));
+            Assert.Equal(["DOTNET_DefaultStackSize", "DOTNET_GCHeapHardLimit", "DOTNET_NOLOGO", "DOTNET_gcServer"], info.Environment.Keys.Order(StringComparer.Ordinal));
             Assert.Equal("10000000", info.Environment["DOTNET_GCHeapHardLimit"]);
             Assert.Equal(Path.GetTempPath(), info.WorkingDirectory);
         }
@@ -152,11 +152,20 @@ public sealed class ScriptRunnerTests
     }
 
     [Fact]
-    public async Task Oversized_output_is_a_limit()
+    public async Task An_oversized_result_is_a_limit()
     {
         var result = await Run("return new string('x', 3_000_000);");
 
+        Assert.Equal((ScriptStatus.Limited, "limit exceeded: result"), (result.Status, result.Error));
+    }
+
+    [Fact]
+    public async Task Logging_past_the_output_limit_ends_the_run_even_when_the_script_catches()
+    {
+        var result = await Run("try { for (var i = 0; i < 10_000; i++) context.Log(new string('y', 100)); } catch { } return 1;");
+
         Assert.Equal((ScriptStatus.Limited, "limit exceeded: output"), (result.Status, result.Error));
+        Assert.Equal(ScriptStatus.Ok, (await Run("return 1;")).Status);
     }
 
     [Fact]

@@ -1,4 +1,4 @@
 using Secrets.Runtime.Sandbox.Workers;
 
-// Reads one request from stdin, runs it, writes one response to stdout. Nothing else: no environment, no files.
-return await ScriptWorker.RunAsync(Console.OpenStandardInput(), Console.OpenStandardOutput()).ConfigureAwait(false);
+// A worker: reads requests from stdin, one JSON line each, and answers on stdout. `--compile` makes it a compile worker.
+return await ScriptWorker.RunAsync(args, Console.OpenStandardInput(), Console.OpenStandardOutput()).ConfigureAwait(false);

@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace Secrets.Runtime.Workflows;
+namespace Secrets.Runtime.Sandbox.Net;
 
 /// <summary>
 /// The hosts a node may send requests to. Entries are <c>host</c> (any port), <c>host:port</c>, or <c>*.domain</c>

@@ -1,0 +1,61 @@
+using System.Text.Json.Nodes;
+
+namespace Secrets.Runtime.Sandbox.CSharp;
+
+/// <summary>
+/// <c>context.Http</c>: the only way a script reaches the network. The worker has no network of its own; each call
+/// goes over the worker's pipe to the host, which checks the node's <c>allowedHosts</c> (default: none), sends it
+/// without following redirects, and returns the response (capped). Refused calls throw <see cref="InvalidOperationException"/>.
+/// </summary>
+public sealed class ScriptHttp
+{
+    private readonly Func<JsonObject, Task<JsonObject>> _transport;
+
+    internal ScriptHttp(Func<JsonObject, Task<JsonObject>> transport) => _transport = transport;
+
+    /// <summary>Sends a request through the host.</summary>
+    /// <param name="method">GET, POST, PUT, PATCH, DELETE or HEAD.</param>
+    /// <param name="url">An absolute http or https URL whose host is in the node's allowed hosts.</param>
+    /// <param name="headers">Request headers, or null.</param>
+    /// <param name="body">The request body, or null.</param>
+    public async Task<ScriptHttpResponse> SendAsync(string method, string url, IReadOnlyDictionary<string, string>? headers = null, string? body = null)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(method);
+        ArgumentException.ThrowIfNullOrWhiteSpace(url);
+        var request = new JsonObject
+        {
+            ["method"] = method.ToUpperInvariant(),
+            ["url"] = url,
+            ["headers"] = new JsonObject((headers ?? new Dictionary<string, string>()).Select(h => KeyValuePair.Create(h.Key, (JsonNode?)JsonValue.Create(h.Value)))),
+            ["body"] = body,
+        };
+
+        var response = await _transport(request).ConfigureAwait(false);
+        if (response["error"]?.GetValue<string>() is { } error)
+        {
+            throw new InvalidOperationException(error);
+        }
+
+        var responseHeaders = (response["headers"] as JsonObject ?? []).ToDictionary(p => p.Key, p => p.Value?.GetValue<string>() ?? string.Empty, StringComparer.OrdinalIgnoreCase);
+        return new ScriptHttpResponse(response["status"]!.GetValue<int>(), response["body"]?.GetValue<string>() ?? string.Empty, responseHeaders);
+    }
+
+    /// <summary>GET <paramref name="url"/>.</summary>
+    public Task<ScriptHttpResponse> GetAsync(string url, IReadOnlyDictionary<string, string>? headers = null) => SendAsync("GET", url, headers);
+
+    /// <summary>POST <paramref name="body"/> to <paramref name="url"/>.</summary>
+    public Task<ScriptHttpResponse> PostAsync(string url, string body, IReadOnlyDictionary<string, string>? headers = null) => SendAsync("POST", url, headers, body);
+}
+
+/// <summary>The response to a <see cref="ScriptHttp"/> call.</summary>
+/// <param name="Status">The HTTP status code.</param>
+/// <param name="Body">The body as text (capped by the host).</param>
+/// <param name="Headers">Response headers (case-insensitive names; repeated headers joined with a comma).</param>
+public sealed record ScriptHttpResponse(int Status, string Body, IReadOnlyDictionary<string, string> Headers)
+{
+    /// <summary>True for a 2xx status.</summary>
+    public bool IsSuccess => Status is >= 200 and < 300;
+
+    /// <summary>The body parsed as JSON.</summary>
+    public JsonNode? Json() => string.IsNullOrWhiteSpace(Body) ? null : JsonNode.Parse(Body);
+}

@@ -1,0 +1,115 @@
+using System.Text.Json.Nodes;
+using Secrets.Runtime.Sandbox.CSharp;
+
+namespace Secrets.Runtime.Sandbox.Workers;
+
+/// <summary>
+/// The host's client of the compile worker: one pre-warmed worker process (<c>--compile</c>) that keeps Roslyn warm,
+/// so Roslyn never runs in the host or on the execution path. Compiles are sent one at a time, under a time budget
+/// and the worker's GC heap hard limit: a nesting or constant-folding bomb ends that worker, not the host, and the
+/// next compile starts a new one. Images that come back are checked again on metadata before use.
+/// </summary>
+internal sealed class CompileWorker : IDisposable
+{
+    private readonly Func<WorkerProcess> _start;
+    private readonly TimeSpan _timeout;
+    private readonly SemaphoreSlim _one = new(1, 1);
+    private WorkerProcess? _worker;
+
+    public CompileWorker(Func<WorkerProcess> start, TimeSpan timeout)
+    {
+        _start = start;
+        _timeout = timeout;
+    }
+
+    /// <summary>How many scripts were sent to a compile worker (cache misses).</summary>
+    public int Compiles { get; private set; }
+
+    /// <summary>Starts the worker now (it warms Roslyn up before it reports ready), so the first compile is fast.</summary>
+    public void Prewarm()
+    {
+        _one.Wait();
+        try
+        {
+            _worker ??= _start();
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    /// <summary>Compiles <paramref name="source"/>; a breached budget comes back as a limit diagnostic (SR0100).</summary>
+    public async Task<(ScriptCompilation Compilation, bool Limited)> CompileAsync(string source, CancellationToken cancellationToken)
+    {
+        await _one.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _worker ??= _start();
+            if (!await _worker.WaitReadyAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false))
+            {
+                return (Failed(await RetireAsync().ConfigureAwait(false)), true);
+            }
+
+            Compiles++;
+            using var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            timeout.CancelAfter(_timeout);
+            string? line;
+            try
+            {
+                await _worker.SendAsync(new JsonObject { ["source"] = source }.ToJsonString(), timeout.Token).ConfigureAwait(false);
+                line = await _worker.ReadLineAsync(64 * 1024 * 1024, timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+            {
+                await RetireAsync().ConfigureAwait(false);
+                return (Limit("compile time"), true);
+            }
+            catch (IOException)
+            {
+                line = null;
+            }
+
+            if (line is null)
+            {
+                var reason = await RetireAsync().ConfigureAwait(false);
+                return (reason.Contains("OutOfMemory", StringComparison.OrdinalIgnoreCase) ? Limit("compile memory") : Failed(reason), true);
+            }
+
+            var response = JsonNode.Parse(line)!.AsObject();
+            if (response["image"]?.GetValue<string>() is { } image)
+            {
+                return (ScriptCompiler.Checked(Convert.FromBase64String(image)), false);
+            }
+
+            var diagnostics = response["diagnostics"]!.AsArray()
+                .Select(d => new ScriptDiagnostic(d!["line"]!.GetValue<int>(), d["column"]!.GetValue<int>(), d["code"]!.GetValue<string>(), d["message"]!.GetValue<string>()))
+                .ToList();
+            return (new ScriptCompilation(null, diagnostics), false);
+        }
+        finally
+        {
+            _one.Release();
+        }
+    }
+
+    public void Dispose() => _worker?.Dispose();
+
+    /// <summary>Kills the current worker (the next compile starts a new one) and returns the tail of its stderr.</summary>
+    private async Task<string> RetireAsync()
+    {
+        var worker = _worker!;
+        _worker = null;
+        worker.Kill();
+        await worker.WaitForExitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
+        var errors = worker.ErrorTail;
+        worker.Dispose();
+        return errors;
+    }
+
+    private static ScriptCompilation Limit(string which) =>
+        new(null, [new ScriptDiagnostic(1, 1, "SR0100", $"limit exceeded: {which}")]);
+
+    private static ScriptCompilation Failed(string errors) =>
+        new(null, [new ScriptDiagnostic(1, 1, "SR0102", $"the compile worker failed ({errors.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "no message"})")]);
+}

@@ -1,0 +1,37 @@
+using Secrets.Runtime.Redaction;
+
+namespace Secrets.Runtime.Sandbox.Workers;
+
+/// <summary>How a <see cref="ScriptRunner"/> compiles, caches and isolates scripts. Defaults are safe.</summary>
+public sealed record ScriptRunnerOptions
+{
+    /// <summary>Default limits per run.</summary>
+    public ScriptLimits Limits { get; init; } = new();
+
+    /// <summary>A shared redactor that also masks logs and errors (each run's own values are always masked).</summary>
+    public SecretRedactor? Redactor { get; init; }
+
+    /// <summary>The worker assembly; default <c>secrets-runtime-worker.dll</c> beside this program.</summary>
+    public string? WorkerPath { get; init; }
+
+    /// <summary>A folder for compiled images, so a repeated script skips Roslyn also after a restart; null keeps them in memory only.</summary>
+    public string? CacheDirectory { get; init; }
+
+    /// <summary>Worker isolation. Default: bubblewrap when it works here, plain processes otherwise.</summary>
+    public WorkerIsolation Isolation { get; init; } = WorkerIsolation.Auto;
+
+    /// <summary>
+    /// False for the strictest mode: a fresh (pre-started) worker for every run, never reused. True (default): a worker
+    /// is reused by the same tenant after a successful run only.
+    /// </summary>
+    public bool ReuseWorkers { get; init; } = true;
+
+    /// <summary>The handler <c>context.Http</c> calls go through. Default: sockets, no redirects followed.</summary>
+    public HttpMessageHandler? HttpHandler { get; init; }
+
+    /// <summary>How long compiling one script may take. Default 20 s.</summary>
+    public TimeSpan CompileTimeout { get; init; } = TimeSpan.FromSeconds(20);
+
+    /// <summary>The compile worker's GC heap hard limit. Default 1 GB.</summary>
+    public long CompileHeapBytes { get; init; } = 1024L * 1024 * 1024;
+}

@@ -1,0 +1,99 @@
+using Secrets.Runtime.Sandbox.CSharp;
+using Secrets.Runtime.Sandbox.Workers;
+
+namespace Secrets.Runtime.Sandbox.Tests.Workers;
+
+/// <summary>
+/// The guards injected at compile time: runaway code ends with a named limit reported by the worker itself (its logs
+/// come back, which a killed worker's never do), even when the script catches every exception.
+/// </summary>
+public sealed class ScriptGuardTests
+{
+    // Loops meet the time limit, so it is short; recursion meets the stack guard long before its (generous) limit.
+    private static readonly ScriptRunner Runner = new(new ScriptRunnerOptions { Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(1) } });
+    private static readonly ScriptRunner Patient = new(new ScriptRunnerOptions { Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(10) } });
+
+    private static Task<ScriptResult> Run(string source, ScriptRunner? runner = null) =>
+        (runner ?? Runner).RunAsync(new ScriptRequest { Source = "context.Log(\"started\");\n" + source });
+
+    [Theory]
+    [InlineData("while (true) { }")]
+    [InlineData("for (;;) { try { for (;;) { } } catch (Exception) { } }")]
+    [InlineData("while (true) { try { while (true) { } } catch { } }")]
+    [InlineData("again: try { goto again; } catch { }")]
+    [InlineData("try { throw new InvalidOperationException(); } finally { while (true) { } }")]
+    [InlineData("do { try { do { } while (true); } catch (Exception e) when (e is not null) { } } while (true);")]
+    [InlineData("foreach (var i in Enumerable.Repeat(1, int.MaxValue)) { try { } finally { } }")]
+    [InlineData("async Task Spin() { while (true) { await Task.Delay(1); } } await Spin();")]
+    [InlineData("var n = 0; try { while (true) { n++; } } catch { return n; } return -1;")]
+    public async Task Runaway_loops_end_with_the_time_limit_even_when_the_script_catches(string source)
+    {
+        var result = await Run(source);
+
+        Assert.Equal((ScriptStatus.Limited, "limit exceeded: time"), (result.Status, result.Error));
+        Assert.Equal(["started"], result.Logs);
+    }
+
+    [Theory]
+    [InlineData("int Down(int n) => Down(n + 1) + 1; return Down(0);")]
+    [InlineData("int Down(int n) { try { return Down(n + 1); } catch { return 0; } } return Down(0);")]
+    [InlineData("Func<int, int> f = null!; f = n => f(n + 1) + 1; return f(0);")]
+    [InlineData("Func<int, int> f = null!; f = delegate (int n) { return f(n + 1) + 1; }; return f(0);")]
+    [InlineData("class Loop { public int P => P + 1; } return new Loop().P;")]
+    [InlineData("class Loop { public int this[int i] => this[i + 1] + 1; } return new Loop()[0];")]
+    [InlineData("class Loop { public Loop() { new Loop(); } } return new Loop();")]
+    [InlineData("record R(int X) { public static R operator +(R a, R b) => new R((a + b).X + 1); } return new R(1) + new R(2);")]
+    [InlineData("bool Even(int n) => n == 0 || !Odd(n + 1); bool Odd(int n) => n != 0 && !Even(n + 1); return Even(2);")]
+    public async Task Runaway_recursion_ends_with_the_stack_limit_not_a_crash(string source)
+    {
+        var result = await Run(source, Patient);
+
+        Assert.True((ScriptStatus.Limited, "limit exceeded: stack") == (result.Status, result.Error), $"{result.Status} {result.Error} {string.Join("|", result.Logs)}");
+        Assert.Equal(["started"], result.Logs);
+    }
+
+    [Fact]
+    public async Task Work_left_running_after_the_script_returns_is_a_limit_and_the_worker_is_not_reused()
+    {
+        using var runner = new ScriptRunner();
+        var result = await runner.RunAsync(new ScriptRequest
+        {
+            Source = "async Task Spin() { while (true) { await Task.Delay(20); } } _ = Spin(); return 1;",
+            Tenant = "bg",
+        });
+
+        Assert.Equal(ScriptStatus.Limited, result.Status);
+        Assert.StartsWith("limit exceeded: background work", result.Error, StringComparison.Ordinal);
+        Assert.Equal(0, runner.IdleWorkers("bg"));
+        Assert.Equal(2, (await runner.RunAsync(new ScriptRequest { Source = "return 2;", Tenant = "bg" })).Value!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("return Enumerable.Range(0, 5).Select(i => i * i).Where(i => i > 3).Sum();", "29")]
+    [InlineData("var total = 0; for (var i = 0; i < 100_000; i++) { total += i % 7; } return total;", "299995")]
+    [InlineData("IEnumerable<int> Odd() { for (var i = 1; ; i += 2) yield return i; } return Odd().Take(3).Sum();", "9")]
+    [InlineData("var n = 0; try { throw new FormatException(\"x\"); } catch (FormatException) when (n == 0) { n = 1; } catch { n = 2; } return n;", "1")]
+    [InlineData("class Acc { int _v; public int V { get => _v; set => _v = value * 2; } public int Twice => V * 2; } var a = new Acc { V = 3 }; return a.Twice;", "12")]
+    [InlineData("Action<List<int>> add = l => l.Add(1); var list = new List<int>(); add(list); add(list); return list.Count;", "2")]
+    [InlineData("async Task Wait() => await Task.Delay(1); await Wait(); return 3;", "3")]
+    [InlineData("var i = 0; loop: i++; if (i < 10) goto loop; return i;", "10")]
+    [InlineData("record P(int X, int Y) { public int Sum => X + Y; } return new P(2, 3) with { Y = 4 } is { Sum: 6 } p ? p.ToString() : \"no\";", "\"P { X = 2, Y = 4, Sum = 6 }\"")]
+    public async Task Guarded_scripts_still_compute_the_same_results(string source, string expected)
+    {
+        var result = await Run(source);
+
+        Assert.True(result.Status == ScriptStatus.Ok, result.Error + string.Join("; ", result.Diagnostics));
+        Assert.Equal(expected, result.Value!.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("Secrets.Runtime.Sandbox.CSharp.ScriptGuard.CanCatch()")]
+    [InlineData("new Secrets.Runtime.Sandbox.CSharp.ScriptLimitException(\"x\")")]
+    public void Scripts_cannot_reach_the_guard_themselves(string expression)
+    {
+        var result = new ScriptCompiler().Compile($"return {expression};");
+
+        Assert.False(result.Succeeded);
+        Assert.StartsWith("SR", result.Diagnostics[0].Code, StringComparison.Ordinal);
+    }
+}
