@@ -26,6 +26,7 @@ public static class CliApplication
         root.Subcommands.Add(Commands.EvalCommand.Create(context));
         root.Subcommands.Add(Commands.ExecCommand.Create(context));
         root.Subcommands.Add(Commands.DemoCommand.Create(context));
+        root.Subcommands.Add(Commands.DoctorCommand.Create(context));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

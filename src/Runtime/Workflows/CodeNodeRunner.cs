@@ -14,6 +14,9 @@ internal sealed class CodeNodeRunner : INodeRunner
 
     public string Type => "code";
 
+    /// <summary>Starts a spare execution worker (and the compile worker, if a script is not cached) while the run resolves its first nodes.</summary>
+    public void Prepare(WorkflowDefinition workflow) => _runner.Prewarm(workflow.Nodes.OfType<CodeNode>().Select(n => n.Source));
+
     public async Task<NodeOutcome> RunAsync(NodeRunContext context, CancellationToken cancellationToken)
     {
         var node = (CodeNode)context.Node;

@@ -6,6 +6,11 @@ internal interface INodeRunner
     /// <summary>The node type this runner handles.</summary>
     string Type { get; }
 
+    /// <summary>Gets ready for a run that has nodes of this type (starts workers in the background); cheap when ready.</summary>
+    void Prepare(WorkflowDefinition workflow)
+    {
+    }
+
     /// <summary>Runs the node. Failures are <see cref="Redaction.SecretsRuntimeException"/>s whose messages the executor masks again.</summary>
     Task<NodeOutcome> RunAsync(NodeRunContext context, CancellationToken cancellationToken);
 }

@@ -91,6 +91,10 @@ public sealed class WorkflowExecutor : IDisposable
         var log = _logger.ForContext("RunId", runId).ForContext("Workflow", workflow.Name);
         var usages = new List<SecretUsage>();
         log.Information("run {RunId} of {Workflow} started ({Trigger}, principal {Principal})", runId, workflow.Name, request.Trigger, principal);
+        foreach (var type in workflow.Nodes.Select(n => n.Type).Distinct(StringComparer.Ordinal))
+        {
+            _runners.GetValueOrDefault(type)?.Prepare(workflow);
+        }
 
         foreach (var node in workflow.Nodes)
         {

@@ -45,10 +45,20 @@ internal sealed class CompileWorker : IDisposable
         await _one.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            _worker ??= _start();
-            if (!await _worker.WaitReadyAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false))
+            // A worker that fails to start (a transient fork or namespace failure) gets one replacement.
+            for (var attempt = 0; ; attempt++)
             {
-                return (Failed(await RetireAsync().ConfigureAwait(false)), true);
+                _worker ??= _start();
+                if (await _worker.WaitReadyAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false))
+                {
+                    break;
+                }
+
+                var errors = await RetireAsync().ConfigureAwait(false);
+                if (attempt == 1)
+                {
+                    return (Failed(errors), true);
+                }
             }
 
             Compiles++;

@@ -31,6 +31,9 @@ internal sealed class ScriptImageCache
         }
     }
 
+    /// <summary>True when <paramref name="key"/> is cached in memory or on disk.</summary>
+    public bool Contains(string key) => _memory.ContainsKey(key) || (_directory is not null && File.Exists(PathOf(key)));
+
     /// <summary>Forgets a result that was not a verdict on the script (a compile limit), so the next run compiles again.</summary>
     public void Forget(string key) => _memory.TryRemove(key, out _);
 

@@ -51,16 +51,27 @@ public sealed class ScriptRunner : IDisposable
     /// <summary>True when the worker program is present.</summary>
     public bool IsAvailable => File.Exists(_workerPath);
 
+    /// <summary>The bubblewrap program when it is installed and works here; null otherwise.</summary>
+    public static string? BubblewrapPath => WorkerLauncher.BubblewrapPath;
+
     /// <summary>The isolation workers run under on this machine.</summary>
     public WorkerIsolation Isolation => _isolation;
 
-    /// <summary>Starts the compile worker and a spare execution worker now, so the first script does not wait for them.</summary>
-    public void Prewarm()
+    /// <summary>
+    /// Starts a spare execution worker now, and the compile worker when one of <paramref name="sources"/> (all of them
+    /// when null) is not cached yet, so the first run does not wait for them.
+    /// </summary>
+    public void Prewarm(IEnumerable<string>? sources = null)
     {
-        if (IsAvailable)
+        if (!IsAvailable || _disposed)
+        {
+            return;
+        }
+
+        Spare(_options.Limits.MaxHeapBytes);
+        if (sources is null || sources.Any(s => !_images.Contains(ScriptCompiler.CacheKey(s))))
         {
             _compiler.Prewarm();
-            Spare(_options.Limits.MaxHeapBytes);
         }
     }
 

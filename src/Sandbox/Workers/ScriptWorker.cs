@@ -88,8 +88,7 @@ public static class ScriptWorker
                 new ScriptRunInfo(Text(run, "runId"), Text(run, "workflow"), Text(run, "node"), Text(run, "trigger")), contextJson.ToJsonString(),
                 http.SendAsync, limits["maxLogChars"]!.GetValue<int>());
             var budget = TimeSpan.FromMilliseconds(limits["timeoutMs"]!.GetValue<double>());
-            var (value, limit, background) = await RunGuardedAsync(images[key], context, budget).ConfigureAwait(false);
-            await http.CloseAsync().ConfigureAwait(false);
+            var (value, limit, background) = await RunGuardedAsync(images[key], context, budget, http.CloseAsync).ConfigureAwait(false);
             var serialized = limit is null && !background ? Serialize(value) : null;
             var refusal = limit is not null ? $"limit exceeded: {limit}"
                 : background ? "limit exceeded: background work (the script left tasks or timers running after it returned)"
@@ -111,7 +110,8 @@ public static class ScriptWorker
     }
 
     /// <summary>Runs the image under the guard; returns its value, the limit it breached, and whether it left work running.</summary>
-    private static async Task<(object? Value, string? Limit, bool Background)> RunGuardedAsync(byte[] image, ScriptContext context, TimeSpan budget)
+    /// <remarks><paramref name="settle"/> lets HTTP calls the script did not await finish before anything is judged.</remarks>
+    private static async Task<(object? Value, string? Limit, bool Background)> RunGuardedAsync(byte[] image, ScriptContext context, TimeSpan budget, Func<Task> settle)
     {
         var loadContext = new AssemblyLoadContext("code-node", isCollectible: true);
         var timers = Timer.ActiveCount;
@@ -121,6 +121,7 @@ public static class ScriptWorker
         {
             // On a pool thread, whose stack (DOTNET_DefaultStackSize) is small; the main thread's is 8 MB.
             value = await Task.Run(() => InvokeAsync(loadContext, image, context)).ConfigureAwait(false);
+            await settle().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ScriptLimitException or TargetInvocationException { InnerException: ScriptLimitException })
         {
@@ -131,9 +132,28 @@ public static class ScriptWorker
             loadContext.Unload();
         }
 
-        var limit = ScriptGuard.End();
-        var background = ThreadPool.PendingWorkItemCount > 0 || Timer.ActiveCount > timers;
-        return (value, limit, background);
+        // Judged while the guard still runs (ending it stops guarded loops, which would hide them).
+        var background = await LeftWorkRunningAsync(timers).ConfigureAwait(false);
+        return (value, ScriptGuard.End(), background);
+    }
+
+    /// <summary>
+    /// True when the script left timers or queued work behind. Continuations that are merely finishing get a few
+    /// milliseconds to drain; a loop or a pending delay is still there after them.
+    /// </summary>
+    private static async Task<bool> LeftWorkRunningAsync(long timersBefore)
+    {
+        for (var attempt = 0; attempt < 10; attempt++)
+        {
+            if (ThreadPool.PendingWorkItemCount == 0 && Timer.ActiveCount <= timersBefore)
+            {
+                return false;
+            }
+
+            await Task.Delay(5).ConfigureAwait(false);
+        }
+
+        return true;
     }
 
     private static async Task<object?> InvokeAsync(AssemblyLoadContext loadContext, byte[] image, ScriptContext context)

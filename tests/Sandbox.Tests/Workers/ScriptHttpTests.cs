@@ -1,0 +1,150 @@
+using System.Collections.Concurrent;
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using Secrets.Runtime.Sandbox.Workers;
+
+namespace Secrets.Runtime.Sandbox.Tests.Workers;
+
+/// <summary>
+/// <c>context.Http</c>: performed by the host for the worker (which has no network of its own under bubblewrap), to the
+/// node's allowed hosts only, without following redirects, with the response capped.
+/// </summary>
+public sealed class ScriptHttpTests : IDisposable
+{
+    private const string Token = "tok_live_9d8c7b6a5f4e3d2c";
+    private readonly HttpListener _server = new();
+    private readonly ConcurrentQueue<(string Path, string? Authorization, string Body)> _received = new();
+    private readonly ScriptRunner _runner = new();
+    private readonly int _port;
+
+    public ScriptHttpTests()
+    {
+        using (var probe = new TcpListener(IPAddress.Loopback, 0))
+        {
+            probe.Start();
+            _port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        }
+
+        _server.Prefixes.Add($"http://127.0.0.1:{_port}/");
+        _server.Start();
+        _ = Task.Run(ServeAsync);
+    }
+
+    private string Url(string path) => $"http://127.0.0.1:{_port}{path}";
+
+    public void Dispose()
+    {
+        _server.Close();
+        _runner.Dispose();
+    }
+
+    private async Task ServeAsync()
+    {
+        while (_server.IsListening)
+        {
+            HttpListenerContext context;
+            try
+            {
+                context = await _server.GetContextAsync();
+            }
+            catch (Exception ex) when (ex is HttpListenerException or ObjectDisposedException or InvalidOperationException)
+            {
+                return;
+            }
+
+            using var reader = new StreamReader(context.Request.InputStream, Encoding.UTF8);
+            var body = await reader.ReadToEndAsync();
+            var path = context.Request.Url!.AbsolutePath;
+            _received.Enqueue((path, context.Request.Headers["Authorization"], body));
+            var response = context.Response;
+            if (path == "/redirect")
+            {
+                response.StatusCode = 302;
+                response.RedirectLocation = Url("/elsewhere");
+            }
+
+            var payload = path == "/big" ? new string('b', 2 * 1024 * 1024) : $"{{\"path\":\"{path}\",\"got\":{body.Length}}}";
+            var bytes = Encoding.UTF8.GetBytes(payload);
+            response.ContentType = "application/json";
+            await response.OutputStream.WriteAsync(bytes);
+            response.Close();
+        }
+    }
+
+    private Task<ScriptResult> Run(string source, params string[] allowedHosts) => _runner.RunAsync(new ScriptRequest
+    {
+        Source = source,
+        Secrets = new Dictionary<string, string> { ["Token"] = Token },
+        AllowedHosts = allowedHosts,
+    });
+
+    [Fact]
+    public async Task A_script_calls_an_allowed_host_through_the_host_with_its_aliased_secret()
+    {
+        var result = await Run($$"""
+            var response = await context.Http.PostAsync("{{Url("/hook")}}", "{\"order\":42}", new Dictionary<string, string> { ["Authorization"] = "Bearer " + context.Secrets["Token"] });
+            return new JsonObject { ["status"] = response.Status, ["echo"] = response.Json(), ["type"] = response.Headers["Content-Type"] };
+            """, $"127.0.0.1:{_port}");
+
+        Assert.True(result.Status == ScriptStatus.Ok, result.Error);
+        Assert.Equal(200, result.Value!["status"]!.GetValue<int>());
+        Assert.Equal("/hook", result.Value!["echo"]!["path"]!.GetValue<string>());
+        Assert.Equal("application/json", result.Value!["type"]!.GetValue<string>());
+        var received = Assert.Single(_received);
+        Assert.Equal(("Bearer " + Token, "{\"order\":42}"), (received.Authorization, received.Body));
+        Assert.Contains($"http POST {Url("/hook")} -> 200", result.Logs);
+    }
+
+    [Fact]
+    public async Task By_default_a_script_may_call_no_host_at_all()
+    {
+        var result = await Run($$"""
+            try { await context.Http.GetAsync("{{Url("/steal?k=")}}" + context.Secrets["Token"]); return "sent"; }
+            catch (InvalidOperationException e) { return e.Message; }
+            """);
+
+        Assert.Equal("host 127.0.0.1 is not in this node's allowedHosts", result.Value!.GetValue<string>());
+        Assert.Empty(_received);
+        Assert.Contains("http GET 127.0.0.1: refused, not in allowedHosts", result.Logs);
+    }
+
+    [Fact]
+    public async Task A_host_that_is_not_listed_is_refused_even_when_another_is()
+    {
+        var result = await Run($"return (await context.Http.GetAsync(\"{Url("/x")}\")).Status;", "api.example.com", "127.0.0.1:1");
+
+        Assert.Equal(ScriptStatus.Error, result.Status);
+        Assert.Contains("not in this node's allowedHosts", result.Error, StringComparison.Ordinal);
+        Assert.Empty(_received);
+    }
+
+    [Fact]
+    public async Task Redirects_are_returned_to_the_script_not_followed()
+    {
+        var result = await Run($"var r = await context.Http.GetAsync(\"{Url("/redirect")}\"); return r.Status + \" \" + r.Headers[\"Location\"];", $"127.0.0.1:{_port}");
+
+        Assert.Equal($"302 {Url("/elsewhere")}", result.Value!.GetValue<string>());
+        Assert.Equal(["/redirect"], _received.Select(r => r.Path));
+    }
+
+    [Fact]
+    public async Task An_oversized_response_is_refused()
+    {
+        var result = await Run($"return (await context.Http.GetAsync(\"{Url("/big")}\")).Body.Length;", $"127.0.0.1:{_port}");
+
+        Assert.True(result.Status == ScriptStatus.Error, $"{result.Status} {result.Error}");
+        Assert.Contains("limit exceeded: the response is larger than", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Calls_the_script_does_not_await_finish_before_the_result_and_the_worker_stays_usable()
+    {
+        var result = await Run($"_ = context.Http.GetAsync(\"{Url("/a")}\"); _ = context.Http.GetAsync(\"{Url("/b")}\"); return 1;", $"127.0.0.1:{_port}");
+        var next = await Run("return 2;");
+
+        Assert.True(result.Status == ScriptStatus.Ok, result.Error);
+        Assert.Equal(1, result.Value!.GetValue<int>());
+        Assert.Equal(2, next.Value!.GetValue<int>());
+    }
+}
