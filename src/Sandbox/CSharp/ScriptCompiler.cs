@@ -44,7 +44,17 @@ public sealed class ScriptCompiler
             .ToImmutableArray();
         _options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, usings: DefaultUsings, optimizationLevel: OptimizationLevel.Release,
             allowUnsafe: false, metadataReferenceResolver: null, sourceReferenceResolver: null, concurrentBuild: false);
+
+        // Every script compilation derives from this one by replacing its tree, so the bound reference set (the
+        // symbols of CoreLib and the rest) is built once, not per script: most of a cold compile's cost.
+        _emptyTree = CSharpSyntaxTree.ParseText(string.Empty, ParseOptions);
+        _base = CSharpCompilation.CreateScriptCompilation("node-script", _emptyTree, _references, _options, globalsType: typeof(ScriptGlobals));
+        _ = _base.GetDiagnostics();
     }
+
+    private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest, kind: SourceCodeKind.Script);
+    private readonly SyntaxTree _emptyTree;
+    private readonly CSharpCompilation _base;
 
     /// <summary>Compiles and checks <paramref name="source"/>; the result holds an image or every refusal.</summary>
     public ScriptCompilation Compile(string source, CancellationToken cancellationToken = default)
@@ -55,7 +65,7 @@ public sealed class ScriptCompiler
             return Refused(new ScriptDiagnostic(1, 1, "SR0100", $"limit exceeded: script is {source.Length} characters; the limit is {MaxSourceLength}"));
         }
 
-        var tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(LanguageVersion.Latest, kind: SourceCodeKind.Script), cancellationToken: cancellationToken);
+        var tree = CSharpSyntaxTree.ParseText(source, ParseOptions, cancellationToken: cancellationToken);
         var directives = tree.GetRoot(cancellationToken).DescendantTrivia()
             .Where(t => t.IsKind(SyntaxKind.ReferenceDirectiveTrivia) || t.IsKind(SyntaxKind.LoadDirectiveTrivia))
             .Select(t => Located(t.GetLocation(), "SR0004", "#r and #load are not allowed in code nodes"))
@@ -65,33 +75,33 @@ public sealed class ScriptCompiler
             return new ScriptCompilation(null, directives);
         }
 
-        var compilation = CSharpCompilation.CreateScriptCompilation("node-script", tree, _references, _options, globalsType: typeof(ScriptGlobals));
-        var errors = compilation.GetDiagnostics(cancellationToken)
-            .Where(d => d.Severity == DiagnosticSeverity.Error)
-            .Select(d => Located(d.Location, d.Id, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)))
-            .ToList();
-        if (errors.Count > 0)
-        {
-            return new ScriptCompilation(null, errors);
-        }
-
-        var refusals = ScriptPolicy.Check(tree, compilation.GetSemanticModel(tree));
+        // The policy walks the author's code first (symbols of code with errors are error types, never allowed ones);
+        // compiler errors are looked up only when the guarded copy does not emit, so a good script is bound twice
+        // (policy, emit), not three times.
+        var compilation = _base.ReplaceSyntaxTree(_emptyTree, tree);
+        var model = compilation.GetSemanticModel(tree);
+        var refusals = ScriptPolicy.Check(tree, model);
         if (refusals.Count > 0)
         {
             return new ScriptCompilation(null, refusals);
         }
 
         // The runtime guards go into a copy of the checked tree; the policy saw the author's code, not the guards.
-        var guarded = compilation.ReplaceSyntaxTree(tree, GuardInjector.Inject(tree, compilation.GetSemanticModel(tree)));
+        var guarded = compilation.ReplaceSyntaxTree(tree, GuardInjector.Inject(tree, model));
         using var image = new MemoryStream();
         var emitted = guarded.Emit(image, cancellationToken: cancellationToken);
-        if (!emitted.Success)
+        if (emitted.Success)
         {
-            var first = emitted.Diagnostics.First(d => d.Severity == DiagnosticSeverity.Error);
-            return Refused(new ScriptDiagnostic(1, 1, "SR0101", $"the guarded script did not compile ({first.Id}); please report this script"));
+            return Checked(image.ToArray());
         }
 
-        return Checked(image.ToArray());
+        var errors = compilation.GetDiagnostics(cancellationToken)
+            .Where(d => d.Severity == DiagnosticSeverity.Error)
+            .Select(d => Located(d.Location, d.Id, d.GetMessage(System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        return errors.Count > 0
+            ? new ScriptCompilation(null, errors)
+            : Refused(new ScriptDiagnostic(1, 1, "SR0101", $"the guarded script did not compile ({emitted.Diagnostics.First(d => d.Severity == DiagnosticSeverity.Error).Id}); please report this script"));
     }
 
     /// <summary>Checks an emitted image (fresh or read back from a cache) against the policy on metadata.</summary>

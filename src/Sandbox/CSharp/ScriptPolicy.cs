@@ -13,7 +13,7 @@ namespace Secrets.Runtime.Sandbox.CSharp;
 internal static class ScriptPolicy
 {
     /// <summary>Bumped whenever the rules change; part of the compilation cache key.</summary>
-    public const int Version = 2;
+    public const int Version = 3;
 
     private static readonly FrozenSet<string> AllowedNamespaces = new[]
     {
@@ -134,6 +134,8 @@ internal static class ScriptPolicy
         PointerTypeSyntax or FunctionPointerTypeSyntax => "pointers are not allowed",
         StackAllocArrayCreationExpressionSyntax or ImplicitStackAllocArrayCreationExpressionSyntax => "stackalloc is not allowed",
         DestructorDeclarationSyntax => "finalizers are not allowed",
+        BaseFieldDeclarationSyntax f when IsStatic(f.Modifiers) && !f.Modifiers.Any(t => t.IsKind(SyntaxKind.ConstKeyword)) => StaticState,
+        PropertyDeclarationSyntax p when IsStatic(p.Modifiers) && p.AccessorList?.Accessors.Any(a => a.Body is null && a.ExpressionBody is null) == true => StaticState,
         AttributeListSyntax => "attributes are not allowed (DllImport, ModuleInitializer and the like)",
         MakeRefExpressionSyntax or RefTypeExpressionSyntax or RefValueExpressionSyntax => "__makeref, __reftype and __refvalue are not allowed",
         MemberDeclarationSyntax m when m.Modifiers.Any(t => t.IsKind(SyntaxKind.UnsafeKeyword) || t.IsKind(SyntaxKind.ExternKeyword)) => "unsafe and extern members are not allowed",
@@ -141,6 +143,10 @@ internal static class ScriptPolicy
         IdentifierNameSyntax { Identifier.Text: "dynamic" } => "dynamic is not allowed",
         _ => null,
     };
+
+    private const string StaticState = "static fields and static auto-properties are not allowed (a worker may run the script again; keep state in variables)";
+
+    private static bool IsStatic(SyntaxTokenList modifiers) => modifiers.Any(t => t.IsKind(SyntaxKind.StaticKeyword));
 
     private static string? SymbolRefusal(ISymbol symbol)
     {

@@ -319,6 +319,12 @@ public sealed class ScriptRunner : IDisposable
         _http.Dispose();
     }
 
+    /// <summary>Compiles through the compile worker, bypassing every cache (for the compile benchmark).</summary>
+    internal async Task<ScriptCompilation> CompileUncachedAsync(string source) => (await _compiler.CompileAsync(source, CancellationToken.None).ConfigureAwait(false)).Compilation;
+
+    /// <summary>How many execution worker processes this runner holds (idle and spare), for the growth benchmark.</summary>
+    internal int WorkerCount => _warm.Values.Sum(q => q.Count(w => !w.HasExited)) + _spares.Values.Count(w => !w.HasExited);
+
     /// <summary>How many scripts went to the compile worker: cache misses (for tests and diagnostics).</summary>
     internal int Compiles => _compiler.Compiles;
 
@@ -355,12 +361,18 @@ public sealed class ScriptRunner : IDisposable
 
         var worker = _spares.TryRemove(limits.MaxHeapBytes, out var spare) && !spare.HasExited ? spare : Start(limits.MaxHeapBytes);
         Spare(limits.MaxHeapBytes);
-        if (await worker.WaitReadyAsync(StartTimeout, cancellationToken).ConfigureAwait(false))
+
+        // A worker that fails to start (a transient fork or namespace failure) gets one replacement.
+        for (var attempt = 0; attempt < 2; attempt++, worker = Start(limits.MaxHeapBytes))
         {
-            return worker;
+            if (await worker.WaitReadyAsync(StartTimeout, cancellationToken).ConfigureAwait(false))
+            {
+                return worker;
+            }
+
+            worker.Dispose();
         }
 
-        worker.Dispose();
         return null;
     }
 

@@ -40,7 +40,7 @@ public static class ScriptWorker
         {
             _ = JsonNode.Parse("{\"warm\":[1]}")!.ToJsonString();
             _ = JsonSerializer.Serialize(new { warm = 1 });
-            var images = new Dictionary<string, byte[]>(StringComparer.Ordinal);
+            var images = new Dictionary<string, MethodInfo>(StringComparer.Ordinal);
             handle = request => request["probe"] is JsonObject probe ? Task.FromResult(Probe(probe)) : ExecuteAsync(request, images, pipe);
         }
 
@@ -67,7 +67,7 @@ public static class ScriptWorker
             };
     }
 
-    private static async Task<JsonObject> ExecuteAsync(JsonObject request, Dictionary<string, byte[]> images, Pipe pipe)
+    private static async Task<JsonObject> ExecuteAsync(JsonObject request, Dictionary<string, MethodInfo> images, Pipe pipe)
     {
         var response = new JsonObject();
         var limits = request["limits"]!;
@@ -78,7 +78,7 @@ public static class ScriptWorker
             var key = request["key"]!.GetValue<string>();
             if (request["image"]?.GetValue<string>() is { } image)
             {
-                images[key] = Convert.FromBase64String(image);
+                images[key] = Load(Convert.FromBase64String(image));
             }
 
             var contextJson = request["context"]!;
@@ -109,27 +109,36 @@ public static class ScriptWorker
         return response;
     }
 
-    /// <summary>Runs the image under the guard; returns its value, the limit it breached, and whether it left work running.</summary>
-    /// <remarks><paramref name="settle"/> lets HTTP calls the script did not await finish before anything is judged.</remarks>
-    private static async Task<(object? Value, string? Limit, bool Background)> RunGuardedAsync(byte[] image, ScriptContext context, TimeSpan budget, Func<Task> settle)
+    /// <summary>
+    /// Loads an image into its own collectible context and finds its entry point. A worker keeps what it loaded (it
+    /// serves one tenant, and the policy refuses static state), so a repeated script is not loaded and compiled to
+    /// machine code again; each run gets a new submission object.
+    /// </summary>
+    private static MethodInfo Load(byte[] image)
     {
         var loadContext = new AssemblyLoadContext("code-node", isCollectible: true);
+        var assembly = loadContext.LoadFromStream(new MemoryStream(image));
+        var submission = assembly.GetType("Script") ?? throw new InvalidOperationException("compiled script has no submission type");
+        return submission.GetMethod("<Factory>", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
+            ?? throw new InvalidOperationException("compiled script has no factory");
+    }
+
+    /// <summary>Runs the image under the guard; returns its value, the limit it breached, and whether it left work running.</summary>
+    /// <remarks><paramref name="settle"/> lets HTTP calls the script did not await finish before anything is judged.</remarks>
+    private static async Task<(object? Value, string? Limit, bool Background)> RunGuardedAsync(MethodInfo factory, ScriptContext context, TimeSpan budget, Func<Task> settle)
+    {
         var timers = Timer.ActiveCount;
         ScriptGuard.Begin(budget);
         object? value;
         try
         {
             // On a pool thread, whose stack (DOTNET_DefaultStackSize) is small; the main thread's is 8 MB.
-            value = await Task.Run(() => InvokeAsync(loadContext, image, context)).ConfigureAwait(false);
+            value = await Task.Run(() => InvokeAsync(factory, context)).ConfigureAwait(false);
             await settle().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ScriptLimitException or TargetInvocationException { InnerException: ScriptLimitException })
         {
             return (null, ScriptGuard.End() ?? "time", false);
-        }
-        finally
-        {
-            loadContext.Unload();
         }
 
         // Judged while the guard still runs (ending it stops guarded loops, which would hide them).
@@ -156,12 +165,8 @@ public static class ScriptWorker
         return true;
     }
 
-    private static async Task<object?> InvokeAsync(AssemblyLoadContext loadContext, byte[] image, ScriptContext context)
+    private static async Task<object?> InvokeAsync(MethodInfo factory, ScriptContext context)
     {
-        var assembly = loadContext.LoadFromStream(new MemoryStream(image));
-        var submission = assembly.GetType("Script") ?? throw new InvalidOperationException("compiled script has no submission type");
-        var factory = submission.GetMethod("<Factory>", BindingFlags.Public | BindingFlags.NonPublic | BindingFlags.Static)
-            ?? throw new InvalidOperationException("compiled script has no factory");
         var states = new object?[2];
         states[0] = new ScriptGlobals(context);
         var task = (Task<object>)factory.Invoke(null, [states])!;

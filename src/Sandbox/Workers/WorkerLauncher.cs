@@ -35,6 +35,7 @@ internal static class WorkerLauncher
     /// <summary>The start info of a worker running <paramref name="arguments"/> under <paramref name="isolation"/> (already resolved).</summary>
     public static ProcessStartInfo StartInfo(string workerPath, IReadOnlyList<string> arguments, long maxHeapBytes, WorkerIsolation isolation)
     {
+        var compiler = arguments.Contains(ScriptWorker.CompileMode);
         var host = DotnetHost();
         var command = new List<string>();
         if (isolation == WorkerIsolation.Bubblewrap)
@@ -65,6 +66,14 @@ internal static class WorkerLauncher
         // thousand frames, and unwinding them is quick.
         info.Environment["DOTNET_DefaultStackSize"] = "100000";
         info.Environment["DOTNET_NOLOGO"] = "1";
+        if (compiler)
+        {
+            // The compile worker lives long: let Roslyn's hot paths reach optimized code as soon as they are hot
+            // (no call-counting delay) instead of after the default back-off. Fully optimizing everything up front
+            // (TieredCompilation=0) would make its start 2.7 times slower, which a CLI user waits for.
+            info.Environment["DOTNET_TC_CallCountingDelayMs"] = "0";
+        }
+
         return info;
     }
 

@@ -78,14 +78,26 @@ public sealed class ScriptRunnerTests
     }
 
     [Fact]
-    public async Task Static_state_never_carries_over_between_runs_on_a_reused_worker()
+    public async Task State_never_carries_over_between_runs_on_a_reused_worker()
     {
-        const string source = "class Counter { public static int N; } Counter.N++; return Counter.N;";
+        const string source = "var list = new List<int>(); list.Add(1); class Holder { public List<int> Items { get; } = new(); } var h = new Holder(); h.Items.Add(1); return list.Count + h.Items.Count;";
         var first = await Run(source);
         var second = await Run(source);
 
-        Assert.Equal(1, first.Value!.GetValue<int>());
-        Assert.Equal(1, second.Value!.GetValue<int>());
+        Assert.Equal(2, first.Value!.GetValue<int>());
+        Assert.Equal(2, second.Value!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("class Counter { public static int N; } Counter.N++; return Counter.N;")]
+    [InlineData("class Counter { static readonly List<int> Seen = new(); public static int Add() { Seen.Add(1); return Seen.Count; } } return Counter.Add();")]
+    [InlineData("class Counter { public static int N { get; set; } } return ++Counter.N;")]
+    public async Task Static_state_is_refused_because_a_worker_may_run_the_script_again(string source)
+    {
+        var result = await Run(source);
+
+        Assert.Equal(ScriptStatus.Rejected, result.Status);
+        Assert.Contains("static fields", result.Error, StringComparison.Ordinal);
     }
 
     [Fact]
