@@ -15,7 +15,13 @@ internal sealed class CodeNodeRunner : INodeRunner
     public string Type => "code";
 
     /// <summary>Starts a spare execution worker (and the compile worker, if a script is not cached) while the run resolves its first nodes.</summary>
-    public void Prepare(WorkflowDefinition workflow) => _runner.Prewarm(workflow.Nodes.OfType<CodeNode>().Select(n => n.Source));
+    public void Prepare(WorkflowDefinition workflow)
+    {
+        if (workflow.Nodes.OfType<CodeNode>().Select(n => n.Source).ToList() is { Count: > 0 } sources)
+        {
+            _runner.Prewarm(sources);
+        }
+    }
 
     public async Task<NodeOutcome> RunAsync(NodeRunContext context, CancellationToken cancellationToken)
     {

@@ -14,6 +14,15 @@ internal sealed class ExpressionNodeRunner : INodeRunner, IInlineExpressionEvalu
 
     public string Type => "expression";
 
+    /// <summary>Warms a JavaScript engine in the background when the workflow evaluates any JavaScript.</summary>
+    public void Prepare(WorkflowDefinition workflow)
+    {
+        if (workflow.Nodes.Any(n => n is ExpressionNode || n.Configuration.ToJsonString().Contains("{{=", StringComparison.Ordinal)))
+        {
+            _ = Task.Run(_evaluator.Prewarm);
+        }
+    }
+
     public Task<NodeOutcome> RunAsync(NodeRunContext context, CancellationToken cancellationToken)
     {
         var node = (ExpressionNode)context.Node;

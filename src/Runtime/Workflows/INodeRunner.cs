@@ -6,7 +6,7 @@ internal interface INodeRunner
     /// <summary>The node type this runner handles.</summary>
     string Type { get; }
 
-    /// <summary>Gets ready for a run that has nodes of this type (starts workers in the background); cheap when ready.</summary>
+    /// <summary>Gets ready for a run of <paramref name="workflow"/> if it needs this runner (starts workers in the background); cheap when ready.</summary>
     void Prepare(WorkflowDefinition workflow)
     {
     }

@@ -44,7 +44,7 @@ public sealed class WorkflowExecutor : IDisposable
         {
             Timeout = options.HttpTimeout,
         };
-        var evaluator = new ExpressionEvaluator(options.ExpressionLimits, options.Redactor);
+        var evaluator = new ExpressionEvaluator(options.ExpressionLimits, options.Redactor, prewarm: false);
         var records = options.RunRecordsHome is null ? null : new RunRecordStore(options.RunRecordsHome);
         var scripts = new Sandbox.Workers.ScriptRunner(options.Scripts with { Redactor = options.Redactor, HttpHandler = options.Scripts.HttpHandler ?? options.HttpHandler });
         var executor = new WorkflowExecutor(reader, options.Redactor, options.Logger, [new HttpNodeRunner(client), new ExpressionNodeRunner(evaluator), new CodeNodeRunner(scripts)], records);
@@ -91,9 +91,9 @@ public sealed class WorkflowExecutor : IDisposable
         var log = _logger.ForContext("RunId", runId).ForContext("Workflow", workflow.Name);
         var usages = new List<SecretUsage>();
         log.Information("run {RunId} of {Workflow} started ({Trigger}, principal {Principal})", runId, workflow.Name, request.Trigger, principal);
-        foreach (var type in workflow.Nodes.Select(n => n.Type).Distinct(StringComparer.Ordinal))
+        foreach (var runner in _runners.Values)
         {
-            _runners.GetValueOrDefault(type)?.Prepare(workflow);
+            runner.Prepare(workflow);
         }
 
         foreach (var node in workflow.Nodes)

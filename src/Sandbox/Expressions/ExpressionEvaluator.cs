@@ -20,14 +20,27 @@ public sealed class ExpressionEvaluator : IDisposable
     private readonly ConcurrentBag<ExpressionEngine> _pool = [];
     private readonly ConcurrentDictionary<(string, bool), ExpressionAnalysis> _analyses = new();
 
-    /// <summary>Creates an evaluator and pre-warms one engine.</summary>
+    /// <summary>Creates an evaluator; by default it pre-warms one engine now, so the first evaluation is fast.</summary>
     /// <param name="limits">The limits; defaults are safe.</param>
     /// <param name="redactor">A shared redactor that also masks errors (the evaluation's own secrets are always masked).</param>
-    public ExpressionEvaluator(ExpressionLimits? limits = null, SecretRedactor? redactor = null)
+    /// <param name="prewarm">False to leave warming to <see cref="Prewarm"/> (or the first evaluation), for hosts that may never evaluate.</param>
+    public ExpressionEvaluator(ExpressionLimits? limits = null, SecretRedactor? redactor = null, bool prewarm = true)
     {
         _limits = (limits ?? new ExpressionLimits()).Validate();
         _redactor = redactor;
-        _pool.Add(new ExpressionEngine(_limits));
+        if (prewarm)
+        {
+            Prewarm();
+        }
+    }
+
+    /// <summary>Makes sure one engine is ready in the pool (its first creation also compiles Jint's hot paths).</summary>
+    public void Prewarm()
+    {
+        if (_pool.IsEmpty)
+        {
+            _pool.Add(new ExpressionEngine(_limits));
+        }
     }
 
     /// <summary>The limits in force.</summary>

@@ -47,6 +47,11 @@ public static class ScriptWorker
         await pipe.WriteAsync(new JsonObject { ["ready"] = true }).ConfigureAwait(false);
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
+            if (string.IsNullOrWhiteSpace(line))
+            {
+                continue;
+            }
+
             await pipe.WriteAsync(await handle(JsonNode.Parse(line)!.AsObject()).ConfigureAwait(false)).ConfigureAwait(false);
         }
 
