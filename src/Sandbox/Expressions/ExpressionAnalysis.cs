@@ -15,6 +15,17 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
     /// <summary>True when the expression reads <c>nodes</c> other than as <c>nodes.ID</c> (for example <c>nodes[id]</c>), so every earlier output must be passed.</summary>
     public bool ReadsNodesDynamically { get; init; }
 
+    /// <summary>
+    /// True when every use of <c>secrets</c> is a read of an upper-case name written in the source (<c>secrets.NAME</c>,
+    /// <c>secrets["NAME"]</c>): <c>secrets</c> is never a value, so it is never enumerated, passed on or indexed
+    /// dynamically. When every such name is also available, a frozen object with exactly those names behaves as the
+    /// proxy would for every access the expression can make, at a fraction of the cost.
+    /// </summary>
+    internal bool ReadsSecretsByNameOnly { get; init; }
+
+    /// <summary>The source as it runs (see <see cref="Wrap"/>), built once per analysis.</summary>
+    internal string Wrapped { get; init; } = string.Empty;
+
     /// <summary>The globals an expression may name; everything else is refused before running.</summary>
     public static IReadOnlySet<string> AllowedGlobals { get; } = new HashSet<string>(StringComparer.Ordinal)
     {
@@ -45,9 +56,11 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
         }
 
         Script script;
+        string wrapped;
         try
         {
-            script = new Parser(new ParserOptions { AllowReturnOutsideFunction = false }).ParseScript(Wrap(expression, isTemplate), strict: true);
+            wrapped = Wrap(expression, isTemplate);
+            script = new Parser(new ParserOptions { AllowReturnOutsideFunction = false }).ParseScript(wrapped, strict: true);
         }
         catch (ParseErrorException ex)
         {
@@ -59,6 +72,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
 
         var declared = new HashSet<string>(StringComparer.Ordinal);
         var staticNodeReads = 0;
+        var exactSecretReads = 0;
         var referenced = new List<Identifier>();
         string? rejection = null;
         Walk(script, 0);
@@ -71,7 +85,13 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
         }
 
         var nodeReads = referenced.Count(id => id.Name == "nodes");
-        return new ExpressionAnalysis(secrets, nodes, rejection) { ReadsNodesDynamically = nodeReads > staticNodeReads };
+        var secretReads = referenced.Count(id => id.Name == "secrets");
+        return new ExpressionAnalysis(secrets, nodes, rejection)
+        {
+            ReadsNodesDynamically = nodeReads > staticNodeReads,
+            ReadsSecretsByNameOnly = secretReads == exactSecretReads,
+            Wrapped = wrapped,
+        };
 
         void Walk(Node node, int depth)
         {
@@ -90,6 +110,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
                     if (owner == "secrets")
                     {
                         secrets.Add(key.ToUpperInvariant());
+                        exactSecretReads += key == key.ToUpperInvariant() ? 1 : 0;
                     }
                     else if (owner == "nodes")
                     {

@@ -51,6 +51,11 @@ internal sealed class ExpressionEngine : IDisposable
             freeze(target);
             return new ProxyCtor(target, handler);
           };
+          const makePlainSecrets = function (names, values) {
+            const target = Object.create(null);
+            for (let i = 0; i < names.length; i++) { defineProperty(target, names[i], { value: values[i], enumerable: true, writable: false, configurable: false }); }
+            return freeze(target);
+          };
           const deepFreeze = function (value) {
             if (value !== null && typeof value === 'object') { for (const key of getOwnNames(value)) { deepFreeze(value[key]); } freeze(value); }
             return value;
@@ -73,7 +78,7 @@ internal sealed class ExpressionEngine : IDisposable
           };
           for (const p of functionPrototypes) { lock(p, 0); }
           lock(G, 0);
-          return freeze({ makeSecrets, readJson, toJson });
+          return freeze({ makeSecrets, makePlainSecrets, readJson, toJson });
         })()
         """;
 
@@ -81,9 +86,12 @@ internal sealed class ExpressionEngine : IDisposable
     private readonly TimeSpan _timeout;
     private readonly Engine _engine;
     private readonly Function _makeSecrets;
+    private readonly Function _makePlainSecrets;
     private readonly Function _readJson;
     private readonly Function _toJson;
-    private readonly Dictionary<string, Function> _compiled = new(StringComparer.Ordinal);
+    // Keyed by the (cached) analysis object itself: no hashing of the source on every evaluation.
+    private readonly Dictionary<ExpressionAnalysis, Function> _compiled = new(ReferenceEqualityComparer.Instance);
+    private (string[] Names, string[] Values, bool Plain, JsValue Object)? _lastSecrets;
 
     public ExpressionEngine(ExpressionLimits limits)
     {
@@ -108,47 +116,84 @@ internal sealed class ExpressionEngine : IDisposable
 
         var helpers = _engine.Evaluate(Bootstrap).AsObject();
         _makeSecrets = (Function)helpers.Get("makeSecrets");
+        _makePlainSecrets = (Function)helpers.Get("makePlainSecrets");
         _readJson = (Function)helpers.Get("readJson");
         _toJson = (Function)helpers.Get("toJson");
     }
 
-    /// <summary>Runs the wrapped expression and returns its JSON text, converted inside the engine under the limits.</summary>
-    public string Run(string wrappedSource, IReadOnlyList<string> names, IReadOnlyList<string> values, string? nodesJson, string? inputsJson)
+    /// <summary>
+    /// Runs the wrapped expression. A string, boolean, null or undefined result comes back as it is (reading a
+    /// primitive runs no script code); anything else as JSON text converted inside the engine under the limits.
+    /// </summary>
+    /// <param name="analysis">The expression's analysis; it holds the source as <see cref="ExpressionAnalysis.Wrap"/> made it.</param>
+    /// <param name="names">Secret names the expression may read.</param>
+    /// <param name="values">Their values, in the same order.</param>
+    /// <param name="plain">True when a frozen object may stand in for the proxy (see <see cref="ExpressionAnalysis.ReadsSecretsByNameOnly"/>).</param>
+    /// <param name="nodesJson">Earlier nodes' outputs as JSON, or null.</param>
+    /// <param name="inputsJson">The run's inputs as JSON, or null.</param>
+    public EngineResult Run(ExpressionAnalysis analysis, IReadOnlyList<string> names, IReadOnlyList<string> values, bool plain, string? nodesJson, string? inputsJson)
     {
         _engine.Constraints.Reset();
         _deadline.Arm(_timeout);
         try
         {
-            return RunArmed(wrappedSource, names, values, nodesJson, inputsJson);
+            return RunArmed(analysis, names, values, plain, nodesJson, inputsJson);
         }
         finally
         {
             _deadline.Disarm();
-            _engine.Constraints.Reset();
         }
     }
 
-    private string RunArmed(string wrappedSource, IReadOnlyList<string> names, IReadOnlyList<string> values, string? nodesJson, string? inputsJson)
+    private EngineResult RunArmed(ExpressionAnalysis analysis, IReadOnlyList<string> names, IReadOnlyList<string> values, bool plain, string? nodesJson, string? inputsJson)
     {
-        if (!_compiled.TryGetValue(wrappedSource, out var function))
+        if (!_compiled.TryGetValue(analysis, out var function))
         {
-            function = (Function)_engine.Evaluate(Engine.PrepareScript(wrappedSource, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } }));
+            function = (Function)_engine.Evaluate(Engine.PrepareScript(analysis.Wrapped, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } }));
             if (_compiled.Count > 256)
             {
                 _compiled.Clear();
             }
 
-            _compiled[wrappedSource] = function;
+            _compiled[analysis] = function;
+        }
+
+        var secrets = Secrets(names, values, plain);
+        var nodes = nodesJson is null ? JsValue.Undefined : _engine.Invoke(_readJson, new JsString(nodesJson));
+        var inputs = inputsJson is null ? JsValue.Undefined : _engine.Invoke(_readJson, new JsString(inputsJson));
+        var result = _engine.Invoke(function, secrets, nodes, inputs);
+        return result switch
+        {
+            JsString text => new EngineResult(text.ToString(), IsJson: false),
+            JsBoolean flag => new EngineResult(flag.AsBoolean() ? "true" : "false", IsJson: true),
+            _ when result.IsNull() || result.IsUndefined() => new EngineResult("null", IsJson: true),
+            _ => new EngineResult(_engine.Invoke(_toJson, result).AsString(), IsJson: true),
+        };
+    }
+
+    /// <summary>
+    /// The <c>secrets</c> object for these names and values: the proxy, or (when <paramref name="plain"/>) a frozen
+    /// object. Both are frozen, so the one built for the previous evaluation is reused when it held exactly the same
+    /// names and values (a workflow's nodes often do).
+    /// </summary>
+    private JsValue Secrets(IReadOnlyList<string> names, IReadOnlyList<string> values, bool plain)
+    {
+        if (_lastSecrets is { } last && last.Plain == plain && last.Names.SequenceEqual(names, StringComparer.Ordinal) && last.Values.SequenceEqual(values, StringComparer.Ordinal))
+        {
+            return last.Object;
         }
 
         var nameArray = new JsArray(_engine, names.Select(n => (JsValue)new JsString(n)).ToArray());
         var valueArray = new JsArray(_engine, values.Select(v => (JsValue)new JsString(v)).ToArray());
-        var secrets = _engine.Invoke(_makeSecrets, nameArray, valueArray);
-        var nodes = _engine.Invoke(_readJson, nodesJson is null ? JsValue.Undefined : new JsString(nodesJson));
-        var inputs = _engine.Invoke(_readJson, inputsJson is null ? JsValue.Undefined : new JsString(inputsJson));
-        var result = _engine.Invoke(function, secrets, nodes, inputs);
-        return _engine.Invoke(_toJson, result).AsString();
+        var secrets = _engine.Invoke(plain ? _makePlainSecrets : _makeSecrets, nameArray, valueArray);
+        _lastSecrets = (names.ToArray(), values.ToArray(), plain, secrets);
+        return secrets;
     }
 
     public void Dispose() => _engine.Dispose();
 }
+
+/// <summary>What an evaluation returned: a JavaScript string as it is, or JSON text.</summary>
+/// <param name="Text">The string, or the JSON text.</param>
+/// <param name="IsJson">True when <paramref name="Text"/> is JSON.</param>
+internal readonly record struct EngineResult(string Text, bool IsJson);

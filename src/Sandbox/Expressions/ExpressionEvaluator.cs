@@ -64,14 +64,15 @@ public sealed class ExpressionEvaluator : IDisposable
         }
 
         // Deny by default: only the names referenced statically (or explicitly allowed) and actually resolved.
-        var allowed = (request.AllowedSecrets ?? analysis.Secrets).Select(n => n.ToUpperInvariant()).ToHashSet(StringComparer.Ordinal);
-        var names = new List<string>();
-        var values = new List<string>();
+        var allowed = request.AllowedSecrets is null ? analysis.Secrets : request.AllowedSecrets.Select(n => n.ToUpperInvariant()).ToHashSet(StringComparer.Ordinal);
+        var names = new List<string>(allowed.Count);
+        var values = new List<string>(allowed.Count);
         foreach (var (name, value) in request.Secrets)
         {
-            if (allowed.Contains(name.ToUpperInvariant()))
+            var upper = IsUpper(name) ? name : name.ToUpperInvariant();
+            if (allowed.Contains(upper))
             {
-                names.Add(name.ToUpperInvariant());
+                names.Add(upper);
                 values.Add(value);
             }
         }
@@ -80,16 +81,17 @@ public sealed class ExpressionEvaluator : IDisposable
         var reusable = false;
         try
         {
-            var json = engine.Run(ExpressionAnalysis.Wrap(request.Expression, request.IsTemplate), names, values, NodesFor(request.Nodes, analysis), request.Inputs?.ToJsonString());
+            var plain = request.AllowedSecrets is null && analysis.ReadsSecretsByNameOnly && names.Count == analysis.Secrets.Count;
+            var (text, isJson) = engine.Run(analysis, names, values, plain, NodesFor(request.Nodes, analysis), request.Inputs?.ToJsonString());
             reusable = true;
-            if (json.Length > _limits.MaxResultLength)
+            if (text.Length > _limits.MaxResultLength)
             {
-                return new ExpressionResult(ExpressionStatus.Limited, null, $"limit exceeded: result size ({json.Length} > {_limits.MaxResultLength} characters)", false);
+                return new ExpressionResult(ExpressionStatus.Limited, null, $"limit exceeded: result size ({text.Length} > {_limits.MaxResultLength} characters)", false);
             }
 
-            var value = JsonNode.Parse(json);
+            var value = isJson ? JsonNode.Parse(text) : JsonValue.Create(text);
             // Raw values are checked directly; encoded forms through the shared redactor, where hosts register every value.
-            var sensitive = values.Any(v => json.Contains(v, StringComparison.Ordinal)) || _redactor?.ContainsSecret(json) == true;
+            var sensitive = values.Exists(v => text.Contains(v, StringComparison.Ordinal)) || _redactor?.ContainsSecret(text) == true;
             return new ExpressionResult(ExpressionStatus.Ok, value, null, sensitive);
         }
         catch (JavaScriptException ex) when (IsStackOverflow(ex))
@@ -178,6 +180,19 @@ public sealed class ExpressionEvaluator : IDisposable
 
         // Once secrets are in play, a message the engine built from a value might quote one: keep the kind and place only.
         return readSecrets || !error.IsObject() ? $"{name}{where}" : $"{name}{where}: {ex.Message}";
+    }
+
+    private static bool IsUpper(string name)
+    {
+        foreach (var c in name)
+        {
+            if (char.IsLower(c))
+            {
+                return false;
+            }
+        }
+
+        return true;
     }
 
     private static bool IsStackOverflow(JavaScriptException ex) =>
