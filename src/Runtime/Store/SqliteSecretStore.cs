@@ -323,17 +323,29 @@ public sealed class SqliteSecretStore : ISecretStore, ISecretValueReader, IDispo
         using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         using var transaction = connection.BeginTransaction();
         var now = Format(DateTimeOffset.UtcNow);
+
+        // "Last used" once per secret; one audit row per use, through one prepared statement.
+        foreach (var secret in usages.DistinctBy(u => (u.Scope, u.Owner, u.Name)))
+        {
+            using var update = Command(connection, "UPDATE secrets SET last_used_at = $at WHERE scope = $scope AND owner = $owner AND name = $name",
+                ("$at", now), ("$scope", secret.Scope.ToText()), ("$owner", secret.Owner), ("$name", secret.Name.Value));
+            update.Transaction = transaction;
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using var insert = Command(connection, "INSERT INTO audit (at, actor, action, scope, owner, name, version, detail) VALUES ($at, $actor, 'use', $scope, $owner, $name, $version, $detail)",
+            ("$at", now), ("$actor", string.Empty), ("$scope", string.Empty), ("$owner", string.Empty), ("$name", string.Empty), ("$version", 0), ("$detail", string.Empty));
+        insert.Transaction = transaction;
+        insert.Prepare();
         foreach (var usage in usages)
         {
-            using (var update = Command(connection, "UPDATE secrets SET last_used_at = $at WHERE scope = $scope AND owner = $owner AND name = $name",
-                ("$at", now), ("$scope", usage.Scope.ToText()), ("$owner", usage.Owner), ("$name", usage.Name.Value)))
-            {
-                update.Transaction = transaction;
-                await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
-            }
-
-            await AuditAsync(connection, transaction, usage.UserId, "use", usage.Scope, usage.Owner, usage.Name.Value, usage.Version,
-                $"run {usage.RunId} node {usage.NodeId}", cancellationToken).ConfigureAwait(false);
+            insert.Parameters["$actor"].Value = usage.UserId;
+            insert.Parameters["$scope"].Value = usage.Scope.ToText();
+            insert.Parameters["$owner"].Value = usage.Owner;
+            insert.Parameters["$name"].Value = usage.Name.Value;
+            insert.Parameters["$version"].Value = usage.Version;
+            insert.Parameters["$detail"].Value = $"run {usage.RunId} node {usage.NodeId}";
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);

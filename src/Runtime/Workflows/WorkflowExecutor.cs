@@ -23,6 +23,9 @@ public sealed class WorkflowExecutor : IDisposable
     private readonly RunRecordStore? _records;
     private readonly List<IDisposable> _owned = [];
 
+    // What each node refers to, found once per workflow definition (parsing templates and JavaScript is not free).
+    private readonly System.Runtime.CompilerServices.ConditionalWeakTable<WorkflowNode, List<(string JsonPath, SecretReference Reference)>> _references = new();
+
     internal WorkflowExecutor(ISecretValueReader reader, SecretRedactor redactor, ILogger logger, IEnumerable<INodeRunner> runners, RunRecordStore? records)
     {
         _reader = reader;
@@ -146,7 +149,7 @@ public sealed class WorkflowExecutor : IDisposable
         {
             // Resolve exactly the secrets this node refers to, and register each value before any code sees it.
             var secrets = new Dictionary<SecretName, string>();
-            foreach (var (path, reference) in NodeReferences.Secrets(node))
+            foreach (var (path, reference) in _references.GetValue(node, n => NodeReferences.Secrets(n).ToList()))
             {
                 if (secrets.ContainsKey(reference.Name))
                 {

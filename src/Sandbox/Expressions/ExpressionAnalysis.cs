@@ -23,6 +23,9 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
     /// </summary>
     internal bool ReadsSecretsByNameOnly { get; init; }
 
+    /// <summary>True when the expression names <c>inputs</c>; otherwise the inputs are not converted for it.</summary>
+    internal bool UsesInputs { get; init; } = true;
+
     /// <summary>The source as it runs (see <see cref="Wrap"/>), built once per analysis.</summary>
     internal string Wrapped { get; init; } = string.Empty;
 
@@ -90,6 +93,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
         {
             ReadsNodesDynamically = nodeReads > staticNodeReads,
             ReadsSecretsByNameOnly = secretReads == exactSecretReads,
+            UsesInputs = referenced.Exists(id => id.Name == "inputs"),
             Wrapped = wrapped,
         };
 

@@ -82,7 +82,7 @@ public sealed class ExpressionEvaluator : IDisposable
         try
         {
             var plain = request.AllowedSecrets is null && analysis.ReadsSecretsByNameOnly && names.Count == analysis.Secrets.Count;
-            var (text, isJson) = engine.Run(analysis, names, values, plain, NodesFor(request.Nodes, analysis), request.Inputs?.ToJsonString());
+            var (text, isJson) = engine.Run(analysis, names, values, plain, NodesFor(request.Nodes, analysis), analysis.UsesInputs ? request.Inputs?.ToJsonString() : null);
             reusable = true;
             if (text.Length > _limits.MaxResultLength)
             {
@@ -132,6 +132,12 @@ public sealed class ExpressionEvaluator : IDisposable
         if (nodes is not JsonObject all || analysis.ReadsNodesDynamically)
         {
             return nodes?.ToJsonString();
+        }
+
+        if (analysis.Nodes.Count == 0)
+        {
+            // The expression never names nodes: nothing to convert.
+            return null;
         }
 
         var picked = new JsonObject();

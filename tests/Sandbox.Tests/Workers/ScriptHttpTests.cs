@@ -15,7 +15,7 @@ public sealed class ScriptHttpTests : IDisposable
     private const string Token = "tok_live_9d8c7b6a5f4e3d2c";
     private readonly HttpListener _server = new();
     private readonly ConcurrentQueue<(string Path, string? Authorization, string Body)> _received = new();
-    private readonly ScriptRunner _runner = new();
+    private static readonly ScriptRunner Runner = new();
     private readonly int _port;
 
     public ScriptHttpTests()
@@ -36,7 +36,6 @@ public sealed class ScriptHttpTests : IDisposable
     public void Dispose()
     {
         _server.Close();
-        _runner.Dispose();
     }
 
     private async Task ServeAsync()
@@ -72,7 +71,7 @@ public sealed class ScriptHttpTests : IDisposable
         }
     }
 
-    private Task<ScriptResult> Run(string source, params string[] allowedHosts) => _runner.RunAsync(new ScriptRequest
+    private Task<ScriptResult> Run(string source, params string[] allowedHosts) => Runner.RunAsync(new ScriptRequest
     {
         Source = source,
         Secrets = new Dictionary<string, string> { ["Token"] = Token },
