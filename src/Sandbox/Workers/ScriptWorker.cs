@@ -157,14 +157,22 @@ public static class ScriptWorker
     /// </summary>
     private static async Task<bool> LeftWorkRunningAsync(long timersBefore)
     {
-        for (var attempt = 0; attempt < 10; attempt++)
+        // First a few yields (continuations finish within them), then short sleeps, about 50 ms in all.
+        for (var attempt = 0; attempt < 60; attempt++)
         {
             if (ThreadPool.PendingWorkItemCount == 0 && Timer.ActiveCount <= timersBefore)
             {
                 return false;
             }
 
-            await Task.Delay(5).ConfigureAwait(false);
+            if (attempt < 50)
+            {
+                await Task.Yield();
+            }
+            else
+            {
+                await Task.Delay(5).ConfigureAwait(false);
+            }
         }
 
         return true;
