@@ -105,7 +105,7 @@ internal static class ScriptPolicy
                 continue;
             }
 
-            if (node is not (ExpressionSyntax or TypeSyntax) || node is LiteralExpressionSyntax)
+            if (node is not (ExpressionSyntax or TypeSyntax) || node is LiteralExpressionSyntax || IsNameOfParent(node))
             {
                 continue;
             }
@@ -118,7 +118,8 @@ internal static class ScriptPolicy
                 continue;
             }
 
-            if (node is ExpressionSyntax && model.GetTypeInfo(node).Type is { } type && TypeRefusal(type) is { } typeRefusal)
+            // A name that is a type or namespace was checked as a symbol just now; its "type" is itself.
+            if (node is ExpressionSyntax && symbol is not (ITypeSymbol or INamespaceSymbol) && model.GetTypeInfo(node).Type is { } type && TypeRefusal(type) is { } typeRefusal)
             {
                 diagnostics.Add(Diagnostic(node, "SR0003", typeRefusal));
             }
@@ -145,6 +146,19 @@ internal static class ScriptPolicy
     };
 
     private const string StaticState = "static fields and static auto-properties are not allowed (a worker may run the script again; keep state in variables)";
+
+    /// <summary>
+    /// True for the member name of <c>a.B</c>, <c>a?.B</c> or <c>A.B</c>: it binds to the same symbol and type as the
+    /// whole access, which is checked itself, so asking the model twice would only double the work.
+    /// </summary>
+    private static bool IsNameOfParent(SyntaxNode node) => node.Parent switch
+    {
+        MemberAccessExpressionSyntax access => access.Name == node,
+        MemberBindingExpressionSyntax binding => binding.Name == node,
+        QualifiedNameSyntax qualified => qualified.Right == node,
+        AliasQualifiedNameSyntax alias => alias.Name == node,
+        _ => false,
+    };
 
     private static bool IsStatic(SyntaxTokenList modifiers) => modifiers.Any(t => t.IsKind(SyntaxKind.StaticKeyword));
 
