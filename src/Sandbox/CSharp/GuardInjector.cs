@@ -27,37 +27,17 @@ internal sealed class GuardInjector : CSharpSyntaxRewriter
 
     /// <summary>The guarded copy of <paramref name="tree"/>.</summary>
     public static SyntaxTree Inject(SyntaxTree tree, SemanticModel model) =>
-        tree.WithRootAndOptions(new GuardInjector(model).Visit(tree.GetRoot()), tree.Options);
+        tree.WithRootAndOptions(new GuardInjector(model).Visit(tree.GetRoot())!, tree.Options);
 
-    public override SyntaxNode? VisitWhileStatement(WhileStatementSyntax node)
+    /// <summary>Every loop body starts with a tick, whatever the kind of loop.</summary>
+    public override SyntaxNode? Visit(SyntaxNode? node) => base.Visit(node) switch
     {
-        var n = (WhileStatementSyntax)base.VisitWhileStatement(node)!;
-        return n.WithStatement(Prepend(TickCall, n.Statement));
-    }
-
-    public override SyntaxNode? VisitDoStatement(DoStatementSyntax node)
-    {
-        var n = (DoStatementSyntax)base.VisitDoStatement(node)!;
-        return n.WithStatement(Prepend(TickCall, n.Statement));
-    }
-
-    public override SyntaxNode? VisitForStatement(ForStatementSyntax node)
-    {
-        var n = (ForStatementSyntax)base.VisitForStatement(node)!;
-        return n.WithStatement(Prepend(TickCall, n.Statement));
-    }
-
-    public override SyntaxNode? VisitForEachStatement(ForEachStatementSyntax node)
-    {
-        var n = (ForEachStatementSyntax)base.VisitForEachStatement(node)!;
-        return n.WithStatement(Prepend(TickCall, n.Statement));
-    }
-
-    public override SyntaxNode? VisitForEachVariableStatement(ForEachVariableStatementSyntax node)
-    {
-        var n = (ForEachVariableStatementSyntax)base.VisitForEachVariableStatement(node)!;
-        return n.WithStatement(Prepend(TickCall, n.Statement));
-    }
+        WhileStatementSyntax loop => loop.WithStatement(Prepend(TickCall, loop.Statement)),
+        DoStatementSyntax loop => loop.WithStatement(Prepend(TickCall, loop.Statement)),
+        ForStatementSyntax loop => loop.WithStatement(Prepend(TickCall, loop.Statement)),
+        CommonForEachStatementSyntax loop => loop.WithStatement(Prepend(TickCall, loop.Statement)),
+        var other => other,
+    };
 
     public override SyntaxNode? VisitGotoStatement(GotoStatementSyntax node) =>
         Block(TickCall, (StatementSyntax)base.VisitGotoStatement(node)!);

@@ -45,6 +45,9 @@ public static class ScriptGuard
     /// <summary>The filter of every script <c>catch</c>: false once the guard has tripped.</summary>
     public static bool CanCatch() => _tripped is null;
 
+    /// <summary>How many checks guarded code has made in this run (it moves while any script code runs).</summary>
+    internal static int Ticks => Volatile.Read(ref _ticks);
+
     /// <summary>Starts a run with a fresh time budget.</summary>
     internal static void Begin(TimeSpan budget)
     {

@@ -157,12 +157,18 @@ public static class ScriptWorker
     /// </summary>
     private static async Task<bool> LeftWorkRunningAsync(long timersBefore)
     {
-        // First a few yields (continuations finish within them), then short sleeps, about 50 ms in all.
+        // Quiet means quiet three looks in a row: a loop caught between its timer firing and its next await shows
+        // neither a timer nor a queued item for an instant. Busy looks are retried with yields, then short sleeps
+        // (about 50 ms in all), since continuations that are merely finishing need no more.
+        // Script code that runs while we look (a guard tick) is background work too.
+        var ticks = ScriptGuard.Ticks;
+        var quiet = 0;
         for (var attempt = 0; attempt < 60; attempt++)
         {
-            if (ThreadPool.PendingWorkItemCount == 0 && Timer.ActiveCount <= timersBefore)
+            quiet = ThreadPool.PendingWorkItemCount == 0 && Timer.ActiveCount <= timersBefore ? quiet + 1 : 0;
+            if (quiet == 3)
             {
-                return false;
+                return ScriptGuard.Ticks != ticks;
             }
 
             if (attempt < 50)
