@@ -68,10 +68,11 @@ internal static class WorkerLauncher
         info.Environment["DOTNET_NOLOGO"] = "1";
         if (compiler)
         {
-            // The compile worker lives long: let Roslyn's hot paths reach optimized code as soon as they are hot
-            // (no call-counting delay) instead of after the default back-off. Fully optimizing everything up front
-            // (TieredCompilation=0) would make its start 2.7 times slower, which a CLI user waits for.
+            // The compile worker lives long: let Roslyn's hot paths reach optimized code as soon as they are hot (no
+            // call-counting delay, no instrumented tier) instead of after the default back-off. Fully optimizing
+            // everything up front (TieredCompilation=0) would make its start 2.7 times slower, which a CLI user waits for.
             info.Environment["DOTNET_TC_CallCountingDelayMs"] = "0";
+            info.Environment["DOTNET_TieredPGO"] = "0";
         }
 
         return info;
