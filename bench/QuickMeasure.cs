@@ -56,6 +56,46 @@ public static class QuickMeasure
             samples.Count);
     }
 
+    /// <summary>
+    /// Times a baseline and a candidate side by side: each sample is a batch of one immediately followed by a batch of
+    /// the other, so both see the same machine (on a shared 2-core VM, separate runs differ by up to 2x).
+    /// </summary>
+    public static (Timing Baseline, Timing Candidate) Pair(Action baseline, Action candidate, TimeSpan budget, int warmup = 2000, int batch = 10)
+    {
+        ArgumentNullException.ThrowIfNull(baseline);
+        ArgumentNullException.ThrowIfNull(candidate);
+        for (var i = 0; i < warmup; i++)
+        {
+            baseline();
+            candidate();
+        }
+
+        var a = new List<double>();
+        var b = new List<double>();
+        var total = Stopwatch.StartNew();
+        while (total.Elapsed < budget)
+        {
+            a.Add(Batch(baseline, batch));
+            b.Add(Batch(candidate, batch));
+        }
+
+        a.Sort();
+        b.Sort();
+        static Timing Summary(List<double> s) => new(s.Average(), Percentile(s, 0.50), Percentile(s, 0.95), Percentile(s, 0.99), 0, s.Count);
+        return (Summary(a), Summary(b));
+    }
+
+    private static double Batch(Action action, int batch)
+    {
+        var start = Stopwatch.GetTimestamp();
+        for (var i = 0; i < batch; i++)
+        {
+            action();
+        }
+
+        return Stopwatch.GetElapsedTime(start).TotalNanoseconds / batch;
+    }
+
     /// <summary>Formats nanoseconds with a readable unit.</summary>
     public static string Duration(double ns) => ns switch
     {

@@ -17,7 +17,9 @@ public sealed class ExpressionEvaluator : IDisposable
 {
     private readonly ExpressionLimits _limits;
     private readonly SecretRedactor? _redactor;
-    private readonly ConcurrentBag<ExpressionEngine> _pool = [];
+    // A plain stack under a lock: uncontended, it costs a fraction of a ConcurrentBag's thread-local bookkeeping.
+    private readonly Stack<ExpressionEngine> _pool = new();
+    private readonly Lock _poolLock = new();
     private readonly ConcurrentDictionary<(string, bool), ExpressionAnalysis> _analyses = new();
 
     /// <summary>Creates an evaluator; by default it pre-warms one engine now, so the first evaluation is fast.</summary>
@@ -37,10 +39,15 @@ public sealed class ExpressionEvaluator : IDisposable
     /// <summary>Makes sure one engine is ready in the pool (its first creation also compiles Jint's hot paths).</summary>
     public void Prewarm()
     {
-        if (_pool.IsEmpty)
+        lock (_poolLock)
         {
-            _pool.Add(new ExpressionEngine(_limits));
+            if (_pool.Count > 0)
+            {
+                return;
+            }
         }
+
+        Return(new ExpressionEngine(_limits));
     }
 
     /// <summary>The limits in force.</summary>
@@ -67,17 +74,32 @@ public sealed class ExpressionEvaluator : IDisposable
         var allowed = request.AllowedSecrets is null ? analysis.Secrets : request.AllowedSecrets.Select(n => n.ToUpperInvariant()).ToHashSet(StringComparer.Ordinal);
         var names = new List<string>(allowed.Count);
         var values = new List<string>(allowed.Count);
-        foreach (var (name, value) in request.Secrets)
+        var looked = 0;
+        foreach (var name in allowed)
         {
-            var upper = IsUpper(name) ? name : name.ToUpperInvariant();
-            if (allowed.Contains(upper))
+            // Names are usually given upper-case: one lookup each; otherwise every given name is compared below.
+            if (request.Secrets.TryGetValue(name, out var value))
             {
-                names.Add(upper);
+                names.Add(name);
                 values.Add(value);
+                looked++;
             }
         }
 
-        var engine = _pool.TryTake(out var pooled) ? pooled : new ExpressionEngine(_limits);
+        if (looked < allowed.Count && looked < request.Secrets.Count)
+        {
+            foreach (var (name, value) in request.Secrets)
+            {
+                var upper = IsUpper(name) ? name : name.ToUpperInvariant();
+                if (!ReferenceEquals(upper, name) && allowed.Contains(upper) && !names.Contains(upper))
+                {
+                    names.Add(upper);
+                    values.Add(value);
+                }
+            }
+        }
+
+        var engine = Take() ?? new ExpressionEngine(_limits);
         var reusable = false;
         try
         {
@@ -91,7 +113,7 @@ public sealed class ExpressionEvaluator : IDisposable
 
             var value = isJson ? JsonNode.Parse(text) : JsonValue.Create(text);
             // Raw values are checked directly; encoded forms through the shared redactor, where hosts register every value.
-            var sensitive = values.Exists(v => text.Contains(v, StringComparison.Ordinal)) || _redactor?.ContainsSecret(text) == true;
+            var sensitive = ContainsAny(text, values) || _redactor?.ContainsSecret(text) == true;
             return new ExpressionResult(ExpressionStatus.Ok, value, null, sensitive);
         }
         catch (JavaScriptException ex) when (IsStackOverflow(ex))
@@ -116,7 +138,7 @@ public sealed class ExpressionEvaluator : IDisposable
         {
             if (reusable)
             {
-                _pool.Add(engine);
+                Return(engine);
             }
             else
             {
@@ -155,9 +177,25 @@ public sealed class ExpressionEvaluator : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
-        while (_pool.TryTake(out var engine))
+        while (Take() is { } engine)
         {
             engine.Dispose();
+        }
+    }
+
+    private ExpressionEngine? Take()
+    {
+        lock (_poolLock)
+        {
+            return _pool.TryPop(out var engine) ? engine : null;
+        }
+    }
+
+    private void Return(ExpressionEngine engine)
+    {
+        lock (_poolLock)
+        {
+            _pool.Push(engine);
         }
     }
 
@@ -186,6 +224,19 @@ public sealed class ExpressionEvaluator : IDisposable
 
         // Once secrets are in play, a message the engine built from a value might quote one: keep the kind and place only.
         return readSecrets || !error.IsObject() ? $"{name}{where}" : $"{name}{where}: {ex.Message}";
+    }
+
+    private static bool ContainsAny(string text, List<string> values)
+    {
+        foreach (var value in values)
+        {
+            if (text.Contains(value, StringComparison.Ordinal))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static bool IsUpper(string name)
