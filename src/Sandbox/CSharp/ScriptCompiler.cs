@@ -75,21 +75,22 @@ public sealed class ScriptCompiler
             return new ScriptCompilation(null, directives);
         }
 
-        // The policy walks the author's code first (symbols of code with errors are error types, never allowed ones);
-        // compiler errors are looked up only when the guarded copy does not emit, so a good script is bound twice
-        // (policy, emit), not three times.
+        // The runtime guards go into a copy of the author's tree. The policy walks the author's code (symbols of code
+        // with errors are error types, never allowed ones) while the guarded copy is emitted on a second core; an
+        // image is used only when the policy refused nothing. Compiler errors are looked up only when the guarded
+        // copy does not emit, so a good script is bound twice (policy, emit), not three times.
         var compilation = _base.ReplaceSyntaxTree(_emptyTree, tree);
         var model = compilation.GetSemanticModel(tree);
+        var guarded = compilation.ReplaceSyntaxTree(tree, GuardInjector.Inject(tree, model));
+        using var image = new MemoryStream();
+        var emitting = Task.Run(() => guarded.Emit(image, cancellationToken: cancellationToken), cancellationToken);
         var refusals = ScriptPolicy.Check(tree, model);
+        var emitted = emitting.GetAwaiter().GetResult();
         if (refusals.Count > 0)
         {
             return new ScriptCompilation(null, refusals);
         }
 
-        // The runtime guards go into a copy of the checked tree; the policy saw the author's code, not the guards.
-        var guarded = compilation.ReplaceSyntaxTree(tree, GuardInjector.Inject(tree, model));
-        using var image = new MemoryStream();
-        var emitted = guarded.Emit(image, cancellationToken: cancellationToken);
         if (emitted.Success)
         {
             return Checked(image.ToArray());

@@ -178,7 +178,7 @@ internal sealed class ExpressionEngine : IDisposable
     /// </summary>
     private JsValue Secrets(IReadOnlyList<string> names, IReadOnlyList<string> values, bool plain)
     {
-        if (_lastSecrets is { } last && last.Plain == plain && last.Names.SequenceEqual(names, StringComparer.Ordinal) && last.Values.SequenceEqual(values, StringComparer.Ordinal))
+        if (_lastSecrets is { } last && last.Plain == plain && Same(last.Names, names) && Same(last.Values, values))
         {
             return last.Object;
         }
@@ -191,6 +191,24 @@ internal sealed class ExpressionEngine : IDisposable
     }
 
     public void Dispose() => _engine.Dispose();
+
+    private static bool Same(string[] kept, IReadOnlyList<string> given)
+    {
+        if (kept.Length != given.Count)
+        {
+            return false;
+        }
+
+        for (var i = 0; i < kept.Length; i++)
+        {
+            if (!string.Equals(kept[i], given[i], StringComparison.Ordinal))
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
 }
 
 /// <summary>What an evaluation returned: a JavaScript string as it is, or JSON text.</summary>
