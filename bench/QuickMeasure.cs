@@ -97,7 +97,7 @@ public static class QuickMeasure
     }
 
     /// <summary>Formats nanoseconds with a readable unit.</summary>
-    public static string Duration(double ns) => ns switch
+    public static string Duration(double ns) => ns < 0 ? "-" + Duration(-ns) : ns switch
     {
         < 1_000 => string.Create(CultureInfo.InvariantCulture, $"{ns:0.0} ns"),
         < 1_000_000 => string.Create(CultureInfo.InvariantCulture, $"{ns / 1_000:0.00} µs"),
