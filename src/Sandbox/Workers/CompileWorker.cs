@@ -28,7 +28,12 @@ internal sealed class CompileWorker : IDisposable
     /// <summary>Starts the worker now (it warms Roslyn up before it reports ready), so the first compile is fast.</summary>
     public void Prewarm()
     {
-        _one.Wait();
+        // Never waits: a compile in progress means the worker is already up.
+        if (!_one.Wait(0))
+        {
+            return;
+        }
+
         try
         {
             _worker ??= _start();
