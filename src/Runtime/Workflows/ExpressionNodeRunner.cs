@@ -19,7 +19,7 @@ internal sealed class ExpressionNodeRunner : INodeRunner, IInlineExpressionEvalu
     {
         if (workflow.Nodes.Any(n => n is ExpressionNode || n.Configuration.ToJsonString().Contains("{{=", StringComparison.Ordinal)))
         {
-            _ = Task.Run(_evaluator.Prewarm);
+            _evaluator.PrewarmInBackground();
         }
     }
 

@@ -20,6 +20,7 @@ public sealed class ExpressionEvaluator : IDisposable
     // A plain stack under a lock: uncontended, it costs a fraction of a ConcurrentBag's thread-local bookkeeping.
     private readonly Stack<ExpressionEngine> _pool = new();
     private readonly Lock _poolLock = new();
+    private Task? _warming;
     private readonly ConcurrentDictionary<(string, bool), ExpressionAnalysis> _analyses = new();
 
     /// <summary>Creates an evaluator; by default it pre-warms one engine now, so the first evaluation is fast.</summary>
@@ -33,6 +34,23 @@ public sealed class ExpressionEvaluator : IDisposable
         if (prewarm)
         {
             Prewarm();
+        }
+    }
+
+    /// <summary>
+    /// Starts <see cref="Prewarm"/> on the thread pool; an evaluation that finds the pool empty meanwhile waits for it
+    /// rather than building a second engine beside it.
+    /// </summary>
+    public void PrewarmInBackground()
+    {
+        lock (_poolLock)
+        {
+            if (_pool.Count > 0 || _warming is { IsCompleted: false })
+            {
+                return;
+            }
+
+            _warming = Task.Run(Prewarm);
         }
     }
 
@@ -99,7 +117,7 @@ public sealed class ExpressionEvaluator : IDisposable
             }
         }
 
-        var engine = Take() ?? new ExpressionEngine(_limits);
+        var engine = Take() ?? WarmedEngine() ?? new ExpressionEngine(_limits);
         var reusable = false;
         try
         {
@@ -181,6 +199,36 @@ public sealed class ExpressionEvaluator : IDisposable
         {
             engine.Dispose();
         }
+    }
+
+    /// <summary>Engines waiting in the pool (for tests).</summary>
+    internal int PooledEngines
+    {
+        get
+        {
+            lock (_poolLock)
+            {
+                return _pool.Count;
+            }
+        }
+    }
+
+    /// <summary>The engine a background warm-up is building, once it is built; null when none is in flight.</summary>
+    private ExpressionEngine? WarmedEngine()
+    {
+        Task? warming;
+        lock (_poolLock)
+        {
+            warming = _warming;
+        }
+
+        if (warming is null || warming.IsCompleted)
+        {
+            return null;
+        }
+
+        warming.Wait();
+        return Take();
     }
 
     private ExpressionEngine? Take()

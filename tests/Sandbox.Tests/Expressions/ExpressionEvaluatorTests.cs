@@ -291,4 +291,17 @@ public sealed class ExpressionEvaluatorTests : IDisposable
         Assert.Throws<ArgumentOutOfRangeException>(() => new ExpressionLimits { MaxStatements = 0 }.Validate());
         Assert.Throws<ArgumentOutOfRangeException>(() => new ExpressionLimits { Timeout = TimeSpan.Zero }.Validate());
     }
+
+    [Fact]
+    public void An_evaluation_during_a_background_warm_up_waits_for_that_engine_instead_of_building_a_second()
+    {
+        using var evaluator = new ExpressionEvaluator(prewarm: false);
+        Assert.Equal(0, evaluator.PooledEngines);
+
+        evaluator.PrewarmInBackground();
+        var result = evaluator.Evaluate(new ExpressionRequest { Expression = "`Bearer ${secrets.TOKEN}`", Secrets = new Dictionary<string, string> { ["TOKEN"] = "t-1" } });
+
+        Assert.Equal("Bearer t-1", result.Value!.GetValue<string>());
+        Assert.Equal(1, evaluator.PooledEngines);
+    }
 }
