@@ -304,4 +304,17 @@ public sealed class ExpressionEvaluatorTests : IDisposable
         Assert.Equal("Bearer t-1", result.Value!.GetValue<string>());
         Assert.Equal(1, evaluator.PooledEngines);
     }
+
+    [Theory]
+    [InlineData("(secrets.API_TOKEN = 'x')")]
+    [InlineData("delete secrets.API_TOKEN")]
+    [InlineData("(secrets['API_TOKEN'] = 'x', secrets.API_TOKEN)")]
+    public void Writes_to_secrets_read_only_by_name_are_refused_too(string expression)
+    {
+        // Such expressions get a frozen object instead of the proxy (every name they read is available).
+        var result = Eval(expression);
+
+        AssertFailsSafely(result, ExpressionStatus.Error);
+        Assert.Equal(Token, Eval("secrets.API_TOKEN").Value!.GetValue<string>());
+    }
 }
