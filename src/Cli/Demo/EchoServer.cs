@@ -20,7 +20,16 @@ internal sealed class EchoServer : IAsyncDisposable
     {
         Port = port;
         _listener.Prefixes.Add($"http://127.0.0.1:{port}/");
-        _listener.Start();
+        try
+        {
+            _listener.Start();
+        }
+        catch (HttpListenerException)
+        {
+            Close(_listener);
+            throw;
+        }
+
         _loop = Task.Run(LoopAsync);
     }
 
@@ -32,6 +41,22 @@ internal sealed class EchoServer : IAsyncDisposable
 
     /// <summary>Every request received, in order, as the JSON it was echoed with.</summary>
     public ConcurrentQueue<JsonObject> Requests { get; } = new();
+
+    /// <summary>
+    /// Stops and closes a listener. The managed listener looks its port up again to unregister, and can fail with
+    /// "address already in use" when another process has bound that port since; there is nothing left to release then.
+    /// </summary>
+    private static void Close(HttpListener listener)
+    {
+        try
+        {
+            listener.Stop();
+            listener.Close();
+        }
+        catch (HttpListenerException)
+        {
+        }
+    }
 
     /// <summary>Starts a server on a free port.</summary>
     public static EchoServer Start()
@@ -57,8 +82,7 @@ internal sealed class EchoServer : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stop.CancelAsync().ConfigureAwait(false);
-        _listener.Stop();
-        _listener.Close();
+        Close(_listener);
         try
         {
             await _loop.ConfigureAwait(false);

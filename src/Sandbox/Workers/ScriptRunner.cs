@@ -22,7 +22,7 @@ public sealed class ScriptRunner : IDisposable
     private const int MaxIdlePerTenant = 2;
     private const int MaxImagesPerWorker = 64;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan KillGrace = TimeSpan.FromMilliseconds(500);
+    private static readonly TimeSpan KillGrace = TimeSpan.FromMilliseconds(1500);
     private static readonly TimeSpan CpuPollInterval = TimeSpan.FromMilliseconds(50);
     private static readonly HashSet<string> HttpMethods = new(["GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"], StringComparer.Ordinal);
 

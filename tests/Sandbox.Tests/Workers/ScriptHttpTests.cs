@@ -35,7 +35,14 @@ public sealed class ScriptHttpTests : IDisposable
 
     public void Dispose()
     {
-        _server.Close();
+        try
+        {
+            _server.Close();
+        }
+        catch (HttpListenerException)
+        {
+            // Unregistering can fail once another process holds the port; nothing is left open then.
+        }
     }
 
     private async Task ServeAsync()
