@@ -96,7 +96,8 @@ internal sealed class HttpNodeRunner : INodeRunner
 
         using (response)
         {
-            var bytes = await ReadCappedAsync(response.Content, cancellationToken).ConfigureAwait(false);
+            var bytes = await SafeHttp.ReadCappedAsync(response.Content, MaxResponseBytes, cancellationToken).ConfigureAwait(false)
+                ?? throw new Redaction.SecretsRuntimeException("http.response_too_large", Redaction.ErrorKind.LimitExceeded, string.Create(CultureInfo.InvariantCulture, $"limit exceeded: response body is larger than {MaxResponseBytes} bytes"));
             var bodyText = Encoding.UTF8.GetString(bytes);
             JsonNode? parsed;
             try
@@ -122,28 +123,6 @@ internal sealed class HttpNodeRunner : INodeRunner
             }
 
             return (resolved, output);
-        }
-    }
-
-    private static async Task<byte[]> ReadCappedAsync(HttpContent content, CancellationToken cancellationToken)
-    {
-        var stream = await content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-        await using (stream.ConfigureAwait(false))
-        {
-            using var buffer = new MemoryStream();
-            var chunk = new byte[16 * 1024];
-            int read;
-            while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-            {
-                if (buffer.Length + read > MaxResponseBytes)
-                {
-                    throw new Redaction.SecretsRuntimeException("http.response_too_large", Redaction.ErrorKind.LimitExceeded, string.Create(CultureInfo.InvariantCulture, $"limit exceeded: response body is larger than {MaxResponseBytes} bytes"));
-                }
-
-                buffer.Write(chunk, 0, read);
-            }
-
-            return buffer.ToArray();
         }
     }
 }

@@ -43,7 +43,7 @@ public sealed class WorkflowExecutor : IDisposable
         options ??= new WorkflowExecutorOptions();
         var reader = store as ISecretValueReader
             ?? throw new ArgumentException("this store does not support run-time injection", nameof(store));
-        var client = new HttpClient(options.HttpHandler ?? new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) }, disposeHandler: options.HttpHandler is null)
+        var client = new HttpClient(options.HttpHandler ?? Sandbox.Net.SafeHttp.CreateHandler(), disposeHandler: options.HttpHandler is null)
         {
             Timeout = options.HttpTimeout,
         };

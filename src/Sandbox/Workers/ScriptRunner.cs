@@ -45,7 +45,7 @@ public sealed class ScriptRunner : IDisposable
         _isolation = WorkerLauncher.Resolve(_options.Isolation);
         _images = new ScriptImageCache(_options.CacheDirectory);
         _compiler = new CompileWorker(() => WorkerProcess.Start(WorkerLauncher.StartInfo(_workerPath, [ScriptWorker.CompileMode], _options.CompileHeapBytes, _isolation)), _options.CompileTimeout);
-        _http = new HttpClient(_options.HttpHandler ?? new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) }, disposeHandler: _options.HttpHandler is null);
+        _http = new HttpClient(_options.HttpHandler ?? SafeHttp.CreateHandler(), disposeHandler: _options.HttpHandler is null);
     }
 
     /// <summary>True when the worker program is present.</summary>
@@ -171,6 +171,7 @@ public sealed class ScriptRunner : IDisposable
         using var watchdog = new CpuWatchdog(worker, limits.CpuTime);
         var maxLine = limits.MaxOutputBytes + limits.MaxResultBytes + 64 * 1024;
         var hostLogs = new List<string>();
+        var allowed = new HostAllowList(request.AllowedHosts);
         var calls = 0;
         string? response;
         try
@@ -187,7 +188,7 @@ public sealed class ScriptRunner : IDisposable
                 var call = JsonNode.Parse(response)!["http"]!.AsObject();
                 var answer = ++calls > limits.MaxHttpCalls
                     ? new JsonObject { ["error"] = $"limit exceeded: more than {limits.MaxHttpCalls} HTTP calls" }
-                    : await HttpAsync(call, new HostAllowList(request.AllowedHosts), limits, hostLogs, masker, deadline.Token).ConfigureAwait(false);
+                    : await HttpAsync(call, allowed, limits, hostLogs, masker, deadline.Token).ConfigureAwait(false);
                 await worker.SendAsync(answer.ToJsonString(), deadline.Token).ConfigureAwait(false);
             }
         }
@@ -249,9 +250,9 @@ public sealed class ScriptRunner : IDisposable
         }
 
         using var message = new HttpRequestMessage(new HttpMethod(method), uri);
-        if (call["body"]?.GetValue<string>() is { } body)
+        if (call["body"]?.GetValue<string>() is { } requestBody)
         {
-            message.Content = new StringContent(body, Encoding.UTF8);
+            message.Content = new StringContent(requestBody, Encoding.UTF8);
             message.Content.Headers.ContentType = null;
         }
 
@@ -266,30 +267,19 @@ public sealed class ScriptRunner : IDisposable
         try
         {
             using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
-            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
-            await using (stream.ConfigureAwait(false))
+            if (await SafeHttp.ReadCappedAsync(response.Content, limits.MaxHttpResponseBytes, cancellationToken).ConfigureAwait(false) is not { } body)
             {
-                var buffer = new MemoryStream();
-                var chunk = new byte[16 * 1024];
-                int read;
-                while ((read = await stream.ReadAsync(chunk, cancellationToken).ConfigureAwait(false)) > 0)
-                {
-                    buffer.Write(chunk, 0, read);
-                    if (buffer.Length > limits.MaxHttpResponseBytes)
-                    {
-                        return new JsonObject { ["error"] = $"limit exceeded: the response is larger than {limits.MaxHttpResponseBytes} bytes" };
-                    }
-                }
-
-                logs.Add(Mask(masker, string.Create(CultureInfo.InvariantCulture, $"http {method} {uri.GetLeftPart(UriPartial.Path)} -> {(int)response.StatusCode}")));
-                return new JsonObject
-                {
-                    ["status"] = (int)response.StatusCode,
-                    ["headers"] = new JsonObject(response.Headers.Concat(response.Content.Headers)
-                        .Select(h => KeyValuePair.Create(h.Key, (JsonNode?)JsonValue.Create(string.Join(", ", h.Value))))),
-                    ["body"] = Encoding.UTF8.GetString(buffer.GetBuffer(), 0, (int)buffer.Length),
-                };
+                return new JsonObject { ["error"] = $"limit exceeded: the response is larger than {limits.MaxHttpResponseBytes} bytes" };
             }
+
+            logs.Add(Mask(masker, string.Create(CultureInfo.InvariantCulture, $"http {method} {uri.GetLeftPart(UriPartial.Path)} -> {(int)response.StatusCode}")));
+            return new JsonObject
+            {
+                ["status"] = (int)response.StatusCode,
+                ["headers"] = new JsonObject(response.Headers.Concat(response.Content.Headers)
+                    .Select(h => KeyValuePair.Create(h.Key, (JsonNode?)JsonValue.Create(string.Join(", ", h.Value))))),
+                ["body"] = Encoding.UTF8.GetString(body),
+            };
         }
         catch (HttpRequestException ex)
         {
