@@ -60,9 +60,9 @@ public sealed class ScriptCompiler
     public ScriptCompilation Compile(string source, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        if (source.Length > MaxSourceLength)
+        if (SizeRefusal(source) is { } tooLong)
         {
-            return Refused(new ScriptDiagnostic(1, 1, "SR0100", $"limit exceeded: script is {source.Length} characters; the limit is {MaxSourceLength}"));
+            return tooLong;
         }
 
         var tree = CSharpSyntaxTree.ParseText(source, ParseOptions, cancellationToken: cancellationToken);
@@ -105,6 +105,11 @@ public sealed class ScriptCompiler
             : Refused(new ScriptDiagnostic(1, 1, "SR0101", $"the guarded script did not compile ({emitted.Diagnostics.First(d => d.Severity == DiagnosticSeverity.Error).Id}); please report this script"));
     }
 
+    /// <summary>The refusal of a script over <see cref="MaxSourceLength"/>, or null; checked before anything parses it.</summary>
+    public static ScriptCompilation? SizeRefusal(string source) => source.Length > MaxSourceLength
+        ? Refused(new ScriptDiagnostic(1, 1, "SR0100", $"limit exceeded: script is {source.Length} characters; the limit is {MaxSourceLength}"))
+        : null;
+
     /// <summary>Checks an emitted image (fresh or read back from a cache) against the policy on metadata.</summary>
     public static ScriptCompilation Checked(byte[] image) =>
         ImageCheck.Refusal(image, AssemblyNames) is { } refusal ? Refused(new ScriptDiagnostic(1, 1, "SR0005", refusal)) : new ScriptCompilation(image, []);
@@ -116,12 +121,14 @@ public sealed class ScriptCompiler
     public static string CacheKey(string source)
     {
         ArgumentNullException.ThrowIfNull(source);
-        var material = string.Join("\n", [source, $"policy {ScriptPolicy.Version}", $"guards {GuardInjector.Version}", CompilerIdentity, .. AssemblyNames.Order(StringComparer.Ordinal)]);
-        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(material)));
+        return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(source + "\n" + KeySuffix)));
     }
 
-    private static string CompilerIdentity { get; } =
-        $"roslyn {typeof(CSharpCompilation).Assembly.GetName().Version} runtime {Environment.Version} sandbox {typeof(ScriptGlobals).Assembly.ManifestModule.ModuleVersionId}";
+    /// <summary>Everything in a cache key but the source: the same for every script, so built once.</summary>
+    private static string KeySuffix { get; } = string.Join("\n", [
+        $"policy {ScriptPolicy.Version}", $"guards {GuardInjector.Version}",
+        $"roslyn {typeof(CSharpCompilation).Assembly.GetName().Version} runtime {Environment.Version} sandbox {typeof(ScriptGlobals).Assembly.ManifestModule.ModuleVersionId}",
+        .. AssemblyNames.Order(StringComparer.Ordinal)]);
 
     private static ScriptCompilation Refused(ScriptDiagnostic diagnostic) => new(null, [diagnostic]);
 

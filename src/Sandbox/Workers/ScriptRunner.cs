@@ -121,10 +121,10 @@ public sealed class ScriptRunner : IDisposable
 
     private async Task<ScriptCompilation> CompileAsync(string key, string source, CancellationToken cancellationToken)
     {
-        if (source.Length > ScriptCompiler.MaxSourceLength)
+        // Refused before anything reaches the compile worker.
+        if (ScriptCompiler.SizeRefusal(source) is { } tooLong)
         {
-            // Refused before anything reaches the compile worker.
-            return new ScriptCompilation(null, [new ScriptDiagnostic(1, 1, "SR0100", $"limit exceeded: script is {source.Length} characters; the limit is {ScriptCompiler.MaxSourceLength}")]);
+            return tooLong;
         }
 
         var limited = false;
