@@ -333,8 +333,8 @@ public sealed class SqliteSecretStore : ISecretStore, ISecretValueReader, IDispo
             await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        using var insert = Command(connection, "INSERT INTO audit (at, actor, action, scope, owner, name, version, detail) VALUES ($at, $actor, 'use', $scope, $owner, $name, $version, $detail)",
-            ("$at", now), ("$actor", string.Empty), ("$scope", string.Empty), ("$owner", string.Empty), ("$name", string.Empty), ("$version", 0), ("$detail", string.Empty));
+        using var insert = Command(connection, InsertAudit,
+            ("$at", now), ("$actor", string.Empty), ("$action", "use"), ("$scope", string.Empty), ("$owner", string.Empty), ("$name", string.Empty), ("$version", 0), ("$detail", string.Empty));
         insert.Transaction = transaction;
         insert.Prepare();
         foreach (var usage in usages)
@@ -601,9 +601,11 @@ public sealed class SqliteSecretStore : ISecretStore, ISecretValueReader, IDispo
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
+    private const string InsertAudit = "INSERT INTO audit (at, actor, action, scope, owner, name, version, detail) VALUES ($at, $actor, $action, $scope, $owner, $name, $version, $detail)";
+
     private static async Task AuditAsync(SqliteConnection connection, SqliteTransaction transaction, string actor, string action, SecretScope? scope, string? owner, string? name, int? version, string? detail, CancellationToken cancellationToken)
     {
-        using var command = Command(connection, "INSERT INTO audit (at, actor, action, scope, owner, name, version, detail) VALUES ($at, $actor, $action, $scope, $owner, $name, $version, $detail)",
+        using var command = Command(connection, InsertAudit,
             ("$at", Format(DateTimeOffset.UtcNow)), ("$actor", actor), ("$action", action), ("$scope", (object?)scope?.ToText() ?? DBNull.Value),
             ("$owner", (object?)owner ?? DBNull.Value), ("$name", (object?)name ?? DBNull.Value), ("$version", (object?)version ?? DBNull.Value), ("$detail", (object?)detail ?? DBNull.Value));
         command.Transaction = transaction;
