@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Sandbox.Expressions;
 using Secrets.Runtime.Store;
@@ -9,15 +10,16 @@ namespace Secrets.Runtime.Workflows;
 internal sealed class ExpressionNodeRunner : INodeRunner, IInlineExpressionEvaluator
 {
     private readonly ExpressionEvaluator _evaluator;
+    private readonly ConditionalWeakTable<WorkflowDefinition, StrongBox<bool>> _usesJavaScript = new();
 
     public ExpressionNodeRunner(ExpressionEvaluator evaluator) => _evaluator = evaluator;
 
     public string Type => "expression";
 
-    /// <summary>Warms a JavaScript engine in the background when the workflow evaluates any JavaScript.</summary>
+    /// <summary>Warms a JavaScript engine in the background when the workflow evaluates any JavaScript (looked for once per definition).</summary>
     public void Prepare(WorkflowDefinition workflow)
     {
-        if (workflow.Nodes.Any(n => n is ExpressionNode || n.Configuration.ToJsonString().Contains("{{=", StringComparison.Ordinal)))
+        if (_usesJavaScript.GetValue(workflow, w => new StrongBox<bool>(w.Nodes.Any(n => n is ExpressionNode || n.Configuration.ToJsonString().Contains("{{=", StringComparison.Ordinal)))).Value)
         {
             _evaluator.PrewarmInBackground();
         }
