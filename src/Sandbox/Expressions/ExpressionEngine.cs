@@ -45,17 +45,12 @@ internal sealed class ExpressionEngine : IDisposable
             has(target, key) { return typeof key === 'string' && hasOwn.call(target, upper.call(key)); },
             set: readOnly, deleteProperty: readOnly, defineProperty: readOnly, setPrototypeOf: readOnly, preventExtensions() { return true; },
           });
-          const makeSecrets = function (names, values) {
-            const target = Object.create(null);
-            for (let i = 0; i < names.length; i++) { defineProperty(target, names[i], { value: values[i], enumerable: true, writable: false, configurable: false }); }
-            freeze(target);
-            return new ProxyCtor(target, handler);
-          };
           const makePlainSecrets = function (names, values) {
             const target = Object.create(null);
             for (let i = 0; i < names.length; i++) { defineProperty(target, names[i], { value: values[i], enumerable: true, writable: false, configurable: false }); }
             return freeze(target);
           };
+          const makeSecrets = function (names, values) { return new ProxyCtor(makePlainSecrets(names, values), handler); };
           const deepFreeze = function (value) {
             if (value !== null && typeof value === 'object') { for (const key of getOwnNames(value)) { deepFreeze(value[key]); } freeze(value); }
             return value;
