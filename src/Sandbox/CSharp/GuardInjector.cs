@@ -8,9 +8,11 @@ namespace Secrets.Runtime.Sandbox.CSharp;
 /// <summary>
 /// Rewrites a checked script so that it cannot run away: every loop body and every <c>goto</c> starts with
 /// <see cref="ScriptGuard.Tick"/>, every body of a method, local function, lambda, anonymous method, constructor,
-/// operator or accessor starts with <see cref="ScriptGuard.Enter"/> (expression bodies become blocks; the semantic
-/// model of the original script says whether they return a value), and every <c>catch</c> is filtered by
-/// <see cref="ScriptGuard.CanCatch"/>. Runs after the policy check, on the original tree and its model.
+/// operator or accessor starts with <see cref="ScriptGuard.Enter"/> (expression bodies become blocks), and every
+/// <c>catch</c> is filtered by <see cref="ScriptGuard.CanCatch"/>. Whether an expression body returns its value is
+/// read off the syntax where the syntax decides it (a declared return type, a body that could not be a statement);
+/// only the rest (a call or an assignment in a lambda, an async body of an aliased type) asks the semantic model, so
+/// most scripts are rewritten without binding anything and the guarded copy starts compiling at once.
 /// </summary>
 internal sealed class GuardInjector : CSharpSyntaxRewriter
 {
@@ -22,12 +24,19 @@ internal sealed class GuardInjector : CSharpSyntaxRewriter
     private static readonly StatementSyntax EnterCall = ParseStatement($"{Guard}.Enter();");
     private static readonly ExpressionSyntax CanCatchCall = ParseExpression($"{Guard}.CanCatch()");
     private readonly SemanticModel _model;
+    private readonly bool _aliases;
 
-    private GuardInjector(SemanticModel model) => _model = model;
+    private GuardInjector(SemanticModel model, bool aliases) => (_model, _aliases) = (model, aliases);
 
-    /// <summary>The guarded copy of <paramref name="tree"/>.</summary>
-    public static SyntaxTree Inject(SyntaxTree tree, SemanticModel model) =>
-        tree.WithRootAndOptions(new GuardInjector(model).Visit(tree.GetRoot())!, tree.Options);
+    /// <summary>The guarded copy of <paramref name="tree"/>; <paramref name="model"/> is the original's, asked only where the syntax cannot tell.</summary>
+    public static SyntaxTree Inject(SyntaxTree tree, SemanticModel model)
+    {
+        var root = tree.GetRoot();
+
+        // An alias can rename Task; with one in the script, an async body's result is the model's to say.
+        var aliases = root.DescendantNodes(n => n is CompilationUnitSyntax or BaseNamespaceDeclarationSyntax).OfType<UsingDirectiveSyntax>().Any(u => u.Alias is not null);
+        return tree.WithRootAndOptions(new GuardInjector(model, aliases).Visit(root)!, tree.Options);
+    }
 
     /// <summary>Every loop body starts with a tick, whatever the kind of loop.</summary>
     public override SyntaxNode? Visit(SyntaxNode? node) => base.Visit(node) switch
@@ -53,14 +62,14 @@ internal sealed class GuardInjector : CSharpSyntaxRewriter
 
     public override SyntaxNode? VisitMethodDeclaration(MethodDeclarationSyntax node)
     {
-        var returns = ReturnsValue(_model.GetDeclaredSymbol(node));
+        var returns = node.ExpressionBody is not null && BodyReturns(node, node.ReturnType, node.Modifiers);
         var n = (MethodDeclarationSyntax)base.VisitMethodDeclaration(node)!;
         return n.Body is null && n.ExpressionBody is null ? n : n.WithBody(Guarded(n.Body, n.ExpressionBody, returns)).WithExpressionBody(null).WithSemicolonToken(default);
     }
 
     public override SyntaxNode? VisitLocalFunctionStatement(LocalFunctionStatementSyntax node)
     {
-        var returns = ReturnsValue(_model.GetDeclaredSymbol(node));
+        var returns = node.ExpressionBody is not null && BodyReturns(node, node.ReturnType, node.Modifiers);
         var n = (LocalFunctionStatementSyntax)base.VisitLocalFunctionStatement(node)!;
         return n.WithBody(Guarded(n.Body, n.ExpressionBody, returns)).WithExpressionBody(null).WithSemicolonToken(default);
     }
@@ -112,14 +121,14 @@ internal sealed class GuardInjector : CSharpSyntaxRewriter
 
     public override SyntaxNode? VisitSimpleLambdaExpression(SimpleLambdaExpressionSyntax node)
     {
-        var returns = ReturnsValue(_model.GetSymbolInfo(node).Symbol);
+        var returns = LambdaReturns(node);
         var n = (SimpleLambdaExpressionSyntax)base.VisitSimpleLambdaExpression(node)!;
         return n.WithBlock(Guarded(n.Block, n.ExpressionBody, returns)).WithExpressionBody(null);
     }
 
     public override SyntaxNode? VisitParenthesizedLambdaExpression(ParenthesizedLambdaExpressionSyntax node)
     {
-        var returns = ReturnsValue(_model.GetSymbolInfo(node).Symbol);
+        var returns = LambdaReturns(node);
         var n = (ParenthesizedLambdaExpressionSyntax)base.VisitParenthesizedLambdaExpression(node)!;
         return n.WithBlock(Guarded(n.Block, n.ExpressionBody, returns)).WithExpressionBody(null);
     }
@@ -133,9 +142,53 @@ internal sealed class GuardInjector : CSharpSyntaxRewriter
     private static BlockSyntax Guarded(BlockSyntax? block, ExpressionSyntax? expression, bool returns) =>
         block is not null ? Prepend(EnterCall, block) : Guarded(expression, returns);
 
-    private static BlockSyntax Guarded(ExpressionSyntax? expression, bool returns) =>
-        expression is null ? Block(EnterCall)
-        : Block(EnterCall, returns ? ReturnStatement(expression.WithoutTrivia()) : ExpressionStatement(expression.WithoutTrivia()));
+    private static BlockSyntax Guarded(ExpressionSyntax? expression, bool returns) => expression switch
+    {
+        null => Block(EnterCall),
+        ThrowExpressionSyntax thrown => Block(EnterCall, ThrowStatement(thrown.Expression.WithoutTrivia())),
+        _ => Block(EnterCall, returns ? ReturnStatement(expression.WithoutTrivia()) : ExpressionStatement(expression.WithoutTrivia())),
+    };
+
+    /// <summary>
+    /// Whether a lambda's expression body is its result. Only a statement expression (a call, an assignment, an
+    /// increment, <c>await</c>, <c>new</c>) can be the body of a lambda that returns nothing; any other body is the
+    /// result. For a statement expression the target delegate decides, which only the model knows.
+    /// </summary>
+    private bool LambdaReturns(LambdaExpressionSyntax lambda) => lambda.ExpressionBody switch
+    {
+        null or ThrowExpressionSyntax => false,
+        InvocationExpressionSyntax or BaseObjectCreationExpressionSyntax or AssignmentExpressionSyntax or AwaitExpressionSyntax or ConditionalAccessExpressionSyntax
+            or PrefixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PreIncrementExpression or (int)SyntaxKind.PreDecrementExpression }
+            or PostfixUnaryExpressionSyntax { RawKind: (int)SyntaxKind.PostIncrementExpression or (int)SyntaxKind.PostDecrementExpression } =>
+            ReturnsValue(_model.GetSymbolInfo(lambda).Symbol),
+        _ => true,
+    };
+
+    /// <summary>
+    /// Whether an expression-bodied method's body is its result, from its declared return type: not for <c>void</c>,
+    /// yes for any other type unless it is async, where a plain <c>Task</c> or <c>ValueTask</c> returns nothing and a
+    /// generic one returns its argument. Null (ask the model) for an async method of any other type or when an alias
+    /// could have renamed one.
+    /// </summary>
+    private bool BodyReturns(SyntaxNode declaration, TypeSyntax type, SyntaxTokenList modifiers) =>
+        DeclaredReturns(type, modifiers) ?? ReturnsValue(_model.GetDeclaredSymbol(declaration));
+
+    /// <summary>The declared return type's answer to <see cref="BodyReturns"/>, or null when it has none.</summary>
+    private bool? DeclaredReturns(TypeSyntax type, SyntaxTokenList modifiers)
+    {
+        if (type is PredefinedTypeSyntax { Keyword.RawKind: (int)SyntaxKind.VoidKeyword })
+        {
+            return false;
+        }
+
+        if (!modifiers.Any(SyntaxKind.AsyncKeyword))
+        {
+            return true;
+        }
+
+        var name = type switch { QualifiedNameSyntax q => q.Right, AliasQualifiedNameSyntax a => a.Name, SimpleNameSyntax s => s, _ => null };
+        return _aliases || name?.Identifier.Text is not ("Task" or "ValueTask") ? null : name is GenericNameSyntax;
+    }
 
     private static BlockSyntax Prepend(StatementSyntax first, StatementSyntax body) =>
         body is BlockSyntax block ? block.WithStatements(block.Statements.Insert(0, first)) : Block(first, body);

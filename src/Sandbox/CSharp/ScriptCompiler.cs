@@ -75,10 +75,11 @@ public sealed class ScriptCompiler
             return new ScriptCompilation(null, directives);
         }
 
-        // The runtime guards go into a copy of the author's tree. The policy walks the author's code (symbols of code
-        // with errors are error types, never allowed ones) while the guarded copy is emitted on a second core; an
-        // image is used only when the policy refused nothing. Compiler errors are looked up only when the guarded
-        // copy does not emit, so a good script is bound twice (policy, emit), not three times.
+        // The runtime guards go into a copy of the author's tree (mostly from syntax alone, so nothing is bound before
+        // the copy starts compiling). The policy walks the author's code (symbols of code with errors are error types,
+        // never allowed ones) while the guarded copy is emitted on a second core; an image is used only when the
+        // policy refused nothing. Compiler errors are looked up only when the guarded copy does not emit, so a good
+        // script is bound twice (policy, emit), not three times.
         var compilation = _base.ReplaceSyntaxTree(_emptyTree, tree);
         var model = compilation.GetSemanticModel(tree);
         var guarded = compilation.ReplaceSyntaxTree(tree, GuardInjector.Inject(tree, model));

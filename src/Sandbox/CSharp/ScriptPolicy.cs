@@ -96,6 +96,7 @@ internal static class ScriptPolicy
     public static IReadOnlyList<ScriptDiagnostic> Check(SyntaxTree tree, SemanticModel model)
     {
         var diagnostics = new List<ScriptDiagnostic>();
+        var covered = new HashSet<SyntaxNode>();
         var root = tree.GetRoot();
         foreach (var node in root.DescendantNodes(descendIntoTrivia: false))
         {
@@ -105,13 +106,18 @@ internal static class ScriptPolicy
                 continue;
             }
 
-            if (node is not (ExpressionSyntax or TypeSyntax) || node is LiteralExpressionSyntax || IsNameOfParent(node))
+            if (node is not (ExpressionSyntax or TypeSyntax) || node is LiteralExpressionSyntax || IsNameOfParent(node) || covered.Remove(node))
             {
                 continue;
             }
 
             var info = model.GetSymbolInfo(node);
             var symbol = info.Symbol ?? info.CandidateSymbols.FirstOrDefault();
+            if (CoveredChild(node, symbol) is { } child)
+            {
+                covered.Add(child);
+            }
+
             if (symbol is not null && SymbolRefusal(symbol) is { } symbolRefusal)
             {
                 diagnostics.Add(Diagnostic(node, "SR0002", symbolRefusal));
@@ -158,6 +164,18 @@ internal static class ScriptPolicy
         QualifiedNameSyntax qualified => qualified.Right == node,
         AliasQualifiedNameSyntax alias => alias.Name == node,
         _ => false,
+    };
+
+    /// <summary>
+    /// The child whose symbol the parent's answers for: the method group of a call (the call binds to the method, and
+    /// its type is the method's return type) and the type of a <c>new</c> (the constructor's type, type arguments
+    /// included). Asking the model about those again costs more than all the rest of the walk.
+    /// </summary>
+    private static SyntaxNode? CoveredChild(SyntaxNode node, ISymbol? symbol) => (node, symbol) switch
+    {
+        (InvocationExpressionSyntax call, IMethodSymbol { MethodKind: not MethodKind.DelegateInvoke }) => call.Expression,
+        (ObjectCreationExpressionSyntax creation, IMethodSymbol { MethodKind: MethodKind.Constructor }) => creation.Type,
+        _ => null,
     };
 
     private static bool IsStatic(SyntaxTokenList modifiers) => modifiers.Any(t => t.IsKind(SyntaxKind.StaticKeyword));

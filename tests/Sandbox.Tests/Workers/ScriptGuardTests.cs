@@ -44,6 +44,7 @@ public sealed class ScriptGuardTests
     [InlineData("class Loop { public Loop() { new Loop(); } } return new Loop();")]
     [InlineData("record R(int X) { public static R operator +(R a, R b) => new R((a + b).X + 1); } return new R(1) + new R(2);")]
     [InlineData("bool Even(int n) => n == 0 || !Odd(n + 1); bool Odd(int n) => n != 0 && !Even(n + 1); return Even(2);")]
+    [InlineData("Func<int, int> f = null!; f = n => Math.Max(f(n + 1), 0); return f(0);")]
     public async Task Runaway_recursion_ends_with_the_stack_limit_not_a_crash(string source)
     {
         var result = await Run(source, Patient);
@@ -78,9 +79,24 @@ public sealed class ScriptGuardTests
     [InlineData("async Task Wait() => await Task.Delay(1); await Wait(); return 3;", "3")]
     [InlineData("var i = 0; loop: i++; if (i < 10) goto loop; return i;", "10")]
     [InlineData("record P(int X, int Y) { public int Sum => X + Y; } return new P(2, 3) with { Y = 4 } is { Sum: 6 } p ? p.ToString() : \"no\";", "\"P { X = 2, Y = 4, Sum = 6 }\"")]
+    [InlineData("Func<int> boom = () => throw new FormatException(\"x\"); int Fail() => throw new FormatException(\"y\"); try { return boom(); } catch (FormatException) { } try { return Fail(); } catch (FormatException e) { return e.Message; }", "\"y\"")]
+    [InlineData("Func<int, int> abs = x => Math.Abs(x); Func<int, int> inc = x => x++; Action<int[]> set = a => a[0] = 5; var arr = new int[1]; set(arr); return abs(-2) + inc(1) + arr[0];", "8")]
+    [InlineData("async Task<int> Two() => await Task.FromResult(2); async ValueTask Pause() => await Task.Delay(1); async Task Nap() => await Pause(); await Nap(); return await Two();", "2")]
+    [InlineData("class C { public int P => throw new FormatException(); public int Q { get => throw new FormatException(); } } try { return new C().P; } catch (FormatException) { return 4; }", "4")]
     public async Task Guarded_scripts_still_compute_the_same_results(string source, string expected)
     {
         var result = await Run(source);
+
+        Assert.True(result.Status == ScriptStatus.Ok, result.Error + string.Join("; ", result.Diagnostics));
+        Assert.Equal(expected, result.Value!.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("using Later = System.Threading.Tasks.Task<int>;\nasync Later Two() => await Task.FromResult(2);\nreturn await Two();", "2")]
+    [InlineData("using Done = System.Threading.Tasks.Task;\nasync Done Nap() => await Task.Delay(1);\nawait Nap();\nreturn 5;", "5")]
+    public async Task An_alias_for_Task_is_resolved_by_the_compiler_not_guessed(string source, string expected)
+    {
+        var result = await Runner.RunAsync(new ScriptRequest { Source = source });
 
         Assert.True(result.Status == ScriptStatus.Ok, result.Error + string.Join("; ", result.Diagnostics));
         Assert.Equal(expected, result.Value!.ToJsonString());
