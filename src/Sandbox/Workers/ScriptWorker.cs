@@ -20,6 +20,27 @@ public static class ScriptWorker
     /// <summary>The argument that makes a worker a compile worker.</summary>
     public const string CompileMode = "--compile";
 
+    /// <summary>How many threads are running the script's code (or code it started) at this instant.</summary>
+    private static int _scriptThreads;
+
+    /// <summary>
+    /// Set on the thread that starts the script and carried by every continuation, timer callback and task the
+    /// script's code queues; each switch onto or off a thread is counted in <see cref="_scriptThreads"/>. A
+    /// continuation already taken off the queue but not yet at its next timer or await shows neither a queued item
+    /// nor a timer; it shows here.
+    /// </summary>
+    private static readonly AsyncLocal<object?> ScriptFlow = new(change =>
+    {
+        if (change.PreviousValue is null && change.CurrentValue is not null)
+        {
+            Interlocked.Increment(ref _scriptThreads);
+        }
+        else if (change.PreviousValue is not null && change.CurrentValue is null)
+        {
+            Interlocked.Decrement(ref _scriptThreads);
+        }
+    });
+
     /// <summary>Handles requests until its input closes; returns the process exit code.</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> arguments, Stream input, Stream output)
     {
@@ -138,7 +159,11 @@ public static class ScriptWorker
         try
         {
             // On a pool thread, whose stack (DOTNET_DefaultStackSize) is small; the main thread's is 8 MB.
-            value = await Task.Run(() => InvokeAsync(factory, context)).ConfigureAwait(false);
+            value = await Task.Run(() =>
+            {
+                ScriptFlow.Value = ScriptFlow;
+                return InvokeAsync(factory, context);
+            }).ConfigureAwait(false);
             await settle().ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is ScriptLimitException or TargetInvocationException { InnerException: ScriptLimitException })
@@ -157,15 +182,15 @@ public static class ScriptWorker
     /// </summary>
     private static async Task<bool> LeftWorkRunningAsync(long timersBefore)
     {
-        // Quiet means quiet three looks in a row: a loop caught between its timer firing and its next await shows
-        // neither a timer nor a queued item for an instant. Busy looks are retried with yields, then short sleeps
-        // (about 50 ms in all), since continuations that are merely finishing need no more.
+        // Quiet means quiet three looks in a row: no queued item, no new timer, no thread running script code. Busy
+        // looks are retried with yields, then short sleeps (about 50 ms in all), since continuations that are merely
+        // finishing need no more.
         // Script code that runs while we look (a guard tick) is background work too.
         var ticks = ScriptGuard.Ticks;
         var quiet = 0;
         for (var attempt = 0; attempt < 60; attempt++)
         {
-            quiet = ThreadPool.PendingWorkItemCount == 0 && Timer.ActiveCount <= timersBefore ? quiet + 1 : 0;
+            quiet = ThreadPool.PendingWorkItemCount == 0 && Timer.ActiveCount <= timersBefore && Volatile.Read(ref _scriptThreads) == 0 ? quiet + 1 : 0;
             if (quiet == 3)
             {
                 return ScriptGuard.Ticks != ticks;
