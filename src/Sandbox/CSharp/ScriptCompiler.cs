@@ -76,17 +76,18 @@ public sealed class ScriptCompiler
         }
 
         // The runtime guards go into a copy of the author's tree (mostly from syntax alone, so nothing is bound before
-        // the copy starts compiling). The policy walks the author's code (symbols of code with errors are error types,
-        // never allowed ones) while the guarded copy is emitted on a second core; an image is used only when the
-        // policy refused nothing. Compiler errors are looked up only when the guarded copy does not emit, so a good
-        // script is bound twice (policy, emit), not three times.
+        // the copy starts compiling), which is emitted here while the policy walks the author's code on a second core
+        // (symbols of code with errors are error types, never allowed ones). The policy is the shorter of the two, so
+        // it is the one handed to the pool: a pool thread can take milliseconds to wake on a busy 2-core machine, and
+        // if none has by the time the emit is done, the wait runs the walk here. An image is used only when the policy
+        // refused nothing. Compiler errors are looked up only when the guarded copy does not emit, so a good script
+        // is bound twice (policy, emit), not three times.
         var compilation = _base.ReplaceSyntaxTree(_emptyTree, tree);
         var model = compilation.GetSemanticModel(tree);
-        var guarded = compilation.ReplaceSyntaxTree(tree, GuardInjector.Inject(tree, model));
+        var checking = Task.Run(() => ScriptPolicy.Check(tree, model), cancellationToken);
         using var image = new MemoryStream();
-        var emitting = Task.Run(() => guarded.Emit(image, cancellationToken: cancellationToken), cancellationToken);
-        var refusals = ScriptPolicy.Check(tree, model);
-        var emitted = emitting.GetAwaiter().GetResult();
+        var emitted = compilation.ReplaceSyntaxTree(tree, GuardInjector.Inject(tree, model)).Emit(image, cancellationToken: cancellationToken);
+        var refusals = checking.GetAwaiter().GetResult();
         if (refusals.Count > 0)
         {
             return new ScriptCompilation(null, refusals);
