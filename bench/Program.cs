@@ -5,6 +5,14 @@ using Secrets.Runtime.Benchmarks;
 // Usage:
 //   dotnet run -c Release --project bench -- --quick [group...]   quick table (seconds), every group or the named ones
 //   dotnet run -c Release --project bench -- [BenchmarkDotNet args] full BenchmarkDotNet run (for example --filter '*Redaction*')
+if (args is [ScriptQuickBenchmark.CompilePairArgument])
+{
+    // The child of the "scripts" group that times both compilers under the compile worker's runtime settings.
+    var (baseline, ours) = ScriptQuickBenchmark.ComparePair();
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{baseline} {ours}"));
+    return 0;
+}
+
 if (args.Length > 0 && args[0] == "--quick")
 {
     var filters = args.Skip(1).ToArray();

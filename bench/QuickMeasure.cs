@@ -62,27 +62,40 @@ public static class QuickMeasure
     /// </summary>
     public static (Timing Baseline, Timing Candidate) Pair(Action baseline, Action candidate, TimeSpan budget, int warmup = 2000, int batch = 10)
     {
-        ArgumentNullException.ThrowIfNull(baseline);
-        ArgumentNullException.ThrowIfNull(candidate);
+        var timings = Side([baseline, candidate], budget, warmup, batch);
+        return (timings[0], timings[1]);
+    }
+
+    /// <summary>
+    /// Times several actions side by side, in rounds: each round runs a batch of each in turn, so every action sees the
+    /// same machine; stops after <paramref name="budget"/> or <paramref name="maxRounds"/> rounds.
+    /// </summary>
+    public static Timing[] Side(IReadOnlyList<Action> actions, TimeSpan budget, int warmup, int batch = 1, int maxRounds = int.MaxValue)
+    {
+        ArgumentNullException.ThrowIfNull(actions);
         for (var i = 0; i < warmup; i++)
         {
-            baseline();
-            candidate();
+            foreach (var action in actions)
+            {
+                action();
+            }
         }
 
-        var a = new List<double>();
-        var b = new List<double>();
+        var samples = actions.Select(_ => new List<double>()).ToArray();
         var total = Stopwatch.StartNew();
-        while (total.Elapsed < budget)
+        for (var round = 0; round < maxRounds && total.Elapsed < budget; round++)
         {
-            a.Add(Batch(baseline, batch));
-            b.Add(Batch(candidate, batch));
+            for (var i = 0; i < actions.Count; i++)
+            {
+                samples[i].Add(Batch(actions[i], batch));
+            }
         }
 
-        a.Sort();
-        b.Sort();
-        static Timing Summary(List<double> s) => new(s.Average(), Percentile(s, 0.50), Percentile(s, 0.95), Percentile(s, 0.99), 0, s.Count);
-        return (Summary(a), Summary(b));
+        return samples.Select(s =>
+        {
+            s.Sort();
+            return new Timing(s.Average(), Percentile(s, 0.50), Percentile(s, 0.95), Percentile(s, 0.99), 0, s.Count);
+        }).ToArray();
     }
 
     private static double Batch(Action action, int batch)
