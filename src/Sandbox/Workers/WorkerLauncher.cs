@@ -73,6 +73,10 @@ internal static class WorkerLauncher
             // everything up front (TieredCompilation=0) would make its start 2.7 times slower, which a CLI user waits for.
             info.Environment["DOTNET_TC_CallCountingDelayMs"] = "0";
             info.Environment["DOTNET_TieredPGO"] = "0";
+
+            // A 64 MB gen0 budget: a compile allocates about 1.7 MB, and with the default budget a garbage collection
+            // stopped both of its threads every other compile (0.9 ms of pauses a compile; 0.2 ms with this).
+            info.Environment["DOTNET_GCgen0size"] = "4000000";
         }
 
         return info;
