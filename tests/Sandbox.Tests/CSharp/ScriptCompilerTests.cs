@@ -67,6 +67,24 @@ public sealed class ScriptCompilerTests
         Assert.Contains(symbol, diagnostic.Message, StringComparison.Ordinal);
     }
 
+    // The walk takes a call's method and a new's constructor as the answer for the call's method group and the new's
+    // type; what those skipped names carry (type arguments, receivers, delegate targets) must still be refused.
+    [Theory]
+    [InlineData("new List<System.IO.FileInfo>().Count", "FileInfo")]
+    [InlineData("new Dictionary<string, System.Threading.Thread>().Count", "Thread")]
+    [InlineData("Enumerable.Empty<System.IO.FileInfo>().Count()", "FileInfo")]
+    [InlineData("new Func<string, string>(System.IO.File.ReadAllText)(\"/etc/passwd\")", "File")]
+    [InlineData("((Func<int>)(() => System.Environment.ProcessorCount))()", "ProcessorCount")]
+    [InlineData("new System.IO.StreamReader(\"/etc/passwd\").ReadToEnd()", "StreamReader")]
+    [InlineData("System.IO.Path.GetTempPath().Length", "Path")]
+    public void Names_a_call_or_new_answers_for_are_still_checked(string expression, string symbol)
+    {
+        var result = Compiler.Compile($"return {expression};");
+
+        Assert.False(result.Succeeded);
+        Assert.Contains(result.Diagnostics, d => d.Code.StartsWith("SR", StringComparison.Ordinal) && d.Message.Contains(symbol, StringComparison.Ordinal));
+    }
+
     [Theory]
     [InlineData("unsafe { int* p = null; }", "unsafe")]
     [InlineData("Span<int> s = stackalloc int[4];", "stackalloc")]
