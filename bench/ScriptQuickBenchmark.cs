@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.CodeAnalysis;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.Scripting;
 using Secrets.Runtime.Sandbox.CSharp;
@@ -91,12 +90,7 @@ public sealed class ScriptQuickBenchmark : IQuickBenchmark
     public static (double Baseline, double Ours) ComparePair()
     {
         var compiler = new ScriptCompiler();
-        var references = ((string)AppContext.GetData("TRUSTED_PLATFORM_ASSEMBLIES")!).Split(Path.PathSeparator)
-            .Where(p => Path.GetFileNameWithoutExtension(p) is "System.Private.CoreLib" or "System.Runtime" or "System.Collections" or "System.Linq" or "System.Text.RegularExpressions"
-                or "System.Text.Json" or "System.Memory" or "System.Runtime.Numerics" or "System.Security.Cryptography" or "System.Text.Encodings.Web" or "netstandard")
-            .Select(p => MetadataReference.CreateFromFile(p))
-            .Append(MetadataReference.CreateFromFile(typeof(ScriptGlobals).Assembly.Location));
-        var options = ScriptOptions.Default.WithReferences(references).WithImports(ScriptCompiler.DefaultUsings);
+        var options = ScriptOptions.Default.WithReferences(compiler.References).WithImports(ScriptCompiler.DefaultUsings);
 
         var timings = QuickMeasure.Side(
             [() => CSharpScript.Create(Unique(), options, typeof(ScriptGlobals)).Compile(), () => compiler.Compile(Unique())],

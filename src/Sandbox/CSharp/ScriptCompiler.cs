@@ -30,6 +30,9 @@ public sealed class ScriptCompiler
     ];
 
     private readonly ImmutableArray<MetadataReference> _references;
+
+    /// <summary>The shared reference set every script compiles against (the compile benchmark gives its baseline the same one).</summary>
+    internal ImmutableArray<MetadataReference> References => _references;
     private readonly CSharpCompilationOptions _options;
     private static readonly FrozenSet<string> AssemblyNames = ReferenceNames.Append(typeof(ScriptGlobals).Assembly.GetName().Name!).ToFrozenSet(StringComparer.Ordinal);
 
