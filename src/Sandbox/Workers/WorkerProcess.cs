@@ -47,26 +47,34 @@ internal sealed class WorkerProcess : IDisposable
     public int ExitCode => _process.HasExited ? _process.ExitCode : -1;
 
     /// <summary>CPU time the worker has used so far, with its children (under bubblewrap the runtime is a grandchild).</summary>
-    public TimeSpan CpuTime
-    {
-        get
-        {
-            try
-            {
-                return OperatingSystem.IsLinux() ? TimeSpan.FromSeconds(TreeTicks(_process.Id) / ClockTicksPerSecond) : _process.TotalProcessorTime;
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or FormatException)
-            {
-                return TimeSpan.Zero;
-            }
-        }
-    }
+    public TimeSpan CpuTime => TimeSpan.FromSeconds(Activity().Ticks / ClockTicksPerSecond);
 
     /// <summary>USER_HZ: the unit of the CPU times in /proc (100 on every Linux the runtime supports).</summary>
     private const double ClockTicksPerSecond = 100;
 
-    /// <summary>utime + stime of a process and all its descendants, from /proc.</summary>
-    private static double TreeTicks(int pid)
+    /// <summary>
+    /// The CPU ticks (utime + stime) of the worker's whole process tree and whether any of its threads is running or
+    /// runnable right now, read from /proc: the operating system's view, which nothing inside the worker can hide.
+    /// </summary>
+    public (double Ticks, bool Running) Activity()
+    {
+        try
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return (_process.TotalProcessorTime.TotalSeconds * ClockTicksPerSecond, false);
+            }
+
+            var running = false;
+            return (TreeTicks(_process.Id, ref running), running);
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or FormatException)
+        {
+            return (0, false);
+        }
+    }
+
+    private static double TreeTicks(int pid, ref bool running)
     {
         var stat = File.ReadAllText($"/proc/{pid}/stat");
 
@@ -75,14 +83,43 @@ internal sealed class WorkerProcess : IDisposable
         var ticks = double.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
         foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
         {
+            if (File.Exists(Path.Combine(task, "stat")) && File.ReadAllText(Path.Combine(task, "stat")) is var taskStat && taskStat[(taskStat.LastIndexOf(')') + 2)..].StartsWith('R'))
+            {
+                running = true;
+            }
+
             var children = File.Exists(Path.Combine(task, "children")) ? File.ReadAllText(Path.Combine(task, "children")) : string.Empty;
             foreach (var child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
             {
-                ticks += TreeTicks(int.Parse(child, System.Globalization.CultureInfo.InvariantCulture));
+                ticks += TreeTicks(int.Parse(child, System.Globalization.CultureInfo.InvariantCulture), ref running);
             }
         }
 
         return ticks;
+    }
+
+    /// <summary>The run this worker served last, and its CPU ticks when it went idle (see <see cref="MarkIdle"/>).</summary>
+    public (string Run, double Ticks)? Idle { get; private set; }
+
+    /// <summary>Records that the worker goes idle after serving <paramref name="run"/>.</summary>
+    public void MarkIdle(string run) => Idle = (run, Activity().Ticks);
+
+    /// <summary>
+    /// Why an idle worker must not be reused: one of its threads is running, or its process tree used more than
+    /// <paramref name="allowanceTicks"/> of CPU since it went idle (a script left work behind that nothing in the
+    /// worker counted). Null when it was quiet.
+    /// </summary>
+    public string? IdleActivity(double allowanceTicks)
+    {
+        if (Idle is not { } idle)
+        {
+            return null;
+        }
+
+        var (ticks, running) = Activity();
+        return running ? "a thread was still running while the worker was idle"
+            : ticks - idle.Ticks > allowanceTicks ? string.Create(System.Globalization.CultureInfo.InvariantCulture, $"it used {(ticks - idle.Ticks) * 10} ms of CPU while idle")
+            : null;
     }
 
     /// <summary>The last lines the worker wrote to stderr.</summary>
