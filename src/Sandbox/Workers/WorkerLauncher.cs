@@ -124,6 +124,10 @@ internal static class WorkerLauncher
         // thousand frames, and unwinding them is quick.
         info.Environment["DOTNET_DefaultStackSize"] = "100000";
         info.Environment["DOTNET_NOLOGO"] = "1";
+
+        // Two malloc arenas, not eight per core: each arena reserves 64 MB of address space, which the sandbox's
+        // address-space limit would otherwise spend on a handful of threads.
+        info.Environment["MALLOC_ARENA_MAX"] = "2";
         if (compiler)
         {
             // The compile worker lives long: let Roslyn's hot paths reach optimized code as soon as they are hot (no

@@ -22,9 +22,10 @@ public sealed record WorkerResources
 
     /// <summary>
     /// Address space beyond the GC heap limit (RLIMIT_AS is twice the heap limit plus this): the runtime's own
-    /// reservations, its code and native allocations. Default 1 GB.
+    /// reservations (about 1.3 GB of address space before any script runs), thread stacks, its code and native
+    /// allocations. Default 2 GB.
     /// </summary>
-    public long AddressSpaceOverheadBytes { get; init; } = 1024L * 1024 * 1024;
+    public long AddressSpaceOverheadBytes { get; init; } = 2048L * 1024 * 1024;
 
     /// <summary>The address-space limit for a worker with a GC heap limit of <paramref name="heapBytes"/>.</summary>
     public long AddressSpaceBytes(long heapBytes) => (2 * heapBytes) + AddressSpaceOverheadBytes;
@@ -48,9 +49,9 @@ public sealed record WorkerResources
             problems.Add("MaxFileBytes must be at least 1 MB");
         }
 
-        if (AddressSpaceOverheadBytes < 512L * 1024 * 1024)
+        if (AddressSpaceOverheadBytes < 1536L * 1024 * 1024)
         {
-            problems.Add("AddressSpaceOverheadBytes must be at least 512 MB (the runtime does not start with less)");
+            problems.Add("AddressSpaceOverheadBytes must be at least 1.5 GB (the runtime reserves about 1.3 GB before it runs anything)");
         }
 
         return problems.Count == 0 ? this : throw new ArgumentOutOfRangeException(nameof(MaxThreads), "WorkerResources: " + string.Join("; ", problems));

@@ -38,7 +38,7 @@ public sealed class ScriptIsolationTests : IDisposable
         var probe = await runner.ProbeAsync([_marker], Port);
 
         Assert.Equal(WorkerIsolation.Process, runner.Isolation);
-        Assert.Equal(["DOTNET_DefaultStackSize", "DOTNET_GCHeapHardLimit", "DOTNET_NOLOGO", "DOTNET_gcServer"], probe["environment"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal(["DOTNET_DefaultStackSize", "DOTNET_GCHeapHardLimit", "DOTNET_NOLOGO", "DOTNET_gcServer", "MALLOC_ARENA_MAX"], probe["environment"]!.AsArray().Select(e => e!.GetValue<string>()));
         Assert.True(probe["paths"]![_marker]!.GetValue<bool>());
         Assert.True(probe["reachedHostPort"]!.GetValue<bool>());
     }
@@ -58,7 +58,7 @@ public sealed class ScriptIsolationTests : IDisposable
         var probe = await runner.ProbeAsync([_marker, _home, Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), "/etc/passwd", "/var", "/usr/share/doc", "/usr/local", "/usr/sbin"], Port);
 
         // bubblewrap adds PWD (/tmp, from --chdir); nothing of the host's.
-        Assert.Equal(["DOTNET_DefaultStackSize", "DOTNET_GCHeapHardLimit", "DOTNET_NOLOGO", "DOTNET_gcServer", "PWD"], probe["environment"]!.AsArray().Select(e => e!.GetValue<string>()));
+        Assert.Equal(["DOTNET_DefaultStackSize", "DOTNET_GCHeapHardLimit", "DOTNET_NOLOGO", "DOTNET_gcServer", "MALLOC_ARENA_MAX", "PWD"], probe["environment"]!.AsArray().Select(e => e!.GetValue<string>()));
         Assert.All(probe["paths"]!.AsObject(), p => Assert.False(p.Value!.GetValue<bool>(), p.Key));
         Assert.False(probe["reachedHostPort"]!.GetValue<bool>());
         Assert.Equal(["lo"], probe["interfaces"]!.AsArray().Select(i => i!.GetValue<string>()));
