@@ -3,6 +3,12 @@ using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using System.Text.Json.Nodes;
 
+// Without arguments it is started as the host starts an execution worker: it then plays a compromised one.
+if (args.Length == 0 || args[0] != "--attack")
+{
+    return CompromisedWorker.Run();
+}
+
 // Every attack an escaped script would try, each reported as { "blocked": bool, "detail": "..." }. Input: one line of
 // JSON on stdin with the host's paths, port, pids and marker text (on stdin, so the marker is in no command line).
 var request = JsonNode.Parse(Console.In.ReadLine()!)!.AsObject();
@@ -251,6 +257,43 @@ static (bool Blocked, string Detail) Result(long returned, string call)
     }
 
     return returned < 0 ? (true, $"{call}: errno {Marshal.GetLastPInvokeError()}") : (false, $"{call} returned {returned}");
+}
+
+/// <summary>
+/// A worker that speaks the pipe protocol like the real one, as a script that took the worker over would: it answers
+/// every run "ok" at once, and when the run's input says <c>{"burn": true}</c> it first starts a native-speed loop on
+/// a thread of its own, which nothing inside the worker counts. Only the host's view from /proc can see it.
+/// </summary>
+internal static class CompromisedWorker
+{
+    public static int Run()
+    {
+        Console.Out.WriteLine("{\"ready\":true}");
+        Console.Out.Flush();
+        while (Console.In.ReadLine() is { } line)
+        {
+            var request = JsonNode.Parse(line)!.AsObject();
+            if (request["context"]?["inputJson"]?.GetValue<string>().Contains("burn", StringComparison.Ordinal) == true)
+            {
+                using var spinning = new ManualResetEventSlim();
+                new Thread(() =>
+                {
+                    spinning.Set();
+                    var spin = 0L;
+                    while (true)
+                    {
+                        spin++;
+                    }
+                }) { IsBackground = true }.Start();
+                spinning.Wait();
+            }
+
+            Console.Out.WriteLine("{\"status\":\"ok\",\"value\":\"1\",\"logs\":[]}");
+            Console.Out.Flush();
+        }
+
+        return 0;
+    }
 }
 
 internal static class Native

@@ -38,8 +38,14 @@ public sealed class ScriptRunner : IDisposable
     private int _idleIncidents;
     private readonly Lazy<WorkerLauncher.SandboxTools> _tools;
 
-    /// <summary>CPU an idle worker may use before it is judged to be running left-over work: 3 ticks (30 ms).</summary>
-    private const double IdleCpuAllowanceTicks = 3;
+    /// <summary>
+    /// CPU an idle worker may use before it is judged to be running left-over work: 20 ms plus a quarter of the time
+    /// it was idle. The runtime's own background work after a run (tiered compilation, a collection) stays under it;
+    /// a loop left running uses all of the time it is given.
+    /// </summary>
+    private static readonly TimeSpan IdleCpuFloor = TimeSpan.FromMilliseconds(20);
+
+    private const double IdleCpuShare = 0.25;
     private readonly ConcurrentDictionary<long, WorkerProcess> _spares = new();
     private bool _disposed;
 
@@ -404,7 +410,7 @@ public sealed class ScriptRunner : IDisposable
         var queue = _warm.GetOrAdd(pool, _ => new ConcurrentQueue<WorkerProcess>());
         while (queue.TryDequeue(out var idle))
         {
-            if (!idle.HasExited && idle.IdleActivity(IdleCpuAllowanceTicks) is { } activity)
+            if (!idle.HasExited && idle.IdleActivity(IdleCpuFloor, IdleCpuShare) is { } activity)
             {
                 Interlocked.Increment(ref _idleIncidents);
                 Incident?.Invoke(this, new WorkerIncident(idle.Idle!.Value.Run, $"the worker that ran {idle.Idle!.Value.Run} was killed: {activity}"));

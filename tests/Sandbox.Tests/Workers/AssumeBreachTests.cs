@@ -110,7 +110,7 @@ public sealed class AssumeBreachTests : IDisposable
             ["only"] = only is null ? null : new JsonArray(only.Select(o => (JsonNode)JsonValue.Create(o)).ToArray()),
         };
 
-        using var worker = WorkerLauncher.Start(probe, [], Heap, isolation, Resources);
+        using var worker = WorkerLauncher.Start(probe, ["--attack"], Heap, isolation, Resources);
         await worker.SendAsync(request.ToJsonString(), CancellationToken.None);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var line = await worker.ReadLineAsync(1024 * 1024, timeout.Token);
