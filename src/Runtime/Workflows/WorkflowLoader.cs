@@ -171,6 +171,10 @@ public static class WorkflowLoader
                 {
                     problems.Add(new WorkflowProblem($"{path}.headers", "headers is an object of string values"));
                 }
+                else if (config["headers"] is JsonObject written)
+                {
+                    CheckHeaders(written, $"{path}.headers", problems);
+                }
 
                 var hosts = StringList(config, path, "allowedHosts", problems);
                 return url is null ? null : new HttpNode(id, index, copy, hosts);
@@ -257,6 +261,20 @@ public static class WorkflowLoader
 
         var hosts = StringList(config, path, "allowedHosts", problems);
         return source is null ? null : new CodeNode(id, index, copy, source, sourceFile, credentials, hosts);
+    }
+
+    /// <summary>The literal text of each header (what no reference can change) must already be sendable.</summary>
+    private static void CheckHeaders(JsonObject headers, string path, List<WorkflowProblem> problems)
+    {
+        static string Literal(string template) => string.Concat(TemplateParser.Parse(template).Parts.Select(p => p is TemplatePart.Literal l ? l.Text : "x"));
+
+        foreach (var (name, value) in headers)
+        {
+            if (Sandbox.Net.SafeHttp.HeaderProblem(Literal(name), Literal(value!.GetValue<string>())) is { } problem)
+            {
+                problems.Add(new WorkflowProblem(JsonPaths.Property(path, name), $"this header {problem}"));
+            }
+        }
     }
 
     private static void CheckReferences(WorkflowNode node, List<string?> ids, List<WorkflowProblem> problems)
