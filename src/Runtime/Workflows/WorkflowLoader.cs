@@ -203,6 +203,13 @@ public static class WorkflowLoader
             var (text, fullPath, problem) = baseDirectory is null
                 ? (null, null, "an inline workflow has no folder to read a script file from; put the script in \"source\"")
                 : ConfinedFileReader.ReadInside(baseDirectory, file, ConfinedFileReader.MaxScriptBytes);
+
+            // Only C# files: a compile diagnostic quotes tokens, so a .env or key file beside the workflow never compiles.
+            if (problem is null && !(IsScriptFile(file) && IsScriptFile(fullPath!)))
+            {
+                problem = $"'{file}' is not a C# script file; a code node's file ends in .csx or .cs";
+            }
+
             if (problem is not null)
             {
                 problems.Add(new WorkflowProblem($"{path}.file", problem));
@@ -371,6 +378,8 @@ public static class WorkflowLoader
         problems.Add(new WorkflowProblem(JsonPaths.Property(path, key), "must be an array of strings"));
         return [];
     }
+
+    private static bool IsScriptFile(string path) => path.EndsWith(".csx", StringComparison.Ordinal) || path.EndsWith(".cs", StringComparison.Ordinal);
 
     private static bool IsIdentifier(string text) =>
         text.Length > 0 && (char.IsAsciiLetter(text[0]) || text[0] == '_') && text.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');

@@ -140,6 +140,18 @@ public sealed class ConfinedFileReaderTests : IDisposable
     }
 
     [Fact]
+    public async Task A_file_that_is_not_a_csharp_script_is_never_compiled_so_no_diagnostic_quotes_it()
+    {
+        File.WriteAllText(Path.Combine(Flows, ".env"), $"API_KEY={Marker}");
+        File.CreateSymbolicLink(Path.Combine(Flows, "env.csx"), ".env");
+
+        var named = await Refused(".env");
+        var linked = await Refused("env.csx");
+
+        Assert.All([named, linked], p => Assert.Contains("is not a C# script file", p.Message, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public async Task A_missing_file_is_refused_with_its_path_as_written()
     {
         var problem = await Refused("lib/none.csx");
