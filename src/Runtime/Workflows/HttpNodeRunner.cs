@@ -171,12 +171,10 @@ internal sealed class HttpNodeRunner : INodeRunner
     /// </summary>
     private static string HostAsWritten(HttpNode node, string urlTemplate)
     {
-        var schemeEnd = urlTemplate.IndexOf("://", StringComparison.Ordinal);
-        var authorityEnd = schemeEnd < 0 ? -1 : urlTemplate.IndexOfAny(['/', '?', '#'], schemeEnd + 3);
-        var authority = schemeEnd < 0 ? urlTemplate : authorityEnd < 0 ? urlTemplate[(schemeEnd + 3)..] : urlTemplate[(schemeEnd + 3)..authorityEnd];
+        var authority = SafeHttp.SplitAsWritten(urlTemplate)?.Host ?? urlTemplate;
         var from = References(TemplateParser.Parse(authority)).ToList();
         return from.Count > 0
             ? $"the host of {node.JsonPath}.url, rendered from {string.Join(", ", from)},"
-            : $"host {authority[(authority.LastIndexOf('@') + 1)..]} ({node.JsonPath}.url)";
+            : $"host {authority} ({node.JsonPath}.url)";
     }
 }

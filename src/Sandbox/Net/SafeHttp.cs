@@ -27,6 +27,27 @@ public static class SafeHttp
             : null;
     }
 
+    /// <summary>
+    /// A URL split as written, never normalized (<see cref="Uri"/> lower-cases a host, and a value in that form would
+    /// pass the masker): the scheme with <c>://</c>, the host and port without user info, and the path without query
+    /// or fragment. Null when there is no <c>scheme://</c>. For messages and logs only, never for a decision.
+    /// </summary>
+    public static (string Scheme, string Host, string Path)? SplitAsWritten(string url)
+    {
+        ArgumentNullException.ThrowIfNull(url);
+        var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
+        if (schemeEnd < 0)
+        {
+            return null;
+        }
+
+        var rest = url[(schemeEnd + 3)..];
+        rest = rest.IndexOfAny(['?', '#']) is var cut and >= 0 ? rest[..cut] : rest;
+        var slash = rest.IndexOf('/', StringComparison.Ordinal);
+        var authority = slash < 0 ? rest : rest[..slash];
+        return (url[..(schemeEnd + 3)], authority[(authority.LastIndexOf('@') + 1)..], slash < 0 ? string.Empty : rest[slash..]);
+    }
+
     private static bool IsControl(char c) => (c < '\u0020' && c != '\t') || c == '\u007F';
 
     private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);

@@ -247,13 +247,9 @@ public sealed class ScriptRunner : IDisposable
         }
 
         // As written by the script, without user info: the host (and port) for refusals, up to the query for the log.
-        var schemeEnd = url.IndexOf("://", StringComparison.Ordinal);
-        var rest = schemeEnd < 0 ? string.Empty : url[(schemeEnd + 3)..];
-        rest = rest.IndexOfAny(['?', '#']) is var cut and >= 0 ? rest[..cut] : rest;
-        var authority = rest.IndexOf('/', StringComparison.Ordinal) is var slash and >= 0 ? rest[..slash] : rest;
-        var userInfo = authority.LastIndexOf('@') + 1;
-        var host = schemeEnd < 0 ? "(invalid URL)" : Mask(masker, authority[userInfo..]);
-        var shown = schemeEnd < 0 ? "(invalid URL)" : Mask(masker, url[..(schemeEnd + 3)] + rest[userInfo..]);
+        var written = SafeHttp.SplitAsWritten(url);
+        var host = written is { } h ? Mask(masker, h.Host) : "(invalid URL)";
+        var shown = written is { } w ? Mask(masker, w.Scheme + w.Host + w.Path) : "(invalid URL)";
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !allowed.Allows(uri))
         {
             logs.Add($"http {method} {host}: refused, not in allowedHosts");

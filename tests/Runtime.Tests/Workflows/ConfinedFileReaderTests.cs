@@ -41,18 +41,13 @@ public sealed class ConfinedFileReaderTests : IDisposable
         return problem;
     }
 
-    [Fact]
-    public async Task An_absolute_path_to_a_host_file_is_refused()
+    [Theory]
+    [InlineData("HOST")]
+    [InlineData("/proc/self/environ")]
+    [InlineData("/dev/zero")]
+    public async Task An_absolute_path_is_refused_whatever_it_names(string file)
     {
-        var problem = await Refused(Outside);
-
-        Assert.Contains("is an absolute path", problem.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
-    public async Task Proc_self_environ_is_refused()
-    {
-        var problem = await Refused("/proc/self/environ");
+        var problem = await Refused(file == "HOST" ? Outside : file);
 
         Assert.Contains("is an absolute path", problem.Message, StringComparison.Ordinal);
     }
@@ -96,15 +91,13 @@ public sealed class ConfinedFileReaderTests : IDisposable
     }
 
     [Fact]
-    public async Task A_device_is_refused_without_being_read()
+    public async Task A_link_to_a_device_is_refused_without_being_read()
     {
         File.CreateSymbolicLink(Path.Combine(Flows, "zero.csx"), "/dev/zero");
 
-        var absolute = await Refused("/dev/zero");
-        var linked = await Refused("zero.csx");
+        var problem = await Refused("zero.csx");
 
-        Assert.Contains("is an absolute path", absolute.Message, StringComparison.Ordinal);
-        Assert.Contains("outside the workflow file's folder", linked.Message, StringComparison.Ordinal);
+        Assert.Contains("outside the workflow file's folder", problem.Message, StringComparison.Ordinal);
     }
 
     [Fact]
