@@ -49,9 +49,8 @@ internal sealed class HttpNodeRunner : INodeRunner
             var value = renderer.Render(template);
             if (SafeHttp.HeaderProblem(name, value) is { } problem)
             {
-                var from = References(TemplateParser.Parse(nameTemplate)).Concat(References(template)).ToList();
-                throw new NodeFailedException(node.Id, "http.header_invalid",
-                    $"header {JsonPaths.Property($"{node.JsonPath}.headers", nameTemplate)} {problem}{(from.Count > 0 ? $" (rendered from {string.Join(", ", from)}: check what they hold)" : string.Empty)}");
+                var from = References(TemplateParser.Parse(nameTemplate)).Concat(References(template));
+                throw new NodeFailedException(node.Id, "http.header_invalid", $"header {JsonPaths.Property($"{node.JsonPath}.headers", nameTemplate)} {problem}{Rendered(from)}");
             }
 
             headers[name] = value;
@@ -61,9 +60,9 @@ internal sealed class HttpNodeRunner : INodeRunner
         var body = config["body"] is { } b ? renderer.RenderJson(b) : null;
         var resolved = new JsonObject { ["method"] = method, ["url"] = url, ["headers"] = headers.DeepClone(), ["body"] = body?.DeepClone() };
 
-        if (method.Length == 0 || SafeHttp.HeaderProblem(method, string.Empty) is not null)
+        if (!SafeHttp.IsToken(method))
         {
-            throw new NodeFailedException(node.Id, "http.method_invalid", $"{node.JsonPath}.method does not render to an HTTP method{Rendered(TemplateParser.Parse(methodTemplate))}");
+            throw new NodeFailedException(node.Id, "http.method_invalid", $"{node.JsonPath}.method does not render to an HTTP method{Rendered(References(TemplateParser.Parse(methodTemplate)))}");
         }
 
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
@@ -162,8 +161,8 @@ internal sealed class HttpNodeRunner : INodeRunner
         _ => null,
     }).OfType<string>();
 
-    private static string Rendered(ParsedTemplate template) =>
-        References(template).ToList() is { Count: > 0 } from ? $" (rendered from {string.Join(", ", from)})" : string.Empty;
+    private static string Rendered(IEnumerable<string> references) =>
+        references.ToList() is { Count: > 0 } from ? $" (rendered from {string.Join(", ", from)})" : string.Empty;
 
     /// <summary>
     /// The URL's host for a message, from the template as written: the references it is rendered from, or the literal

@@ -15,7 +15,7 @@ public static class SafeHttp
     {
         ArgumentNullException.ThrowIfNull(name);
         ArgumentNullException.ThrowIfNull(value);
-        if (name.Length == 0 || !name.All(IsTokenChar))
+        if (!IsToken(name))
         {
             return name.Any(IsControl)
                 ? $"has a control character ({Describe(name.First(IsControl))}) in its name; a header name is letters, digits and !#$%&'*+-.^_`|~"
@@ -49,6 +49,9 @@ public static class SafeHttp
     }
 
     private static bool IsControl(char c) => (c < '\u0020' && c != '\t') || c == '\u007F';
+
+    /// <summary>Whether <paramref name="text"/> is an HTTP token (RFC 9110): what a header name or a method must be.</summary>
+    public static bool IsToken(string text) => !string.IsNullOrEmpty(text) && text.All(IsTokenChar);
 
     private static bool IsTokenChar(char c) => char.IsAsciiLetterOrDigit(c) || "!#$%&'*+-.^_`|~".Contains(c, StringComparison.Ordinal);
 

@@ -270,7 +270,7 @@ public sealed class ScriptRunner : IDisposable
             var text = value?.GetValue<string>() ?? string.Empty;
             if (SafeHttp.HeaderProblem(name, text) is { } problem)
             {
-                var which = SafeHttp.HeaderProblem(name, string.Empty) is null ? $"header {Mask(masker, name)}" : $"header #{index + 1}";
+                var which = SafeHttp.IsToken(name) ? $"header {Mask(masker, name)}" : $"header #{index + 1}";
                 logs.Add($"http {method} {shown}: refused, {which} {problem}");
                 return new JsonObject { ["error"] = $"{which} {problem}" };
             }

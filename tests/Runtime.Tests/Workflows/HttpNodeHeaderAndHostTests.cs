@@ -18,10 +18,10 @@ public sealed class HttpNodeHeaderAndHostTests : IAsyncDisposable
 
     private static readonly Dictionary<string, string> Values = new() { ["TOKEN"] = Token, ["API_HOST"] = HostSecret, ["BAD_TOKEN"] = Token + "\r\nX-Injected: 1" };
 
-    private Task<RunRecord> Run(string headers, JsonNode? input = null, string url = "{{inputs.base}}/hook", string? allowedHosts = null) =>
+    private Task<RunRecord> Run(string headers, JsonNode? input = null, string url = "{{inputs.base}}/hook", string? allowedHosts = null, string method = "POST") =>
         WorkflowExecutor.RunWithValuesAsync(WorkflowLoader.Parse($$"""
             { "name": "w", "project": "p", "owner": "o", "nodes": [
-              { "id": "call", "type": "http", "method": "POST", "url": "{{url}}", "headers": {{headers}}, "body": "payload",
+              { "id": "call", "type": "http", "method": "{{method}}", "url": "{{url}}", "headers": {{headers}}, "body": "payload",
                 "allowedHosts": {{allowedHosts ?? $"[\"{_server.HostPort}\"]"}} }
             ] }
             """), Values, input: input ?? new JsonObject { ["base"] = _server.BaseAddress });
@@ -73,6 +73,16 @@ public sealed class HttpNodeHeaderAndHostTests : IAsyncDisposable
 
         var node = Assert.Single(record.Nodes);
         Assert.Contains("has a control character (CR) in its name", node.Error, StringComparison.Ordinal);
+        Assert.Empty(_server.Received);
+    }
+
+    [Fact]
+    public async Task A_method_from_the_input_must_be_a_token()
+    {
+        var record = await Run("{}", new JsonObject { ["base"] = _server.BaseAddress, ["m"] = "GET /other HTTP/1.1\r\nX-Injected: 1\r\n\r\nPOST" }, method: "{{inputs.m}}");
+
+        var node = Assert.Single(record.Nodes);
+        Assert.Contains("$.nodes[0].method does not render to an HTTP method (rendered from {{inputs.m}})", node.Error, StringComparison.Ordinal);
         Assert.Empty(_server.Received);
     }
 
