@@ -266,19 +266,26 @@ public sealed class ScriptRunner : IDisposable
     }
 
     /// <summary>Performs one <c>context.Http</c> call for the script, if the node may call that host.</summary>
+    /// <remarks>
+    /// Messages and logs show the URL only as the script wrote it, masked: <see cref="Uri"/> lower-cases and
+    /// normalizes a host, and a value in a normalized form would pass the masker.
+    /// </remarks>
     private async Task<JsonObject> HttpAsync(JsonObject call, HostAllowList allowed, ScriptLimits limits, List<string> logs, SecretRedactor masker, CancellationToken cancellationToken)
     {
         var method = call["method"]?.GetValue<string>() ?? "GET";
         var url = call["url"]?.GetValue<string>() ?? string.Empty;
         if (!HttpMethods.Contains(method))
         {
-            return new JsonObject { ["error"] = $"HTTP method {method} is not supported" };
+            return new JsonObject { ["error"] = Mask(masker, $"HTTP method {method} is not supported") };
         }
 
+        // As written by the script, without user info: the host (and port) for refusals, up to the query for the log.
+        var written = SafeHttp.SplitAsWritten(url);
+        var host = written is { } h ? Mask(masker, h.Host) : "(invalid URL)";
+        var shown = written is { } w ? Mask(masker, w.Scheme + w.Host + w.Path) : "(invalid URL)";
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !allowed.Allows(uri))
         {
-            var host = uri?.IsAbsoluteUri == true ? uri.IdnHost : "(invalid URL)";
-            logs.Add(Mask(masker, $"http {method} {host}: refused, not in allowedHosts"));
+            logs.Add($"http {method} {host}: refused, not in allowedHosts");
             return new JsonObject { ["error"] = $"host {host} is not in this node's allowedHosts" };
         }
 
@@ -289,12 +296,24 @@ public sealed class ScriptRunner : IDisposable
             message.Content.Headers.ContentType = null;
         }
 
+        var index = 0;
         foreach (var (name, value) in call["headers"] as JsonObject ?? [])
         {
-            if (!message.Headers.TryAddWithoutValidation(name, value?.GetValue<string>()) && message.Content is not null)
+            // Checked before anything is sent: a CR or LF would let the script add headers (or a body) of its own.
+            var text = value?.GetValue<string>() ?? string.Empty;
+            if (SafeHttp.HeaderProblem(name, text) is { } problem)
             {
-                message.Content.Headers.TryAddWithoutValidation(name, value?.GetValue<string>());
+                var which = SafeHttp.IsToken(name) ? $"header {Mask(masker, name)}" : $"header #{index + 1}";
+                logs.Add($"http {method} {shown}: refused, {which} {problem}");
+                return new JsonObject { ["error"] = $"{which} {problem}" };
             }
+
+            if (!message.Headers.TryAddWithoutValidation(name, text) && message.Content is not null)
+            {
+                message.Content.Headers.TryAddWithoutValidation(name, text);
+            }
+
+            index++;
         }
 
         try
@@ -305,7 +324,7 @@ public sealed class ScriptRunner : IDisposable
                 return new JsonObject { ["error"] = $"limit exceeded: the response is larger than {limits.MaxHttpResponseBytes} bytes" };
             }
 
-            logs.Add(Mask(masker, string.Create(CultureInfo.InvariantCulture, $"http {method} {uri.GetLeftPart(UriPartial.Path)} -> {(int)response.StatusCode}")));
+            logs.Add(string.Create(CultureInfo.InvariantCulture, $"http {method} {shown} -> {(int)response.StatusCode}"));
             return new JsonObject
             {
                 ["status"] = (int)response.StatusCode,
@@ -316,8 +335,9 @@ public sealed class ScriptRunner : IDisposable
         }
         catch (HttpRequestException ex)
         {
-            logs.Add(Mask(masker, $"http {method} {uri.GetLeftPart(UriPartial.Path)}: {ex.Message}"));
-            return new JsonObject { ["error"] = $"HTTP request failed: {ex.Message}" };
+            // The category only: the exception's message can hold the host as Uri normalized it.
+            logs.Add($"http {method} {shown}: failed ({ex.HttpRequestError})");
+            return new JsonObject { ["error"] = $"HTTP request to {host} failed: {ex.HttpRequestError}" };
         }
     }
 
