@@ -63,9 +63,12 @@ internal static class ExecCommand
                 }
 
                 var result = record.Nodes[0];
-                var status = result.Status == RunStatus.Succeeded ? "ok"
-                    : result.Error?.Contains("limit exceeded", StringComparison.Ordinal) == true ? "limited"
-                    : result.Error?.Contains("rejected", StringComparison.Ordinal) == true ? "rejected" : "error";
+                var status = result.Status == RunStatus.Succeeded ? "ok" : result.ErrorKind switch
+                {
+                    ErrorKind.LimitExceeded => "limited",
+                    ErrorKind.Refused or ErrorKind.InvalidInput => "rejected",
+                    _ => "error",
+                };
                 if (parse.GetValue(json))
                 {
                     await context.Console.Out.WriteLineAsync(new JsonObject

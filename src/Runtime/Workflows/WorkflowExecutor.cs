@@ -220,6 +220,12 @@ public sealed class WorkflowExecutor : IDisposable
             // Only our own messages are shown, and masked again; a foreign exception shows its type alone.
             var message = ex is SecretsRuntimeException known ? _redactor.Redact(known.Message) : $"node '{node.Id}': unexpected {ex.GetType().Name}";
             var output = ex.Data["output"] as JsonNode;
+            var logs = ex is NodeFailedException failed ? failed.Logs.Select(_redactor.Redact).ToList() : [];
+            foreach (var line in logs)
+            {
+                log.Information("node {NodeId}: {Line}", node.Id, line);
+            }
+
             log.Error("node {NodeId} ({NodeType}) failed: {Error}", node.Id, node.Type, message);
             return new NodeRecord
             {
@@ -230,7 +236,10 @@ public sealed class WorkflowExecutor : IDisposable
                 EndedAt = DateTimeOffset.UtcNow,
                 Configuration = JsonRedaction.Redact(resolvedConfig ?? node.Configuration, _redactor),
                 Output = JsonRedaction.Redact(output, _redactor),
+                Logs = logs,
                 Error = message,
+                ErrorCode = (ex as SecretsRuntimeException)?.Code,
+                ErrorKind = (ex as SecretsRuntimeException)?.Kind ?? Redaction.ErrorKind.Internal,
                 TimingsMs = timings,
             };
         }
