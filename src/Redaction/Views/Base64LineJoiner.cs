@@ -3,12 +3,16 @@ using System.Buffers;
 namespace Secrets.Runtime.Redaction.Views;
 
 /// <summary>
-/// Joins runs of two or more consecutive lines that hold only Base64 (either alphabet, padding, hex), with their
-/// indentation and line breaks removed, as MIME (76 columns) and PEM (64 columns) wrap Base64, so the Base64 forms
-/// of a value match across the breaks.
+/// Joins Base64 (either alphabet, padding, hex) that is wrapped over lines, as MIME (76 columns) and PEM (64 columns)
+/// wrap it: the Base64 run that ends a line (at least <see cref="MinimumRun"/> characters, as a label may precede it),
+/// the lines after it that hold only Base64 (indentation and CR removed), and the Base64 run that starts the line
+/// after those; line breaks are removed, so the Base64 forms of a value match across them.
 /// </summary>
 internal sealed class Base64LineJoiner : TextDecoder
 {
+    /// <summary>A Base64 run that ends a line opens a block only from this length (a wrapped line is 64 or 76).</summary>
+    public const int MinimumRun = 16;
+
     private static readonly SearchValues<char> NewLine = SearchValues.Create("\n");
     private static readonly SearchValues<char> Alphabet = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_");
 
@@ -31,27 +35,38 @@ internal sealed class Base64LineJoiner : TextDecoder
             }
 
             var end = lineEnd > start && text[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
-            if (end > start && text[start..end].IndexOfAnyExcept(Alphabet) < 0)
+            var line = text[start..end];
+            var foreign = line.IsEmpty ? 0 : line.IndexOfAnyExcept(Alphabet);
+            if (lines > 0)
             {
-                if (++lines == 1)
+                // A block is open: a whole Base64 line continues it; otherwise the line's leading run ends it.
+                var head = foreign < 0 ? line.Length : foreign;
+                if (head > 0)
                 {
-                    first = (start, end);
-                }
-                else
-                {
-                    if (lines == 2)
+                    if (++lines == 2)
                     {
                         view.Break(first.Start);
                         view.AppendSource(text, first.Start, first.End);
                         changed = true;
                     }
 
-                    view.AppendSource(text, start, end);
+                    view.AppendSource(text, start, start + head);
+                }
+
+                if (foreign >= 0)
+                {
+                    lines = 0;
                 }
             }
-            else
+
+            if (lines == 0)
             {
-                lines = 0;
+                var tail = foreign < 0 ? line.Length : line.Length - 1 - line.LastIndexOfAnyExcept(Alphabet);
+                if (tail >= MinimumRun)
+                {
+                    lines = 1;
+                    first = (end - tail, end);
+                }
             }
 
             if (newline < 0)
