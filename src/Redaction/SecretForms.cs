@@ -10,7 +10,7 @@ namespace Secrets.Runtime.Redaction;
 /// text (see the README). What is registered: the value itself, trimmed and unquoted; each line of a multi-line
 /// value and its LF/CRLF variants; its NFC and NFD forms; form encoding with <c>+</c> for space; shell
 /// (<c>'\''</c>) and SQL (doubled quote) quoting; hex of its UTF-8 bytes (any case); Base64 of its UTF-8 and its
-/// UTF-16LE bytes, standard and URL-safe, padded or not, at byte offsets 0, 1 and 2.
+/// UTF-16LE bytes, standard and URL-safe, at byte offsets 0, 1 and 2.
 /// </summary>
 public static class SecretForms
 {
@@ -110,7 +110,10 @@ public static class SecretForms
 
             foreach (var base64 in Base64Forms(utf8).Concat(Base64Forms(Encoding.Unicode.GetBytes(b))))
             {
-                Encoded(base64, ignoreCase: false);
+                if (base64.Length >= options.MinimumDerivedLength && seen.Add(base64))
+                {
+                    forms.Add(new RegisteredForm(base64, IgnoreCase: false, Base64: true));
+                }
             }
         }
 
@@ -119,7 +122,9 @@ public static class SecretForms
 
     /// <summary>
     /// Base64 of the value when it stands at byte offset 0, 1 or 2 of a larger buffer (<c>base64("user:" + secret)</c>),
-    /// with the characters that depend on neighbouring bytes cut off, in standard and URL-safe alphabets.
+    /// cut to the characters that depend on the value's bytes alone, in standard and URL-safe alphabets. A hit extends
+    /// over the following characters of the last group and the padding (<see cref="RegisteredForm.Base64"/>), so
+    /// base64("user:" + secret) leaves no trailing character that encodes the secret's last bytes.
     /// </summary>
     private static IEnumerable<string> Base64Forms(byte[] bytes)
     {
@@ -131,22 +136,10 @@ public static class SecretForms
 
             // Characters before index skip depend on the preceding bytes; after the last full group, on the following ones.
             var skip = offset == 0 ? 0 : offset + 1;
-            var stableBytes = (offset + bytes.Length) / 3 * 3;
-            var stableChars = stableBytes / 3 * 4;
+            var stableChars = (offset + bytes.Length) / 3 * 4;
             var stable = stableChars > skip ? encoded[skip..stableChars] : string.Empty;
             yield return stable;
             yield return UrlSafe(stable);
-
-            // When the value ends the buffer its last group is deterministic too: mask through the padding, so
-            // base64("user:" + secret) leaves no trailing characters that encode the secret's last bytes.
-            if (encoded.Length > skip)
-            {
-                var tail = encoded[skip..];
-                yield return tail;
-                yield return tail.TrimEnd('=');
-                yield return UrlSafe(tail);
-                yield return UrlSafe(tail).TrimEnd('=');
-            }
         }
     }
 

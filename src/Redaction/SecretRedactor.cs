@@ -29,7 +29,7 @@ public sealed class SecretRedactor
     private readonly Queue<(Registration Registration, long Due)> _releases = new();
     private readonly List<Registration> _recent = [];
     private Registration[] _main = [];
-    private int _mainDead;
+    private int _dead;
     private int _live;
     private int _generation;
     private bool _merging;
@@ -158,7 +158,7 @@ public sealed class SecretRedactor
         }
 
         List<RedactionHit>? hits = null;
-        FindIn(snapshot, text, 0, ref hits);
+        FindIn(snapshot, text, 0, TextDecoder.AllBits, ref hits);
         if (hits is { Count: > 1 })
         {
             hits.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.End.CompareTo(a.End));
@@ -265,7 +265,8 @@ public sealed class SecretRedactor
         }
     }
 
-    private void FindIn(Snapshot snapshot, ReadOnlySpan<char> text, int depth, ref List<RedactionHit>? hits)
+    /// <summary>Finds hits in <paramref name="text"/> and in its decoded views; a view is decoded again only by the decoders whose triggers its decoding produced.</summary>
+    private void FindIn(Snapshot snapshot, ReadOnlySpan<char> text, int depth, int decoders, ref List<RedactionHit>? hits)
     {
         snapshot.Main.Find(text, ref hits);
         snapshot.Recent.Find(text, ref hits);
@@ -275,9 +276,10 @@ public sealed class SecretRedactor
         }
 
         var window = snapshot.MaxLength * ExtentFactor;
-        foreach (var decoder in TextDecoder.All)
+        for (var d = 0; d < TextDecoder.All.Length; d++)
         {
-            if (!text.ContainsAny(decoder.Triggers))
+            var decoder = TextDecoder.All[d];
+            if ((decoders & (1 << d)) == 0 || !text.ContainsAny(decoder.Triggers))
             {
                 continue;
             }
@@ -288,7 +290,7 @@ public sealed class SecretRedactor
                 if (decoder.Decode(text, window, ref view))
                 {
                     List<RedactionHit>? inner = null;
-                    FindIn(snapshot, view.Text, depth + 1, ref inner);
+                    FindIn(snapshot, view.Text, depth + 1, view.ProducedTriggers, ref inner);
                     foreach (var hit in inner ?? [])
                     {
                         var (start, end) = view.Source(hit.Start, hit.End);
@@ -305,65 +307,62 @@ public sealed class SecretRedactor
 
     private void PublishAdditions(List<Registration> added)
     {
-        var mainLive = _main.Length - _mainDead;
-        if (_recent.Count + added.Count >= Math.Max(RecentCapacity, mainLive))
+        var snapshot = _snapshot;
+        if (_recent.Count + added.Count >= Math.Max(RecentCapacity, _live - _recent.Count - added.Count))
         {
             // A batch at least as large as what is indexed: rebuild everything now, linear in the total (amortised by doubling).
             var all = _main.Where(r => r.Tier != Tier.None).Concat(_recent).Concat(added).ToArray();
-            InstallMain(all, new RedactionTier(all.Select(r => r.Entry).ToArray()));
+            var main = new RedactionTier(all.Select(r => r.Entry).ToArray());
+            InstallMain(all);
             _recent.Clear();
+            _dead = 0;
             _generation++;
+            Publish(main, RedactionTier.Empty);
+            return;
         }
-        else
+
+        foreach (var registration in added)
         {
-            foreach (var registration in added)
-            {
-                registration.Tier = Tier.Recent;
-            }
-
-            _recent.AddRange(added);
-            if (_recent.Count >= RecentCapacity)
-            {
-                StartMerge();
-            }
+            registration.Tier = Tier.Recent;
         }
 
-        Publish(recentChanged: true);
+        _recent.AddRange(added);
+        Publish(snapshot.Main, snapshot.Recent.Extend(added.Select(r => r.Entry).ToArray()));
+        if (_recent.Count >= RecentCapacity)
+        {
+            StartMerge();
+        }
     }
 
     private void PublishRemovals()
     {
-        var mainLive = _main.Length - _mainDead;
-        if (_mainDead > 0 && mainLive == 0)
+        if (_live == 0 && _dead > 0)
         {
-            InstallMain([], RedactionTier.Empty);
+            _main = [];
+            _recent.Clear();
+            _dead = 0;
             _generation++;
+            Publish(RedactionTier.Empty, RedactionTier.Empty);
         }
-        else if (_mainDead >= 16 && _mainDead * 4 > mainLive)
+        else if (NeedsMerge())
         {
             StartMerge();
         }
-
-        Publish(recentChanged: true);
     }
 
-    private void InstallMain(Registration[] registrations, RedactionTier tier)
+    private bool NeedsMerge() => _recent.Count >= RecentCapacity || (_dead >= 16 && _dead * 4 > _live);
+
+    private void InstallMain(Registration[] registrations)
     {
-        _mainDead = 0;
         foreach (var registration in registrations)
         {
-            if (registration.Tier == Tier.None)
-            {
-                _mainDead++;
-            }
-            else
+            if (registration.Tier != Tier.None)
             {
                 registration.Tier = Tier.Main;
             }
         }
 
         _main = registrations;
-        _snapshot = _snapshot with { Main = tier };
     }
 
     private void StartMerge()
@@ -381,14 +380,15 @@ public sealed class SecretRedactor
             var merged = false;
             try
             {
-                var tier = new RedactionTier(registrations.Select(r => r.Entry).ToArray());
+                var main = new RedactionTier(registrations.Select(r => r.Entry).ToArray());
                 lock (_writeLock)
                 {
                     if (generation == _generation)
                     {
-                        InstallMain(registrations, tier);
-                        _recent.RemoveAll(r => r.Tier == Tier.Main);
-                        Publish(recentChanged: true);
+                        InstallMain(registrations);
+                        _recent.RemoveAll(r => r.Tier != Tier.Recent);
+                        _dead = registrations.Count(r => r.Tier == Tier.None);
+                        Publish(main, new RedactionTier(_recent.Select(r => r.Entry).ToArray(), extensible: true));
                     }
                 }
 
@@ -399,7 +399,7 @@ public sealed class SecretRedactor
                 lock (_writeLock)
                 {
                     _merging = false;
-                    if (merged && (_recent.Count >= RecentCapacity || (_mainDead >= 16 && _mainDead * 4 > _main.Length - _mainDead)))
+                    if (merged && NeedsMerge())
                     {
                         StartMerge();
                     }
@@ -408,12 +408,8 @@ public sealed class SecretRedactor
         });
     }
 
-    private void Publish(bool recentChanged)
-    {
-        var recent = recentChanged ? new RedactionTier(_recent.Select(r => r.Entry).ToArray()) : _snapshot.Recent;
-        var next = _snapshot with { Recent = recent };
-        Volatile.Write(ref _snapshot, next with { MaxLength = Math.Max(next.Main.MaxLength, next.Recent.MaxLength) });
-    }
+    private void Publish(RedactionTier main, RedactionTier recent) =>
+        Volatile.Write(ref _snapshot, new Snapshot(main, recent, Math.Max(main.MaxLength, recent.MaxLength)));
 
     private void Unregister(Registration registration)
     {
@@ -422,15 +418,14 @@ public sealed class SecretRedactor
             return;
         }
 
+        // Tiers skip a released entry at once; the next merge stops indexing it.
+        registration.Entry.Released = true;
         _registrations.Remove((registration.Entry.Value, registration.Entry.Name));
         _live--;
+        _dead++;
         if (registration.Tier == Tier.Recent)
         {
             _recent.Remove(registration);
-        }
-        else
-        {
-            _mainDead++;
         }
 
         registration.Tier = Tier.None;

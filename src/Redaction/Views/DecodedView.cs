@@ -25,12 +25,22 @@ internal struct DecodedView
 
     public int Length { get; private set; }
 
+    /// <summary>Which of <see cref="TextDecoder.All"/> have a trigger among the decoded characters (bit per decoder): only those can find a nested escape.</summary>
+    public int ProducedTriggers { get; private set; }
+
     public readonly ReadOnlySpan<char> Text => _text.AsSpan(0, Length);
 
     /// <summary>Where the characters [start, end) of this view came from in the source.</summary>
     public readonly (int Start, int End) Source(int start, int end) => (_starts[start], _ends[end - 1]);
 
-    public void Append(char c, int sourceStart, int sourceEnd)
+    /// <summary>Appends a character that decoding produced.</summary>
+    public void AppendDecoded(char c, int sourceStart, int sourceEnd)
+    {
+        ProducedTriggers |= TextDecoder.TriggeredBy(c);
+        Append(c, sourceStart, sourceEnd);
+    }
+
+    private void Append(char c, int sourceStart, int sourceEnd)
     {
         if (Length == _text.Length)
         {
@@ -79,6 +89,7 @@ internal struct DecodedView
         _starts = [];
         _ends = [];
         Length = 0;
+        ProducedTriggers = 0;
     }
 
     private void Grow(int more)
@@ -91,8 +102,10 @@ internal struct DecodedView
         _text.AsSpan(0, length).CopyTo(text);
         _starts.AsSpan(0, length).CopyTo(starts);
         _ends.AsSpan(0, length).CopyTo(ends);
+        var produced = ProducedTriggers;
         Return();
         (_text, _starts, _ends) = (text, starts, ends);
         Length = length;
+        ProducedTriggers = produced;
     }
 }

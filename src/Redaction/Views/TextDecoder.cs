@@ -13,6 +13,12 @@ internal abstract class TextDecoder
     /// <summary>The decoders a redactor applies, each also to the output of the others, up to the configured depth.</summary>
     public static readonly TextDecoder[] All = [new PercentDecoder(), new EntityDecoder(), new BackslashDecoder(), new Base64LineJoiner()];
 
+    /// <summary>All decoders' bits (see <see cref="TriggeredBy"/>).</summary>
+    public const int AllBits = 0b1111;
+
+    /// <summary>The bits of the decoders in <see cref="All"/> that <paramref name="c"/> triggers.</summary>
+    public static int TriggeredBy(char c) => c switch { '%' => 1, '&' => 2, '\\' => 4, '\n' => 8, _ => 0 };
+
     /// <summary>Characters that can open an escape; a text without any is not decoded.</summary>
     public abstract SearchValues<char> Triggers { get; }
 
@@ -85,7 +91,7 @@ internal abstract class TextDecoder
 
             for (var k = 0; k < written; k++)
             {
-                view.Append(unit[k], next, next + consumed);
+                view.AppendDecoded(unit[k], next, next + consumed);
             }
 
             changed = true;
