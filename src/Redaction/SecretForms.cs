@@ -74,7 +74,8 @@ public static class SecretForms
             }
         }
 
-        foreach (var b in bases.ToList())
+        // ASCII text is the same in every normalisation form.
+        foreach (var b in bases.Where(b => !System.Text.Ascii.IsValid(b)).ToList())
         {
             bases.Add(CanonicalForms.ToNfc(b));
             bases.Add(CanonicalForms.ToNfd(b));

@@ -27,10 +27,7 @@ internal static class RedactCommand
                     throw new SecretsRuntimeException("cli.values_invalid", ErrorKind.InvalidInput, $"--values-json {file} must be a readable JSON array of strings");
                 }
 
-                foreach (var value in values ?? [])
-                {
-                    redactor.Add(value);
-                }
+                redactor.AddRange((values ?? []).Where(v => v is not null).Select(v => new RedactionValue(v)));
             }
             else
             {
