@@ -13,6 +13,13 @@ if (args is [ScriptQuickBenchmark.CompilePairArgument])
     return 0;
 }
 
+if (args is [RedactionQuickBenchmark.ChildArgument, var mode, var file])
+{
+    // The children of the "redaction" group's start-up row: read the values only, or read them and start masking.
+    Console.WriteLine(RedactionQuickBenchmark.Child(mode, file));
+    return 0;
+}
+
 if (args.Length > 0 && args[0] == "--quick")
 {
     var filters = args.Skip(1).ToArray();
