@@ -75,7 +75,7 @@ internal sealed class RedactionTier
         _short = addingShort.Length == 0 ? previous._short : [.. previous._short.Concat(addingShort).OrderByDescending(p => p.Text.Length)];
         _shortFinder = addingShort.Length == 0 ? previous._shortFinder : ShortFinder(_short);
         MaxLength = Math.Max(previous.MaxLength, added.Length == 0 ? 0 : added.Max(p => p.Text.Length));
-        if ((long)_longCount * _step * 16 <= previous._bits.Length * 64L)
+        if ((long)_longCount * _step * 12 <= previous._bits.Length * 64L)
         {
             // Shared too: a bit set for a new form only sends the previous tier to a table lookup that finds nothing.
             _bits = previous._bits;
@@ -141,15 +141,17 @@ internal sealed class RedactionTier
             var gram = Gram4(_long[p].Text, j);
             SetBit(gram);
             var c = _candidateCount++;
-            _candidates[c] = new Candidate(p, j, _heads.TryGetValue(gram, out var head) ? head : -1);
+            var text = _long[p].Text;
+            var second = j + (2 * Gram) <= text.Length ? j + Gram : text.Length - Gram;
+            _candidates[c] = new Candidate(p, j, _heads.TryGetValue(gram, out var head) ? head : -1, text.Length, second, Gram4(text, second));
             _heads[gram] = c;
         }
     }
 
     private void SetBit(ulong gram)
     {
-        var bit = Hash(gram, _shift);
-        _bits[bit >> 6] |= 1UL << (bit & 63);
+        var (word, mask) = Filter(gram, _shift);
+        _bits[word] |= mask;
     }
 
     private void FindLong(ReadOnlySpan<char> text, ref List<RedactionHit>? hits)
@@ -158,20 +160,22 @@ internal sealed class RedactionTier
         for (var p = 0; p + Gram <= text.Length; p += _step)
         {
             var gram = Read(text[p..]) & Fold;
-            var bit = Hash(gram, _shift);
-            if ((bits[bit >> 6] & (1UL << (bit & 63))) == 0 || !_heads.TryGetValue(gram, out var c))
+            var (word, mask) = Filter(gram, _shift);
+            if ((bits[word] & mask) != mask || !_heads.TryGetValue(gram, out var c))
             {
                 continue;
             }
 
+            // A second gram, kept in the candidate, rejects most candidates without touching the pattern.
             for (; c >= 0; c = _candidates[c].Next)
             {
-                var candidate = _candidates[c];
-                var pattern = _long[candidate.Pattern];
+                ref readonly var candidate = ref _candidates[c];
                 var start = p - candidate.Offset;
-                if (start >= 0 && start + pattern.Text.Length <= text.Length && Matches(text, start, pattern))
+                if (start >= 0 && start + candidate.Length <= text.Length
+                    && (Read(text[(start + candidate.SecondOffset)..]) & Fold) == candidate.Second
+                    && Matches(text, start, _long[candidate.Pattern]))
                 {
-                    Add(text, start, pattern, ref hits);
+                    Add(text, start, _long[candidate.Pattern], ref hits);
                 }
             }
         }
@@ -235,10 +239,11 @@ internal sealed class RedactionTier
     private static SearchValues<string>? ShortFinder(RedactionPattern[] patterns) =>
         patterns.Length == 0 ? null : SearchValues.Create(patterns.Select(p => p.Text).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(), StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>About 12 bits per candidate gram (a 1-2% false-positive rate), at least 4,096; small enough to stay in cache.</summary>
     private static (ulong[] Bits, int Shift) Bitmap(int candidates)
     {
-        var bitCount = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(4096, candidates * 16));
-        return (new ulong[bitCount / 64], 64 - BitOperations.Log2((uint)bitCount));
+        var words = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, candidates * 12 / 64));
+        return (new ulong[words], 64 - BitOperations.Log2((uint)words));
     }
 
     private static T[] Grow<T>(T[] array, int used, int needed)
@@ -259,8 +264,14 @@ internal sealed class RedactionTier
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Read(ReadOnlySpan<char> text) => Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref MemoryMarshal.GetReference(text)));
 
+    /// <summary>A blocked Bloom filter: two bits of one word per gram, so a lookup touches one cache line.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int Hash(ulong gram, int shift) => (int)((gram * 0x9E37_79B9_7F4A_7C15UL) >> shift);
+    private static (int Word, ulong Mask) Filter(ulong gram, int shift)
+    {
+        var hash = gram * 0x9E37_79B9_7F4A_7C15UL;
+        return ((int)(hash >> shift), (1UL << (int)(hash & 63)) | (1UL << (int)((hash >> 6) & 63)));
+    }
 
-    private readonly record struct Candidate(int Pattern, int Offset, int Next);
+    /// <summary>A form (index into the long forms) with the gram at <see cref="Offset"/>; the next candidate with the same gram; and a second gram of the form, for a cheap first check.</summary>
+    private readonly record struct Candidate(int Pattern, int Offset, int Next, int Length, int SecondOffset, ulong Second);
 }

@@ -4,9 +4,10 @@ namespace Secrets.Runtime.Redaction.Views;
 
 /// <summary>
 /// Joins Base64 (either alphabet, padding, hex) that is wrapped over lines, as MIME (76 columns) and PEM (64 columns)
-/// wrap it: the Base64 run that ends a line (at least <see cref="MinimumRun"/> characters, as a label may precede it),
-/// the lines after it that hold only Base64 (indentation and CR removed), and the Base64 run that starts the line
-/// after those; line breaks are removed, so the Base64 forms of a value match across them.
+/// wrap it: the Base64 run that ends a line (at least <see cref="MinimumRun"/> characters, as a label may precede it)
+/// and the lines after it that hold only Base64 (indentation and CR removed), then, after at least one such line or
+/// right after a run of 64 or 76 characters, the Base64 run that starts the next line; line breaks are removed, so
+/// the Base64 forms of a value match across them. A one-line blob followed by an ordinary line is left alone.
 /// </summary>
 internal sealed class Base64LineJoiner : TextDecoder
 {
@@ -37,13 +38,26 @@ internal sealed class Base64LineJoiner : TextDecoder
             var end = lineEnd > start && text[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
             var line = text[start..end];
             var foreign = line.IsEmpty ? 0 : line.IndexOfAnyExcept(Alphabet);
-            if (lines > 0)
+            if (lines > 0 && foreign < 0)
             {
-                // A block is open: a whole Base64 line continues it; otherwise the line's leading run ends it.
-                var head = foreign < 0 ? line.Length : foreign;
-                if (head > 0)
+                // A block is open and this whole line is Base64: it continues the block.
+                if (++lines == 2)
                 {
-                    if (++lines == 2)
+                    view.Break(first.Start);
+                    view.AppendSource(text, first.Start, first.End);
+                    changed = true;
+                }
+
+                view.AppendSource(text, start, end);
+            }
+            else
+            {
+                // A block may end in the Base64 run that starts this line: after at least one whole line, or right after
+                // a run of a wrap width (PEM 64, MIME 76); a one-line blob followed by an ordinary line is left alone.
+                var head = foreign < 0 ? line.Length : foreign;
+                if (head > 0 && (lines >= 2 || (lines == 1 && (first.End - first.Start) is 64 or 76)))
+                {
+                    if (lines == 1)
                     {
                         view.Break(first.Start);
                         view.AppendSource(text, first.Start, first.End);
@@ -53,10 +67,7 @@ internal sealed class Base64LineJoiner : TextDecoder
                     view.AppendSource(text, start, start + head);
                 }
 
-                if (foreign >= 0)
-                {
-                    lines = 0;
-                }
+                lines = 0;
             }
 
             if (lines == 0)

@@ -25,12 +25,17 @@ internal abstract class TextDecoder
     /// <summary>Characters that can start a decoded unit inside a window (the triggers, plus for example <c>+</c>).</summary>
     protected virtual SearchValues<char> Units => Triggers;
 
-    /// <summary>Decodes the windows around the escapes of <paramref name="text"/> into <paramref name="view"/>; false when nothing was decoded.</summary>
+    /// <summary>
+    /// Decodes the windows around the escapes of <paramref name="text"/> into <paramref name="view"/>; false when
+    /// nothing was decoded. A window also stops at the line breaks around its escape: these escapings never leave a
+    /// raw line break inside an escaped value (a multi-line value's lines are registered on their own).
+    /// </summary>
     public virtual bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view)
     {
         Span<char> unit = stackalloc char[2];
         var changed = false;
         int windowStart = -1, windowEnd = -1;
+        int lineStart = 0, lineEnd = -1;
         for (var i = text.IndexOfAny(Triggers); i >= 0; i = Next(text, i + 1, Triggers))
         {
             if (TryDecode(text, i, unit, out _) == 0)
@@ -38,11 +43,18 @@ internal abstract class TextDecoder
                 continue;
             }
 
-            var start = Math.Max(0, i - window);
-            var end = (int)Math.Min(text.Length, (long)i + window);
+            if (i >= lineEnd)
+            {
+                lineStart = i == 0 ? 0 : text[..i].LastIndexOf('\n') + 1;
+                var newline = text[i..].IndexOf('\n');
+                lineEnd = newline < 0 ? text.Length : i + newline;
+            }
+
+            var start = Math.Max(lineStart, i - window);
+            var end = (int)Math.Min(lineEnd, (long)i + window);
             if (windowStart >= 0 && start <= windowEnd)
             {
-                windowEnd = end;
+                windowEnd = Math.Max(windowEnd, end);
                 continue;
             }
 
