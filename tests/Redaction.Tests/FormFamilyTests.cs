@@ -79,6 +79,7 @@ public sealed class FormFamilyTests
     [InlineData("utf16le-base64")]
     [InlineData("hex")]
     [InlineData("quoting")]
+    [InlineData("normalisation")]
     [InlineData("case")]
     public void A_value_one_character_away_stays_unmasked_in_every_form_of_the_family(string family)
     {
@@ -153,6 +154,16 @@ public sealed class FormFamilyTests
         Assert.Equal("x ***", once.Redact(escapedOnce));
         Assert.Equal(escapedTwice, once.Redact(escapedTwice));
         Assert.Equal("x ***", twice.Redact(escapedTwice));
+    }
+
+    [Fact]
+    public void A_decomposed_value_is_masked_and_a_different_accent_is_not()
+    {
+        var redactor = new SecretRedactor();
+        redactor.Add("crème-brûlée-secret");
+
+        Assert.Equal("x ***", redactor.Redact("x cre\u0300me-bru\u0302le\u0301e-secret"));
+        Assert.Equal("x cre\u0301me-bru\u0302le\u0301e-secret", redactor.Redact("x cre\u0301me-bru\u0302le\u0301e-secret"));
     }
 
     [Fact]

@@ -3,7 +3,8 @@ using System.Buffers;
 namespace Secrets.Runtime.Redaction.Views;
 
 /// <summary>
-/// Decoded text built from pooled arrays, with the range in the source text that each character came from. Pieces
+/// Decoded text built from pooled arrays, with where in the source each character came from, kept as segments:
+/// a run of characters copied unchanged maps position by position, a decoded unit maps to its whole escape. Pieces
 /// of the source that were decoded separately are joined by <see cref="Separator"/>, which no form contains.
 /// </summary>
 internal struct DecodedView
@@ -12,15 +13,16 @@ internal struct DecodedView
     public const char Separator = '\uFFFF';
 
     private char[] _text;
-    private int[] _starts;
-    private int[] _ends;
+    private Segment[] _segments;
+    private int _segmentCount;
 
     public DecodedView(int capacity)
     {
         _text = ArrayPool<char>.Shared.Rent(capacity);
-        _starts = ArrayPool<int>.Shared.Rent(capacity);
-        _ends = ArrayPool<int>.Shared.Rent(capacity);
+        _segments = ArrayPool<Segment>.Shared.Rent(64);
+        _segmentCount = 0;
         Length = 0;
+        ProducedTriggers = 0;
     }
 
     public int Length { get; private set; }
@@ -31,41 +33,39 @@ internal struct DecodedView
     public readonly ReadOnlySpan<char> Text => _text.AsSpan(0, Length);
 
     /// <summary>Where the characters [start, end) of this view came from in the source.</summary>
-    public readonly (int Start, int End) Source(int start, int end) => (_starts[start], _ends[end - 1]);
+    public readonly (int Start, int End) Source(int start, int end)
+    {
+        ref readonly var first = ref _segments[Find(start)];
+        ref readonly var last = ref _segments[Find(end - 1)];
+        return (first.Run ? first.SourceStart + (start - first.ViewStart) : first.SourceStart,
+                last.Run ? last.SourceStart + (end - last.ViewStart) : last.SourceEnd);
+    }
 
-    /// <summary>Appends a character that decoding produced.</summary>
+    /// <summary>Appends a character that decoding produced from the source range [sourceStart, sourceEnd).</summary>
     public void AppendDecoded(char c, int sourceStart, int sourceEnd)
     {
         ProducedTriggers |= TextDecoder.TriggeredBy(c);
         Append(c, sourceStart, sourceEnd);
     }
 
-    private void Append(char c, int sourceStart, int sourceEnd)
-    {
-        if (Length == _text.Length)
-        {
-            Grow(1);
-        }
-
-        _text[Length] = c;
-        _starts[Length] = sourceStart;
-        _ends[Length++] = sourceEnd;
-    }
-
     /// <summary>Copies source characters [start, end) unchanged.</summary>
     public void AppendSource(ReadOnlySpan<char> source, int start, int end)
     {
         var count = end - start;
-        if (Length + count > _text.Length)
+        if (count <= 0)
         {
-            Grow(count);
+            return;
         }
 
+        EnsureText(count);
         source[start..end].CopyTo(_text.AsSpan(Length));
-        for (var i = 0; i < count; i++)
+        if (_segmentCount > 0 && _segments[_segmentCount - 1] is { Run: true } previous && previous.SourceEnd == start && previous.ViewStart + (previous.SourceEnd - previous.SourceStart) == Length)
         {
-            _starts[Length + i] = start + i;
-            _ends[Length + i] = start + i + 1;
+            _segments[_segmentCount - 1] = previous with { SourceEnd = end };
+        }
+        else
+        {
+            AddSegment(new Segment(Length, start, end, Run: true));
         }
 
         Length += count;
@@ -83,29 +83,67 @@ internal struct DecodedView
     public void Return()
     {
         ArrayPool<char>.Shared.Return(_text);
-        ArrayPool<int>.Shared.Return(_starts);
-        ArrayPool<int>.Shared.Return(_ends);
+        ArrayPool<Segment>.Shared.Return(_segments);
         _text = [];
-        _starts = [];
-        _ends = [];
+        _segments = [];
+        _segmentCount = 0;
         Length = 0;
         ProducedTriggers = 0;
     }
 
-    private void Grow(int more)
+    private void Append(char c, int sourceStart, int sourceEnd)
     {
-        var length = Length;
-        var size = Math.Max(_text.Length * 2, length + more);
-        var text = ArrayPool<char>.Shared.Rent(size);
-        var starts = ArrayPool<int>.Shared.Rent(size);
-        var ends = ArrayPool<int>.Shared.Rent(size);
-        _text.AsSpan(0, length).CopyTo(text);
-        _starts.AsSpan(0, length).CopyTo(starts);
-        _ends.AsSpan(0, length).CopyTo(ends);
-        var produced = ProducedTriggers;
-        Return();
-        (_text, _starts, _ends) = (text, starts, ends);
-        Length = length;
-        ProducedTriggers = produced;
+        EnsureText(1);
+        AddSegment(new Segment(Length, sourceStart, sourceEnd, Run: false));
+        _text[Length++] = c;
     }
+
+    private void AddSegment(Segment segment)
+    {
+        if (_segmentCount == _segments.Length)
+        {
+            var larger = ArrayPool<Segment>.Shared.Rent(_segments.Length * 2);
+            _segments.AsSpan(0, _segmentCount).CopyTo(larger);
+            ArrayPool<Segment>.Shared.Return(_segments);
+            _segments = larger;
+        }
+
+        _segments[_segmentCount++] = segment;
+    }
+
+    private void EnsureText(int more)
+    {
+        if (Length + more <= _text.Length)
+        {
+            return;
+        }
+
+        var larger = ArrayPool<char>.Shared.Rent(Math.Max(_text.Length * 2, Length + more));
+        _text.AsSpan(0, Length).CopyTo(larger);
+        ArrayPool<char>.Shared.Return(_text);
+        _text = larger;
+    }
+
+    /// <summary>The segment that holds view position <paramref name="position"/>: the last one starting at or before it.</summary>
+    private readonly int Find(int position)
+    {
+        int low = 0, high = _segmentCount - 1;
+        while (low < high)
+        {
+            var middle = (low + high + 1) / 2;
+            if (_segments[middle].ViewStart <= position)
+            {
+                low = middle;
+            }
+            else
+            {
+                high = middle - 1;
+            }
+        }
+
+        return low;
+    }
+
+    /// <summary>View characters from <see cref="ViewStart"/>: a run copied from [SourceStart, SourceEnd), or one decoded unit from that range.</summary>
+    private readonly record struct Segment(int ViewStart, int SourceStart, int SourceEnd, bool Run);
 }
