@@ -19,9 +19,7 @@ public sealed class PrecisionGuardTests
     [Fact]
     public void Ordinary_logs_with_a_thousand_registered_values_produce_no_mask()
     {
-        var values = GeneratedSecrets.Generate(seed: 7, count: 1000);
-        var redactor = new SecretRedactor(new RedactionOptions { Mask = Mask });
-        redactor.AddRange(values.Select(v => new RedactionValue(v)));
+        var (_, redactor) = Registered();
         var counter = new MaskCounter();
         long written = 0;
 
@@ -45,9 +43,7 @@ public sealed class PrecisionGuardTests
     [Fact]
     public void The_same_pipeline_counts_every_value_planted_in_the_logs()
     {
-        var values = GeneratedSecrets.Generate(seed: 7, count: 1000);
-        var redactor = new SecretRedactor(new RedactionOptions { Mask = Mask });
-        redactor.AddRange(values.Select(v => new RedactionValue(v)));
+        var (values, redactor) = Registered();
         var counter = new MaskCounter();
         var planted = 0;
 
@@ -64,6 +60,14 @@ public sealed class PrecisionGuardTests
         }
 
         Assert.Equal(planted, counter.Masks);
+    }
+
+    private static (List<string> Values, SecretRedactor Redactor) Registered()
+    {
+        var values = GeneratedSecrets.Generate(seed: 7, count: 1000);
+        var redactor = new SecretRedactor(new RedactionOptions { Mask = Mask });
+        redactor.AddRange(values.Select(v => new RedactionValue(v)));
+        return (values, redactor);
     }
 
     private sealed class MaskCounter : TextWriter
