@@ -120,17 +120,23 @@ internal sealed class RedactionTier
         return new RedactionTier(this, [.. Entries, .. added], added.SelectMany(e => e.Patterns()).ToArray());
     }
 
+    /// <summary>How far apart the sampled positions are (a match is found from a sample within its first this many characters).</summary>
+    public int Step => _step;
+
     /// <summary>Adds every hit in <paramref name="text"/> to <paramref name="hits"/> (allocated on the first hit).</summary>
-    public void Find(ReadOnlySpan<char> text, ref List<RedactionHit>? hits)
+    public void Find(ReadOnlySpan<char> text, ref List<RedactionHit>? hits) => Find(text, 0, text.Length, ref hits);
+
+    /// <summary>Adds every hit of <paramref name="text"/> that starts in [<paramref name="from"/>, <paramref name="to"/>) to <paramref name="hits"/>.</summary>
+    public void Find(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
     {
         if (_longCount > 0)
         {
-            FindLong(text, ref hits);
+            FindLong(text, from, to, ref hits);
         }
 
         if (_shortFinder is not null)
         {
-            FindShort(text, ref hits);
+            FindShort(text, from, to, ref hits);
         }
     }
 
@@ -154,10 +160,11 @@ internal sealed class RedactionTier
         _bits[word] |= mask;
     }
 
-    private void FindLong(ReadOnlySpan<char> text, ref List<RedactionHit>? hits)
+    private void FindLong(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
     {
         var bits = _bits;
-        for (var p = 0; p + Gram <= text.Length; p += _step)
+        var last = Math.Min(to + _step - 1, text.Length - Gram);
+        for (var p = from; p <= last; p += _step)
         {
             var gram = Read(text[p..]) & Fold;
             var (word, mask) = Filter(gram, _shift);
@@ -171,7 +178,7 @@ internal sealed class RedactionTier
             {
                 ref readonly var candidate = ref _candidates[c];
                 var start = p - candidate.Offset;
-                if (start >= 0 && start + candidate.Length <= text.Length
+                if (start >= from && start < to && start + candidate.Length <= text.Length
                     && (Read(text[(start + candidate.SecondOffset)..]) & Fold) == candidate.Second
                     && Matches(text, start, _long[candidate.Pattern]))
                 {
@@ -181,18 +188,23 @@ internal sealed class RedactionTier
         }
     }
 
-    private void FindShort(ReadOnlySpan<char> text, ref List<RedactionHit>? hits)
+    private void FindShort(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
     {
-        var position = 0;
-        while (position < text.Length)
+        var position = from;
+        while (position < to)
         {
-            var found = text[position..].IndexOfAny(_shortFinder!);
+            var found = text[position..Math.Min(text.Length, to + LongLength)].IndexOfAny(_shortFinder!);
             if (found < 0)
             {
                 return;
             }
 
             var at = position + found;
+            if (at >= to)
+            {
+                return;
+            }
+
             foreach (var pattern in _short)
             {
                 if (at + pattern.Text.Length <= text.Length && Matches(text, at, pattern))

@@ -265,11 +265,20 @@ public sealed class SecretRedactor
         }
     }
 
-    /// <summary>Finds hits in <paramref name="text"/> and in its decoded views; a view is decoded again only by the decoders whose triggers its decoding produced.</summary>
+    /// <summary>Finds hits in <paramref name="text"/> and in its decoded views.</summary>
     private void FindIn(Snapshot snapshot, ReadOnlySpan<char> text, int depth, int decoders, ref List<RedactionHit>? hits)
     {
-        snapshot.Main.Find(text, ref hits);
-        snapshot.Recent.Find(text, ref hits);
+        Search(snapshot, text, 0, text.Length, ref hits);
+        FindInViews(snapshot, text, depth, decoders, ref hits);
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="text"/> with each decoder whose trigger it holds and searches each view only where a
+    /// match could differ from the text it came from (near a decoded unit or a join); a view is decoded again only by
+    /// the decoders whose triggers its own decoding produced.
+    /// </summary>
+    private void FindInViews(Snapshot snapshot, ReadOnlySpan<char> text, int depth, int decoders, ref List<RedactionHit>? hits)
+    {
         if (depth >= Options.MaximumDecodingDepth)
         {
             return;
@@ -290,7 +299,8 @@ public sealed class SecretRedactor
                 if (decoder.Decode(text, window, ref view))
                 {
                     List<RedactionHit>? inner = null;
-                    FindIn(snapshot, view.Text, depth + 1, view.ProducedTriggers, ref inner);
+                    SearchNearChanges(snapshot, view, ref inner);
+                    FindInViews(snapshot, view.Text, depth + 1, view.ProducedTriggers, ref inner);
                     foreach (var hit in inner ?? [])
                     {
                         var (start, end) = view.Source(hit.Start, hit.End);
@@ -303,6 +313,47 @@ public sealed class SecretRedactor
                 view.Return();
             }
         }
+    }
+
+    /// <summary>Searches the matches of a view that start at most the longest form before one of its relevant positions.</summary>
+    private static void SearchNearChanges(Snapshot snapshot, in DecodedView view, ref List<RedactionHit>? hits)
+    {
+        var text = view.Text;
+        int from = -1, to = -1;
+        for (var i = 0; i < view.RelevantCount; i++)
+        {
+            var position = view.Relevant(i);
+            if (position < 0)
+            {
+                continue;
+            }
+
+            var start = Math.Max(0, position - snapshot.MaxLength);
+            var end = Math.Min(text.Length, position + 1);
+            if (from >= 0 && start <= to)
+            {
+                to = Math.Max(to, end);
+                continue;
+            }
+
+            if (from >= 0)
+            {
+                Search(snapshot, text, from, to, ref hits);
+            }
+
+            (from, to) = (start, end);
+        }
+
+        if (from >= 0)
+        {
+            Search(snapshot, text, from, to, ref hits);
+        }
+    }
+
+    private static void Search(Snapshot snapshot, ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
+    {
+        snapshot.Main.Find(text, from, to, ref hits);
+        snapshot.Recent.Find(text, from, to, ref hits);
     }
 
     private void PublishAdditions(List<Registration> added)

@@ -41,6 +41,20 @@ internal struct DecodedView
                 last.Run ? last.SourceStart + (end - last.ViewStart) : last.SourceEnd);
     }
 
+    /// <summary>
+    /// The view positions where a match may differ from the source: decoded units, separators, and runs that do not
+    /// continue the source where the previous segment ended (a joined line). A match that contains none of them is
+    /// a copy of source text, where the search of the source already found it.
+    /// </summary>
+    public readonly int RelevantCount => _segmentCount;
+
+    /// <summary>The view position of segment <paramref name="index"/> when it is relevant (see <see cref="RelevantCount"/>), else -1.</summary>
+    public readonly int Relevant(int index)
+    {
+        ref readonly var segment = ref _segments[index];
+        return !segment.Run || index == 0 || _segments[index - 1].SourceEnd != segment.SourceStart ? segment.ViewStart : -1;
+    }
+
     /// <summary>Appends a character that decoding produced from the source range [sourceStart, sourceEnd).</summary>
     public void AppendDecoded(char c, int sourceStart, int sourceEnd)
     {
