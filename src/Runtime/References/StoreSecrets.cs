@@ -14,11 +14,7 @@ public static class StoreSecrets
     {
         ArgumentNullException.ThrowIfNull(redactor);
         var values = await Reader(store).ReadAllAsync(principal, cancellationToken).ConfigureAwait(false);
-        foreach (var value in values)
-        {
-            redactor.Add(value.Value, value.Name.Value);
-        }
-
+        redactor.AddRange(values.Select(v => new RedactionValue(v.Value, v.Name.Value)));
         return values.Count;
     }
 
@@ -51,10 +47,12 @@ public static class StoreSecrets
             {
                 if (SecretName.TryParse(name, out var secretName, out _) && await resolver.TryResolveAsync(secretName, cancellationToken).ConfigureAwait(false) is { } found)
                 {
-                    redactor.Add(found.Value, found.Name.Value);
                     values[found.Name.Value] = found.Value;
                 }
             }
+
+            // Registered in one batch before the expression sees any of them.
+            redactor.AddRange(values.Select(v => new RedactionValue(v.Value, v.Key)));
 
             var result = evaluator.Evaluate(new ExpressionRequest { Expression = expression, Secrets = values, AllowedSecrets = allow, Inputs = input });
             results.Add(Masked(result, redactor));

@@ -11,7 +11,7 @@ namespace Secrets.Runtime.Workflows;
 
 /// <summary>
 /// Runs a workflow's nodes in order. For each node it resolves only the secrets the node refers to, registers their
-/// values with the redactor before any node code sees them, runs the node, and records configuration, output, logs
+/// values with the redactor (in one batch, held by the run's lease) before any node code sees them, runs the node, and records configuration, output, logs
 /// and errors masked. A failed node stops the run.
 /// </summary>
 public sealed class WorkflowExecutor : IDisposable
@@ -93,6 +93,9 @@ public sealed class WorkflowExecutor : IDisposable
         var failed = false;
         var log = _logger.ForContext("RunId", runId).ForContext("Workflow", workflow.Name);
         var usages = new List<SecretUsage>();
+
+        // The run's values stay registered while it runs, and for the redactor's grace period after (late sinks).
+        using var lease = _redactor.Lease();
         log.Information("run {RunId} of {Workflow} started ({Trigger}, principal {Principal})", runId, workflow.Name, request.Trigger, principal);
         foreach (var runner in _runners.Values)
         {
@@ -108,7 +111,7 @@ public sealed class WorkflowExecutor : IDisposable
             }
 
             progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, null, 0));
-            var record = await RunNodeAsync(node, workflow, request, runId, principal, resolver, outputs, usages, log, cancellationToken).ConfigureAwait(false);
+            var record = await RunNodeAsync(node, workflow, request, runId, principal, resolver, lease, outputs, usages, log, cancellationToken).ConfigureAwait(false);
             records.Add(record);
             failed = record.Status == RunStatus.Failed;
             progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, record.Status, (record.EndedAt!.Value - record.StartedAt!.Value).TotalMilliseconds, record.Error));
@@ -139,7 +142,7 @@ public sealed class WorkflowExecutor : IDisposable
         return run;
     }
 
-    private async Task<NodeRecord> RunNodeAsync(WorkflowNode node, WorkflowDefinition workflow, RunRequest request, string runId, string principal, SecretResolver resolver, JsonObject outputs, List<SecretUsage> usages, ILogger log, CancellationToken cancellationToken)
+    private async Task<NodeRecord> RunNodeAsync(WorkflowNode node, WorkflowDefinition workflow, RunRequest request, string runId, string principal, SecretResolver resolver, RedactionLease lease, JsonObject outputs, List<SecretUsage> usages, ILogger log, CancellationToken cancellationToken)
     {
         var startedAt = DateTimeOffset.UtcNow;
         var timings = new Dictionary<string, double>();
@@ -158,10 +161,12 @@ public sealed class WorkflowExecutor : IDisposable
 
                 var found = await resolver.TryResolveAsync(reference.Name, cancellationToken).ConfigureAwait(false)
                     ?? throw resolver.Missing(node.Id, path, reference);
-                _redactor.Add(found.Value, found.Name.Value);
                 secrets[reference.Name] = found.Value;
                 usages.Add(new SecretUsage(runId, node.Id, found.Scope, found.Owner, found.Name, found.Version, principal));
             }
+
+            // One batch for the node, held by the run's lease, before any code sees a value.
+            lease.Add(secrets.Select(s => new RedactionValue(s.Value, s.Key.Value)));
 
             timings["resolution"] = clock.Elapsed.TotalMilliseconds;
             if (!_runners.TryGetValue(node.Type, out var runner))

@@ -78,6 +78,26 @@ public sealed class WorkflowExecutorTests
         """);
 
     [Fact]
+    public async Task A_run_holds_its_values_while_it_runs_and_releases_them_a_grace_period_after_it_ends()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var redactor = new SecretRedactor(new RedactionOptions { ReleaseGracePeriod = TimeSpan.FromSeconds(30) }, clock);
+        var runner = new EchoRunner(redactor);
+        using var executor = new WorkflowExecutor(_reader, redactor, Logger.None, [runner], records: null);
+        _reader.Set(SecretScope.Organization, "default", "A", "run-value-aaaa-1");
+        _reader.Set(SecretScope.Organization, "default", "B", "run-value-bbbb-2");
+
+        await executor.RunAsync(Workflow("https://x.test/{{A}}/{{B}}", "https://x.test/{{B}}"), new RunRequest { User = "alice" });
+        clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(2, redactor.Count);
+        Assert.Equal("*** ***", redactor.Redact("run-value-aaaa-1 run-value-bbbb-2"));
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, redactor.Count);
+        Assert.Equal("run-value-aaaa-1", redactor.Redact("run-value-aaaa-1"));
+    }
+
+    [Fact]
     public async Task A_project_secret_wins_over_organization_and_personal_and_the_scope_is_recorded()
     {
         _reader.Set(SecretScope.Personal, "alice", "K", "personal-value-1");
