@@ -40,7 +40,7 @@ public sealed class StoreBench : IDisposable
     private byte[] _sealed = [];
     private EncryptedValue _envelope = null!;
     private string _home = string.Empty;
-    private SqliteSecretStore _store = null!;
+    private SecretStore _store = null!;
 
     public void SetUp()
     {
@@ -50,7 +50,7 @@ public sealed class StoreBench : IDisposable
         _sealed = EnvelopeCipher.Seal(_dataKey, value, _aad);
         _envelope = EnvelopeCipher.Encrypt(value, _aad, "k1", _kek);
         _home = Directory.CreateTempSubdirectory("bench-store-").FullName;
-        _store = SqliteSecretStore.OpenAsync(new StoreOptions
+        _store = SecretStore.OpenAsync(new StoreOptions
         {
             Home = _home,
             Environment = new Dictionary<string, string?> { ["SECRETS_RUNTIME_MASTER_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) },

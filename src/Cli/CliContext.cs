@@ -57,8 +57,8 @@ public sealed class CliContext
     }
 
     /// <summary>Opens the embedded store.</summary>
-    public Task<SqliteSecretStore> OpenStoreAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        SqliteSecretStore.OpenAsync(StoreOptions(parse), cancellationToken);
+    public Task<SecretStore> OpenStoreAsync(ParseResult parse, CancellationToken cancellationToken) =>
+        SecretStore.OpenAsync(StoreOptions(parse), cancellationToken);
 
     /// <summary>The CLI's principal: the local user, admin of every organization and project.</summary>
     public Principal Principal(ParseResult parse) => Store.Principal.LocalAdmin(User(parse));

@@ -29,7 +29,7 @@ public static class SecretsRuntimeServiceCollectionExtensions
         var storeOptions = new StoreOptions { Home = options.Home, Environment = environment };
         services.AddSingleton(options);
         services.AddSingleton(_ => new SecretRedactor(options.Redaction));
-        services.AddSingleton<ISecretStore>(_ => SqliteSecretStore.OpenAsync(storeOptions).GetAwaiter().GetResult());
+        services.AddSingleton<ISecretStore>(_ => SecretStore.OpenAsync(storeOptions).GetAwaiter().GetResult());
         services.AddSingleton(provider => WorkflowExecutor.Create(
             provider.GetRequiredService<ISecretStore>(),
             options.Executor with { Redactor = provider.GetRequiredService<SecretRedactor>(), RunRecordsHome = options.Executor.RunRecordsHome ?? options.Home }));

@@ -86,7 +86,7 @@ public sealed class WorkflowExecutor : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var principal = request.Trigger == RunTrigger.Manual ? request.User : workflow.Owner;
-        var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, principal);
+        var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, principal, request.MinimumChange);
         var outputs = new JsonObject();
         var records = new List<NodeRecord>();
         var started = DateTimeOffset.UtcNow;
@@ -97,6 +97,17 @@ public sealed class WorkflowExecutor : IDisposable
         foreach (var runner in _runners.Values)
         {
             runner.Prepare(workflow);
+        }
+
+        // Every secret any node refers to, read in one round trip and pinned: the run never mixes versions. When the
+        // read fails (integrity, database down), each node reads again and fails with the error in its own record.
+        try
+        {
+            await resolver.PrefetchAsync(workflow.Nodes.SelectMany(References).Select(r => r.Reference.Name), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SecretsRuntimeException ex)
+        {
+            log.Warning("run {RunId}: reading its secrets failed ({Code}); each node reads again", runId, ex.Code);
         }
 
         foreach (var node in workflow.Nodes)
@@ -149,7 +160,7 @@ public sealed class WorkflowExecutor : IDisposable
         {
             // Resolve exactly the secrets this node refers to, and register each value before any code sees it.
             var secrets = new Dictionary<SecretName, string>();
-            foreach (var (path, reference) in _references.GetValue(node, n => NodeReferences.Secrets(n).ToList()))
+            foreach (var (path, reference) in References(node))
             {
                 if (secrets.ContainsKey(reference.Name))
                 {
@@ -235,6 +246,9 @@ public sealed class WorkflowExecutor : IDisposable
             };
         }
     }
+
+    private List<(string JsonPath, SecretReference Reference)> References(WorkflowNode node) =>
+        _references.GetValue(node, n => NodeReferences.Secrets(n).ToList());
 
     private JsonNode? EvaluateInline(WorkflowNode node, string javascript, IReadOnlyDictionary<SecretName, string> secrets, JsonObject outputs, JsonNode? inputs) =>
         _runners.TryGetValue("expression", out var runner) && runner is IInlineExpressionEvaluator evaluator
