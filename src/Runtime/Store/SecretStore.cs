@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Store.Postgres;
 using Secrets.Runtime.Store.Sqlite;
 
 namespace Secrets.Runtime.Store;
@@ -36,7 +37,9 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        ISecretRows rows = await SqliteSecretRows.OpenAsync(options, cancellationToken).ConfigureAwait(false);
+        ISecretRows rows = options.Database is { } database
+            ? await PostgresSecretRows.OpenAsync(database, options, cancellationToken).ConfigureAwait(false)
+            : await SqliteSecretRows.OpenAsync(options, cancellationToken).ConfigureAwait(false);
         try
         {
             return new SecretStore(rows, await OpenKeyRingAsync(rows, options, cancellationToken).ConfigureAwait(false));
