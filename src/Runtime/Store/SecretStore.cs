@@ -4,6 +4,7 @@ using System.Text;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store.Postgres;
 using Secrets.Runtime.Store.Sqlite;
+using Secrets.Runtime.Workflows;
 
 namespace Secrets.Runtime.Store;
 
@@ -27,6 +28,9 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
     public string Location => _rows.Location;
 
     internal ISecretRows Rows => _rows;
+
+    /// <summary>Run records in the shared database, for a PostgreSQL store; null for SQLite (records stay files in the home folder).</summary>
+    public IRunRecordStore? SharedRunRecords => _rows is PostgresSecretRows postgres ? postgres.RunRecords : null;
 
     /// <summary>
     /// Opens the store: PostgreSQL when <see cref="StoreOptions.Database"/> is set, else SQLite in

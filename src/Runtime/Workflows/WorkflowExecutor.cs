@@ -20,13 +20,13 @@ public sealed class WorkflowExecutor : IDisposable
     private readonly SecretRedactor _redactor;
     private readonly ILogger _logger;
     private readonly Dictionary<string, INodeRunner> _runners;
-    private readonly RunRecordStore? _records;
+    private readonly IRunRecordStore? _records;
     private readonly List<IDisposable> _owned = [];
 
     // What each node refers to, found once per workflow definition (parsing templates and JavaScript is not free).
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<WorkflowNode, List<(string JsonPath, SecretReference Reference)>> _references = new();
 
-    internal WorkflowExecutor(ISecretValueReader reader, SecretRedactor redactor, ILogger logger, IEnumerable<INodeRunner> runners, RunRecordStore? records)
+    internal WorkflowExecutor(ISecretValueReader reader, SecretRedactor redactor, ILogger logger, IEnumerable<INodeRunner> runners, IRunRecordStore? records)
     {
         _reader = reader;
         _redactor = redactor;
@@ -48,7 +48,7 @@ public sealed class WorkflowExecutor : IDisposable
             Timeout = options.HttpTimeout,
         };
         var evaluator = new ExpressionEvaluator(options.ExpressionLimits, options.Redactor, prewarm: false);
-        var records = options.RunRecordsHome is null ? null : new RunRecordStore(options.RunRecordsHome);
+        var records = options.RunRecords ?? (options.RunRecordsHome is null ? null : (store as SecretStore)?.SharedRunRecords ?? new RunRecordStore(options.RunRecordsHome));
         var scripts = new Sandbox.Workers.ScriptRunner(options.Scripts with { Redactor = options.Redactor, HttpHandler = options.Scripts.HttpHandler ?? options.HttpHandler });
         var executor = new WorkflowExecutor(reader, options.Redactor, options.Logger, [new HttpNodeRunner(client), new ExpressionNodeRunner(evaluator), new CodeNodeRunner(scripts)], records);
         executor._owned.Add(client);

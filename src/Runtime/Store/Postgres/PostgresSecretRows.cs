@@ -20,7 +20,11 @@ internal sealed class PostgresSecretRows : ISecretRows
     {
         _database = database;
         _feed = feed;
+        RunRecords = new PostgresRunRecordStore(database, owned: false);
     }
+
+    /// <summary>Run records in the same database.</summary>
+    public PostgresRunRecordStore RunRecords { get; }
 
     public string Location => _database.Location;
 
