@@ -325,12 +325,22 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
                 RefuseSystem(current, key, "change");
             }
 
-            if (write.ExpectedVersion is { } expected && expected != (current?.Version ?? 0))
+            try
             {
-                throw Conflict(key, current?.Version ?? 0, expected);
+                if (write.ExpectedVersion is { } expected && expected != (current?.Version ?? 0))
+                {
+                    throw Conflict(key, current?.Version ?? 0, expected);
+                }
+
+                metadata = await WriteRowAsync(transaction, principal, write, current, integration, current is null ? "create" : "update", cancellationToken).ConfigureAwait(false);
+            }
+            catch (StoreException ex) when (ex.Kind == ErrorKind.Conflict)
+            {
+                // What this host read was stale: the caller reads again, and must not be served the same row.
+                _rows.Forget(key);
+                throw;
             }
 
-            metadata = await WriteRowAsync(transaction, principal, write, current, integration, current is null ? "create" : "update", cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 

@@ -37,6 +37,12 @@ public sealed record StoreOptions
     /// </summary>
     public TimeSpan MaxStaleness { get; init; } = DefaultMaxStaleness;
 
+    /// <summary>
+    /// Shared store only: hold a LISTEN connection so other hosts' writes are seen within milliseconds (default true).
+    /// Without it the host only polls, every half <see cref="MaxStaleness"/>; the bound holds either way.
+    /// </summary>
+    public bool ListenForChanges { get; init; } = true;
+
     /// <summary>The SQLite file's path.</summary>
     public string DatabasePath => Path.Combine(Home, "secrets.db");
 

@@ -13,6 +13,7 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
 {
     private readonly PostgresDatabase _database;
     private readonly TimeSpan _maxStaleness;
+    private readonly bool _listen;
     private readonly TimeProvider _time;
     private readonly Dictionary<SecretKey, StoredSecret?> _cache = [];
     private readonly Lock _lock = new();
@@ -25,10 +26,11 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
     private long _confirmedAt;
     private int _listenerProcessId;
 
-    public PostgresChangeFeed(PostgresDatabase database, TimeSpan maxStaleness, TimeProvider time)
+    public PostgresChangeFeed(PostgresDatabase database, TimeSpan maxStaleness, bool listen, TimeProvider time)
     {
         _database = database;
         _maxStaleness = maxStaleness;
+        _listen = listen;
         _time = time;
     }
 
@@ -51,7 +53,11 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
         }
 
         Volatile.Write(ref _confirmedAt, started);
-        _loops.Add(Task.Run(() => ListenAsync(_stop.Token), CancellationToken.None));
+        if (_listen)
+        {
+            _loops.Add(Task.Run(() => ListenAsync(_stop.Token), CancellationToken.None));
+        }
+
         _loops.Add(Task.Run(() => PollLoopAsync(_stop.Token), CancellationToken.None));
     }
 

@@ -37,7 +37,7 @@ internal sealed class PostgresSecretRows : ISecretRows
     public static async Task<PostgresSecretRows> OpenAsync(string connection, StoreOptions options, CancellationToken cancellationToken)
     {
         var database = await PostgresDatabase.OpenAsync(connection, cancellationToken).ConfigureAwait(false);
-        var feed = new PostgresChangeFeed(database, options.MaxStaleness, TimeProvider.System);
+        var feed = new PostgresChangeFeed(database, options.MaxStaleness, options.ListenForChanges, TimeProvider.System);
         try
         {
             await database.GuardAsync(() => feed.StartAsync(cancellationToken)).ConfigureAwait(false);
