@@ -24,6 +24,11 @@ Console.WriteLine("ready");
 while (Console.ReadLine() is { } line)
 {
     var parts = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
+    if (parts.Length == 0)
+    {
+        continue;
+    }
+
     try
     {
         var reply = parts[0] switch
@@ -32,6 +37,7 @@ while (Console.ReadLine() is { } line)
             "read" => Read(parts[1], parts.Length > 2 ? long.Parse(parts[2], CultureInfo.InvariantCulture) : 0),
             "increment" => Increment(parts[1], int.Parse(parts[2], CultureInfo.InvariantCulture)),
             "rotate" => store.RotateKeyAsync(admin),
+            "hammer" => Hammer(parts[1]),
             "listener" => Task.FromResult(rows.Feed.ListenerProcessId.ToString(CultureInfo.InvariantCulture)),
             "connects" => Task.FromResult(rows.Feed.ListenerConnects.ToString(CultureInfo.InvariantCulture)),
             "roundtrips" => Task.FromResult(rows.ReadRoundTrips.ToString(CultureInfo.InvariantCulture)),
@@ -83,4 +89,31 @@ async Task<string> Increment(string name, int times)
     }
 
     return conflicts.ToString(CultureInfo.InvariantCulture);
+}
+
+// Writes NAME over and over until the server has gone away (a write failed) and 20 writes after it succeeded, or 90 s
+// passed: "SUCCESSES FAILURES | each distinct error message". The test restarts the server meanwhile.
+async Task<string> Hammer(string name)
+{
+    Console.WriteLine("ok started");
+    var (successes, failures, afterFailure) = (0, 0, 0);
+    var messages = new SortedSet<string>(StringComparer.Ordinal);
+    var deadline = DateTimeOffset.UtcNow.AddSeconds(90);
+    for (var i = 0; DateTimeOffset.UtcNow < deadline && (failures == 0 || afterFailure < 20); i++)
+    {
+        try
+        {
+            await Set(name, "hammer-" + i.ToString(CultureInfo.InvariantCulture));
+            successes++;
+            afterFailure += failures > 0 ? 1 : 0;
+        }
+        catch (SecretsRuntimeException ex)
+        {
+            failures++;
+            afterFailure = 0;
+            messages.Add(ex.Code + ": " + ex.Message);
+        }
+    }
+
+    return string.Create(CultureInfo.InvariantCulture, $"{successes} {failures} | {string.Join(" | ", messages)}");
 }

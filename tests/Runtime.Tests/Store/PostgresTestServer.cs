@@ -22,18 +22,38 @@ internal static class PostgresTestServer
             ? "no PostgreSQL server could be started here (" + Server.Value.Problem + "); set SECRETS_RUNTIME_TEST_DATABASE or install Debian's postgresql package"
             : null;
 
-    /// <summary>Why tests that restart the server are skipped (the server is not one this process can restart), or null.</summary>
-    public static string? RestartSkipReason => SkipReason ?? (Server.Value.Directory is null
-        ? "SECRETS_RUNTIME_TEST_DATABASE names a server without SECRETS_RUNTIME_TEST_PGDIR, which restart needs"
-        : null);
+    /// <summary>
+    /// Why tests that restart a server of their own are skipped (no PostgreSQL server binaries here), or null. They
+    /// never restart the shared server, which other tests are using.
+    /// </summary>
+    public static string? RestartSkipReason =>
+        System.Environment.GetEnvironmentVariable("SECRETS_RUNTIME_REQUIRE_POSTGRES") == "1"
+        || System.Environment.GetEnvironmentVariable("PGBIN") is { Length: > 0 }
+        || (Directory.Exists("/usr/lib/postgresql") && Directory.EnumerateFiles("/usr/lib/postgresql", "initdb", SearchOption.AllDirectories).Any())
+            ? null
+            : "no PostgreSQL server binaries here to start a private cluster (install Debian's postgresql package, or set PGBIN)";
 
-    /// <summary>Restarts the server (fast shutdown: every open connection is cut).</summary>
-    public static async Task RestartAsync()
+    /// <summary>Starts a private cluster (a test that restarts it disturbs no other test); returns its folder and connection string.</summary>
+    public static async Task<(string Directory, string ConnectionString)> StartPrivateAsync()
     {
-        var (code, output) = await ScriptAsync("restart", Server.Value.Directory!);
+        var directory = Path.Combine(Path.GetTempPath(), "secrets-runtime-pg-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)));
+        var (code, output) = await ScriptAsync("start", directory);
+        var connection = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("export SECRETS_RUNTIME_TEST_DATABASE=", StringComparison.Ordinal));
+        if (code != 0 || connection is null)
+        {
+            throw new InvalidOperationException($"eng/pg-test-server exited with {code}: {output.Trim()}");
+        }
+
+        return (directory, connection["export SECRETS_RUNTIME_TEST_DATABASE=".Length..].Trim('\''));
+    }
+
+    /// <summary>Runs <c>eng/pg-test-server COMMAND DIRECTORY</c> on a private cluster (restart, stop).</summary>
+    public static async Task ControlAsync(string command, string directory)
+    {
+        var (code, output) = await ScriptAsync(command, directory);
         if (code != 0)
         {
-            throw new InvalidOperationException("pg-test-server restart failed: " + output);
+            throw new InvalidOperationException($"pg-test-server {command} failed: {output}");
         }
     }
 
@@ -42,7 +62,7 @@ internal static class PostgresTestServer
         var fromEnv = System.Environment.GetEnvironmentVariable("SECRETS_RUNTIME_TEST_DATABASE");
         if (!string.IsNullOrWhiteSpace(fromEnv))
         {
-            return (fromEnv, System.Environment.GetEnvironmentVariable("SECRETS_RUNTIME_TEST_PGDIR"), null);
+            return (fromEnv, null, null);
         }
 
         var directory = Path.Combine(Path.GetTempPath(), "secrets-runtime-pg-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)));

@@ -13,8 +13,11 @@ namespace Secrets.Runtime.Tests.Store;
 internal sealed class StoreFixture : IDisposable
 {
     private readonly string? _schema;
+    private readonly string? _server;
 
-    public StoreFixture(StoreBackend backend = StoreBackend.Sqlite)
+    /// <param name="backend">The backend.</param>
+    /// <param name="server">For PostgreSQL: the server's connection string (default: the shared test server).</param>
+    public StoreFixture(StoreBackend backend = StoreBackend.Sqlite, string? server = null)
     {
         Backend = backend;
         Home = Directory.CreateTempSubdirectory("store-").FullName;
@@ -22,11 +25,12 @@ internal sealed class StoreFixture : IDisposable
         if (backend == StoreBackend.Postgres)
         {
             _schema = "t_" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(6));
-            using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString);
+            _server = server ?? PostgresTestServer.ConnectionString;
+            using var connection = new NpgsqlConnection(_server);
             connection.Open();
             using var command = new NpgsqlCommand($"CREATE SCHEMA {_schema}", connection);
             command.ExecuteNonQuery();
-            Database = new NpgsqlConnectionStringBuilder(PostgresTestServer.ConnectionString) { SearchPath = _schema }.ToString();
+            Database = new NpgsqlConnectionStringBuilder(_server) { SearchPath = _schema }.ToString();
         }
     }
 
@@ -112,7 +116,7 @@ internal sealed class StoreFixture : IDisposable
         if (_schema is not null)
         {
             NpgsqlConnection.ClearAllPools();
-            using var connection = new NpgsqlConnection(PostgresTestServer.ConnectionString);
+            using var connection = new NpgsqlConnection(_server);
             connection.Open();
             using var command = new NpgsqlCommand($"DROP SCHEMA {_schema} CASCADE", connection);
             command.ExecuteNonQuery();

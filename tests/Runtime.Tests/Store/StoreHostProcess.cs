@@ -58,6 +58,14 @@ internal sealed class StoreHostProcess : IAsyncDisposable
         return await ReadLineAsync();
     }
 
+    /// <summary>The next answer line of a command that answers more than once.</summary>
+    public async Task<string> NextAnswerAsync()
+    {
+        var reply = await ReadLineAsync();
+        Assert.True(reply.StartsWith("ok ", StringComparison.Ordinal), $"answered '{reply}'");
+        return reply[3..];
+    }
+
     public async ValueTask DisposeAsync()
     {
         _process.StandardInput.Close();
