@@ -60,6 +60,7 @@ public sealed class StoreBench(string? database) : IDisposable
     private string? _schema;
     private SecretStore _store = null!;
     private int _writes;
+    private Dictionary<string, string?> _environment = [];
 
     /// <summary>The PostgreSQL server to measure: SECRETS_RUNTIME_BENCH_DATABASE, else SECRETS_RUNTIME_TEST_DATABASE, else null.</summary>
     public static string? DatabaseFromEnvironment() =>
@@ -86,12 +87,8 @@ public sealed class StoreBench(string? database) : IDisposable
             connection = new Npgsql.NpgsqlConnectionStringBuilder(database) { SearchPath = _schema }.ToString();
         }
 
-        _store = SecretStore.OpenAsync(new StoreOptions
-        {
-            Home = _home,
-            Database = connection,
-            Environment = new Dictionary<string, string?> { ["SECRETS_RUNTIME_MASTER_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) },
-        }).GetAwaiter().GetResult();
+        _environment = new Dictionary<string, string?> { ["SECRETS_RUNTIME_MASTER_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) };
+        _store = SecretStore.OpenAsync(new StoreOptions { Home = _home, Database = connection, Environment = _environment }).GetAwaiter().GetResult();
         foreach (var name in _names)
         {
             _store.SetAsync(Admin, new SecretWrite { Scope = SecretScope.Organization, Owner = "default", Name = name, Value = $"value-{name.Value}-" + new string('x', 32) }).GetAwaiter().GetResult();
@@ -124,6 +121,44 @@ public sealed class StoreBench(string? database) : IDisposable
         var resolver = new SecretResolver(_store, "default", "project", "bench");
         await resolver.PrefetchAsync(_names, CancellationToken.None).ConfigureAwait(false);
         return resolver.Resolved.Count;
+    }
+
+    /// <summary>
+    /// How long after a write returns on this store another host's store (same database, own cache and change feed,
+    /// opened with <paramref name="listen"/> and <paramref name="maxStaleness"/>) first resolves the new version;
+    /// that host reads in a loop, from its cache while the cache is fresh.
+    /// </summary>
+    public async Task<double[]> VisibilityMsAsync(bool listen, TimeSpan maxStaleness, int samples)
+    {
+        var other = await SecretStore.OpenAsync(new StoreOptions
+        {
+            Home = _home,
+            Database = new Npgsql.NpgsqlConnectionStringBuilder(database) { SearchPath = _schema }.ToString(),
+            Environment = _environment,
+            MaxStaleness = maxStaleness,
+            ListenForChanges = listen,
+        }).ConfigureAwait(false);
+        await using (other.ConfigureAwait(false))
+        {
+            var key = new SecretKey(SecretScope.Organization, "default", _names[1]);
+            var reader = (ISecretValueReader)other;
+            var figures = new double[samples];
+            for (var i = 0; i < samples; i++)
+            {
+                await reader.ReadManyAsync([key], 0, CancellationToken.None).ConfigureAwait(false);
+                var written = await _store.SetAsync(Admin, new SecretWrite { Scope = key.Scope, Owner = key.Owner, Name = key.Name, Value = "visible-" + i }).ConfigureAwait(false);
+                var start = System.Diagnostics.Stopwatch.GetTimestamp();
+                while ((await reader.ReadManyAsync([key], 0, CancellationToken.None).ConfigureAwait(false))[0].Version != written.Version)
+                {
+                    await Task.Delay(1).ConfigureAwait(false);
+                }
+
+                figures[i] = System.Diagnostics.Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+            }
+
+            Array.Sort(figures);
+            return figures;
+        }
     }
 
     public async Task<int> WriteAsync() =>
@@ -177,7 +212,7 @@ public sealed class StoreQuickBenchmark : IQuickBenchmark
         var cases = new (string Case, Func<StoreBench, Action> Make, int Warmup)[]
         {
             ("read of one secret", b => () => b.StoreReadAsync(cached: false).GetAwaiter().GetResult(), 50),
-            ("resolve a run's 100 secrets (one round trip)", b => () => b.Resolve100Async(cached: false).GetAwaiter().GetResult(), 5),
+            ("resolve a run's 100 secrets (PostgreSQL: one query)", b => () => b.Resolve100Async(cached: false).GetAwaiter().GetResult(), 5),
             ("write of one secret", b => () => b.WriteAsync().GetAwaiter().GetResult(), 20),
         };
         foreach (var (label, make, warmup) in cases)
@@ -203,6 +238,12 @@ public sealed class StoreQuickBenchmark : IQuickBenchmark
                 TimeSpan.FromSeconds(2), 5);
             rows.Add(new(Name, "read of one secret: PostgreSQL, cache fresh, p50", QuickMeasure.Duration(cached[0].P50Ns)));
             rows.Add(new(Name, "resolve a run's 100 secrets: PostgreSQL, cache fresh, p50", QuickMeasure.Duration(cached[1].P50Ns)));
+
+            // The staleness bound in practice: a write on one host until another host's reads return it.
+            var live = postgres.VisibilityMsAsync(listen: true, TimeSpan.FromSeconds(5), 30).GetAwaiter().GetResult();
+            var polling = postgres.VisibilityMsAsync(listen: false, TimeSpan.FromSeconds(1), 10).GetAwaiter().GetResult();
+            rows.Add(new(Name, "another host sees a write, listener live (MaxStaleness 5 s): p50 / max of 30", $"{live[15]:0.0} ms / {live[^1]:0.0} ms"));
+            rows.Add(new(Name, "another host sees a write, polling only (MaxStaleness 1 s): p50 / max of 10", $"{polling[5]:0} ms / {polling[^1]:0} ms"));
         }
 
         return rows;
