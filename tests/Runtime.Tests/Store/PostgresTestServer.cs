@@ -65,18 +65,11 @@ internal static class PostgresTestServer
             return (fromEnv, null, null);
         }
 
-        var directory = Path.Combine(Path.GetTempPath(), "secrets-runtime-pg-" + Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(4)));
         try
         {
-            var (code, output) = ScriptAsync("start", directory).GetAwaiter().GetResult();
-            var connection = output.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("export SECRETS_RUNTIME_TEST_DATABASE=", StringComparison.Ordinal));
-            if (code != 0 || connection is null)
-            {
-                return (null, null, $"eng/pg-test-server exited with {code}: {output.Trim()}");
-            }
-
+            var (directory, connection) = StartPrivateAsync().GetAwaiter().GetResult();
             AppDomain.CurrentDomain.ProcessExit += (_, _) => ScriptAsync("stop", directory).GetAwaiter().GetResult();
-            return (connection["export SECRETS_RUNTIME_TEST_DATABASE=".Length..].Trim('\''), directory, null);
+            return (connection, directory, null);
         }
         catch (Exception ex) when (ex is IOException or System.ComponentModel.Win32Exception or InvalidOperationException)
         {

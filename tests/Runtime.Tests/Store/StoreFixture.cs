@@ -60,54 +60,35 @@ internal sealed class StoreFixture : IDisposable
     /// <summary>Runs SQL against the backend directly, as an attacker with database access would.</summary>
     public async Task ExecuteAsync(string sql, params (string Name, object Value)[] parameters)
     {
-        if (Database is null)
+        await using var connection = await ConnectAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters)
         {
-            using var connection = new SqliteConnection($"Data Source={Options.DatabasePath}");
-            await connection.OpenAsync();
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            foreach (var (name, value) in parameters)
-            {
-                command.Parameters.AddWithValue(name, value);
-            }
-
-            await command.ExecuteNonQueryAsync();
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = name;
+            parameter.Value = value;
+            command.Parameters.Add(parameter);
         }
-        else
-        {
-            await using var connection = new NpgsqlConnection(Database);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand(sql, connection);
-            foreach (var (name, value) in parameters)
-            {
-                command.Parameters.AddWithValue(name, value);
-            }
 
-            await command.ExecuteNonQueryAsync();
-        }
+        await command.ExecuteNonQueryAsync();
     }
 
     /// <summary>The first column of the first row, as text (blobs in base64).</summary>
     public async Task<string> ScalarAsync(string sql)
     {
-        object? result;
-        if (Database is null)
-        {
-            using var connection = new SqliteConnection($"Data Source={Options.DatabasePath}");
-            await connection.OpenAsync();
-            using var command = connection.CreateCommand();
-            command.CommandText = sql;
-            result = await command.ExecuteScalarAsync();
-        }
-        else
-        {
-            await using var connection = new NpgsqlConnection(Database);
-            await connection.OpenAsync();
-            await using var command = new NpgsqlCommand(sql, connection);
-            result = await command.ExecuteScalarAsync();
-        }
-
+        await using var connection = await ConnectAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        var result = await command.ExecuteScalarAsync();
         return result is byte[] bytes ? Convert.ToBase64String(bytes) : Convert.ToString(result, CultureInfo.InvariantCulture)!;
+    }
+
+    private async Task<System.Data.Common.DbConnection> ConnectAsync()
+    {
+        System.Data.Common.DbConnection connection = Database is null ? new SqliteConnection($"Data Source={Options.DatabasePath}") : new NpgsqlConnection(Database);
+        await connection.OpenAsync();
+        return connection;
     }
 
     public void Dispose()

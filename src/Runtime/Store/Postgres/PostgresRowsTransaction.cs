@@ -101,7 +101,7 @@ internal sealed class PostgresRowsTransaction(PostgresDatabase database, NpgsqlC
         {
             await transaction.DisposeAsync().ConfigureAwait(false);
         }
-        catch (NpgsqlException)
+        catch (Exception ex) when (ex is NpgsqlException or InvalidOperationException)
         {
             // The connection is gone: the server rolls the transaction back.
         }
