@@ -42,6 +42,26 @@ public sealed class PostgresSharedStoreTests : IDisposable
     }
 
     [StoreFact]
+    public async Task Hosts_starting_together_on_an_empty_database_migrate_once_and_share_one_key_ring()
+    {
+        var hosts = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => StoreHostProcess.StartAsync(_fixture, Bound)));
+        try
+        {
+            Assert.Equal("1", await _fixture.ScalarAsync("SELECT COUNT(*) FROM schema_migrations"));
+            Assert.Equal("1", await _fixture.ScalarAsync("SELECT COUNT(*) FROM keys"));
+            await hosts[0].SendAsync("set FIRST from-host-0");
+            Assert.Equal("1 from-host-0", await hosts[2].SendAsync("read FIRST"));
+        }
+        finally
+        {
+            foreach (var host in hosts)
+            {
+                await host.DisposeAsync();
+            }
+        }
+    }
+
+    [StoreFact]
     public async Task The_writing_host_uses_its_new_version_at_once()
     {
         // No listener and a bound of ten minutes: only the write itself can make this host drop its cached row.
