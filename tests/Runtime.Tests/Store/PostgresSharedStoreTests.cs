@@ -47,7 +47,7 @@ public sealed class PostgresSharedStoreTests : IDisposable
         var hosts = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => StoreHostProcess.StartAsync(_fixture, Bound)));
         try
         {
-            Assert.Equal("1", await _fixture.ScalarAsync("SELECT COUNT(*) FROM schema_migrations"));
+            Assert.Equal("2", await _fixture.ScalarAsync("SELECT COUNT(*) FROM schema_migrations"));
             Assert.Equal("1", await _fixture.ScalarAsync("SELECT COUNT(*) FROM keys"));
             await hosts[0].SendAsync("set FIRST from-host-0");
             Assert.Equal("1 from-host-0", await hosts[2].SendAsync("read FIRST"));
@@ -88,6 +88,22 @@ public sealed class PostgresSharedStoreTests : IDisposable
     [StoreFact]
     public async Task Another_host_uses_a_write_once_the_bound_has_passed_by_polling_alone() =>
         await AnotherHostSeesTheWriteWithinTheBound(listen: false, killListener: false);
+
+    [StoreFact]
+    public async Task A_host_that_finds_the_changes_it_missed_pruned_drops_its_cache()
+    {
+        await using var a = await StoreHostProcess.StartAsync(_fixture, Bound);
+        await using var b = await StoreHostProcess.StartAsync(_fixture, Bound, listen: false);
+        await a.SendAsync("set PRUNED first-value");
+        Assert.Equal("1 first-value", await b.SendAsync("read PRUNED"));
+
+        // The write's change row is gone before B polls, as after a long outage past the retention.
+        await a.SendAsync("set PRUNED second-value");
+        await _fixture.ExecuteAsync("DELETE FROM changes");
+
+        await Task.Delay(Bound + TimeSpan.FromMilliseconds(50));
+        Assert.Equal("2 second-value", await b.SendAsync("read PRUNED"));
+    }
 
     [StoreFact]
     public async Task A_listener_terminated_by_the_server_reconnects_and_the_host_keeps_working()
@@ -195,8 +211,8 @@ public sealed class PostgresSharedStoreTests : IDisposable
             await ListenerAsync(b);
         }
 
-        await a.SendAsync("set API_KEY first-value");
-        Assert.Equal("1 first-value", await b.SendAsync("read API_KEY"));
+        var first = (await a.SendAsync("set API_KEY first-value")).Split(' ')[1];
+        Assert.Equal("1 first-value", await b.SendAsync($"read API_KEY {first}"));
 
         // B serves the next read from its cache: without the change feed it would keep serving the old value.
         var trips = await b.SendAsync("roundtrips");

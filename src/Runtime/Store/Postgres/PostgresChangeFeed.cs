@@ -141,11 +141,19 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
         try
         {
             var started = _time.GetTimestamp();
+            var seen = Seen;
+            long counter;
             var changes = new List<(long Seq, SecretKey? Key)>();
-            await using (var command = _database.DataSource.CreateCommand("SELECT seq, scope, owner, name FROM changes WHERE seq > $1 ORDER BY seq"))
+            await using (var batch = _database.DataSource.CreateBatch())
             {
-                command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = Seen });
-                await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT seq FROM change_counter"));
+                var read = new NpgsqlBatchCommand("SELECT seq, scope, owner, name FROM changes WHERE seq > $1 ORDER BY seq");
+                read.Parameters.Add(new NpgsqlParameter<long> { TypedValue = seen });
+                batch.BatchCommands.Add(read);
+                await using var reader = await batch.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+                await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
+                counter = reader.GetInt64(0);
+                await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
                     changes.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null
@@ -153,12 +161,19 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
                 }
             }
 
-            // Change numbers are taken under the counter's row lock and so committed in order: nothing below the
-            // highest number read can still appear.
+            // Change numbers are taken under the counter's row lock and so committed in order, one apart: nothing
+            // below the highest number read can still appear. A hole right after what this host has seen means the
+            // rows were pruned before it polled: it cannot know what changed, so it forgets everything.
+            if (counter > seen && (changes.Count == 0 || changes[0].Seq != seen + 1))
+            {
+                Forget(null);
+                Interlocked.Exchange(ref _seen, Math.Max(counter, changes.Count == 0 ? 0 : changes[^1].Seq));
+            }
+
             foreach (var (seq, key) in changes)
             {
                 Forget(key);
-                Interlocked.Exchange(ref _seen, seq);
+                Interlocked.Exchange(ref _seen, Math.Max(seq, Seen));
             }
 
             Volatile.Write(ref _confirmedAt, started);
@@ -244,13 +259,12 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
                         await listen.ExecuteNonQueryAsync(stop).ConfigureAwait(false);
                     }
 
-                    ListenerConnects++;
-                    Volatile.Write(ref _listenerProcessId, connection.ProcessID);
-                    backoff = TimeSpan.FromMilliseconds(50);
-
                     // Whatever happened while no one listened: drop the cache and catch up.
                     Forget(null);
                     Wake();
+                    ListenerConnects++;
+                    Volatile.Write(ref _listenerProcessId, connection.ProcessID);
+                    backoff = TimeSpan.FromMilliseconds(50);
                     while (!stop.IsCancellationRequested)
                     {
                         await connection.WaitAsync(stop).ConfigureAwait(false);

@@ -15,6 +15,12 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>The channel every write notifies, with the change number as the only payload.</summary>
     public const string Channel = "secrets_runtime_changes";
 
+    /// <summary>
+    /// How long change rows are kept (writers prune older ones). A host that has not polled for longer notices the gap
+    /// in the change numbers and drops its whole cache.
+    /// </summary>
+    public const string ChangeRetention = "1 hour";
+
     // Any constant works; it only has to be the same on every host. "secrets-runtime" in ASCII, truncated.
     private const long MigrationLock = 0x7365637265747372;
 
@@ -40,6 +46,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         CREATE TABLE changes (seq bigint PRIMARY KEY, at timestamptz NOT NULL DEFAULT now(), scope text, owner text, name text);
         CREATE TABLE runs (run_id text PRIMARY KEY, started_at timestamptz NOT NULL, record text NOT NULL);
         CREATE INDEX runs_started_at ON runs (started_at);
+        """,
+        """
+        CREATE INDEX changes_at ON changes (at);
         """,
     ];
 
@@ -134,6 +143,11 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             case SocketException socket:
                 DataSource.Clear();
                 return Unavailable(socket.SocketErrorCode.ToString());
+            case ObjectDisposedException:
+                // Npgsql may report a connection broken under a running command this way (seen when the server
+                // restarts mid-write); this store disposes nothing under a running command itself.
+                DataSource.Clear();
+                return Unavailable("connection lost");
             default:
                 return null;
         }

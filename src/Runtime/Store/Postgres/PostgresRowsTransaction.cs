@@ -89,7 +89,8 @@ internal sealed class PostgresRowsTransaction(PostgresDatabase database, NpgsqlC
         (long)(await ScalarAsync<object>(
             $"""
             WITH next AS (UPDATE change_counter SET seq = seq + 1 RETURNING seq),
-                 recorded AS (INSERT INTO changes (seq, scope, owner, name) SELECT seq, $1, $2, $3 FROM next RETURNING seq)
+                 recorded AS (INSERT INTO changes (seq, scope, owner, name) SELECT seq, $1, $2, $3 FROM next RETURNING seq),
+                 pruned AS (DELETE FROM changes WHERE at < now() - interval '{PostgresDatabase.ChangeRetention}')
             SELECT seq FROM recorded, pg_notify('{PostgresDatabase.Channel}', seq::text)
             """, cancellationToken, NullableText(key?.Scope.ToText()), NullableText(key?.Owner), NullableText(key?.Name.Value)).ConfigureAwait(false))!;
 
