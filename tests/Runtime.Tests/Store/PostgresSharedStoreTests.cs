@@ -171,6 +171,29 @@ public sealed class PostgresSharedStoreTests : IDisposable
     }
 
     [StoreFact]
+    public async Task A_run_recorded_on_one_host_is_shown_on_another()
+    {
+        string runId;
+        await using (var first = await _fixture.OpenAsync())
+        {
+            await first.SetAsync(StoreFixture.Admin, StoreFixture.Write("TOKEN", "token-value-for-the-run"));
+            using var executor = WorkflowExecutor.Create(first, new WorkflowExecutorOptions { RunRecordsHome = _fixture.Home });
+            var workflow = WorkflowLoader.Parse("""{ "name": "recorded", "project": "proj", "owner": "alice", "nodes": [ { "id": "e", "type": "expression", "expression": "secrets.TOKEN.length" } ] }""");
+            runId = (await executor.RunAsync(workflow, new RunRequest { User = "alice" })).RunId;
+        }
+
+        // Another host: no store, no master key, only the database (as `runs show ID` does).
+        await using var records = await Secrets.Runtime.Store.Postgres.PostgresRunRecordStore.OpenAsync(_fixture.Database!);
+        var shown = await records.GetAsync(runId);
+
+        Assert.Equal("recorded", shown.Workflow);
+        Assert.Equal(runId, Assert.Single(await records.ListAsync()).RunId);
+        Assert.False(Directory.Exists(Path.Combine(_fixture.Home, "runs")));
+        var missing = await Assert.ThrowsAsync<Secrets.Runtime.Redaction.SecretsRuntimeException>(() => records.GetAsync("0123456789abcdef"));
+        Assert.Equal("run.not_found", missing.Code);
+    }
+
+    [StoreFact]
     public async Task No_table_holds_a_planted_value_or_its_base64_or_hex_forms()
     {
         string[] planted = ["planted-value-3f9a1c77e2", "second-planted-b81d0e55a4", "imported-planted-6c2e94d1f0"];
