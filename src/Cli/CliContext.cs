@@ -51,18 +51,17 @@ public sealed class CliContext
 
     /// <summary>
     /// How code nodes run for this invocation: compiled images cached in <c>HOME/cache/scripts</c>, isolation from
-    /// <c>SECRETS_RUNTIME_ISOLATION</c> (<c>auto</c> (default), <c>process</c>, <c>bubblewrap</c>, or <c>strict</c>:
-    /// bubblewrap where available and a fresh worker for every run).
+    /// <c>SECRETS_RUNTIME_ISOLATION</c>: <c>bubblewrap</c> (default; <c>auto</c> is an old name for it), <c>strict</c>
+    /// (bubblewrap and a fresh worker for every run), or <c>process</c> (trusted code only: no sandbox).
     /// </summary>
     public Sandbox.Workers.ScriptRunnerOptions ScriptOptions(ParseResult parse)
     {
-        var mode = Console.Environment.TryGetValue("SECRETS_RUNTIME_ISOLATION", out var value) && value is not null ? value.Trim().ToLowerInvariant() : "auto";
+        var mode = Console.Environment.TryGetValue("SECRETS_RUNTIME_ISOLATION", out var value) && value is not null ? value.Trim().ToLowerInvariant() : "bubblewrap";
         var isolation = mode switch
         {
-            "auto" or "strict" or "" => Sandbox.Workers.WorkerIsolation.Auto,
+            "bubblewrap" or "auto" or "strict" or "" => Sandbox.Workers.WorkerIsolation.Bubblewrap,
             "process" => Sandbox.Workers.WorkerIsolation.Process,
-            "bubblewrap" => Sandbox.Workers.WorkerIsolation.Bubblewrap,
-            _ => throw new SecretsRuntimeException("cli.isolation_invalid", ErrorKind.InvalidInput, $"SECRETS_RUNTIME_ISOLATION '{value}' is not auto, process, bubblewrap or strict"),
+            _ => throw new SecretsRuntimeException("cli.isolation_invalid", ErrorKind.InvalidInput, "SECRETS_RUNTIME_ISOLATION is not bubblewrap, strict or process"),
         };
         return new()
         {

@@ -41,9 +41,12 @@ internal static class ExecCommand
                     bindings.Add(new JsonObject { ["secret"] = parts[1], ["alias"] = parts[0] });
                 }
 
-                // A one-node workflow: the same validation, resolution, worker and masking as a real run.
-                var node = new JsonObject { ["id"] = "exec", ["type"] = "code", ["language"] = "csharp", ["file"] = Path.GetFullPath(path), ["credentials"] = bindings };
-                var workflow = WorkflowLoader.Parse(new JsonObject { ["name"] = "exec", ["project"] = "default", ["owner"] = context.User(parse), ["nodes"] = new JsonArray(node) }.ToJsonString(), Path.GetFullPath(path));
+                // A one-node workflow beside the script (the script named on the command line, wherever a link leads): the
+                // same validation, confined read, resolution, worker and masking as a real run.
+                var scriptFile = new FileInfo(Path.GetFullPath(path));
+                scriptFile = scriptFile.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? scriptFile;
+                var node = new JsonObject { ["id"] = "exec", ["type"] = "code", ["language"] = "csharp", ["file"] = scriptFile.Name, ["credentials"] = bindings };
+                var workflow = WorkflowLoader.Parse(new JsonObject { ["name"] = "exec", ["project"] = "default", ["owner"] = context.User(parse), ["nodes"] = new JsonArray(node) }.ToJsonString(), scriptFile.FullName);
                 var limits = parse.GetValue(timeout) is { } ms ? new Sandbox.Workers.ScriptLimits { Timeout = TimeSpan.FromMilliseconds(ms) } : new Sandbox.Workers.ScriptLimits();
                 var options = new WorkflowExecutorOptions { Redactor = redactor, Scripts = context.ScriptOptions(parse) with { Limits = limits } };
                 RunRecord record;

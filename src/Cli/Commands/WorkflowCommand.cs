@@ -24,14 +24,9 @@ internal static class WorkflowCommand
         {
             var path = parse.GetValue(file)!;
             var workflow = await WorkflowLoader.LoadFileAsync(path, ct).ConfigureAwait(false);
-            var document = (System.Text.Json.Nodes.JsonObject)System.Text.Json.Nodes.JsonNode.Parse(await File.ReadAllTextAsync(path, ct).ConfigureAwait(false))!;
-            foreach (var node in workflow.Nodes.OfType<CodeNode>().Where(n => n.SourceFile is not null))
-            {
-                // A script kept in a file is inlined so the template is one self-contained document.
-                var entry = (System.Text.Json.Nodes.JsonObject)document["nodes"]![node.Index]!;
-                entry.Remove("file");
-                entry["source"] = node.Source;
-            }
+
+            // Scripts kept in files are inlined from what the loader read (confined and capped), never read again here.
+            var document = WorkflowTemplateExporter.Inline(workflow);
 
             using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
             var result = await References.StoreSecrets.ExportTemplateAsync(store, context.Principal(parse), document, ct).ConfigureAwait(false);

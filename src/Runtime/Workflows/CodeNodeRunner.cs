@@ -33,6 +33,7 @@ internal sealed class CodeNodeRunner : INodeRunner
         {
             Source = node.Source,
             Tenant = context.Organization,
+            Principal = context.Principal,
             AllowedHosts = node.AllowedHosts,
             Secrets = secrets,
             InputJson = input?.ToJsonString() ?? "null",

@@ -34,25 +34,51 @@ internal sealed class HttpNodeRunner : INodeRunner
     public async Task<(JsonObject Resolved, JsonNode Output)> RunAsync(HttpNode node, TemplateRenderer renderer, CancellationToken cancellationToken)
     {
         var config = node.Configuration;
-        var method = config["method"] is JsonValue m ? renderer.Render(TemplateParser.Parse(m.GetValue<string>())).ToUpperInvariant() : "GET";
+        var methodTemplate = config["method"] is JsonValue m ? m.GetValue<string>() : "GET";
+        var method = renderer.Render(TemplateParser.Parse(methodTemplate)).ToUpperInvariant();
         var urlTemplate = config["url"]!.GetValue<string>();
         var url = renderer.Render(TemplateParser.Parse(urlTemplate));
-        var headers = config["headers"] is JsonObject h ? (JsonObject)renderer.RenderJson(h)! : [];
+        var headerTemplates = config["headers"] as JsonObject ?? [];
+        var headers = new JsonObject();
+        var checkedHeaders = new List<(string Template, string Name, string Value)>();
+        foreach (var (nameTemplate, valueTemplate) in headerTemplates)
+        {
+            // Each header is checked as rendered, before anything is sent; the error names the header as written.
+            var name = renderer.Render(TemplateParser.Parse(nameTemplate));
+            var template = TemplateParser.Parse(valueTemplate?.GetValue<string>() ?? string.Empty);
+            var value = renderer.Render(template);
+            if (SafeHttp.HeaderProblem(name, value) is { } problem)
+            {
+                var from = References(TemplateParser.Parse(nameTemplate)).Concat(References(template));
+                throw new NodeFailedException(node.Id, "http.header_invalid", $"header {JsonPaths.Property($"{node.JsonPath}.headers", nameTemplate)} {problem}{Rendered(from)}");
+            }
+
+            headers[name] = value;
+            checkedHeaders.Add((nameTemplate, name, value));
+        }
+
         var body = config["body"] is { } b ? renderer.RenderJson(b) : null;
         var resolved = new JsonObject { ["method"] = method, ["url"] = url, ["headers"] = headers.DeepClone(), ["body"] = body?.DeepClone() };
+
+        if (!SafeHttp.IsToken(method))
+        {
+            throw new NodeFailedException(node.Id, "http.method_invalid", $"{node.JsonPath}.method does not render to an HTTP method{Rendered(References(TemplateParser.Parse(methodTemplate)))}");
+        }
 
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
             throw new NodeFailedException(node.Id, "http.url_invalid", $"{node.JsonPath}.url does not render to an absolute http or https URL");
         }
 
+        // Uri lower-cases and normalizes a host, so a value in it would pass the masker: messages name the template.
+        var target = HostAsWritten(node, urlTemplate);
         var allowed = node.AllowedHosts.Count > 0 ? new HostAllowList(node.AllowedHosts) : HostAllowList.ForLiteralUrl(urlTemplate);
         if (!allowed.Allows(uri))
         {
             var hint = allowed.Entries.Count == 0
                 ? "the URL's host comes from a reference, so list the hosts this node may call in allowedHosts"
                 : $"allowed: {string.Join(", ", allowed.Entries)}";
-            throw new NodeFailedException(node.Id, "http.host_denied", $"host {uri.IdnHost}:{uri.Port} is not allowed for this node ({hint})");
+            throw new NodeFailedException(node.Id, "http.host_denied", $"{target} is not allowed for this node ({hint})");
         }
 
         using var request = new HttpRequestMessage(new HttpMethod(method), uri);
@@ -63,9 +89,8 @@ internal sealed class HttpNodeRunner : INodeRunner
                 : new StringContent(body.ToJsonString(), Encoding.UTF8, "application/json");
         }
 
-        foreach (var (name, value) in headers)
+        foreach (var (nameTemplate, name, headerValue) in checkedHeaders)
         {
-            var headerValue = value?.GetValue<string>() ?? string.Empty;
             if (name.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
             {
                 if (request.Content is not null && MediaTypeHeaderValue.TryParse(headerValue, out var contentType))
@@ -76,10 +101,11 @@ internal sealed class HttpNodeRunner : INodeRunner
                 continue;
             }
 
+            // Checked above by SafeHttp.HeaderProblem: a token name and no control character in the value.
             if (!request.Headers.TryAddWithoutValidation(name, headerValue)
                 && (request.Content is null || !request.Content.Headers.TryAddWithoutValidation(name, headerValue)))
             {
-                throw new NodeFailedException(node.Id, "http.header_invalid", $"header '{name}' cannot be sent");
+                throw new NodeFailedException(node.Id, "http.header_invalid", $"header {JsonPaths.Property($"{node.JsonPath}.headers", nameTemplate)} cannot be sent on this request");
             }
         }
 
@@ -90,8 +116,8 @@ internal sealed class HttpNodeRunner : INodeRunner
         }
         catch (HttpRequestException ex)
         {
-            // The socket error says what failed, not what was sent.
-            throw new NodeFailedException(node.Id, "http.request_failed", $"request to {uri.IdnHost}:{uri.Port} failed: {ex.HttpRequestError}");
+            // The category says what failed; the exception's message can hold the normalized host, so it is never shown.
+            throw new NodeFailedException(node.Id, "http.request_failed", $"request to {target} failed: {ex.HttpRequestError}");
         }
 
         using (response)
@@ -124,5 +150,30 @@ internal sealed class HttpNodeRunner : INodeRunner
 
             return (resolved, output);
         }
+    }
+
+    /// <summary>The references a template reads, as written (such as <c>{{secrets.API_HOST}}</c>).</summary>
+    private static IEnumerable<string> References(ParsedTemplate template) => template.Parts.Select(p => p switch
+    {
+        TemplatePart.Secret secret => secret.Reference.Text,
+        TemplatePart.DataPath data => data.Text,
+        TemplatePart.Expression expression => expression.Text,
+        _ => null,
+    }).OfType<string>();
+
+    private static string Rendered(IEnumerable<string> references) =>
+        references.ToList() is { Count: > 0 } from ? $" (rendered from {string.Join(", ", from)})" : string.Empty;
+
+    /// <summary>
+    /// The URL's host for a message, from the template as written: the references it is rendered from, or the literal
+    /// host when there are none (never user info, never the rendered text).
+    /// </summary>
+    private static string HostAsWritten(HttpNode node, string urlTemplate)
+    {
+        var authority = SafeHttp.SplitAsWritten(urlTemplate)?.Host ?? urlTemplate;
+        var from = References(TemplateParser.Parse(authority)).ToList();
+        return from.Count > 0
+            ? $"the host of {node.JsonPath}.url, rendered from {string.Join(", ", from)},"
+            : $"host {authority} ({node.JsonPath}.url)";
     }
 }

@@ -8,7 +8,25 @@ internal static class JsonPaths
     public static string Property(string parent, string key) =>
         key.Length > 0 && (char.IsLetter(key[0]) || key[0] is '_' or '$') && key.All(c => char.IsLetterOrDigit(c) || c is '_' or '$')
             ? $"{parent}.{key}"
-            : $"{parent}['{key.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "\\'", StringComparison.Ordinal)}']";
+            : $"{parent}['{Escape(key)}']";
+
+    /// <summary>A key as JSON path text on one line: backslash, quote and control characters escaped.</summary>
+    private static string Escape(string key)
+    {
+        var text = new System.Text.StringBuilder(key.Length);
+        foreach (var c in key)
+        {
+            _ = c switch
+            {
+                '\\' => text.Append("\\\\"),
+                '\'' => text.Append("\\'"),
+                < ' ' or '\u007F' => text.Append(System.Globalization.CultureInfo.InvariantCulture, $"\\u{(int)c:x4}"),
+                _ => text.Append(c),
+            };
+        }
+
+        return text.ToString();
+    }
 
     public static string Item(string parent, int index) => $"{parent}[{index}]";
 

@@ -1,3 +1,4 @@
+using System.IO.Enumeration;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Store;
@@ -9,7 +10,7 @@ public static class SecretUsageFinder
 {
     /// <summary>Searches every <c>*.json</c> workflow under <paramref name="directory"/> (recursively) for references to <paramref name="name"/>.</summary>
     /// <remarks>Files that are not workflows (no <c>nodes</c> array) are passed over; workflows that do not validate are still searched.</remarks>
-    public static async Task<IReadOnlyList<SecretUsageSite>> FindAsync(string directory, SecretName name, CancellationToken cancellationToken = default)
+    public static Task<IReadOnlyList<SecretUsageSite>> FindAsync(string directory, SecretName name, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (!Directory.Exists(directory))
@@ -17,11 +18,20 @@ public static class SecretUsageFinder
             throw new Redaction.SecretsRuntimeException("workflow.folder_not_found", Redaction.ErrorKind.InvalidInput, $"workflow folder not found: {Path.GetFullPath(directory)}");
         }
 
+        // Folder links are not descended and every file goes through the confined reader: a workflow folder that
+        // holds a link to elsewhere, a FIFO or a device named *.json is searched without reading any of them.
+        var folder = Path.GetFullPath(directory);
+        var files = new FileSystemEnumerable<string>(folder, (ref FileSystemEntry entry) => entry.ToFullPath(), new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = 0 })
+        {
+            ShouldIncludePredicate = (ref FileSystemEntry entry) => !entry.IsDirectory && entry.FileName.EndsWith(".json", StringComparison.Ordinal),
+            ShouldRecursePredicate = (ref FileSystemEntry entry) => (entry.Attributes & FileAttributes.ReparsePoint) == 0,
+        };
         var sites = new List<SecretUsageSite>();
-        foreach (var file in Directory.EnumerateFiles(directory, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        foreach (var file in files.Order(StringComparer.Ordinal))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (new FileInfo(file).Length > WorkflowLoader.MaxFileBytes)
+            var (text, _, problem) = ConfinedFileReader.ReadInside(folder, Path.GetRelativePath(folder, file), WorkflowLoader.MaxFileBytes);
+            if (problem is not null)
             {
                 continue;
             }
@@ -29,7 +39,7 @@ public static class SecretUsageFinder
             JsonNode? root;
             try
             {
-                root = JsonNode.Parse(await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false), documentOptions: new JsonDocumentOptions { MaxDepth = 64, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
+                root = JsonNode.Parse(text!, documentOptions: new JsonDocumentOptions { MaxDepth = 64, CommentHandling = JsonCommentHandling.Skip, AllowTrailingCommas = true });
             }
             catch (JsonException)
             {
@@ -39,7 +49,7 @@ public static class SecretUsageFinder
             sites.AddRange(Find(root, name, file));
         }
 
-        return sites;
+        return Task.FromResult<IReadOnlyList<SecretUsageSite>>(sites);
     }
 
     /// <summary>The references to <paramref name="name"/> in one parsed workflow document.</summary>

@@ -1,3 +1,5 @@
+using System.Text.Json.Nodes;
+
 namespace Secrets.Runtime.Workflows;
 
 /// <summary>A validated workflow: nodes run in order; secrets are referenced by name and resolved only at run time.</summary>
@@ -7,4 +9,8 @@ namespace Secrets.Runtime.Workflows;
 /// <param name="Owner">The user whose personal secrets apply to api, webhook and schedule runs.</param>
 /// <param name="Nodes">The nodes, in run order.</param>
 /// <param name="SourcePath">The file the workflow was read from, or null.</param>
-public sealed record WorkflowDefinition(string Name, string Organization, string Project, string Owner, IReadOnlyList<WorkflowNode> Nodes, string? SourcePath);
+public sealed record WorkflowDefinition(string Name, string Organization, string Project, string Owner, IReadOnlyList<WorkflowNode> Nodes, string? SourcePath)
+{
+    /// <summary>The whole workflow document as it was read and validated (a copy; never rewritten with values).</summary>
+    public JsonObject Document { get; init; } = [];
+}

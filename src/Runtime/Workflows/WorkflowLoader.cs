@@ -28,22 +28,18 @@ public static class WorkflowLoader
 
     /// <summary>Reads and validates the workflow file at <paramref name="path"/>.</summary>
     /// <exception cref="InvalidWorkflowException">The file is missing, not JSON, or breaks a rule; every problem is listed.</exception>
-    public static async Task<WorkflowDefinition> LoadFileAsync(string path, CancellationToken cancellationToken = default)
+    public static Task<WorkflowDefinition> LoadFileAsync(string path, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
-        if (!File.Exists(full))
+        cancellationToken.ThrowIfCancellationRequested();
+        var (text, problem) = ConfinedFileReader.ReadFile(full, MaxFileBytes);
+        if (text is null)
         {
-            throw new InvalidWorkflowException(path, [new WorkflowProblem("$", $"file not found: {full}")]);
+            throw new InvalidWorkflowException(path, [new WorkflowProblem("$", $"{full} {problem}")]);
         }
 
-        if (new FileInfo(full).Length > MaxFileBytes)
-        {
-            throw new InvalidWorkflowException(path, [new WorkflowProblem("$", $"file is larger than {MaxFileBytes} bytes")]);
-        }
-
-        var text = await File.ReadAllTextAsync(full, cancellationToken).ConfigureAwait(false);
-        return Parse(text, full);
+        return Task.FromResult(Parse(text, full));
     }
 
     /// <summary>Validates workflow JSON text; <paramref name="sourcePath"/> (if any) anchors relative <c>file</c> paths.</summary>
@@ -89,7 +85,8 @@ public static class WorkflowLoader
         }
         else
         {
-            var baseDirectory = sourcePath is null ? Directory.GetCurrentDirectory() : Path.GetDirectoryName(sourcePath)!;
+            // An inline workflow has no folder, so it can name no script file (never the process's current folder).
+            var baseDirectory = sourcePath is null ? null : Path.GetDirectoryName(sourcePath)!;
             var ids = array.Select(n => (n as JsonObject)?["id"] is JsonValue v && v.TryGetValue<string>(out var s) ? s : null).ToList();
             var seen = new HashSet<string>(StringComparer.Ordinal);
             for (var i = 0; i < array.Count; i++)
@@ -115,10 +112,10 @@ public static class WorkflowLoader
             throw new InvalidWorkflowException(label, problems);
         }
 
-        return new WorkflowDefinition(name!, organization, project!, owner!, nodes, sourcePath);
+        return new WorkflowDefinition(name!, organization, project!, owner!, nodes, sourcePath) { Document = (JsonObject)obj.DeepClone() };
     }
 
-    private static WorkflowNode? ParseNode(JsonNode? raw, int index, string baseDirectory, List<WorkflowProblem> problems)
+    private static WorkflowNode? ParseNode(JsonNode? raw, int index, string? baseDirectory, List<WorkflowProblem> problems)
     {
         var path = $"$.nodes[{index}]";
         if (raw is not JsonObject config)
@@ -174,13 +171,17 @@ public static class WorkflowLoader
                 {
                     problems.Add(new WorkflowProblem($"{path}.headers", "headers is an object of string values"));
                 }
+                else if (config["headers"] is JsonObject written)
+                {
+                    CheckHeaders(written, $"{path}.headers", problems);
+                }
 
                 var hosts = StringList(config, path, "allowedHosts", problems);
                 return url is null ? null : new HttpNode(id, index, copy, hosts);
         }
     }
 
-    private static CodeNode? ParseCode(JsonObject config, JsonObject copy, string id, int index, string path, string baseDirectory, List<WorkflowProblem> problems)
+    private static CodeNode? ParseCode(JsonObject config, JsonObject copy, string id, int index, string path, string? baseDirectory, List<WorkflowProblem> problems)
     {
         var language = RequiredString(config, path, "language", problems);
         if (language is not null && language != "csharp")
@@ -198,14 +199,25 @@ public static class WorkflowLoader
         }
         else if (file is not null)
         {
-            sourceFile = Path.GetFullPath(Path.Combine(baseDirectory, file));
-            if (!File.Exists(sourceFile))
+            // Read through the confined reader only: the path is the workflow's, not ours, and a problem never quotes the file.
+            var (text, fullPath, problem) = baseDirectory is null
+                ? (null, null, "an inline workflow has no folder to read a script file from; put the script in \"source\"")
+                : ConfinedFileReader.ReadInside(baseDirectory, file, ConfinedFileReader.MaxScriptBytes);
+
+            // Only C# files: a compile diagnostic quotes tokens, so a .env or key file beside the workflow never compiles.
+            if (problem is null && !(IsScriptFile(file) && IsScriptFile(fullPath!)))
             {
-                problems.Add(new WorkflowProblem($"{path}.file", $"script file not found: {sourceFile}"));
+                problem = $"'{file}' is not a C# script file; a code node's file ends in .csx or .cs";
+            }
+
+            if (problem is not null)
+            {
+                problems.Add(new WorkflowProblem($"{path}.file", problem));
             }
             else
             {
-                source = File.ReadAllText(sourceFile);
+                source = text;
+                sourceFile = fullPath;
             }
         }
 
@@ -256,6 +268,20 @@ public static class WorkflowLoader
 
         var hosts = StringList(config, path, "allowedHosts", problems);
         return source is null ? null : new CodeNode(id, index, copy, source, sourceFile, credentials, hosts);
+    }
+
+    /// <summary>The literal text of each header (what no reference can change) must already be sendable.</summary>
+    private static void CheckHeaders(JsonObject headers, string path, List<WorkflowProblem> problems)
+    {
+        static string Literal(string template) => string.Concat(TemplateParser.Parse(template).Parts.Select(p => p is TemplatePart.Literal l ? l.Text : "x"));
+
+        foreach (var (name, value) in headers)
+        {
+            if (Sandbox.Net.SafeHttp.HeaderProblem(Literal(name), Literal(value!.GetValue<string>())) is { } problem)
+            {
+                problems.Add(new WorkflowProblem(JsonPaths.Property(path, name), $"this header {problem}"));
+            }
+        }
     }
 
     private static void CheckReferences(WorkflowNode node, List<string?> ids, List<WorkflowProblem> problems)
@@ -352,6 +378,8 @@ public static class WorkflowLoader
         problems.Add(new WorkflowProblem(JsonPaths.Property(path, key), "must be an array of strings"));
         return [];
     }
+
+    private static bool IsScriptFile(string path) => path.EndsWith(".csx", StringComparison.Ordinal) || path.EndsWith(".cs", StringComparison.Ordinal);
 
     private static bool IsIdentifier(string text) =>
         text.Length > 0 && (char.IsAsciiLetter(text[0]) || text[0] == '_') && text.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');

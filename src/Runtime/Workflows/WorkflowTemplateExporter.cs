@@ -84,6 +84,24 @@ public static class WorkflowTemplateExporter
         return new WorkflowTemplate(document, replacements, required.ToList());
     }
 
+    /// <summary>
+    /// The workflow as one self-contained document: each code node that names a script file gets the script, as the
+    /// loader read it (inside the workflow's folder, size-capped), in <c>source</c> instead.
+    /// </summary>
+    public static JsonObject Inline(WorkflowDefinition workflow)
+    {
+        ArgumentNullException.ThrowIfNull(workflow);
+        var document = (JsonObject)workflow.Document.DeepClone();
+        foreach (var node in workflow.Nodes.OfType<CodeNode>().Where(n => n.SourceFile is not null))
+        {
+            var entry = (JsonObject)document["nodes"]![node.Index]!;
+            entry.Remove("file");
+            entry["source"] = node.Source;
+        }
+
+        return document;
+    }
+
     private enum Field
     {
         Template,

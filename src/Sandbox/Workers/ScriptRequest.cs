@@ -15,8 +15,14 @@ public sealed record ScriptRequest
     /// <summary>The run.</summary>
     public CSharp.ScriptRunInfo Run { get; init; } = new("-", "-", "-", "manual");
 
-    /// <summary>The organization the run belongs to: pre-started workers are kept per tenant and never shared.</summary>
+    /// <summary>
+    /// The organization the run belongs to. A worker that served a run is reused only for the same tenant, the same
+    /// <see cref="Principal"/> and exactly the same credentials (aliases and values).
+    /// </summary>
     public string Tenant { get; init; } = "default";
+
+    /// <summary>The user the run acts for; part of the worker reuse key with <see cref="Tenant"/> and the credentials.</summary>
+    public string Principal { get; init; } = "-";
 
     /// <summary>Hosts <c>context.Http</c> may call (<c>host</c>, <c>host:port</c>, <c>*.domain</c>); empty (default) allows none.</summary>
     public IReadOnlyList<string> AllowedHosts { get; init; } = [];

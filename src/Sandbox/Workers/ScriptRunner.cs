@@ -14,7 +14,8 @@ namespace Secrets.Runtime.Sandbox.Workers;
 /// with an empty environment, a GC heap hard limit and (when available) bubblewrap namespaces, which loads the image
 /// into a fresh collectible context. A run that breaches a limit (wall time, CPU time, heap, output, result) or leaves
 /// work running ends with "limit exceeded: ..."; a crash takes only its worker down. A worker is reused only by the
-/// tenant it last served and only after a successful run; one spare, never-used worker per heap size waits warm.
+/// same tenant, principal and credentials (aliases and values) it last served, only after a successful run, and only
+/// when the operating system saw it quiet while idle; one spare, never-used worker per heap size waits warm.
 /// <c>context.Http</c> calls are performed here, after checking the request's allowed hosts.
 /// </summary>
 public sealed class ScriptRunner : IDisposable
@@ -32,7 +33,19 @@ public sealed class ScriptRunner : IDisposable
     private readonly ScriptImageCache _images;
     private readonly CompileWorker _compiler;
     private readonly HttpClient _http;
-    private readonly ConcurrentDictionary<(string Tenant, long Heap), ConcurrentQueue<WorkerProcess>> _warm = new();
+    private readonly ConcurrentDictionary<PoolKey, ConcurrentQueue<WorkerProcess>> _warm = new();
+    private readonly byte[] _poolSalt = System.Security.Cryptography.RandomNumberGenerator.GetBytes(32);
+    private int _idleIncidents;
+    private readonly Lazy<WorkerLauncher.SandboxTools> _tools;
+
+    /// <summary>
+    /// CPU an idle worker may use before it is judged to be running left-over work: 20 ms plus a quarter of the time
+    /// it was idle. The runtime's own background work after a run (tiered compilation, a collection) stays under it;
+    /// a loop left running uses all of the time it is given.
+    /// </summary>
+    private static readonly TimeSpan IdleCpuFloor = TimeSpan.FromMilliseconds(20);
+
+    private const double IdleCpuShare = 0.25;
     private readonly ConcurrentDictionary<long, WorkerProcess> _spares = new();
     private bool _disposed;
 
@@ -41,10 +54,12 @@ public sealed class ScriptRunner : IDisposable
     {
         _options = options ?? new ScriptRunnerOptions();
         _options.Limits.Validate();
+        _options.Resources.Validate();
         _workerPath = _options.WorkerPath ?? Path.Combine(AppContext.BaseDirectory, "secrets-runtime-worker.dll");
-        _isolation = WorkerLauncher.Resolve(_options.Isolation);
+        _isolation = _options.Isolation;
+        _tools = new Lazy<WorkerLauncher.SandboxTools>(() => WorkerLauncher.Tools(_options.ToolSearchPath));
         _images = new ScriptImageCache(_options.CacheDirectory);
-        _compiler = new CompileWorker(() => WorkerProcess.Start(WorkerLauncher.StartInfo(_workerPath, [ScriptWorker.CompileMode], _options.CompileHeapBytes, _isolation)), _options.CompileTimeout);
+        _compiler = new CompileWorker(() => WorkerLauncher.Start(_workerPath, [ScriptWorker.CompileMode], _options.CompileHeapBytes, _isolation, _options.Resources, _tools.Value), _options.CompileTimeout);
         _http = new HttpClient(_options.HttpHandler ?? SafeHttp.CreateHandler(), disposeHandler: _options.HttpHandler is null);
     }
 
@@ -54,8 +69,20 @@ public sealed class ScriptRunner : IDisposable
     /// <summary>The bubblewrap program when it is installed and works here; null otherwise.</summary>
     public static string? BubblewrapPath => WorkerLauncher.BubblewrapPath;
 
-    /// <summary>The isolation workers run under on this machine.</summary>
+    /// <summary>The bubblewrap program this runner uses, or null where it cannot run (see <see cref="IsolationProblem"/>).</summary>
+    public string? Bubblewrap => _isolation == WorkerIsolation.Bubblewrap ? _tools.Value.Bubblewrap : null;
+
+    /// <summary>The isolation workers run under.</summary>
     public WorkerIsolation Isolation => _isolation;
+
+    /// <summary>
+    /// Why code nodes cannot run under the chosen isolation on this machine, with how to fix it (for bubblewrap:
+    /// what to install, and how to opt out for trusted code); null when they can. Runs fail with this message.
+    /// </summary>
+    public string? IsolationProblem => _isolation == WorkerIsolation.Bubblewrap ? _tools.Value.Problem : null;
+
+    /// <summary>Called when an idle worker is found to have used CPU, with the run that left the work behind; the worker is killed.</summary>
+    public event EventHandler<WorkerIncident>? Incident;
 
     /// <summary>
     /// Starts a spare execution worker now, and the compile worker when one of <paramref name="sources"/> (all of them
@@ -63,7 +90,7 @@ public sealed class ScriptRunner : IDisposable
     /// </summary>
     public void Prewarm(IEnumerable<string>? sources = null)
     {
-        if (!IsAvailable || _disposed)
+        if (!IsAvailable || _disposed || IsolationProblem is not null)
         {
             return;
         }
@@ -92,6 +119,11 @@ public sealed class ScriptRunner : IDisposable
             return Failure(ScriptStatus.Error, $"the worker program is missing ({_workerPath})");
         }
 
+        if (IsolationProblem is { } problem)
+        {
+            return Failure(ScriptStatus.Error, problem);
+        }
+
         var key = ScriptCompiler.CacheKey(request.Source);
         var compilation = await CompileAsync(key, request.Source, cancellationToken).ConfigureAwait(false);
         if (!compilation.Succeeded)
@@ -100,7 +132,8 @@ public sealed class ScriptRunner : IDisposable
             return new ScriptResult(ScriptStatus.Rejected, null, Mask(masker, $"rejected: {first}"), [], false, compilation.Diagnostics);
         }
 
-        var worker = await TakeAsync(request.Tenant, limits, cancellationToken).ConfigureAwait(false);
+        var pool = new PoolKey(request.Tenant, request.Principal, CredentialFingerprint(request.Secrets), limits.MaxHeapBytes);
+        var worker = await TakeAsync(pool, cancellationToken).ConfigureAwait(false);
         if (worker is null)
         {
             return Failure(ScriptStatus.Error, "the worker did not start");
@@ -115,7 +148,7 @@ public sealed class ScriptRunner : IDisposable
         }
         finally
         {
-            Return(worker, request.Tenant, limits, reusable);
+            Return(worker, pool, request.Run.RunId, reusable);
         }
     }
 
@@ -233,19 +266,26 @@ public sealed class ScriptRunner : IDisposable
     }
 
     /// <summary>Performs one <c>context.Http</c> call for the script, if the node may call that host.</summary>
+    /// <remarks>
+    /// Messages and logs show the URL only as the script wrote it, masked: <see cref="Uri"/> lower-cases and
+    /// normalizes a host, and a value in a normalized form would pass the masker.
+    /// </remarks>
     private async Task<JsonObject> HttpAsync(JsonObject call, HostAllowList allowed, ScriptLimits limits, List<string> logs, SecretRedactor masker, CancellationToken cancellationToken)
     {
         var method = call["method"]?.GetValue<string>() ?? "GET";
         var url = call["url"]?.GetValue<string>() ?? string.Empty;
         if (!HttpMethods.Contains(method))
         {
-            return new JsonObject { ["error"] = $"HTTP method {method} is not supported" };
+            return new JsonObject { ["error"] = Mask(masker, $"HTTP method {method} is not supported") };
         }
 
+        // As written by the script, without user info: the host (and port) for refusals, up to the query for the log.
+        var written = SafeHttp.SplitAsWritten(url);
+        var host = written is { } h ? Mask(masker, h.Host) : "(invalid URL)";
+        var shown = written is { } w ? Mask(masker, w.Scheme + w.Host + w.Path) : "(invalid URL)";
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !allowed.Allows(uri))
         {
-            var host = uri?.IsAbsoluteUri == true ? uri.IdnHost : "(invalid URL)";
-            logs.Add(Mask(masker, $"http {method} {host}: refused, not in allowedHosts"));
+            logs.Add($"http {method} {host}: refused, not in allowedHosts");
             return new JsonObject { ["error"] = $"host {host} is not in this node's allowedHosts" };
         }
 
@@ -256,12 +296,24 @@ public sealed class ScriptRunner : IDisposable
             message.Content.Headers.ContentType = null;
         }
 
+        var index = 0;
         foreach (var (name, value) in call["headers"] as JsonObject ?? [])
         {
-            if (!message.Headers.TryAddWithoutValidation(name, value?.GetValue<string>()) && message.Content is not null)
+            // Checked before anything is sent: a CR or LF would let the script add headers (or a body) of its own.
+            var text = value?.GetValue<string>() ?? string.Empty;
+            if (SafeHttp.HeaderProblem(name, text) is { } problem)
             {
-                message.Content.Headers.TryAddWithoutValidation(name, value?.GetValue<string>());
+                var which = SafeHttp.IsToken(name) ? $"header {Mask(masker, name)}" : $"header #{index + 1}";
+                logs.Add($"http {method} {shown}: refused, {which} {problem}");
+                return new JsonObject { ["error"] = $"{which} {problem}" };
             }
+
+            if (!message.Headers.TryAddWithoutValidation(name, text) && message.Content is not null)
+            {
+                message.Content.Headers.TryAddWithoutValidation(name, text);
+            }
+
+            index++;
         }
 
         try
@@ -272,7 +324,7 @@ public sealed class ScriptRunner : IDisposable
                 return new JsonObject { ["error"] = $"limit exceeded: the response is larger than {limits.MaxHttpResponseBytes} bytes" };
             }
 
-            logs.Add(Mask(masker, string.Create(CultureInfo.InvariantCulture, $"http {method} {uri.GetLeftPart(UriPartial.Path)} -> {(int)response.StatusCode}")));
+            logs.Add(string.Create(CultureInfo.InvariantCulture, $"http {method} {shown} -> {(int)response.StatusCode}"));
             return new JsonObject
             {
                 ["status"] = (int)response.StatusCode,
@@ -283,8 +335,9 @@ public sealed class ScriptRunner : IDisposable
         }
         catch (HttpRequestException ex)
         {
-            logs.Add(Mask(masker, $"http {method} {uri.GetLeftPart(UriPartial.Path)}: {ex.Message}"));
-            return new JsonObject { ["error"] = $"HTTP request failed: {ex.Message}" };
+            // The category only: the exception's message can hold the host as Uri normalized it.
+            logs.Add($"http {method} {shown}: failed ({ex.HttpRequestError})");
+            return new JsonObject { ["error"] = $"HTTP request to {host} failed: {ex.HttpRequestError}" };
         }
     }
 
@@ -321,10 +374,43 @@ public sealed class ScriptRunner : IDisposable
     /// <summary>How many idle workers a tenant has (for tests and diagnostics).</summary>
     internal int IdleWorkers(string tenant) => _warm.Where(p => p.Key.Tenant == tenant).Sum(p => p.Value.Count(w => !w.HasExited));
 
+    /// <summary>How many idle workers were killed for using CPU while idle (for tests and diagnostics).</summary>
+    internal int IdleIncidents => Volatile.Read(ref _idleIncidents);
+
+    /// <summary>
+    /// A keyed hash of the run's credentials (alias and value of each, length-prefixed, in order of alias): equal only
+    /// for exactly the same credentials. The key is this runner's own random salt, so the hash says nothing outside it.
+    /// </summary>
+    private string CredentialFingerprint(IReadOnlyDictionary<string, string> secrets)
+    {
+        if (secrets.Count == 0)
+        {
+            return string.Empty;
+        }
+
+        using var hmac = System.Security.Cryptography.IncrementalHash.CreateHMAC(System.Security.Cryptography.HashAlgorithmName.SHA256, _poolSalt);
+        foreach (var (alias, value) in secrets.OrderBy(p => p.Key, StringComparer.Ordinal))
+        {
+            foreach (var part in (string[])[alias, value])
+            {
+                var bytes = Encoding.UTF8.GetBytes(part);
+                hmac.AppendData(BitConverter.GetBytes(bytes.Length));
+                hmac.AppendData(bytes);
+            }
+        }
+
+        return Convert.ToHexString(hmac.GetHashAndReset());
+    }
+
     /// <summary>Sends a probe to a fresh worker: what it can see and reach (for <c>doctor</c> and the isolation tests).</summary>
     public async Task<JsonObject> ProbeAsync(IEnumerable<string> paths, int? hostPort, CancellationToken cancellationToken = default)
     {
-        using var worker = WorkerProcess.Start(WorkerLauncher.StartInfo(_workerPath, [], _options.Limits.MaxHeapBytes, _isolation));
+        if (IsolationProblem is { } problem)
+        {
+            throw new InvalidOperationException(problem);
+        }
+
+        using var worker = WorkerLauncher.Start(_workerPath, [], _options.Limits.MaxHeapBytes, _isolation, _options.Resources, _tools.Value);
         if (!await worker.WaitReadyAsync(StartTimeout, cancellationToken).ConfigureAwait(false))
         {
             throw new InvalidOperationException($"the worker did not start: {worker.ErrorTail.Trim()}");
@@ -335,12 +421,23 @@ public sealed class ScriptRunner : IDisposable
         return JsonNode.Parse(line)!["probe"]!.AsObject();
     }
 
-    /// <summary>An idle worker of this tenant, else the spare (a new spare starts behind it), else a new worker; ready.</summary>
-    private async Task<WorkerProcess?> TakeAsync(string tenant, ScriptLimits limits, CancellationToken cancellationToken)
+    /// <summary>
+    /// An idle worker of this pool (same tenant, principal, credentials and heap) that stayed quiet while idle, else
+    /// the spare (a new spare starts behind it), else a new worker; ready.
+    /// </summary>
+    private async Task<WorkerProcess?> TakeAsync(PoolKey pool, CancellationToken cancellationToken)
     {
-        var queue = _warm.GetOrAdd((tenant, limits.MaxHeapBytes), _ => new ConcurrentQueue<WorkerProcess>());
+        var queue = _warm.GetOrAdd(pool, _ => new ConcurrentQueue<WorkerProcess>());
         while (queue.TryDequeue(out var idle))
         {
+            if (!idle.HasExited && idle.IdleActivity(IdleCpuFloor, IdleCpuShare) is { } activity)
+            {
+                Interlocked.Increment(ref _idleIncidents);
+                Incident?.Invoke(this, new WorkerIncident(idle.Idle!.Value.Run, $"the worker that ran {idle.Idle!.Value.Run} was killed: {activity}"));
+                idle.Dispose();
+                continue;
+            }
+
             if (!idle.HasExited)
             {
                 return idle;
@@ -349,11 +446,11 @@ public sealed class ScriptRunner : IDisposable
             idle.Dispose();
         }
 
-        var worker = _spares.TryRemove(limits.MaxHeapBytes, out var spare) && !spare.HasExited ? spare : Start(limits.MaxHeapBytes);
-        Spare(limits.MaxHeapBytes);
+        var worker = _spares.TryRemove(pool.Heap, out var spare) && !spare.HasExited ? spare : Start(pool.Heap);
+        Spare(pool.Heap);
 
         // A worker that fails to start (a transient fork or namespace failure) gets one replacement.
-        for (var attempt = 0; attempt < 2; attempt++, worker = Start(limits.MaxHeapBytes))
+        for (var attempt = 0; attempt < 2; attempt++, worker = Start(pool.Heap))
         {
             if (await worker.WaitReadyAsync(StartTimeout, cancellationToken).ConfigureAwait(false))
             {
@@ -366,12 +463,13 @@ public sealed class ScriptRunner : IDisposable
         return null;
     }
 
-    /// <summary>Keeps a worker for its tenant after a successful run; kills it otherwise.</summary>
-    private void Return(WorkerProcess worker, string tenant, ScriptLimits limits, bool reusable)
+    /// <summary>Keeps a worker for its pool after a successful run; kills it otherwise.</summary>
+    private void Return(WorkerProcess worker, PoolKey pool, string run, bool reusable)
     {
-        var queue = _warm.GetOrAdd((tenant, limits.MaxHeapBytes), _ => new ConcurrentQueue<WorkerProcess>());
+        var queue = _warm.GetOrAdd(pool, _ => new ConcurrentQueue<WorkerProcess>());
         if (reusable && !_disposed && !worker.HasExited && queue.Count < MaxIdlePerTenant)
         {
+            worker.MarkIdle(run);
             queue.Enqueue(worker);
             return;
         }
@@ -395,7 +493,10 @@ public sealed class ScriptRunner : IDisposable
         }
     }
 
-    private WorkerProcess Start(long heap) => WorkerProcess.Start(WorkerLauncher.StartInfo(_workerPath, [], heap, _isolation));
+    private WorkerProcess Start(long heap) => WorkerLauncher.Start(_workerPath, [], heap, _isolation, _options.Resources, _tools.Value);
+
+    /// <summary>Which idle workers a run may take: only those that served the same tenant, principal and credentials.</summary>
+    private readonly record struct PoolKey(string Tenant, string Principal, string Credentials, long Heap);
 
     private static ScriptResult Failure(ScriptStatus status, string error) => new(status, null, error, [], false, []);
 

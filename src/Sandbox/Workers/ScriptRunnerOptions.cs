@@ -17,8 +17,17 @@ public sealed record ScriptRunnerOptions
     /// <summary>A folder for compiled images, so a repeated script skips Roslyn also after a restart; null keeps them in memory only.</summary>
     public string? CacheDirectory { get; init; }
 
-    /// <summary>Worker isolation. Default: bubblewrap when it works here, plain processes otherwise.</summary>
-    public WorkerIsolation Isolation { get; init; } = WorkerIsolation.Auto;
+    /// <summary>
+    /// Worker isolation. Default: <see cref="WorkerIsolation.Bubblewrap"/>, and code nodes fail with a clear error where
+    /// it cannot run; <see cref="WorkerIsolation.Process"/> is for trusted code only.
+    /// </summary>
+    public WorkerIsolation Isolation { get; init; } = WorkerIsolation.Bubblewrap;
+
+    /// <summary>Where bwrap, setpriv and prlimit are looked for (a PATH-style list); null: the PATH variable. For tests.</summary>
+    internal string? ToolSearchPath { get; init; }
+
+    /// <summary>Hard resource limits of sandboxed workers (threads, open files, file size, address space).</summary>
+    public WorkerResources Resources { get; init; } = new();
 
     /// <summary>
     /// False for the strictest mode: a fresh (pre-started) worker for every run, never reused. True (default): a worker

@@ -261,11 +261,64 @@ public static class ScriptWorker
             {
                 ["environment"] = new JsonArray(Environment.GetEnvironmentVariables().Keys.Cast<string>().Order(StringComparer.Ordinal).Select(k => (JsonNode)JsonValue.Create(k)).ToArray()),
                 ["paths"] = paths,
-                ["interfaces"] = new JsonArray(NetworkInterface.GetAllNetworkInterfaces().Select(n => (JsonNode)JsonValue.Create(n.Name)).ToArray()),
+                ["interfaces"] = new JsonArray(Interfaces().Select(n => (JsonNode)JsonValue.Create(n)).ToArray()),
                 ["reachedHostPort"] = reached,
                 ["pid"] = Environment.ProcessId,
+                ["status"] = Status(),
+                ["namespaces"] = Namespaces(),
+                ["limits"] = Limits(),
             },
         };
+    }
+
+    /// <summary>The network interfaces of the worker's network namespace, from /proc (no socket needed: the filter refuses netlink).</summary>
+    private static IEnumerable<string> Interfaces() =>
+        File.Exists("/proc/self/net/dev")
+            ? File.ReadLines("/proc/self/net/dev").Skip(2).Select(l => l.Split(':')[0].Trim()).Where(n => n.Length > 0)
+            : NetworkInterface.GetAllNetworkInterfaces().Select(n => n.Name);
+
+    /// <summary>Identity and confinement as the kernel reports them: uid and gid (real, effective), capabilities, no_new_privs, seccomp mode.</summary>
+    private static JsonObject Status()
+    {
+        var status = new JsonObject();
+        foreach (var line in File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status") : [])
+        {
+            var (name, value) = (line.Split(':')[0], line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim());
+            if (name is "Uid" or "Gid" or "CapEff" or "CapPrm" or "CapBnd" or "NoNewPrivs" or "Seccomp")
+            {
+                status[name] = value;
+            }
+        }
+
+        return status;
+    }
+
+    /// <summary>The namespaces the worker is in (the kernel's ids, to compare with the host's).</summary>
+    private static JsonObject Namespaces()
+    {
+        var namespaces = new JsonObject();
+        foreach (var kind in (string[])["user", "pid", "net", "ipc", "uts", "mnt", "cgroup"])
+        {
+            namespaces[kind] = File.ResolveLinkTarget($"/proc/self/ns/{kind}", returnFinalTarget: false)?.ToString();
+        }
+
+        return namespaces;
+    }
+
+    /// <summary>The hard resource limits, from /proc/self/limits (name to hard value).</summary>
+    private static JsonObject Limits()
+    {
+        var limits = new JsonObject();
+        foreach (var line in File.Exists("/proc/self/limits") ? File.ReadLines("/proc/self/limits").Skip(1) : [])
+        {
+            // Columns: name (padded to 26), soft limit (21), hard limit (21), units.
+            if (line.Length > 47)
+            {
+                limits[line[..26].Trim()] = line.Substring(47, Math.Min(21, line.Length - 47)).Trim();
+            }
+        }
+
+        return limits;
     }
 
     private static string Serialize(object? value) => value switch

@@ -1,14 +1,20 @@
 namespace Secrets.Runtime.Sandbox.Workers;
 
-/// <summary>How worker processes are isolated beyond being separate processes with an empty environment.</summary>
+/// <summary>How worker processes are isolated from the host. There is no silent fallback from one to the other.</summary>
 public enum WorkerIsolation
 {
-    /// <summary>Bubblewrap when it is installed and works on this machine, plain processes otherwise.</summary>
-    Auto,
-
-    /// <summary>A separate process with an empty environment and a GC heap hard limit.</summary>
-    Process,
-
-    /// <summary>As <see cref="Process"/>, inside bubblewrap namespaces: no network, read-only system folders, a private /tmp, no home folder. Fails when bubblewrap is missing.</summary>
+    /// <summary>
+    /// The default and the security boundary: bubblewrap namespaces (user, PID, network, IPC, UTS, mount) as a uid that
+    /// is not the host's, a seccomp filter, hard resource limits, only the .NET runtime and the worker's own files
+    /// mounted read-only, and a private size-capped /tmp. When bubblewrap, libseccomp or util-linux's
+    /// <c>setpriv</c>/<c>prlimit</c> are missing or namespaces cannot be created, code nodes fail with an error that
+    /// says how to install them.
+    /// </summary>
     Bubblewrap,
+
+    /// <summary>
+    /// Trusted code only: a separate process with an empty environment and a GC heap hard limit, and nothing else. A
+    /// script that gets past the API policy runs with the host's rights. Chosen explicitly, never as a fallback.
+    /// </summary>
+    Process,
 }

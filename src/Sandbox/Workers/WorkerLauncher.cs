@@ -1,28 +1,41 @@
 using System.Diagnostics;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Text;
 
 namespace Secrets.Runtime.Sandbox.Workers;
 
 /// <summary>
-/// Builds the command line of a worker: the dotnet host and the worker assembly, with an environment holding nothing
-/// of the host's (no master key, no store path, no home), a GC heap hard limit, and, under bubblewrap, fresh
-/// namespaces with only the .NET runtime and the worker's own folder mounted (read-only).
+/// Builds and starts worker processes: the dotnet host and the worker assembly, with an environment holding nothing
+/// of the host's (no master key, no store path, no home) and a GC heap hard limit; under bubblewrap also fresh
+/// namespaces, a uid that is not the host's, a seccomp filter and hard resource limits.
 /// </summary>
+/// <remarks>
+/// The bubblewrap command, outermost first. A host running as a normal user: <c>bwrap</c> (every namespace, user
+/// included, uid 65534 inside, seccomp) runs <c>prlimit</c>, which runs the worker. A host running as root: an outer
+/// <c>bwrap</c> (PID, network, IPC, UTS and mount namespaces, and the mounts: root can read the worker's folder
+/// wherever it is) runs <c>setpriv</c>, which drops to uid and gid 65534 with no capabilities and no groups, which
+/// runs an inner <c>bwrap</c> (a user namespace, seccomp), then <c>prlimit</c> and the worker. Either way the worker
+/// runs as 65534 inside, and outside as a uid that is not root's, so the kernel's process limit applies to it. The
+/// limits are set inside the worker's own user namespace, where they count only the worker's own threads.
+/// </remarks>
 internal static class WorkerLauncher
 {
-    private static readonly Lazy<string?> Bubblewrap = new(FindWorkingBubblewrap);
+    /// <summary>The uid and gid a sandboxed worker runs as, inside its namespace (and outside, when the host is root).</summary>
+    public const int SandboxId = 65534;
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<SandboxTools>> ToolsByPath = new(StringComparer.Ordinal);
+    private static readonly Lock StartLock = new();
+
+    /// <summary>The programs bubblewrap isolation needs, looked up once per search path (null: the PATH variable).</summary>
+    public static SandboxTools Tools(string? searchPath = null) =>
+        ToolsByPath.GetOrAdd(searchPath ?? Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin", p => new Lazy<SandboxTools>(() => SandboxTools.Find(p))).Value;
 
     /// <summary>The bubblewrap program when it is installed and can create namespaces here; null otherwise.</summary>
-    public static string? BubblewrapPath => Bubblewrap.Value;
+    public static string? BubblewrapPath => Tools().Bubblewrap;
 
-    /// <summary>The isolation <paramref name="requested"/> resolves to on this machine.</summary>
-    public static WorkerIsolation Resolve(WorkerIsolation requested) => requested switch
-    {
-        WorkerIsolation.Auto => BubblewrapPath is null ? WorkerIsolation.Process : WorkerIsolation.Bubblewrap,
-        WorkerIsolation.Bubblewrap when BubblewrapPath is null => throw new InvalidOperationException("bubblewrap isolation was requested but bwrap is not installed or cannot create namespaces here"),
-        _ => requested,
-    };
+    /// <summary>True when the host runs as root (workers then drop to <see cref="SandboxId"/> outside their namespace too).</summary>
+    public static bool HostIsRoot => OperatingSystem.IsLinux() && Native.geteuid() == 0;
 
     /// <summary>The dotnet host that runs workers, symbolic links resolved.</summary>
     public static string DotnetHost()
@@ -32,15 +45,60 @@ internal static class WorkerLauncher
         return File.Exists(host) && File.ResolveLinkTarget(host, returnFinalTarget: true) is { } target ? target.FullName : host;
     }
 
-    /// <summary>The start info of a worker running <paramref name="arguments"/> under <paramref name="isolation"/> (already resolved).</summary>
-    public static ProcessStartInfo StartInfo(string workerPath, IReadOnlyList<string> arguments, long maxHeapBytes, WorkerIsolation isolation)
+    /// <summary>
+    /// Starts a worker running <paramref name="workerPath"/> with <paramref name="arguments"/>. Under bubblewrap the
+    /// seccomp program reaches bubblewrap through a pipe whose read end only the new process inherits.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">Bubblewrap isolation was asked for and cannot run here.</exception>
+    public static WorkerProcess Start(string workerPath, IReadOnlyList<string> arguments, long maxHeapBytes, WorkerIsolation isolation, WorkerResources resources, SandboxTools? tools = null)
     {
+        tools ??= Tools();
+        if (isolation == WorkerIsolation.Process)
+        {
+            return WorkerProcess.Start(StartInfo(workerPath, arguments, maxHeapBytes, isolation, resources, tools, seccompFd: -1));
+        }
+
+        if (tools.Problem is { } problem)
+        {
+            throw new InvalidOperationException(problem);
+        }
+
+        // One start at a time: the pipe's read end has no close-on-exec flag, and no other worker should inherit it.
+        lock (StartLock)
+        {
+            var fds = new int[2];
+            if (Native.pipe(fds) != 0)
+            {
+                throw new InvalidOperationException("could not create a pipe for the seccomp filter");
+            }
+
+            try
+            {
+                using (var write = new FileStream(new Microsoft.Win32.SafeHandles.SafeFileHandle(fds[1], ownsHandle: true), FileAccess.Write, 1))
+                {
+                    write.Write(tools.Seccomp!);
+                }
+
+                return WorkerProcess.Start(StartInfo(workerPath, arguments, maxHeapBytes, isolation, resources, tools, fds[0]));
+            }
+            finally
+            {
+                _ = Native.close(fds[0]);
+            }
+        }
+    }
+
+    /// <summary>The start info of a worker (<paramref name="seccompFd"/>: the descriptor bubblewrap reads the filter from).</summary>
+    public static ProcessStartInfo StartInfo(string workerPath, IReadOnlyList<string> arguments, long maxHeapBytes, WorkerIsolation isolation, WorkerResources resources, SandboxTools tools, int seccompFd)
+    {
+        ArgumentNullException.ThrowIfNull(arguments);
+        ArgumentNullException.ThrowIfNull(resources);
         var compiler = arguments.Contains(ScriptWorker.CompileMode);
         var host = DotnetHost();
         var command = new List<string>();
         if (isolation == WorkerIsolation.Bubblewrap)
         {
-            command.AddRange(BubblewrapArguments(host, workerPath));
+            command.AddRange(SandboxCommand(tools, host, workerPath, maxHeapBytes, resources, seccompFd));
         }
 
         command.Add(host);
@@ -66,6 +124,10 @@ internal static class WorkerLauncher
         // thousand frames, and unwinding them is quick.
         info.Environment["DOTNET_DefaultStackSize"] = "100000";
         info.Environment["DOTNET_NOLOGO"] = "1";
+
+        // Two malloc arenas, not eight per core: each arena reserves 64 MB of address space, which the sandbox's
+        // address-space limit would otherwise spend on a handful of threads.
+        info.Environment["MALLOC_ARENA_MAX"] = "2";
         if (compiler)
         {
             // The compile worker lives long: let Roslyn's hot paths reach optimized code as soon as they are hot (no
@@ -82,64 +144,168 @@ internal static class WorkerLauncher
         return info;
     }
 
-    private static IEnumerable<string> BubblewrapArguments(string host, string workerPath)
+    private static List<string> SandboxCommand(SandboxTools tools, string host, string workerPath, long maxHeapBytes, WorkerResources resources, int seccompFd)
     {
-        yield return BubblewrapPath!;
-        foreach (var argument in (string[])["--unshare-all", "--die-with-parent", "--new-session", "--cap-drop", "ALL", "--proc", "/proc", "--dev", "/dev", "--tmpfs", "/tmp", "--chdir", "/tmp"])
+        var id = SandboxId.ToString(CultureInfo.InvariantCulture);
+        var seccomp = seccompFd.ToString(CultureInfo.InvariantCulture);
+        var root = HostIsRoot;
+        var addressSpace = resources.AddressSpaceBytes(maxHeapBytes).ToString(CultureInfo.InvariantCulture);
+        var command = new List<string> { tools.Bubblewrap! };
+        command.AddRange(root
+            ? ["--unshare-pid", "--unshare-net", "--unshare-ipc", "--unshare-uts", "--unshare-cgroup-try"]
+            : ["--unshare-all", "--uid", id, "--gid", id, "--cap-drop", "ALL", "--seccomp", seccomp]);
+        command.AddRange(["--hostname", "sandbox", "--die-with-parent", "--new-session", "--proc", "/proc", "--dev", "/dev"]);
+        command.AddRange(["--size", resources.MaxFileBytes.ToString(CultureInfo.InvariantCulture), "--perms", "1777", "--tmpfs", "/tmp", "--dir", "/etc", "--chdir", "/tmp"]);
+        command.AddRange(Mounts(tools, host, workerPath));
+        command.Add("--");
+        if (root)
         {
-            yield return argument;
+            command.AddRange([tools.Setpriv!, $"--reuid={id}", $"--regid={id}", "--clear-groups", "--bounding-set=-all", "--inh-caps=-all", "--"]);
+            command.AddRange([tools.Bubblewrap!, "--unshare-user", "--uid", id, "--gid", id, "--cap-drop", "ALL", "--die-with-parent", "--seccomp", seccomp, "--dev-bind", "/", "/", "--chdir", "/tmp", "--"]);
         }
 
-        // System folders read-only (merged /usr: /lib, /bin and the like may be links), then the runtime and the worker.
-        var mounts = new[] { "/usr", "/lib", "/lib64", "/bin", "/etc/alternatives", Path.GetDirectoryName(host)!, Path.GetDirectoryName(Path.GetFullPath(workerPath))! };
-        foreach (var path in mounts.Distinct(StringComparer.Ordinal))
+        command.AddRange([tools.Prlimit!,
+            $"--nproc={resources.MaxThreads}", $"--nofile={resources.MaxOpenFiles}", $"--fsize={addressSpace}", "--core=0", $"--as={addressSpace}", "--"]);
+        return command;
+    }
+
+    /// <summary>
+    /// Read-only mounts: the system libraries the runtime links against (<c>/usr/lib</c>), the runtime, the worker's
+    /// own folder, and the programs that set the worker's identity and limits. Folders on the way to a mount are
+    /// created 0755, so the sandbox uid can reach it; nothing else of the host's file system is there (no /etc, no
+    /// /home, no /var, no host /tmp, no /usr/share or /usr/local).
+    /// </summary>
+    private static IEnumerable<string> Mounts(SandboxTools tools, string host, string workerPath)
+    {
+        var created = new HashSet<string>(StringComparer.Ordinal) { "/", "/tmp", "/etc", "/proc", "/dev" };
+        var folders = new[] { "/usr/lib", "/usr/lib64", "/lib", "/lib64", Path.GetDirectoryName(host)!, Path.GetDirectoryName(Path.GetFullPath(workerPath))! }
+            .Distinct(StringComparer.Ordinal).ToList();
+        var real = folders.Where(f => new DirectoryInfo(f) is { Exists: true, LinkTarget: null }).ToList();
+        foreach (var path in folders)
         {
-            var info = new DirectoryInfo(path);
-            if (info.LinkTarget is { } target)
+            if (new DirectoryInfo(path).LinkTarget is { } target)
             {
                 yield return "--symlink";
                 yield return target;
                 yield return path;
             }
-            else if (info.Exists)
+            else if (real.Contains(path) && !IsUnder(path, real.Where(r => r != path)))
             {
-                yield return "--ro-bind";
-                yield return path;
-                yield return path;
+                foreach (var argument in Bind(path, created))
+                {
+                    yield return argument;
+                }
+            }
+        }
+
+        foreach (var program in new[] { tools.Prlimit, tools.Setpriv, tools.Bubblewrap }.OfType<string>().Where(p => !IsUnder(p, real)))
+        {
+            foreach (var argument in Bind(program, created))
+            {
+                yield return argument;
             }
         }
     }
 
-    private static string? FindWorkingBubblewrap()
+    private static IEnumerable<string> Bind(string path, HashSet<string> created)
     {
-        if (!OperatingSystem.IsLinux() || FindOnPath("bwrap") is not { } bwrap)
+        foreach (var parent in Ancestors(path).Where(created.Add))
         {
-            return null;
+            yield return "--perms";
+            yield return "0755";
+            yield return "--dir";
+            yield return parent;
         }
 
-        try
-        {
-            using var probe = Process.Start(new ProcessStartInfo(bwrap, ["--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"])
-            {
-                RedirectStandardError = true,
-                RedirectStandardOutput = true,
-                UseShellExecute = false,
-            });
-            if (probe is null || !probe.WaitForExit(5000))
-            {
-                return null;
-            }
+        yield return "--ro-bind";
+        yield return path;
+        yield return path;
+    }
 
-            return probe.ExitCode == 0 ? bwrap : null;
-        }
-        catch (System.ComponentModel.Win32Exception)
+    private static bool IsUnder(string path, IEnumerable<string> others) =>
+        others.Any(o => path.StartsWith(o.TrimEnd('/') + "/", StringComparison.Ordinal));
+
+    private static IEnumerable<string> Ancestors(string path)
+    {
+        var parts = path.Split('/', StringSplitOptions.RemoveEmptyEntries);
+        for (var i = 1; i < parts.Length; i++)
         {
-            return null;
+            yield return "/" + string.Join('/', parts[..i]);
         }
     }
 
-    private static string? FindOnPath(string program) =>
-        (Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin").Split(Path.PathSeparator)
+    private static string? FindOnPath(string program, string? searchPath = null) =>
+        (searchPath ?? Environment.GetEnvironmentVariable("PATH") ?? "/usr/local/bin:/usr/bin:/bin").Split(Path.PathSeparator)
             .Select(dir => Path.Combine(dir, program))
             .FirstOrDefault(File.Exists);
+
+    /// <summary>The programs bubblewrap isolation needs, and what is missing (<see cref="Problem"/>: what to install, how to opt out).</summary>
+    internal sealed record SandboxTools(string? Bubblewrap, string? Setpriv, string? Prlimit, byte[]? Seccomp, string? Problem)
+    {
+        private const string Fix = "install bubblewrap, libseccomp2 and util-linux (apt-get install bubblewrap libseccomp2 util-linux), or, for trusted code only, choose process isolation (SECRETS_RUNTIME_ISOLATION=process)";
+
+        public static SandboxTools Find(string searchPath)
+        {
+            if (!OperatingSystem.IsLinux())
+            {
+                return new(null, null, null, null, $"code nodes run under bubblewrap, which needs Linux; for trusted code only, choose process isolation (SECRETS_RUNTIME_ISOLATION=process)");
+            }
+
+            var bwrap = FindOnPath("bwrap", searchPath);
+            var setpriv = FindOnPath("setpriv", searchPath);
+            var prlimit = FindOnPath("prlimit", searchPath);
+            var seccomp = SeccompFilter.Bpf;
+            var missing = new[] { (bwrap, "bwrap"), (prlimit, "prlimit"), (HostIsRoot ? setpriv : "-", "setpriv") }.Where(p => p.Item1 is null).Select(p => p.Item2).ToList();
+            if (missing.Count > 0)
+            {
+                return new(null, setpriv, prlimit, seccomp, $"code nodes run under bubblewrap, but {string.Join(", ", missing)} is not installed: {Fix}");
+            }
+
+            if (seccomp is null)
+            {
+                return new(null, setpriv, prlimit, null, $"code nodes run under bubblewrap with a seccomp filter, but {SeccompFilter.Problem}: {Fix}");
+            }
+
+            return Probe(bwrap!) is { } failure
+                ? new(null, setpriv, prlimit, seccomp, $"code nodes run under bubblewrap, but it cannot create namespaces here ({failure}): {Fix}")
+                : new(bwrap, setpriv, prlimit, seccomp, null);
+        }
+
+        private static string? Probe(string bwrap)
+        {
+            try
+            {
+                using var probe = Process.Start(new ProcessStartInfo(bwrap, ["--unshare-all", "--die-with-parent", "--ro-bind", "/", "/", "true"])
+                {
+                    RedirectStandardError = true,
+                    RedirectStandardOutput = true,
+                    UseShellExecute = false,
+                });
+                if (probe is null || !probe.WaitForExit(5000))
+                {
+                    probe?.Kill();
+                    return "the probe did not finish";
+                }
+
+                var error = probe.StandardError.ReadToEnd().Trim();
+                return probe.ExitCode == 0 ? null : error.Length > 0 ? error.Split('\n')[0] : $"exit code {probe.ExitCode}";
+            }
+            catch (System.ComponentModel.Win32Exception ex)
+            {
+                return ex.Message;
+            }
+        }
+    }
+
+    private static class Native
+    {
+        [DllImport("libc", SetLastError = true)]
+        internal static extern int pipe([Out] int[] fds);
+
+        [DllImport("libc")]
+        internal static extern int close(int fd);
+
+        [DllImport("libc")]
+        internal static extern uint geteuid();
+    }
 }

@@ -85,6 +85,87 @@ internal sealed class WorkerProcess : IDisposable
         return ticks;
     }
 
+    /// <summary>The run this worker served last, with the CPU time of its process tree and the time when it went idle.</summary>
+    public (string Run, TimeSpan Cpu, long Timestamp)? Idle { get; private set; }
+
+    /// <summary>Records that the worker goes idle after serving <paramref name="run"/>.</summary>
+    public void MarkIdle(string run) => Idle = (run, Sample(), Stopwatch.GetTimestamp());
+
+    /// <summary>
+    /// Why an idle worker must not be reused, judged from the kernel's accounting in /proc, not from anything the worker
+    /// says: its process tree was on a CPU for more than <paramref name="floor"/> plus <paramref name="share"/> of the time
+    /// it was idle (a worker waiting on its pipe uses none; the runtime's own background compilation a few
+    /// milliseconds), or the same thread of it is running or waiting for a CPU at three looks over about 4 ms (a loop
+    /// left behind, even on a machine too busy to give it a core; a thread finishing its last write is asleep by then).
+    /// Null when it was quiet.
+    /// </summary>
+    public string? IdleActivity(TimeSpan floor, double share)
+    {
+        if (Idle is not { } idle)
+        {
+            return null;
+        }
+
+        var running = new HashSet<string>(StringComparer.Ordinal);
+        var used = Sample(running) - idle.Cpu;
+        var idleFor = Stopwatch.GetElapsedTime(idle.Timestamp);
+        if (used > floor + (idleFor * share))
+        {
+            return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"it was on a CPU for {used.TotalMilliseconds:0} ms of the {idleFor.TotalMilliseconds:0} ms it was idle");
+        }
+
+        for (var look = 0; look < 2 && running.Count > 0; look++)
+        {
+            Thread.Sleep(2);
+            var again = new HashSet<string>(StringComparer.Ordinal);
+            Sample(again);
+            running.IntersectWith(again);
+        }
+
+        return running.Count > 0 ? "a thread of it kept running while it was idle" : null;
+    }
+
+    /// <summary>Time the worker's process tree has spent on a CPU (each thread's schedstat); adds the threads that are running or runnable.</summary>
+    private TimeSpan Sample(HashSet<string>? running = null)
+    {
+        try
+        {
+            return OperatingSystem.IsLinux() ? TimeSpan.FromTicks(TreeNanoseconds(_process.Id, running) / 100) : _process.TotalProcessorTime;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or FormatException)
+        {
+            return TimeSpan.Zero;
+        }
+    }
+
+    private static long TreeNanoseconds(int pid, HashSet<string>? running)
+    {
+        long total = 0;
+        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                var schedstat = File.ReadAllText(Path.Combine(task, "schedstat"));
+                total += long.Parse(schedstat.AsSpan(0, schedstat.IndexOf(' ', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
+                if (running is not null && File.ReadAllText(Path.Combine(task, "stat")) is var stat && stat[(stat.LastIndexOf(')') + 2)..].StartsWith('R'))
+                {
+                    running.Add(task);
+                }
+
+                foreach (var child in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                {
+                    total += TreeNanoseconds(int.Parse(child, System.Globalization.CultureInfo.InvariantCulture), running);
+                }
+            }
+            catch (IOException)
+            {
+                // A thread that ended while we looked.
+            }
+        }
+
+        return total;
+    }
+
     /// <summary>The last lines the worker wrote to stderr.</summary>
     public string ErrorTail
     {

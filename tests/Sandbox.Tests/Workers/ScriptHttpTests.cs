@@ -13,6 +13,7 @@ namespace Secrets.Runtime.Sandbox.Tests.Workers;
 public sealed class ScriptHttpTests : IDisposable
 {
     private const string Token = "tok_live_9d8c7b6a5f4e3d2c";
+    private const string HostSecret = "Sk_Live_Q7wErTy9Zx";
     private readonly HttpListener _server = new();
     private readonly ConcurrentQueue<(string Path, string? Authorization, string Body)> _received = new();
     private static readonly ScriptRunner Runner = new();
@@ -81,7 +82,7 @@ public sealed class ScriptHttpTests : IDisposable
     private Task<ScriptResult> Run(string source, params string[] allowedHosts) => Runner.RunAsync(new ScriptRequest
     {
         Source = source,
-        Secrets = new Dictionary<string, string> { ["Token"] = Token },
+        Secrets = new Dictionary<string, string> { ["Token"] = Token, ["Host"] = HostSecret },
         AllowedHosts = allowedHosts,
     });
 
@@ -110,9 +111,9 @@ public sealed class ScriptHttpTests : IDisposable
             catch (InvalidOperationException e) { return e.Message; }
             """);
 
-        Assert.Equal("host 127.0.0.1 is not in this node's allowedHosts", result.Value!.GetValue<string>());
+        Assert.Equal($"host 127.0.0.1:{_port} is not in this node's allowedHosts", result.Value!.GetValue<string>());
         Assert.Empty(_received);
-        Assert.Contains("http GET 127.0.0.1: refused, not in allowedHosts", result.Logs);
+        Assert.Contains($"http GET 127.0.0.1:{_port}: refused, not in allowedHosts", result.Logs);
     }
 
     [Fact]
@@ -152,5 +153,54 @@ public sealed class ScriptHttpTests : IDisposable
         Assert.True(result.Status == ScriptStatus.Ok, result.Error);
         Assert.Equal(1, result.Value!.GetValue<int>());
         Assert.Equal(2, next.Value!.GetValue<int>());
+    }
+
+    [Theory]
+    [InlineData("[\"X-Trace\"] = \"a\\r\\nX-Injected: 1\"", "header X-Trace has a control character (CR) in its value")]
+    [InlineData("[\"X-Trace\"] = \"a\\nX-Injected: 1\"", "header X-Trace has a control character (LF) in its value")]
+    [InlineData("[\"X-Trace\\r\\nX-Injected\"] = \"1\"", "header #2 has a control character (CR) in its name")]
+    [InlineData("[\"X Trace\"] = \"1\"", "header #2 has a name that is not an HTTP token")]
+    public async Task A_header_with_a_control_character_or_a_bad_name_is_refused_before_anything_is_sent(string header, string expected)
+    {
+        var result = await Run($$"""
+            try
+            {
+                await context.Http.GetAsync("{{Url("/hook")}}", new Dictionary<string, string> { ["Authorization"] = "Bearer " + context.Secrets["Token"], {{header}} });
+                return "sent";
+            }
+            catch (InvalidOperationException e) { return e.Message; }
+            """, $"127.0.0.1:{_port}");
+
+        Assert.True(result.Status == ScriptStatus.Ok, result.Error);
+        Assert.StartsWith(expected, result.Value!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Empty(_received);
+        Assert.Contains(result.Logs, l => l.StartsWith($"http GET {Url("/hook")}: refused, {expected}", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task A_clean_header_next_to_them_is_sent()
+    {
+        var result = await Run($$"""
+            return (await context.Http.GetAsync("{{Url("/hook")}}", new Dictionary<string, string> { ["Authorization"] = "Bearer " + context.Secrets["Token"], ["X-Trace"] = "a\tb" })).Status;
+            """, $"127.0.0.1:{_port}");
+
+        Assert.True(result.Status == ScriptStatus.Ok, result.Error);
+        Assert.Equal("Bearer " + Token, Assert.Single(_received).Authorization);
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("*.invalid")]
+    public async Task A_secret_in_a_url_host_is_in_no_message_or_log_in_any_case(string allowed)
+    {
+        string[] allowedHosts = allowed.Length == 0 ? [] : [allowed];
+        var result = await Run("""return (await context.Http.GetAsync("http://" + context.Secrets["Host"] + ".invalid/x?k=1")).Status;""", allowedHosts);
+
+        Assert.Equal(ScriptStatus.Error, result.Status);
+        Assert.Contains(allowedHosts.Length == 0 ? "is not in this node's allowedHosts" : "failed: ", result.Error, StringComparison.Ordinal);
+        var everything = string.Join("\n", result.Logs.Append(result.Error));
+        Assert.DoesNotContain(HostSecret, everything, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("q7werty9zx", everything, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains(allowedHosts.Length == 0 ? "http GET ***.invalid: refused" : "http GET http://***.invalid/x: failed", everything, StringComparison.Ordinal);
     }
 }

@@ -43,9 +43,9 @@ public sealed class ScriptRunnerTests
         Environment.SetEnvironmentVariable("SECRETS_RUNTIME_MASTER_KEY", "must-not-reach-the-worker");
         try
         {
-            var info = WorkerLauncher.StartInfo("/x/secrets-runtime-worker.dll", [], new ScriptLimits().MaxHeapBytes, WorkerIsolation.Process);
+            var info = WorkerLauncher.StartInfo("/x/secrets-runtime-worker.dll", [], new ScriptLimits().MaxHeapBytes, WorkerIsolation.Process, new WorkerResources(), WorkerLauncher.Tools(), seccompFd: -1);
 
-            Assert.Equal(["DOTNET_DefaultStackSize", "DOTNET_GCHeapHardLimit", "DOTNET_NOLOGO", "DOTNET_gcServer"], info.Environment.Keys.Order(StringComparer.Ordinal));
+            Assert.Equal(["DOTNET_DefaultStackSize", "DOTNET_GCHeapHardLimit", "DOTNET_NOLOGO", "DOTNET_gcServer", "MALLOC_ARENA_MAX"], info.Environment.Keys.Order(StringComparer.Ordinal));
             Assert.Equal("10000000", info.Environment["DOTNET_GCHeapHardLimit"]);
             Assert.Equal(Path.GetTempPath(), info.WorkingDirectory);
         }
