@@ -71,6 +71,21 @@ public sealed class CliContext
         };
     }
 
+    /// <summary>
+    /// The options for a command that runs code nodes: <see cref="ScriptOptions"/>, and, when they run without the
+    /// sandbox (<c>SECRETS_RUNTIME_ISOLATION=process</c>), a warning on stderr first, every time.
+    /// </summary>
+    public async Task<Sandbox.Workers.ScriptRunnerOptions> CodeNodeOptionsAsync(ParseResult parse)
+    {
+        var options = ScriptOptions(parse);
+        if (options.Isolation == Sandbox.Workers.WorkerIsolation.Process)
+        {
+            await Console.Error.WriteLineAsync("warning: SECRETS_RUNTIME_ISOLATION=process runs code nodes without a sandbox: use it for trusted code only").ConfigureAwait(false);
+        }
+
+        return options;
+    }
+
     /// <summary>Opens the embedded store.</summary>
     public Task<SecretStore> OpenStoreAsync(ParseResult parse, CancellationToken cancellationToken) =>
         SecretStore.OpenAsync(StoreOptions(parse), cancellationToken);

@@ -48,7 +48,7 @@ internal static class ExecCommand
                 var node = new JsonObject { ["id"] = "exec", ["type"] = "code", ["language"] = "csharp", ["file"] = scriptFile.Name, ["credentials"] = bindings };
                 var workflow = WorkflowLoader.Parse(new JsonObject { ["name"] = "exec", ["project"] = "default", ["owner"] = context.User(parse), ["nodes"] = new JsonArray(node) }.ToJsonString(), scriptFile.FullName);
                 var limits = parse.GetValue(timeout) is { } ms ? new Sandbox.Workers.ScriptLimits { Timeout = TimeSpan.FromMilliseconds(ms) } : new Sandbox.Workers.ScriptLimits();
-                var options = new WorkflowExecutorOptions { Redactor = redactor, Scripts = context.ScriptOptions(parse) with { Limits = limits } };
+                var options = new WorkflowExecutorOptions { Redactor = redactor, Scripts = await context.CodeNodeOptionsAsync(parse).ConfigureAwait(false) with { Limits = limits } };
                 RunRecord record;
                 if (parse.GetValue(secretsFile) is { } file)
                 {

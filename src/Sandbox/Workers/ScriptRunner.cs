@@ -69,6 +69,9 @@ public sealed class ScriptRunner : IDisposable
     /// <summary>The bubblewrap program when it is installed and works here; null otherwise.</summary>
     public static string? BubblewrapPath => WorkerLauncher.BubblewrapPath;
 
+    /// <summary>The system calls the seccomp filter of sandboxed workers refuses whatever their arguments (for <c>doctor</c>).</summary>
+    public static IReadOnlyList<string> RefusedSystemCalls => SeccompFilter.Refused;
+
     /// <summary>The bubblewrap program this runner uses, or null where it cannot run (see <see cref="IsolationProblem"/>).</summary>
     public string? Bubblewrap => _isolation == WorkerIsolation.Bubblewrap ? _tools.Value.Bubblewrap : null;
 

@@ -63,4 +63,17 @@ public sealed class ExecCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("NOT_THERE", output + error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Process_isolation_is_warned_about_on_every_run()
+    {
+        _cli.Environment["SECRETS_RUNTIME_ISOLATION"] = "process";
+        var script = Script("return 1;");
+
+        var (code, output, error) = await _cli.RunAsync("exec", script);
+
+        Assert.Equal(0, code);
+        Assert.Equal("1", output.Trim());
+        Assert.Equal("warning: SECRETS_RUNTIME_ISOLATION=process runs code nodes without a sandbox: use it for trusted code only", error.Trim());
+    }
 }
