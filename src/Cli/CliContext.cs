@@ -19,6 +19,9 @@ public sealed class CliContext
     /// <summary><c>--user USER</c>: the local user the CLI acts as (default: the OS user name).</summary>
     public Option<string?> UserOption { get; } = new("--user") { Description = "User the command acts as (default: the OS user name)", Recursive = true };
 
+    /// <summary><c>--database CONNECTION</c>: a PostgreSQL store shared by many hosts; else <c>SECRETS_RUNTIME_DATABASE</c>, else SQLite in the home folder.</summary>
+    public Option<string?> DatabaseOption { get; } = new("--database") { Description = "PostgreSQL store shared by many hosts: a connection string or postgresql:// URI (default: $SECRETS_RUNTIME_DATABASE, else SQLite in the home folder)", Recursive = true };
+
     /// <summary><c>--verbose</c>: print stack traces (masked) on errors.</summary>
     public Option<bool> VerboseOption { get; } = new("--verbose") { Description = "Show error details (stack traces are masked)", Recursive = true };
 
@@ -30,8 +33,21 @@ public sealed class CliContext
     public string? Home(ParseResult parse) => parse.GetValue(HomeOption);
 
     /// <summary>The store options for this invocation: <c>--home</c>, else <c>SECRETS_RUNTIME_HOME</c>, else <c>~/.secrets-runtime</c>.</summary>
-    public StoreOptions StoreOptions(ParseResult parse) =>
-        new() { Home = Store.StoreOptions.ResolveHome(Home(parse), Console.Environment), Environment = Console.Environment };
+    public StoreOptions StoreOptions(ParseResult parse) => new()
+    {
+        Home = Store.StoreOptions.ResolveHome(Home(parse), Console.Environment),
+        Environment = Console.Environment,
+        Database = Store.StoreOptions.ResolveDatabase(parse.GetValue(DatabaseOption), Console.Environment),
+    };
+
+    /// <summary>Where run records are: the shared database when one is configured, else <c>HOME/runs</c>.</summary>
+    public async Task<Workflows.IRunRecordStore> OpenRunRecordsAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var options = StoreOptions(parse);
+        return options.Database is { } database
+            ? await Store.Postgres.PostgresRunRecordStore.OpenAsync(database, cancellationToken).ConfigureAwait(false)
+            : new Workflows.RunRecordStore(options.Home);
+    }
 
     /// <summary>
     /// How code nodes run for this invocation: compiled images cached in <c>HOME/cache/scripts</c>, isolation from
@@ -71,8 +87,8 @@ public sealed class CliContext
     }
 
     /// <summary>Opens the embedded store.</summary>
-    public Task<SqliteSecretStore> OpenStoreAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        SqliteSecretStore.OpenAsync(StoreOptions(parse), cancellationToken);
+    public Task<SecretStore> OpenStoreAsync(ParseResult parse, CancellationToken cancellationToken) =>
+        SecretStore.OpenAsync(StoreOptions(parse), cancellationToken);
 
     /// <summary>The CLI's principal: the local user, admin of every organization and project.</summary>
     public Principal Principal(ParseResult parse) => Store.Principal.LocalAdmin(User(parse));

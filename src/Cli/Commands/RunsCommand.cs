@@ -13,7 +13,7 @@ internal static class RunsCommand
         var list = new Command("list", "List runs, newest first");
         list.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
-            var records = await new RunRecordStore(context.StoreOptions(parse).Home).ListAsync(ct).ConfigureAwait(false);
+            var records = await (await context.OpenRunRecordsAsync(parse, ct).ConfigureAwait(false)).ListAsync(ct).ConfigureAwait(false);
             await TableWriter.WriteAsync(context.Console.Out, ["RUN", "WORKFLOW", "TRIGGER", "PRINCIPAL", "STATUS", "STARTED", "NODES"], records.Select(r => new[]
             {
                 r.RunId, r.Workflow, r.Trigger.ToString().ToLowerInvariant(), r.Principal, r.Status.ToString().ToLowerInvariant(),
@@ -25,7 +25,7 @@ internal static class RunsCommand
         var show = new Command("show", "Show a run record as JSON: per node times, status, resolved configuration, output, logs and errors, all masked") { id };
         show.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
-            var record = await new RunRecordStore(context.StoreOptions(parse).Home).GetAsync(parse.GetValue(id)!, ct).ConfigureAwait(false);
+            var record = await (await context.OpenRunRecordsAsync(parse, ct).ConfigureAwait(false)).GetAsync(parse.GetValue(id)!, ct).ConfigureAwait(false);
             await context.Console.Out.WriteLineAsync(RunRecordStore.ToJson(record)).ConfigureAwait(false);
             return ExitCodes.Ok;
         }));

@@ -20,13 +20,13 @@ public sealed class WorkflowExecutor : IDisposable
     private readonly SecretRedactor _redactor;
     private readonly ILogger _logger;
     private readonly Dictionary<string, INodeRunner> _runners;
-    private readonly RunRecordStore? _records;
+    private readonly IRunRecordStore? _records;
     private readonly List<IDisposable> _owned = [];
 
     // What each node refers to, found once per workflow definition (parsing templates and JavaScript is not free).
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<WorkflowNode, List<(string JsonPath, SecretReference Reference)>> _references = new();
 
-    internal WorkflowExecutor(ISecretValueReader reader, SecretRedactor redactor, ILogger logger, IEnumerable<INodeRunner> runners, RunRecordStore? records)
+    internal WorkflowExecutor(ISecretValueReader reader, SecretRedactor redactor, ILogger logger, IEnumerable<INodeRunner> runners, IRunRecordStore? records)
     {
         _reader = reader;
         _redactor = redactor;
@@ -48,7 +48,7 @@ public sealed class WorkflowExecutor : IDisposable
             Timeout = options.HttpTimeout,
         };
         var evaluator = new ExpressionEvaluator(options.ExpressionLimits, options.Redactor, prewarm: false);
-        var records = options.RunRecordsHome is null ? null : new RunRecordStore(options.RunRecordsHome);
+        var records = options.RunRecords ?? (options.RunRecordsHome is null ? null : (store as SecretStore)?.SharedRunRecords ?? new RunRecordStore(options.RunRecordsHome));
         var scripts = new Sandbox.Workers.ScriptRunner(options.Scripts with { Redactor = options.Redactor, HttpHandler = options.Scripts.HttpHandler ?? options.HttpHandler });
         var executor = new WorkflowExecutor(reader, options.Redactor, options.Logger, [new HttpNodeRunner(client), new ExpressionNodeRunner(evaluator), new CodeNodeRunner(scripts)], records);
         executor._owned.Add(client);
@@ -86,7 +86,7 @@ public sealed class WorkflowExecutor : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var principal = request.Trigger == RunTrigger.Manual ? request.User : workflow.Owner;
-        var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, principal);
+        var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, principal, request.MinimumChange);
         var outputs = new JsonObject();
         var records = new List<NodeRecord>();
         var started = DateTimeOffset.UtcNow;
@@ -100,6 +100,17 @@ public sealed class WorkflowExecutor : IDisposable
         foreach (var runner in _runners.Values)
         {
             runner.Prepare(workflow);
+        }
+
+        // Every secret any node refers to, read in one round trip and pinned: the run never mixes versions. When the
+        // read fails (integrity, database down), each node reads again and fails with the error in its own record.
+        try
+        {
+            await resolver.PrefetchAsync(workflow.Nodes.SelectMany(References).Select(r => r.Reference.Name), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SecretsRuntimeException ex)
+        {
+            log.Warning("run {RunId}: reading its secrets failed ({Code}); each node reads again", runId, ex.Code);
         }
 
         foreach (var node in workflow.Nodes)
@@ -152,7 +163,7 @@ public sealed class WorkflowExecutor : IDisposable
         {
             // Resolve exactly the secrets this node refers to, and register each value before any code sees it.
             var secrets = new Dictionary<SecretName, string>();
-            foreach (var (path, reference) in _references.GetValue(node, n => NodeReferences.Secrets(n).ToList()))
+            foreach (var (path, reference) in References(node))
             {
                 if (secrets.ContainsKey(reference.Name))
                 {
@@ -249,6 +260,9 @@ public sealed class WorkflowExecutor : IDisposable
             };
         }
     }
+
+    private List<(string JsonPath, SecretReference Reference)> References(WorkflowNode node) =>
+        _references.GetValue(node, n => NodeReferences.Secrets(n).ToList());
 
     private JsonNode? EvaluateInline(WorkflowNode node, string javascript, IReadOnlyDictionary<SecretName, string> secrets, JsonObject outputs, JsonNode? inputs) =>
         _runners.TryGetValue("expression", out var runner) && runner is IInlineExpressionEvaluator evaluator

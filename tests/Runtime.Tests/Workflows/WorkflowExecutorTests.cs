@@ -28,6 +28,20 @@ public sealed class WorkflowExecutorTests
             return Task.FromResult(Values.TryGetValue((scope, owner, name.Value), out var v) ? new ResolvedSecret(scope, owner, name, v.Version, v.Value) : null);
         }
 
+        public async Task<IReadOnlyList<ResolvedSecret>> ReadManyAsync(IReadOnlyList<SecretKey> keys, long minimumChange, CancellationToken cancellationToken)
+        {
+            var found = new List<ResolvedSecret>();
+            foreach (var key in keys)
+            {
+                if (await TryReadAsync(key.Scope, key.Owner, key.Name, cancellationToken) is { } value)
+                {
+                    found.Add(value);
+                }
+            }
+
+            return found;
+        }
+
         public Task<IReadOnlyList<ResolvedSecret>> ReadAllAsync(Principal principal, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task RecordUsageAsync(IReadOnlyList<SecretUsage> usages, CancellationToken cancellationToken)
