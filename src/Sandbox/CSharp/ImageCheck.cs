@@ -37,7 +37,7 @@ internal static class ImageCheck
         "System.Runtime.CompilerServices.RequiredMemberAttribute", "System.Runtime.CompilerServices.CompilerFeatureRequiredAttribute",
         "System.Runtime.CompilerServices.ScopedRefAttribute", "System.Runtime.CompilerServices.IsByRefLikeAttribute",
         "System.Runtime.CompilerServices.IsUnmanagedAttribute", "System.Runtime.CompilerServices.SwitchExpressionException",
-        "System.Runtime.CompilerServices.InlineArrayAttribute", "System.Runtime.CompilerServices.ITuple",
+        "System.Runtime.CompilerServices.InlineArrayAttribute", "System.Runtime.CompilerServices.PreserveBaseOverridesAttribute", "System.Runtime.CompilerServices.ITuple",
         "System.Runtime.CompilerServices.RuntimeHelpers", "System.Runtime.CompilerServices.Unsafe", "System.Runtime.InteropServices.MemoryMarshal",
         "System.Diagnostics.CodeAnalysis.SetsRequiredMembersAttribute", "System.Diagnostics.DebuggableAttribute",
         "System.Diagnostics.DebuggableAttribute+DebuggingModes", "System.Diagnostics.DebuggerHiddenAttribute",

@@ -35,7 +35,7 @@ internal static class ScriptPolicy
         "System.DateTimeKind", "System.Uri", "System.UriKind", "System.UriFormat", "System.UriComponents", "System.Random", "System.BitConverter", "System.Index", "System.Range",
         "System.Span`1", "System.ReadOnlySpan`1", "System.Memory`1", "System.ReadOnlyMemory`1", "System.MemoryExtensions", "System.HashCode",
         "System.IComparable", "System.IComparable`1", "System.IEquatable`1", "System.IFormattable", "System.IFormatProvider", "System.IDisposable",
-        "System.Lazy`1", "System.Version", "System.FormattableString", "System.Base64FormattingOptions", "System.Environment",
+        "System.Collections.IEnumerable", "System.Collections.IEnumerator", "System.Lazy`1", "System.Version", "System.FormattableString", "System.Base64FormattingOptions", "System.Environment",
         "System.Exception", "System.ArgumentException", "System.ArgumentNullException", "System.ArgumentOutOfRangeException",
         "System.InvalidOperationException", "System.FormatException", "System.NotSupportedException", "System.NotImplementedException",
         "System.OverflowException", "System.DivideByZeroException", "System.IndexOutOfRangeException", "System.NullReferenceException",
@@ -384,7 +384,7 @@ internal static class ScriptPolicy
     /// own mark for "no bounds, no context, no checks"), when its signature holds a pointer, a function pointer, a
     /// native-sized integer (<c>nint</c>, <c>nuint</c>), <c>TypedReference</c>, <c>ArgIterator</c> or
     /// <c>RuntimeArgumentHandle</c> anywhere (type arguments and arrays included), when it takes a reference
-    /// (<c>ref</c>, <c>in</c>, <c>ref readonly</c>) together with an integer (an offset or a length past that
+    /// (<c>ref</c>, <c>in</c>, <c>ref readonly</c>) together with an integer by value (an offset or a length past that
     /// reference: the shape of every bounds-free memory API; <c>out</c> parameters are results, not references in),
     /// or when it creates a cryptography object from a name (CryptoConfig instantiates any type by name).
     /// </summary>
@@ -415,7 +415,7 @@ internal static class ScriptPolicy
 
         var containing = member.ContainingType is { } type ? MetadataName(type.OriginalDefinition) : string.Empty;
         var takesReference = parameters.Any(p => p.RefKind is RefKind.Ref or RefKind.In or RefKind.RefReadOnlyParameter);
-        var takesInteger = parameters.Any(p => p.RefKind != RefKind.Out && IsInteger(p.Type));
+        var takesInteger = parameters.Any(p => p.RefKind == RefKind.None && IsInteger(p.Type));
         if (takesReference && takesInteger && !ReviewedReferenceAndInteger.Contains($"{containing}.{member.Name}"))
         {
             return "members that take a reference and an offset or length can reach past an object";
