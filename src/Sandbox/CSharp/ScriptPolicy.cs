@@ -32,7 +32,7 @@ internal static class ScriptPolicy
         "System.Double", "System.Decimal", "System.Math", "System.MathF", "System.Convert", "System.DateTime", "System.DateTimeOffset",
         "System.TimeSpan", "System.DateOnly", "System.TimeOnly", "System.Guid", "System.Array", "System.Nullable`1", "System.Void", "System.ValueType",
         "System.Enum", "System.StringComparison", "System.StringComparer", "System.StringSplitOptions", "System.MidpointRounding", "System.DayOfWeek",
-        "System.DateTimeKind", "System.Uri", "System.UriKind", "System.UriFormat", "System.UriComponents", "System.Random", "System.BitConverter", "System.Index", "System.Range",
+        "System.DateTimeKind", "System.Random", "System.BitConverter", "System.Index", "System.Range",
         "System.Span`1", "System.ReadOnlySpan`1", "System.Memory`1", "System.ReadOnlyMemory`1", "System.MemoryExtensions", "System.HashCode",
         "System.IComparable", "System.IComparable`1", "System.IEquatable`1", "System.IFormattable", "System.IFormatProvider", "System.IDisposable",
         "System.Collections.IEnumerable", "System.Collections.IEnumerator", "System.Lazy`1", "System.Version", "System.FormattableString", "System.Base64FormattingOptions", "System.Environment",
@@ -379,6 +379,12 @@ internal static class ScriptPolicy
     }
 
     /// <summary>
+    /// Why a member of a library type is refused wherever a script names it (the whole symbol check: its type, the deny
+    /// list and the member-level rules), or null; what the convention test asks about every member of every allowed type.
+    /// </summary>
+    internal static string? MemberRefusal(ISymbol member) => SymbolRefusal(member);
+
+    /// <summary>
     /// The member-level rules, applied to every member of a library type whatever its type's standing: why
     /// <paramref name="member"/> is refused, or null. A member is refused when its name contains "Unsafe" (the runtime's
     /// own mark for "no bounds, no context, no checks"), when its signature holds a pointer, a function pointer, a
@@ -388,7 +394,7 @@ internal static class ScriptPolicy
     /// reference: the shape of every bounds-free memory API; <c>out</c> parameters are results, not references in),
     /// or when it creates a cryptography object from a name (CryptoConfig instantiates any type by name).
     /// </summary>
-    internal static string? MemberRuleRefusal(ISymbol member)
+    private static string? MemberRuleRefusal(ISymbol member)
     {
         if (member.Name.Contains("Unsafe", StringComparison.OrdinalIgnoreCase))
         {
