@@ -99,6 +99,7 @@ internal static class ImageCheck
 
     private static string? DefinitionRefusal(MetadataReader md)
     {
+        var provider = new ShapeProvider(md);
         foreach (var handle in md.MethodDefinitions)
         {
             var method = md.GetMethodDefinition(handle);
@@ -117,6 +118,23 @@ internal static class ImageCheck
             if (name == "Finalize" && (method.Attributes & MethodAttributes.Virtual) != 0)
             {
                 return "the image declares a finalizer";
+            }
+
+            var signature = method.DecodeSignature(provider, null);
+            var isDelegateConstructor = name == ".ctor" && signature.ParameterTypes is [Shape.Object, Shape.NativeInteger | Shape.Itself]
+                && declaring.BaseType.Kind == HandleKind.TypeReference && FullName(md, (TypeReferenceHandle)declaring.BaseType) == "System.MulticastDelegate";
+            if (!isDelegateConstructor && Describe(signature.ParameterTypes.Aggregate(signature.ReturnType, (a, b) => a | b)) is { } refusal)
+            {
+                return $"the image declares the method '{name}' with {refusal}";
+            }
+        }
+
+        foreach (var handle in md.FieldDefinitions)
+        {
+            var field = md.GetFieldDefinition(handle);
+            if (Describe(field.DecodeSignature(provider, null)) is { } refusal)
+            {
+                return $"the image declares the field '{md.GetString(field.Name)}' with {refusal}";
             }
         }
 

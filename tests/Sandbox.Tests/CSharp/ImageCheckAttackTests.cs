@@ -49,6 +49,9 @@ public sealed class ImageCheckAttackTests
     [InlineData("public static class S { public static int Run(int y) { nint x = y; for (var i = 0; i < y; i++) { x += i; } return (int)x; } }", "local variable with a native-sized integer")]
     [InlineData("public static class S { public static int Run() { nint x = 5; return x.GetHashCode(); } }", "System.IntPtr")]
     [InlineData("public static unsafe class S { public static string Run(byte* p) => System.Text.Encoding.UTF8.GetString(p, 4); }", "pointer")]
+    [InlineData("public static class S { public static int Run(nint x) => x.ToString().Length; }", "the method 'Run' with a native-sized integer")]
+    [InlineData("public sealed class S { public System.Collections.Generic.List<nuint>? Field; }", "the field 'Field' with a native-sized integer")]
+    [InlineData("public static unsafe class S { public static int Run(int* p) => p == null ? 0 : 1; }", "pointer")]
     [InlineData("public static class S { public static string Run() => string.Intern(\"marker\"); }", "Intern")]
     [InlineData("public static class S { public static void Run() => System.Threading.Tasks.Task.CompletedTask.GetAwaiter().UnsafeOnCompleted(() => { }); }", "UnsafeOnCompleted")]
     public void Members_that_break_the_member_rules_are_refused_on_the_image(string source, string expected)
