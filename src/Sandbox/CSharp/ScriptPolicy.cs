@@ -246,8 +246,9 @@ internal static class ScriptPolicy
 
     /// <summary>
     /// Members a statement or expression calls without naming them: a <c>foreach</c>'s <c>GetEnumerator</c>,
-    /// <c>MoveNext</c>, <c>Current</c> and element conversion, and an <c>await</c>'s <c>GetAwaiter</c>, <c>IsCompleted</c>
-    /// and <c>GetResult</c>. Only these nodes are asked about, so the cost is one query per loop or await.
+    /// <c>MoveNext</c>, <c>Current</c> and element conversion, an <c>await</c>'s <c>GetAwaiter</c>, <c>IsCompleted</c>
+    /// and <c>GetResult</c>, a deconstruction's <c>Deconstruct</c> and a collection initializer's <c>Add</c>. Only these
+    /// nodes are asked about, so the cost is one query per loop, await, deconstruction or initializer element.
     /// </summary>
     private static string? ImplicitMembersRefusal(SyntaxNode node, SemanticModel model)
     {
@@ -256,14 +257,23 @@ internal static class ScriptPolicy
             case CommonForEachStatementSyntax loop:
                 var each = model.GetForEachStatementInfo(loop);
                 return FirstRefusal(each.GetEnumeratorMethod, each.MoveNextMethod, each.CurrentProperty, each.DisposeMethod, each.ElementConversion.MethodSymbol, each.CurrentConversion.MethodSymbol)
-                    ?? (each.ElementType is { } element ? TypeRefusal(element) : null);
+                    ?? (each.ElementType is { } element ? TypeRefusal(element) : null)
+                    ?? (loop is ForEachVariableStatementSyntax deconstructing ? DeconstructionRefusal(model.GetDeconstructionInfo(deconstructing)) : null);
             case AwaitExpressionSyntax awaited:
                 var info = model.GetAwaitExpressionInfo(awaited);
                 return FirstRefusal(info.GetAwaiterMethod, info.IsCompletedProperty, info.GetResultMethod);
+            case AssignmentExpressionSyntax { Left: TupleExpressionSyntax or DeclarationExpressionSyntax } deconstruction:
+                return DeconstructionRefusal(model.GetDeconstructionInfo(deconstruction));
+            case InitializerExpressionSyntax { RawKind: (int)SyntaxKind.CollectionInitializerExpression } collection:
+                return collection.Expressions.Select(e => model.GetCollectionInitializerSymbolInfo(e).Symbol is { } add ? SymbolRefusal(add) : null).FirstOrDefault(r => r is not null);
             default:
                 return null;
         }
     }
+
+    /// <summary>The <c>Deconstruct</c> methods and conversions a deconstruction calls, nested ones included.</summary>
+    private static string? DeconstructionRefusal(DeconstructionInfo info) =>
+        FirstRefusal(info.Method, info.Conversion?.MethodSymbol) ?? info.Nested.Select(DeconstructionRefusal).FirstOrDefault(r => r is not null);
 
     private static string? FirstRefusal(params ReadOnlySpan<ISymbol?> symbols)
     {

@@ -186,8 +186,22 @@ public sealed class ScriptPolicyAttackTests
         Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics));
     }
 
+    // Members the compiler calls for a deconstruction, a foreach or a collection initializer are named nowhere in the
+    // source; System.TupleExtensions (not on the allow list) supplies Deconstruct for System.Tuple.
+    [Theory]
+    [InlineData("var (a, b) = Tuple.Create(1, 2); return a + b;")]
+    [InlineData("int a, b; (a, b) = Tuple.Create(1, 2); return a + b;")]
+    [InlineData("var sum = 0; foreach (var (a, b) in new[] { Tuple.Create(1, 2) }) sum += a + b; return sum;")]
+    public void Members_called_without_being_named_are_checked(string source)
+    {
+        AssertRefusedNaming(source, "TupleExtensions");
+    }
+
     [Theory]
     [InlineData("var a = new[] { 1, 2 }; Array.Resize(ref a, 4); return a.Length;")]
+    [InlineData("var (k, v) = new KeyValuePair<string, int>(\"a\", 1); return k + v;")]
+    [InlineData("var sum = 0; foreach (var (k, v) in new Dictionary<string, int> { { \"a\", 1 }, { \"b\", 2 } }) sum += v; return sum;")]
+    [InlineData("var (x, y) = (1, 2); return x + y;")]
     [InlineData("int Length() { int x = 5; var s = new Span<int>(ref x); return s.Length; }\nreturn Length();")]
     [InlineData("return int.TryParse(\"12\", out var n) ? Math.DivRem(n, 5, out var r) + r : 0;")]
     [InlineData("var d = new Dictionary<string, int> { [\"a\"] = 1 }; return d.TryGetValue(\"a\", out var v) ? v : 0;")]
