@@ -395,6 +395,11 @@ internal static class ImageCheck
             return "reads a record's EqualityContract outside the record's compiler-generated members";
         }
 
+        if (token.Kind == HandleKind.MethodSpecification && target.Kind == HandleKind.MethodDefinition)
+        {
+            return InlineArrayRefusal(md, (MethodSpecificationHandle)token, (MethodDefinitionHandle)target, previous);
+        }
+
         if (target.Kind != HandleKind.MemberReference)
         {
             return null;
@@ -420,6 +425,58 @@ internal static class ImageCheck
             _ => false,
         };
         return allowed ? null : $"uses the compiler helper '{ParentName(md, md.GetMemberReference((MemberReferenceHandle)target).Parent)}.{MemberName(md, target)}' outside the shape the compiler gives it";
+    }
+
+    /// <summary>
+    /// The inline-array helpers in <c>&lt;PrivateImplementationDetails&gt;</c> do no bounds check (they are
+    /// <c>Unsafe.Add</c> and <c>MemoryMarshal.CreateSpan</c> over the buffer), so a call to one must pass a constant
+    /// index below, or a constant length up to, the buffer's <c>[InlineArray(n)]</c> length, as Roslyn's calls do.
+    /// </summary>
+    private static string? InlineArrayRefusal(MetadataReader md, MethodSpecificationHandle token, MethodDefinitionHandle target, Instruction previous)
+    {
+        var method = md.GetMethodDefinition(target);
+        var declaring = md.GetTypeDefinition(method.GetDeclaringType());
+        var name = md.GetString(method.Name);
+        if (!md.GetString(declaring.Name).StartsWith(PrivateImplementationDetails, StringComparison.Ordinal) || name is not ("InlineArrayElementRef" or "InlineArrayAsSpan" or "InlineArrayAsReadOnlySpan"))
+        {
+            return null;
+        }
+
+        var limit = name == "InlineArrayElementRef" ? InlineArrayLength(md, token) - 1 : InlineArrayLength(md, token);
+        return previous.Constant is { } value && value >= 0 && value <= limit
+            ? null
+            : $"calls the compiler helper '{name}' with an index or length that is not a constant within its buffer";
+    }
+
+    /// <summary>The <c>[InlineArray(n)]</c> length of a helper call's buffer type (its first type argument), or -1.</summary>
+    private static int InlineArrayLength(MetadataReader md, MethodSpecificationHandle token)
+    {
+        var blob = md.GetBlobReader(md.GetMethodSpecification(token).Signature);
+        blob.ReadSignatureHeader();
+        blob.ReadCompressedInteger();
+        var code = blob.ReadSignatureTypeCode();
+        if (code == SignatureTypeCode.GenericTypeInstance)
+        {
+            code = blob.ReadSignatureTypeCode();
+        }
+
+        if (code != SignatureTypeCode.TypeHandle || blob.ReadTypeHandle() is not { Kind: HandleKind.TypeDefinition } buffer)
+        {
+            return -1;
+        }
+
+        foreach (var handle in md.GetTypeDefinition((TypeDefinitionHandle)buffer).GetCustomAttributes())
+        {
+            var attribute = md.GetCustomAttribute(handle);
+            if (attribute.Constructor.Kind == HandleKind.MemberReference
+                && ParentName(md, md.GetMemberReference((MemberReferenceHandle)attribute.Constructor).Parent) == "System.Runtime.CompilerServices.InlineArrayAttribute")
+            {
+                var value = md.GetBlobReader(attribute.Value);
+                return value.ReadUInt16() == 1 ? value.ReadInt32() : -1;
+            }
+        }
+
+        return -1;
     }
 
     /// <summary>True for a field of the image's own <c>&lt;PrivateImplementationDetails&gt;</c> with constant data; its size in bytes.</summary>

@@ -100,6 +100,23 @@ public sealed class ImageCheckAttackTests
     }
 
     [Fact]
+    public void An_inline_array_element_patched_to_lie_past_its_buffer_is_refused()
+    {
+        var clean = Compiler.Compile("return string.Join(\",\", [\"x\", \"y\", context.Run.Node]);");
+        Assert.True(clean.Succeeded, string.Join("; ", clean.Diagnostics));
+        var image = clean.Image!;
+
+        // The third element is written through InlineArrayElementRef(ref buffer, 2): ldc.i4.2 (0x18) then call (0x28)
+        // of a method specification (token 0x2B......). Make the index 7 (ldc.i4.7, 0x1D) in a 3-element buffer.
+        var at = Enumerable.Range(0, image.Length - 5).First(i => image[i] == 0x18 && image[i + 1] == 0x28 && image[i + 5] == 0x2B);
+        var patched = (byte[])image.Clone();
+        patched[at] = 0x1D;
+
+        Assert.True(ScriptCompiler.Checked(image).Succeeded);
+        Assert.Contains("InlineArrayElementRef", Refusal(patched), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Records_collection_expressions_constant_data_and_async_pass_in_the_shapes_the_compiler_emits()
     {
         var result = Compiler.Compile("""
