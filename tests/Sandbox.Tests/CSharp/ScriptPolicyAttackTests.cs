@@ -118,6 +118,7 @@ public sealed class ScriptPolicyAttackTests
     [Theory]
     [InlineData("Func<Task<int>> f = async () => { await Task.Delay(1); return 1; }; return await f();")]
     [InlineData("async Task<int> Later() { await Task.Delay(1); return 2; } return await Later();")]
+    [InlineData("async ValueTask<int> Later() { await Task.Delay(1); return 2; } async ValueTask Done() => await Later(); await Done(); return await Later();")]
     public void Async_methods_and_lambdas_that_return_a_task_stay_allowed(string source)
     {
         var result = Compiler.Compile(source);
