@@ -1,16 +1,38 @@
-using System.Diagnostics;
 using Jint;
 
 namespace Secrets.Runtime.Sandbox.Expressions;
 
-/// <summary>A wall-clock limit armed per evaluation (engine set-up is not timed), checked at every statement.</summary>
+/// <summary>
+/// The time limit of one evaluation, armed only around the expression's own execution and measured in CPU time of
+/// the evaluating thread: a busy machine that keeps the thread waiting for a core does not spend the budget. Every
+/// statement reads the cheap wall clock; only when wall time reaches what is left of the budget is the thread's CPU
+/// time read, and the check moves on by what is still left. A wall-clock backstop ends an evaluation that waits for
+/// much longer than that.
+/// </summary>
 internal sealed class DeadlineConstraint : Constraint
 {
-    private long _deadline = long.MaxValue;
+    private readonly TimeSpan _budget;
+    private readonly TimeSpan _wallBudget;
+    private readonly EvaluationClock _clock;
+    private long _nextCheck = long.MaxValue;
+    private long _wallStart;
+    private TimeSpan _cpuStart;
 
-    public void Arm(TimeSpan budget) => _deadline = Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * Stopwatch.Frequency);
+    public DeadlineConstraint(TimeSpan budget, TimeSpan wallBudget, EvaluationClock clock)
+    {
+        _budget = budget;
+        _wallBudget = wallBudget;
+        _clock = clock;
+    }
 
-    public void Disarm() => _deadline = long.MaxValue;
+    public void Arm()
+    {
+        _wallStart = _clock.WallTimestamp();
+        _cpuStart = _clock.ThreadCpuTime();
+        _nextCheck = _wallStart + Ticks(_budget);
+    }
+
+    public void Disarm() => _nextCheck = long.MaxValue;
 
     public override void Reset()
     {
@@ -18,9 +40,24 @@ internal sealed class DeadlineConstraint : Constraint
 
     public override void Check()
     {
-        if (Stopwatch.GetTimestamp() > _deadline)
+        if (_clock.WallTimestamp() > _nextCheck)
+        {
+            CheckCpu();
+        }
+    }
+
+    private void CheckCpu()
+    {
+        var now = _clock.WallTimestamp();
+        var used = _clock.ThreadCpuTime() - _cpuStart;
+        if (used >= _budget || now - _wallStart > Ticks(_wallBudget))
         {
             throw new TimeoutException("limit exceeded: time");
         }
+
+        // The thread has had less CPU than wall time passed: look again once the rest of the budget could be used.
+        _nextCheck = now + Math.Max(Ticks(_budget - used), Ticks(TimeSpan.FromMilliseconds(1)));
     }
+
+    private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _clock.WallFrequency);
 }
