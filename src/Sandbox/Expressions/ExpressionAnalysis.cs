@@ -159,7 +159,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
         }
         catch (ParseErrorException ex)
         {
-            var at = shape.BodyPosition(ex.LineNumber, ex.Column - 1) ?? (ex.LineNumber, ex.Column);
+            var at = shape.BodyPosition(ex.LineNumber, ex.Column) ?? (ex.LineNumber, ex.Column);
             return new ExpressionAnalysis(secrets, nodes, $"syntax error at line {at.Line}, column {at.Column}: {ex.Description}");
         }
 

@@ -13,7 +13,7 @@ namespace Secrets.Runtime.Sandbox.Expressions;
 /// between evaluations. An expression sees only the secrets it references (or an explicit allow-list). Thread-safe:
 /// each evaluation takes an engine from a pool.
 /// </summary>
-public sealed class ExpressionEvaluator : IDisposable
+public sealed partial class ExpressionEvaluator : IDisposable
 {
     private readonly ExpressionLimits _limits;
     private readonly SecretRedactor? _redactor;
@@ -304,10 +304,36 @@ public sealed class ExpressionEvaluator : IDisposable
             return known ? $"secret {asked} is not available to this block" : "a secret whose name is not written in the expression is not available to this block";
         }
 
-        var where = analysis.UserPosition(ex.Location.Start.Line, ex.Location.Start.Column) is { } at ? $" at line {at.Line}, column {at.Column}" : string.Empty;
+        var where = ErrorPosition(ex, analysis) is { } at ? $" at line {at.Line}, column {at.Column}" : string.Empty;
         // Once secrets are in play, a message the engine built from a value might quote one: keep the kind and place only.
         return readSecrets || thrown.Message is null ? $"{thrown.Kind}{where}" : $"{thrown.Kind}{where}: {thrown.Message}";
     }
+
+    /// <summary>
+    /// Where in the expression as typed the error arose: the engine's location, or (for an error a built-in threw, which
+    /// Jint places at the wrapper) the innermost call site in the expression on the script's call stack.
+    /// </summary>
+    private static (int Line, int Column)? ErrorPosition(JavaScriptException ex, ExpressionAnalysis analysis)
+    {
+        if (analysis.UserPosition(ex.Location.Start.Line, ex.Location.Start.Column) is { } direct)
+        {
+            return direct;
+        }
+
+        foreach (Match frame in StackFrame().Matches(ex.JavaScriptStackTrace ?? string.Empty))
+        {
+            if (int.TryParse(frame.Groups[1].ValueSpan, out var line) && int.TryParse(frame.Groups[2].ValueSpan, out var column)
+                && analysis.UserPosition(line, column - 1) is { } call)
+            {
+                return call;
+            }
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex(@"<anonymous>:(\d+):(\d+)", RegexOptions.CultureInvariant)]
+    private static partial Regex StackFrame();
 
     private static bool ContainsAny(string text, List<string> values)
     {
