@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Reflection;
 using System.Security.Cryptography;
 using Jint;
 using Jint.Native;
@@ -94,22 +95,25 @@ internal sealed class ExpressionEngine : IDisposable
           const allowed = new Set(ALLOWED_GLOBALS);
           for (const name of ownKeys(G)) { if (!allowed.has(name)) { delete G[name]; } }
 
-          // Every object reachable from the global object and the samples, through values, accessors and prototypes, is frozen.
+          // Every object reachable from the roots, through values, accessors and prototypes, is frozen. The host calls
+          // this again with every object in the engine's table of intrinsics, including those no global leads to.
           const seen = new Set();
-          const work = [G, handler, ...functionPrototypes, ...samples];
-          while (work.length > 0) {
-            const value = work.pop();
-            if (value === null || value === undefined || (typeof value !== 'object' && typeof value !== 'function') || seen.has(value)) { continue; }
-            seen.add(value);
-            for (const key of ownKeys(value)) {
-              const d = getDescriptor(value, key);
-              if (d !== undefined) { work.push(d.value, d.get, d.set); }
+          const lock = function (roots) {
+            const work = [...roots];
+            while (work.length > 0) {
+              const value = work.pop();
+              if (value === null || value === undefined || (typeof value !== 'object' && typeof value !== 'function') || seen.has(value)) { continue; }
+              seen.add(value);
+              for (const key of ownKeys(value)) {
+                const d = getDescriptor(value, key);
+                if (d !== undefined) { work.push(d.value, d.get, d.set); }
+              }
+              work.push(getPrototypeOf(value));
+              freeze(value);
             }
-            work.push(getPrototypeOf(value));
-            freeze(value);
-          }
-
-          return freeze({ makeSecrets, makePlainSecrets, readJson, toJson, issuedName, notData, errorKinds });
+          };
+          lock([G, handler, ...functionPrototypes, ...samples]);
+          return freeze({ makeSecrets, makePlainSecrets, readJson, toJson, issuedName, notData, errorKinds, lock });
         })()
         """.Replace("ALLOWED_GLOBALS", "[" + string.Join(", ", ExpressionAnalysis.AllowedGlobals.Select(n => "'" + n + "'")) + "]", StringComparison.Ordinal);
 
@@ -165,6 +169,32 @@ internal sealed class ExpressionEngine : IDisposable
         _issuedName = (Function)helpers.Get("issuedName");
         Collect(helpers.Get("notData"), _notData);
         Collect(helpers.Get("errorKinds"), _errorKinds);
+        _engine.Invoke(helpers.Get("lock"), new JsArray(_engine, [.. Intrinsics(_engine.Intrinsics)]));
+    }
+
+    /// <summary>
+    /// Every object in the engine's table of intrinsics (properties and fields, public or not, lazily created ones
+    /// included): some are reachable only through instances or internal paths, and a newer Jint may add more.
+    /// </summary>
+    private static IEnumerable<JsValue> Intrinsics(Intrinsics table)
+    {
+        const BindingFlags all = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+        var type = table.GetType();
+        foreach (var property in type.GetProperties(all))
+        {
+            if (property.GetIndexParameters().Length == 0 && typeof(JsValue).IsAssignableFrom(property.PropertyType) && property.GetValue(table) is JsValue value)
+            {
+                yield return value;
+            }
+        }
+
+        foreach (var field in type.GetFields(all))
+        {
+            if (typeof(JsValue).IsAssignableFrom(field.FieldType) && field.GetValue(table) is JsValue value)
+            {
+                yield return value;
+            }
+        }
     }
 
     private ObjectInstance PrototypeOf(string constructor) => _engine.GetValue(constructor).AsObject().Get("prototype").AsObject();
