@@ -18,6 +18,7 @@ internal sealed class BuiltInGuards
 {
     private readonly Engine _engine;
     private readonly long _maxBytes;
+    private readonly uint _maxArraySize;
     private readonly HashSet<ObjectInstance> _joining = new(ReferenceEqualityComparer.Instance);
     private long _baseline;
 
@@ -25,6 +26,7 @@ internal sealed class BuiltInGuards
     {
         _engine = engine;
         _maxBytes = limits.MaxMemoryBytes;
+        _maxArraySize = limits.MaxArraySize;
         Arm();
     }
 
@@ -32,8 +34,15 @@ internal sealed class BuiltInGuards
     public void Arm() => _baseline = GC.GetAllocatedBytesForCurrentThread();
 
     /// <summary>Replaces the guarded built-ins; runs before the realm is frozen.</summary>
-    public void Install(ObjectInstance stringPrototype, ObjectInstance arrayPrototype, ObjectInstance json)
+    public void Install(ObjectInstance stringPrototype, ObjectInstance arrayPrototype, ObjectInstance json, ObjectInstance objectConstructor, ObjectInstance reflect, ObjectInstance regExpPrototype, JsValue matchSymbol)
     {
+        Replace(regExpPrototype, matchSymbol, "[Symbol.match]", 1, original => (self, args) => GlobalMatch(original, self, args));
+        foreach (var name in new[] { "keys", "values", "entries", "getOwnPropertyNames", "getOwnPropertyDescriptors", "assign" })
+        {
+            Replace(objectConstructor, name, name == "assign" ? 2 : 1, original => (self, args) => NoLongStringKeys(original, self, args));
+        }
+
+        Replace(reflect, "ownKeys", 1, original => (self, args) => NoLongStringKeys(original, self, args));
         Replace(stringPrototype, "repeat", 1, original => (self, args) => Repeat(original, self, args));
         Replace(stringPrototype, "padStart", 1, original => (self, args) => Pad(original, self, args));
         Replace(stringPrototype, "padEnd", 1, original => (self, args) => Pad(original, self, args));
@@ -55,10 +64,13 @@ internal sealed class BuiltInGuards
         }
     }
 
-    private void Replace(ObjectInstance owner, string name, int length, Func<JsValue, Func<JsValue, JsValue[], JsValue>> guard)
+    private void Replace(ObjectInstance owner, string name, int length, Func<JsValue, Func<JsValue, JsValue[], JsValue>> guard) =>
+        Replace(owner, new JsString(name), name, length, guard);
+
+    private void Replace(ObjectInstance owner, JsValue key, string name, int length, Func<JsValue, Func<JsValue, JsValue[], JsValue>> guard)
     {
-        var original = owner.Get(name);
-        owner.FastSetProperty(name, new PropertyDescriptor(new ClrFunction(_engine, name, guard(original), length), writable: true, enumerable: false, configurable: true));
+        var original = owner.Get(key);
+        owner.DefineOwnProperty(key, new PropertyDescriptor(new ClrFunction(_engine, name, guard(original), length), writable: true, enumerable: false, configurable: true));
     }
 
     private JsValue Repeat(JsValue original, JsValue self, JsValue[] args)
@@ -191,6 +203,67 @@ internal sealed class BuiltInGuards
         finally
         {
             _joining.Remove(target);
+        }
+    }
+
+    /// <summary>
+    /// A string has one own property per character: listing or copying those of a long one builds that many keys in
+    /// one call, before Jint compares the count with the array limit.
+    /// </summary>
+    private JsValue NoLongStringKeys(JsValue original, JsValue self, JsValue[] args)
+    {
+        foreach (var arg in args)
+        {
+            if (arg is JsString text && (uint)text.Length > _maxArraySize)
+            {
+                throw new MemoryLimitExceededException("limit exceeded: memory");
+            }
+        }
+
+        return original.Call(self, args);
+    }
+
+    /// <summary>
+    /// <c>RegExp.prototype[Symbol.match]</c> with the global flag (and so <c>String.prototype.match</c>), written out
+    /// as the specification's loop over <c>exec</c> so that the matches are counted as they come: Jint's own collects
+    /// every match of a long text before the array limit applies.
+    /// </summary>
+    private JsValue GlobalMatch(JsValue original, JsValue self, JsValue[] args)
+    {
+        if (self is not JsRegExp regex || !TypeConverter.ToBoolean(regex.Get("global")))
+        {
+            return original.Call(self, args);
+        }
+
+        var text = new JsString(TypeConverter.ToString(args.At(0)));
+        var unicode = TypeConverter.ToBoolean(regex.Get("unicode")) || TypeConverter.ToBoolean(regex.Get("unicodeSets"));
+        regex.Set("lastIndex", JsNumber.Create(0), throwOnError: true);
+        var exec = regex.Get("exec");
+        var matches = new List<JsValue>();
+        var bytes = 0.0;
+        while (true)
+        {
+            var result = exec.Call(regex, [text]);
+            if (result is not ObjectInstance found)
+            {
+                return matches.Count == 0 ? JsValue.Null : new JsArray(_engine, [.. matches]);
+            }
+
+            var match = TypeConverter.ToString(found.Get("0"));
+            matches.Add(new JsString(match));
+            bytes += (2.0 * match.Length) + 32;
+            if ((uint)matches.Count > _maxArraySize)
+            {
+                throw new MemoryLimitExceededException("limit exceeded: memory");
+            }
+
+            Reserve(bytes);
+            if (match.Length == 0)
+            {
+                var index = TypeConverter.ToLength(regex.Get("lastIndex"));
+                var step = unicode && index + 1 < (ulong)text.Length && char.IsSurrogatePair(text.ToString()[(int)index], text.ToString()[(int)index + 1]) ? 2UL : 1UL;
+                regex.Set("lastIndex", JsNumber.Create((double)(index + step)), throwOnError: true);
+            }
         }
     }
 
