@@ -212,7 +212,8 @@ internal sealed class ExpressionEngine : IDisposable
     /// <param name="plain">True when a frozen object may stand in for the proxy (see <see cref="ExpressionAnalysis.ReadsSecretsByNameOnly"/>).</param>
     /// <param name="nodesJson">Earlier nodes' outputs as JSON, or null.</param>
     /// <param name="inputsJson">The run's inputs as JSON, or null.</param>
-    public EngineResult Run(ExpressionAnalysis analysis, IReadOnlyList<string> names, IReadOnlyList<string> values, bool plain, string? nodesJson, string? inputsJson)
+    /// <param name="timed">False for the host's own warm-up run, which no budget applies to.</param>
+    public EngineResult Run(ExpressionAnalysis analysis, IReadOnlyList<string> names, IReadOnlyList<string> values, bool plain, string? nodesJson, string? inputsJson, bool timed = true)
     {
         if (!_compiled.TryGetValue(analysis, out var function))
         {
@@ -228,7 +229,11 @@ internal sealed class ExpressionEngine : IDisposable
         var secrets = Secrets(names, values, plain);
         var nodes = nodesJson is null ? JsValue.Undefined : _engine.Invoke(_readJson, new JsString(nodesJson));
         var inputs = inputsJson is null ? JsValue.Undefined : _engine.Invoke(_readJson, new JsString(inputsJson));
-        _deadline.Arm();
+        if (timed)
+        {
+            _deadline.Arm();
+        }
+
         _guards.Arm();
         try
         {
