@@ -40,7 +40,10 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
         "escape", "unescape",
     };
 
-    private const string Prefix = "(function (secrets, nodes, inputs) { 'use strict'; return (";
+    /// <summary>The host function every assignment passes its value through (see <see cref="Instrument"/>); a name scripts may not use.</summary>
+    internal const string MemoryCheck = "__memoryCheck__";
+
+    private const string Prefix = "(function (secrets, nodes, inputs, " + MemoryCheck + ") { 'use strict'; return (";
     private const string Suffix = "); })";
 
     /// <summary>For a template, the offset in the expression of each character of the escaped template literal; null for a plain expression.</summary>
@@ -84,29 +87,37 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
         return text.ToString();
     }
 
+    /// <summary>The running body: <see cref="Body"/> with every assignment passed through the memory check.</summary>
+    private string RunBody { get; init; } = string.Empty;
+
+    /// <summary>The offset in the expression of each character of <see cref="RunBody"/>; null when it is the expression itself.</summary>
+    private int[]? RunMap { get; init; }
+
     /// <summary>
     /// Where a position of the running source is in the expression as typed (line and column from 1), or null when
     /// it falls in the wrapper.
     /// </summary>
     internal (int Line, int Column)? UserPosition(int line, int column) =>
-        line < 2 ? null : BodyPosition(line - 1, column);
+        line < 2 ? null : Position(RunBody, RunMap, line - 1, column);
 
     /// <summary>The expression position of a position in the parsed body (line from 1, column from 0).</summary>
-    private (int Line, int Column)? BodyPosition(int line, int column)
+    private (int Line, int Column)? BodyPosition(int line, int column) => Position(Body, TemplateMap, line, column);
+
+    private (int Line, int Column)? Position(string text, int[]? map, int line, int column)
     {
-        if (TemplateMap is null)
+        if (map is null)
         {
             var lines = Source.Count(c => c == '\n') + 1;
             return line > lines ? null : (line, column + 1);
         }
 
-        var offset = OffsetOf(Body, line, column);
-        if (offset < 0 || offset >= TemplateMap.Length)
+        var offset = OffsetOf(text, line, column);
+        if (offset < 0 || offset >= map.Length)
         {
             return null;
         }
 
-        var at = Math.Min(TemplateMap[offset], Source.Length);
+        var at = Math.Min(map[offset], Source.Length);
         var before = Source.AsSpan(0, at);
         var userLine = before.Count('\n') + 1;
         var lineStart = before.LastIndexOf('\n') + 1;
@@ -163,12 +174,14 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
             return new ExpressionAnalysis(secrets, nodes, $"syntax error at line {at.Line}, column {at.Column}: {ex.Description}");
         }
 
+        var assignments = new List<Acornima.Range>();
         var staticNodeReads = 0;
         var exactSecretReads = 0;
         var referenced = new List<Identifier>();
         var scopes = new List<IReadOnlySet<string>>();
         string? rejection = null;
         Walk(parsed, 0);
+        var runBody = Instrument(body, map, assignments, out var runMap);
         var nodeReads = referenced.Count(id => id.Name == "nodes");
         var secretReads = referenced.Count(id => id.Name == "secrets");
         return shape with
@@ -177,7 +190,9 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
             ReadsNodesDynamically = nodeReads > staticNodeReads,
             ReadsSecretsByNameOnly = secretReads == exactSecretReads,
             UsesInputs = referenced.Exists(id => id.Name == "inputs"),
-            Wrapped = Wrap(body),
+            Wrapped = Wrap(runBody),
+            RunBody = runBody,
+            RunMap = runMap,
         };
 
         void Walk(Node node, int depth)
@@ -192,6 +207,9 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
             {
                 case ImportExpression:
                     rejection ??= "import() is not available in expressions";
+                    break;
+                case AssignmentExpression assignment:
+                    assignments.Add(assignment.Range);
                     break;
                 case BigIntLiteral:
                     rejection ??= Where(node, "BigInt is not available in expressions");
@@ -222,6 +240,11 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
             {
                 if (child is Identifier id)
                 {
+                    if (id.Name == MemoryCheck)
+                    {
+                        rejection ??= Where(id, $"'{MemoryCheck}' is reserved");
+                    }
+
                     if (IsReference(node, id) && IsFree(id.Name))
                     {
                         referenced.Add(id);
@@ -259,6 +282,49 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
 
         string Where(Node at, string what) =>
             shape.BodyPosition(at.Location.Start.Line, at.Location.Start.Column) is { } p ? $"{what} at line {p.Line}, column {p.Column}" : what;
+    }
+
+    /// <summary>
+    /// Passes the value of every assignment through the host's memory check: <c>s += s</c> becomes
+    /// <c>__memoryCheck__(s += s)</c>. Jint checks memory between statements only, and one statement of assignments
+    /// (<c>(s += s, s += s, ...)</c>) doubles a string as often as it is written; now each step is checked.
+    /// </summary>
+    private static string Instrument(string body, int[]? map, List<Acornima.Range> assignments, out int[]? runMap)
+    {
+        if (assignments.Count == 0)
+        {
+            runMap = map;
+            return body;
+        }
+
+        var opens = assignments.GroupBy(r => r.Start).ToDictionary(g => g.Key, g => g.Count());
+        var closes = assignments.GroupBy(r => r.End).ToDictionary(g => g.Key, g => g.Count());
+        var text = new System.Text.StringBuilder(body.Length + (assignments.Count * (MemoryCheck.Length + 2)));
+        var origins = new List<int>(text.Capacity);
+        for (var i = 0; i <= body.Length; i++)
+        {
+            var origin = map is null ? i : map[Math.Min(i, map.Length - 1)];
+            for (var n = closes.GetValueOrDefault(i); n > 0; n--)
+            {
+                text.Append(')');
+                origins.Add(origin);
+            }
+
+            for (var n = opens.GetValueOrDefault(i); n > 0; n--)
+            {
+                text.Append(MemoryCheck).Append('(');
+                origins.AddRange(Enumerable.Repeat(origin, MemoryCheck.Length + 1));
+            }
+
+            if (i < body.Length)
+            {
+                text.Append(body[i]);
+                origins.Add(origin);
+            }
+        }
+
+        runMap = [.. origins];
+        return text.ToString();
     }
 
     /// <summary>Parser callback: a node that opens a scope carries the names declared in it (parameters included).</summary>

@@ -165,6 +165,17 @@ public sealed class ExpressionIsolationTests : IDisposable
         Assert.Equal(expected, result.Value!.ToJsonString());
     }
 
+    [Theory]
+    [InlineData("((__memoryCheck__) => 1)(0)")]
+    [InlineData("((s) => { const __memoryCheck__ = (x) => x; return s = 1; })(0)")]
+    public void The_name_of_the_host_memory_check_cannot_be_bound_or_read(string expression)
+    {
+        var result = Eval(expression);
+
+        Assert.Equal(ExpressionStatus.Rejected, result.Status);
+        Assert.Contains("'__memoryCheck__' is reserved", result.Error, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void A_parameter_named_secrets_is_not_a_secret_read()
     {
@@ -231,6 +242,7 @@ public sealed class ExpressionIsolationTests : IDisposable
     [InlineData("1 +\n  null.x", "TypeError at line 2, column 8")]
     [InlineData("[1].map((x) =>\n    x.y.z)", "TypeError at line 2, column 9")]
     [InlineData("[1].map((x) =>\n    JSON.parse('{'))", "SyntaxError at line 2, column 5")]
+    [InlineData("((s) => (s = 1, s += 2,\n  s.x.y))(0)", "TypeError at line 2, column 7")]
     public void Runtime_errors_are_placed_in_the_expression_as_typed(string expression, string expected)
     {
         var result = Eval(expression, secrets: new Dictionary<string, string>());
