@@ -12,8 +12,10 @@ namespace Secrets.Runtime.Sandbox.Expressions;
 internal sealed class DeadlineConstraint : Constraint
 {
     private readonly TimeSpan _budget;
-    private readonly TimeSpan _wallBudget;
     private readonly EvaluationClock _clock;
+    private readonly long _budgetTicks;
+    private readonly long _wallBudgetTicks;
+    private readonly long _millisecondTicks;
     private long _nextCheck = long.MaxValue;
     private long _wallStart;
     private TimeSpan _cpuStart;
@@ -23,8 +25,10 @@ internal sealed class DeadlineConstraint : Constraint
     public DeadlineConstraint(TimeSpan budget, TimeSpan wallBudget, EvaluationClock clock)
     {
         _budget = budget;
-        _wallBudget = wallBudget;
         _clock = clock;
+        _budgetTicks = Ticks(budget);
+        _wallBudgetTicks = Ticks(wallBudget);
+        _millisecondTicks = Ticks(TimeSpan.FromMilliseconds(1));
     }
 
     /// <summary>
@@ -36,14 +40,14 @@ internal sealed class DeadlineConstraint : Constraint
     {
         _wallStart = _clock.WallTimestamp();
         var thread = Environment.CurrentManagedThreadId;
-        if (thread != _cpuThread || _wallStart - _cpuReadAt > Ticks(TimeSpan.FromMilliseconds(1)))
+        if (thread != _cpuThread || _wallStart - _cpuReadAt > _millisecondTicks)
         {
             _cpuStart = _clock.ThreadCpuTime();
             _cpuReadAt = _wallStart;
             _cpuThread = thread;
         }
 
-        _nextCheck = _wallStart + Ticks(_budget);
+        _nextCheck = _wallStart + _budgetTicks;
     }
 
     public void Disarm() => _nextCheck = long.MaxValue;
@@ -64,13 +68,13 @@ internal sealed class DeadlineConstraint : Constraint
     {
         var now = _clock.WallTimestamp();
         var used = _clock.ThreadCpuTime() - _cpuStart;
-        if (used >= _budget || now - _wallStart > Ticks(_wallBudget))
+        if (used >= _budget || now - _wallStart > _wallBudgetTicks)
         {
             throw new TimeoutException("limit exceeded: time");
         }
 
         // The thread has had less CPU than wall time passed: look again once the rest of the budget could be used.
-        _nextCheck = now + Math.Max(Ticks(_budget - used), Ticks(TimeSpan.FromMilliseconds(1)));
+        _nextCheck = now + Math.Max(Ticks(_budget - used), _millisecondTicks);
     }
 
     private long Ticks(TimeSpan span) => (long)(span.TotalSeconds * _clock.WallFrequency);

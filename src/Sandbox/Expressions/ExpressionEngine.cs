@@ -261,11 +261,22 @@ internal sealed class ExpressionEngine : IDisposable
         _guards.Arm();
         try
         {
-            var result = _engine.Invoke(function, secrets, nodes, inputs, _memoryCheck);
-            // Jobs the expression queued (promise reactions, async functions) run now, inside its budget, or not at all:
-            // none is left for the next evaluation.
+            // Jobs the expression queued (promise reactions, async functions, also from a toJSON or getter run while
+            // converting the result, or before it threw) run now, inside its budget: none is left for the next
+            // evaluation. One that trips a limit ends this evaluation, and the engine is discarded.
+            EngineResult data;
+            try
+            {
+                data = ToData(_engine.Invoke(function, secrets, nodes, inputs, _memoryCheck));
+            }
+            catch (JavaScriptException)
+            {
+                _engine.Advanced.ProcessTasks();
+                throw;
+            }
+
             _engine.Advanced.ProcessTasks();
-            return ToData(result);
+            return data;
         }
         finally
         {

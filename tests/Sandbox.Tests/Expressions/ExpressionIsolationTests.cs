@@ -67,6 +67,8 @@ public sealed class ExpressionIsolationTests : IDisposable
     [InlineData("(Promise.resolve().then(() => { for (;;) {} }), 1)")]
     [InlineData("((async () => { await null; for (;;) {} })(), 1)")]
     [InlineData("((function again() { Promise.resolve().then(again); })(), 1)")]
+    [InlineData("(Promise.resolve().then(() => { for (;;) {} }), null.x)")]
+    [InlineData("({ get a() { Promise.resolve().then(() => { for (;;) {} }); return 1; } })")]
     public void A_job_queued_by_one_evaluation_runs_inside_it_and_never_in_the_next(string attack)
     {
         var first = Eval(attack);
