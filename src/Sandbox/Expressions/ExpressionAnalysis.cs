@@ -214,7 +214,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
                 case BigIntLiteral:
                     rejection ??= Where(node, "BigInt is not available in expressions");
                     break;
-                case MemberExpression { Object: Identifier { Name: var owner } objectId } member when Key(member) is { } key && IsFree(owner):
+                case MemberExpression { Object: Identifier { Name: var owner } } member when Key(member) is { } key && IsFree(owner):
                     if (owner == "secrets")
                     {
                         secrets.Add(key.ToUpperInvariant());
@@ -226,14 +226,13 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
                         staticNodeReads++;
                     }
 
-                    _ = objectId;
                     break;
             }
 
-            var scoped = node.UserData is IReadOnlySet<string> declared;
-            if (scoped)
+            var declared = node.UserData as IReadOnlySet<string>;
+            if (declared is not null)
             {
-                scopes.Add((IReadOnlySet<string>)node.UserData!);
+                scopes.Add(declared);
             }
 
             foreach (var child in node.ChildNodes)
@@ -260,7 +259,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
                 Walk(child, depth + 1);
             }
 
-            if (scoped)
+            if (declared is not null)
             {
                 scopes.RemoveAt(scopes.Count - 1);
             }
