@@ -304,20 +304,27 @@ public sealed partial class ExpressionEvaluator : IDisposable
             return known ? $"secret {asked} is not available to this block" : "a secret whose name is not written in the expression is not available to this block";
         }
 
-        var where = ErrorPosition(ex, analysis) is { } at ? $" at line {at.Line}, column {at.Column}" : string.Empty;
+        var where = ErrorPosition(ex, analysis, readSecrets) is { } at ? $" at line {at.Line}, column {at.Column}" : string.Empty;
         // Once secrets are in play, a message the engine built from a value might quote one: keep the kind and place only.
         return readSecrets || thrown.Message is null ? $"{thrown.Kind}{where}" : $"{thrown.Kind}{where}: {thrown.Message}";
     }
 
     /// <summary>
     /// Where in the expression as typed the error arose: the engine's location, or (for an error a built-in threw, which
-    /// Jint places at the wrapper) the innermost call site in the expression on the script's call stack.
+    /// Jint places at the wrapper) the innermost call site in the expression on the script's call stack. The call
+    /// stack text can come from an error's own <c>stack</c> property, which a script sets: it is read only when the
+    /// evaluation holds no secrets, so a position never spells a value.
     /// </summary>
-    private static (int Line, int Column)? ErrorPosition(JavaScriptException ex, ExpressionAnalysis analysis)
+    private static (int Line, int Column)? ErrorPosition(JavaScriptException ex, ExpressionAnalysis analysis, bool readSecrets)
     {
         if (analysis.UserPosition(ex.Location.Start.Line, ex.Location.Start.Column) is { } direct)
         {
             return direct;
+        }
+
+        if (readSecrets)
+        {
+            return null;
         }
 
         foreach (Match frame in StackFrame().Matches(ex.JavaScriptStackTrace ?? string.Empty))

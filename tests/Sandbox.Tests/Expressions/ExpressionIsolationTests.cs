@@ -253,6 +253,14 @@ public sealed class ExpressionIsolationTests : IDisposable
         Assert.StartsWith(expected, result.Error, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public void With_secrets_in_play_a_position_comes_only_from_the_engine_never_from_a_stack_text_a_script_can_set()
+    {
+        var result = Eval("JSON.parse('{') + secrets.API_TOKEN");
+
+        Assert.Equal("SyntaxError", result.Error);
+    }
+
     [Theory]
     [InlineData("a ${nope} b", "unknown global 'nope' at line 1, column 5")]
     [InlineData("x `q` \\\\ ${nope}", "unknown global 'nope' at line 1, column 12")]
