@@ -214,13 +214,28 @@ internal sealed class BuiltInGuards
     {
         foreach (var arg in args)
         {
-            if (arg is JsString text && (uint)text.Length > _maxArraySize)
-            {
-                throw new MemoryLimitExceededException("limit exceeded: memory");
-            }
+            CheckSpread(arg);
         }
 
         return original.Call(self, args);
+    }
+
+    /// <summary>
+    /// Throws when <paramref name="value"/> would become more properties or arguments in one step than an array may
+    /// hold: a long string, or an object (a <c>String</c> wrapper) whose own <c>length</c> says so.
+    /// </summary>
+    public void CheckSpread(JsValue value)
+    {
+        var length = value switch
+        {
+            JsString text => text.Length,
+            ObjectInstance obj and not JsArray when obj.GetOwnProperty("length") is { Value: JsNumber n } descriptor && descriptor.IsDataDescriptor() => n.AsNumber(),
+            _ => 0,
+        };
+        if (length > _maxArraySize)
+        {
+            throw new MemoryLimitExceededException("limit exceeded: memory");
+        }
     }
 
     /// <summary>

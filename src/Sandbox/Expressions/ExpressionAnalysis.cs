@@ -175,13 +175,14 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
         }
 
         var assignments = new List<Acornima.Range>();
+        var spreads = new List<Acornima.Range>();
         var staticNodeReads = 0;
         var exactSecretReads = 0;
         var referenced = new List<Identifier>();
         var scopes = new List<IReadOnlySet<string>>();
         string? rejection = null;
         Walk(parsed, 0);
-        var runBody = Instrument(body, map, assignments, out var runMap);
+        var runBody = Instrument(body, map, assignments, spreads, out var runMap);
         var nodeReads = referenced.Count(id => id.Name == "nodes");
         var secretReads = referenced.Count(id => id.Name == "secrets");
         return shape with
@@ -195,7 +196,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
             RunMap = runMap,
         };
 
-        void Walk(Node node, int depth)
+        void Walk(Node node, int depth, Node? parent = null)
         {
             if (depth > limits.MaxNesting * 4)
             {
@@ -210,6 +211,10 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
                     break;
                 case AssignmentExpression assignment:
                     assignments.Add(assignment.Range);
+                    break;
+                case SpreadElement spread when parent is not ArrayExpression:
+                    // An array grows element by element under the array limit; an object or an argument list takes every element at once.
+                    spreads.Add(spread.Argument.Range);
                     break;
                 case BigIntLiteral:
                     rejection ??= Where(node, "BigInt is not available in expressions");
@@ -256,7 +261,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
                     continue;
                 }
 
-                Walk(child, depth + 1);
+                Walk(child, depth + 1, node);
             }
 
             if (declared is not null)
@@ -286,23 +291,33 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
     /// <summary>
     /// Passes the value of every assignment through the host's memory check: <c>s += s</c> becomes
     /// <c>__memoryCheck__(s += s)</c>. Jint checks memory between statements only, and one statement of assignments
-    /// (<c>(s += s, s += s, ...)</c>) doubles a string as often as it is written; now each step is checked.
+    /// (<c>(s += s, s += s, ...)</c>) doubles a string as often as it is written; now each step is checked. What is
+    /// spread into an object or an argument list is checked for size first: <c>{ ...s }</c> becomes
+    /// <c>{ ...__memoryCheck__(s, 1) }</c> (a long string would become that many properties in one step).
     /// </summary>
-    private static string Instrument(string body, int[]? map, List<Acornima.Range> assignments, out int[]? runMap)
+    private static string Instrument(string body, int[]? map, List<Acornima.Range> assignments, List<Acornima.Range> spreads, out int[]? runMap)
     {
-        if (assignments.Count == 0)
+        if (assignments.Count == 0 && spreads.Count == 0)
         {
             runMap = map;
             return body;
         }
 
-        var opens = assignments.GroupBy(r => r.Start).ToDictionary(g => g.Key, g => g.Count());
+        var opens = assignments.Concat(spreads).GroupBy(r => r.Start).ToDictionary(g => g.Key, g => g.Count());
         var closes = assignments.GroupBy(r => r.End).ToDictionary(g => g.Key, g => g.Count());
-        var text = new System.Text.StringBuilder(body.Length + (assignments.Count * (MemoryCheck.Length + 2)));
+        var spreadCloses = spreads.GroupBy(r => r.End).ToDictionary(g => g.Key, g => g.Count());
+        var text = new System.Text.StringBuilder(body.Length + ((assignments.Count + spreads.Count) * (MemoryCheck.Length + 5)));
         var origins = new List<int>(text.Capacity);
         for (var i = 0; i <= body.Length; i++)
         {
             var origin = map is null ? i : map[Math.Min(i, map.Length - 1)];
+            // A spread of an assignment's value opens after it, so it closes first.
+            for (var n = spreadCloses.GetValueOrDefault(i); n > 0; n--)
+            {
+                text.Append(", 1)");
+                origins.AddRange(Enumerable.Repeat(origin, 4));
+            }
+
             for (var n = closes.GetValueOrDefault(i); n > 0; n--)
             {
                 text.Append(')');

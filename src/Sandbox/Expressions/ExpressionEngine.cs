@@ -147,6 +147,11 @@ internal sealed class ExpressionEngine : IDisposable
         _memoryCheck = new ClrFunction(_engine, string.Empty, (_, args) =>
         {
             _guards.Reserve(0);
+            if (args.Length > 1)
+            {
+                _guards.CheckSpread(args.At(0));
+            }
+
             return args.At(0);
         }, 1);
 

@@ -23,6 +23,9 @@ public sealed class ExpressionMemoryTests : IDisposable
         "'x'.padStart(2 ** 29)",
         "'x'.padEnd(2 ** 29, 'ab')",
         "Object.assign({}, 'x'.repeat(1e6))",
+        "Object.keys(new String('x'.repeat(1e6))).length",
+        "Object.keys({ ...'x'.repeat(1e6) }).length",
+        "Math.max(...'x'.repeat(1e6))",
         "((s) => (" + string.Concat(Enumerable.Repeat("s += s, ", 30)) + "s.length))('x'.repeat(1e5))",
         "((s, t) => [" + string.Concat(Enumerable.Repeat("t = s = s + s, ", 30)) + "s.length])('x'.repeat(1e5))",
         "Array(40).fill(0).reduce((s) => s + s, 'x'.repeat(1000)).length",
@@ -88,6 +91,7 @@ public sealed class ExpressionMemoryTests : IDisposable
     [InlineData("[3, 1, 2].fill(0, 1) + ''", "\"3,0,0\"")]
     [InlineData("[ 'a1b22c333'.match(/\\d+/g), 'abc'.match(/x*/g), 'aXbx'.match(/x/gi), 'ab'.match(/z/g), 'ab'.match(/b/).index ]", "[[\"1\",\"22\",\"333\"],[\"\",\"\",\"\",\"\"],[\"X\",\"x\"],null,1]")]
     [InlineData("Array.from({ length: 3 }, (_, i) => i * 2)", "[0,2,4]")]
+    [InlineData("[{ ...'ab', ...[3], ...{ c: 1 } }, Math.max(...[1, 5]), [...'xy'], ((...a) => a.length)(...'abc')]", "[{\"0\":3,\"1\":\"b\",\"c\":1},5,[\"x\",\"y\"],3]")]
     [InlineData("((a, b) => { let s = 'x'; s += s; [a, b] = [b, a]; for (let i = 0; i < 3; i = i + 1) s += i; return [a, b, s, (b = 5)]; })(1, 2)", "[2,1,\"xx012\",5]")]
     public void Guarded_built_ins_keep_their_meaning(string expression, string expected)
     {
