@@ -49,6 +49,7 @@ internal sealed class BuiltInGuards
         Replace(stringPrototype, "replace", 2, original => (self, args) => StringReplace(original, "replace", self, args));
         Replace(stringPrototype, "replaceAll", 2, original => (self, args) => StringReplace(original, "replaceAll", self, args));
         Replace(arrayPrototype, "join", 1, _ => Join);
+        Replace(arrayPrototype, "toLocaleString", 0, _ => LocaleJoin);
         Replace(arrayPrototype, "fill", 1, original => (self, args) => ArraysOnly(original, "fill", self, args));
         Replace(arrayPrototype, "copyWithin", 2, original => (self, args) => ArraysOnly(original, "copyWithin", self, args));
         Replace(json, "stringify", 3, original => (_, args) => Stringify(original, args));
@@ -157,13 +158,19 @@ internal sealed class BuiltInGuards
     /// <c>Array.prototype.join</c> (and so <c>toString</c> and template interpolation of arrays), written out so that
     /// the text is counted as it grows: one call over a wide or self-repeating array stops at the limit.
     /// </summary>
-    private JsValue Join(JsValue self, JsValue[] args)
+    private JsValue Join(JsValue self, JsValue[] args) =>
+        Join(self, args.At(0).IsUndefined() ? "," : TypeConverter.ToString(args.At(0)), TypeConverter.ToString);
+
+    /// <summary><c>toLocaleString</c> of an array: each element's own <c>toLocaleString</c>, joined with commas, counted as it grows.</summary>
+    private JsValue LocaleJoin(JsValue self, JsValue[] args) =>
+        Join(self, ",", element => TypeConverter.ToString(((ObjectInstance)_engine.GetValue("Object").Call(JsValue.Undefined, [element])).Get("toLocaleString").Call(element, [])));
+
+    private JsValue Join(JsValue self, string separator, Func<JsValue, string> convert)
     {
         RuntimeHelpers.EnsureSufficientExecutionStack();
         TypeConverter.RequireObjectCoercible(_engine, self);
         var target = self as ObjectInstance ?? (ObjectInstance)_engine.GetValue("Object").Call(JsValue.Undefined, [self]);
         var length = TypeConverter.ToLength(target.Get("length"));
-        var separator = args.At(0).IsUndefined() ? "," : TypeConverter.ToString(args.At(0));
         if (length == 0)
         {
             return JsString.Empty;
@@ -188,7 +195,7 @@ internal sealed class BuiltInGuards
                 var element = target.Get(JsNumber.Create((double)i));
                 if (!element.IsNull() && !element.IsUndefined())
                 {
-                    var piece = TypeConverter.ToString(element);
+                    var piece = convert(element);
                     Reserve(2.0 * (text.Length + piece.Length + separator.Length));
                     text.Append(piece);
                 }

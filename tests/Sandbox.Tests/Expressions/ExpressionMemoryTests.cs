@@ -37,6 +37,8 @@ public sealed class ExpressionMemoryTests : IDisposable
         "Array.prototype.fill.call({ length: 2 ** 30 }, 0)",
         "Array(100000).fill('x'.repeat(10000)).join('')",
         "Array.prototype.join.call({ length: 2 ** 30 })",
+        "Array(100000).fill('x'.repeat(10000)).toLocaleString()",
+        "Array.prototype.toLocaleString.call({ length: 2 ** 30 })",
         "`${Array(100000).fill('x'.repeat(10000))}`",
         "String(Array(100000).fill('x'.repeat(10000)))",
         "JSON.stringify(Array(100000).fill('x'.repeat(10000)))",
@@ -83,6 +85,7 @@ public sealed class ExpressionMemoryTests : IDisposable
     [Theory]
     [InlineData("'ab'.repeat(3) + 'x'.padStart(3, '-') + 'y'.padEnd(2)", "\"ababab--xy \"")]
     [InlineData("[1, [2, 3], null, 'a'].join('-') + [4, 5]", "\"1-2,3--a4,5\"")]
+    [InlineData("[1, 'a', null, [2, 3]].toLocaleString()", "\"1,a,,2,3\"")]
     [InlineData("(() => { const a = [1]; a.push(a); return a.join(); })()", "\"1,\"")]
     [InlineData("JSON.stringify({ a: [1, { b: 'c' }], d: undefined }, null, 2)", "\"{\\n  \\\"a\\\": [\\n    1,\\n    {\\n      \\\"b\\\": \\\"c\\\"\\n    }\\n  ]\\n}\"")]
     [InlineData("JSON.stringify({ a: 1, b: 2, c: { a: 3, z: 4 } }, ['a', 'c'])", "\"{\\\"a\\\":1,\\\"c\\\":{\\\"a\\\":3}}\"")]
