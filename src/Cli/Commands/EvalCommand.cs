@@ -26,7 +26,7 @@ internal static class EvalCommand
             return context.RunAsync(parse, async () =>
             {
                 var list = parse.GetValue(expressions)!;
-                var allowed = parse.GetValue(allow) is { Length: > 0 } names ? names.Select(n => SecretName.Parse(n).Value).ToList() : null;
+                var allowed = parse.GetValue(allow) is { Length: > 0 } names ? names.Select(n => CliInput.Name(context, n, "--allow").Value).ToList() : null;
                 var inputs = RunCommand.ParseInput(parse.GetValue(input));
                 using var evaluator = new ExpressionEvaluator(redactor: redactor);
                 IReadOnlyList<ExpressionResult> results;
@@ -42,15 +42,15 @@ internal static class EvalCommand
                 }
                 else
                 {
-                    using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
+                    using var store = await context.OpenExistingStoreAsync(parse, ct).ConfigureAwait(false);
                     results = await StoreSecrets.EvaluateAsync(store, context.Principal(parse), evaluator, list, allowed, inputs, "default", parse.GetValue(project), redactor, ct).ConfigureAwait(false);
                 }
 
                 foreach (var result in results)
                 {
                     var line = parse.GetValue(json)
-                        ? new JsonObject { ["status"] = result.Status.ToString().ToLowerInvariant(), ["value"] = result.Value?.DeepClone(), ["error"] = result.Error }.ToJsonString()
-                        : result.Status == ExpressionStatus.Ok ? result.Value?.ToJsonString() ?? "null" : $"{result.Status.ToString().ToLowerInvariant()}: {result.Error}";
+                        ? new JsonObject { ["status"] = result.Status.ToString().ToLowerInvariant(), ["value"] = result.Value?.DeepClone(), ["error"] = result.Error }.ToJsonString(CliJson.Options)
+                        : result.Status == ExpressionStatus.Ok ? result.Value?.ToJsonString(CliJson.Options) ?? "null" : $"{result.Status.ToString().ToLowerInvariant()}: {result.Error}";
                     await (result.Status == ExpressionStatus.Ok || parse.GetValue(json) ? context.Console.Out : context.Console.Error).WriteLineAsync(redactor.Redact(line)).ConfigureAwait(false);
                 }
 

@@ -34,8 +34,8 @@ internal static class RedactCommand
             }
             else
             {
-                using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
-                await StoreSecrets.RegisterAllAsync(store, context.Principal(parse), redactor, ct).ConfigureAwait(false);
+                using var store = await context.OpenExistingStoreAsync(parse, ct).ConfigureAwait(false);
+                await StoreSecrets.RegisterAllAsync(store, context.Principal(parse), redactor, ct, purpose: "redact").ConfigureAwait(false);
             }
 
             await using var writer = new RedactingTextWriter(context.Console.Out, redactor, leaveOpen: true);

@@ -137,7 +137,7 @@ public sealed class SqliteSecretStore : ISecretStore, ISecretValueReader, IDispo
             await delete.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await AuditAsync(connection, transaction, principal.UserId, "delete", scope, owner, name.Value, current.Version, null, cancellationToken).ConfigureAwait(false);
+        await AuditAsync(connection, transaction, principal.AuditName, "delete", scope, owner, name.Value, current.Version, null, cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -187,7 +187,7 @@ public sealed class SqliteSecretStore : ISecretStore, ISecretValueReader, IDispo
         }
         else
         {
-            await AuditAsync(connection, transaction, principal.UserId, "import", scope, owner, null, null,
+            await AuditAsync(connection, transaction, principal.AuditName, "import", scope, owner, null, null,
                 string.Create(CultureInfo.InvariantCulture, $"{created.Count} created, {updated.Count} updated, {document.Warnings.Count} warnings"), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -243,7 +243,7 @@ public sealed class SqliteSecretStore : ISecretStore, ISecretValueReader, IDispo
             await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        await AuditAsync(connection, transaction, principal.UserId, "rotate", null, null, null, null,
+        await AuditAsync(connection, transaction, principal.AuditName, "rotate", null, null, null, null,
             string.Create(CultureInfo.InvariantCulture, $"new key {newId}; {rows.Count} data keys re-wrapped"), cancellationToken).ConfigureAwait(false);
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         lock (_keysLock)
@@ -344,7 +344,7 @@ public sealed class SqliteSecretStore : ISecretStore, ISecretValueReader, IDispo
             insert.Parameters["$owner"].Value = usage.Owner;
             insert.Parameters["$name"].Value = usage.Name.Value;
             insert.Parameters["$version"].Value = usage.Version;
-            insert.Parameters["$detail"].Value = $"run {usage.RunId} node {usage.NodeId}";
+            insert.Parameters["$detail"].Value = usage.Detail ?? $"run {usage.RunId} node {usage.NodeId}";
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -438,7 +438,7 @@ public sealed class SqliteSecretStore : ISecretStore, ISecretValueReader, IDispo
             throw Conflict(write, current?.Version ?? 0, current?.Version ?? 0);
         }
 
-        await AuditAsync(connection, transaction, principal.UserId, action, write.Scope, write.Owner, write.Name.Value, version, integration is null ? null : $"system secret of {integration}", cancellationToken).ConfigureAwait(false);
+        await AuditAsync(connection, transaction, principal.AuditName, action, write.Scope, write.Owner, write.Name.Value, version, integration is null ? null : $"system secret of {integration}", cancellationToken).ConfigureAwait(false);
         return new SecretMetadata
         {
             Scope = write.Scope,

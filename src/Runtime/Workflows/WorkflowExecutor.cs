@@ -160,7 +160,7 @@ public sealed class WorkflowExecutor : IDisposable
                     ?? throw resolver.Missing(node.Id, path, reference);
                 _redactor.Add(found.Value, found.Name.Value);
                 secrets[reference.Name] = found.Value;
-                usages.Add(new SecretUsage(runId, node.Id, found.Scope, found.Owner, found.Name, found.Version, principal));
+                usages.Add(new SecretUsage(runId, node.Id, found.Scope, found.Owner, found.Name, found.Version, Principal.AuditActor(request.ActingUser, principal)));
             }
 
             timings["resolution"] = clock.Elapsed.TotalMilliseconds;
