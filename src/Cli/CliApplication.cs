@@ -26,6 +26,7 @@ public static class CliApplication
         root.Subcommands.Add(Commands.EvalCommand.Create(context));
         root.Subcommands.Add(Commands.ExecCommand.Create(context));
         root.Subcommands.Add(Commands.DemoCommand.Create(context));
+        root.Subcommands.Add(Commands.SamplesCommand.Create(context));
         root.Subcommands.Add(Commands.DoctorCommand.Create(context));
 
         // No response files (@file) and no bundling: every token stays the argument the user typed, at its position.

@@ -58,6 +58,10 @@ internal sealed class EchoServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Starts a server on <paramref name="port"/> of 127.0.0.1.</summary>
+    /// <exception cref="HttpListenerException">The port is taken.</exception>
+    public static EchoServer Start(int port) => new(port);
+
     /// <summary>Starts a server on a free port.</summary>
     public static EchoServer Start()
     {
