@@ -29,7 +29,7 @@ public sealed class DemoAndSamplesTests : IDisposable
             Assert.True(File.Exists(Path.Combine(kept, "secrets.db")));
 
             // The hints the demo printed work on the kept home.
-            var runId = output.Split("runs show ")[1].Split(';')[0].Trim();
+            var runId = output.Split("runs show ")[1].Split(' ')[0];
             _cli.Environment["SECRETS_RUNTIME_HOME"] = kept;
             var shown = await _cli.RunAsync("runs", "show", runId);
             Assert.Equal(0, shown.Code);

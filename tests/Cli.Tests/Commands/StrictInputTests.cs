@@ -91,4 +91,15 @@ public sealed class StrictInputTests : IDisposable
         Assert.Contains("check --home or SECRETS_RUNTIME_HOME", error, StringComparison.Ordinal);
         Assert.False(Directory.Exists(mistyped));
     }
+
+    [Fact]
+    public async Task Eval_of_an_expression_without_secrets_opens_no_store()
+    {
+        var elsewhere = Path.Combine(_cli.Home, "no-store-here");
+
+        var (code, output, error) = await _cli.RunAsync("eval", "1+1", "--home", elsewhere);
+
+        Assert.Equal((0, "2", string.Empty), (code, output.Trim(), error));
+        Assert.False(Directory.Exists(elsewhere));
+    }
 }
