@@ -13,6 +13,13 @@ if (args is [ScriptQuickBenchmark.CompilePairArgument])
     return 0;
 }
 
+if (args is [RedactionQuickBenchmark.ChildArgument, var mode, var file])
+{
+    // The children of the "redaction" group's start-up row: read the values only, or read them and start masking.
+    Console.WriteLine(RedactionQuickBenchmark.Child(mode, file));
+    return 0;
+}
+
 if (args.Length > 0 && args[0] == "--quick")
 {
     var filters = args.Skip(1).ToArray();
@@ -42,7 +49,9 @@ if (args.Length > 0 && args[0] == "--quick")
         }
     }
 
-    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}"));
+    // The load average says how much else the shared machine was doing while the rows were measured.
+    var load = File.Exists("/proc/loadavg") ? ", load average " + string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : string.Empty;
+    Console.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{Environment.ProcessorCount} cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}{load}"));
     return 0;
 }
 

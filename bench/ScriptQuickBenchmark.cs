@@ -135,9 +135,16 @@ public sealed class ScriptQuickBenchmark : IQuickBenchmark
 
         var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
         var workersAfter = runner.WorkerCount;
+
+        // A different credential set never shares a worker: each run takes the spare (a new one starts behind it).
+        var fresh = 0;
+        var newCredentials = QuickMeasure.Time(
+            () => runner.RunAsync(request with { Secrets = new Dictionary<string, string> { ["Key"] = $"tok-{Interlocked.Increment(ref fresh)}" } }).GetAwaiter().GetResult(),
+            TimeSpan.FromSeconds(5), warmup: 2, maxOperations: 20);
         return
         [
             new QuickRow(Name, "cached script, round trip through a warm worker, p50", QuickMeasure.Duration(warm.P50Ns), string.Empty, "≤2 ms"),
+            new QuickRow(Name, "cached script, a new credential set every run (no reuse across credentials), mean", QuickMeasure.Duration(newCredentials.MeanNs), QuickMeasure.Ratio(newCredentials.MeanNs, warm.P50Ns)),
             new QuickRow(Name, "cached script, round trip through a warm worker, p95", QuickMeasure.Duration(warm.P95Ns), string.Empty, "≤10 ms"),
             new QuickRow(Name, "1,000 sequential runs: host managed heap before -> after", $"{QuickMeasure.Bytes(heapBefore)} -> {QuickMeasure.Bytes(heapAfter)}", string.Empty, "no growth"),
             new QuickRow(Name, "1,000 sequential runs: worker processes before -> after", string.Create(CultureInfo.InvariantCulture, $"{workersBefore} -> {workersAfter}"), string.Empty, "no growth"),

@@ -44,7 +44,7 @@ public sealed class WorkflowQuickBenchmark : IQuickBenchmark
         var home = Directory.CreateTempSubdirectory("bench-wf-").FullName;
         try
         {
-            using var store = SqliteSecretStore.OpenAsync(new StoreOptions
+            using var store = SecretStore.OpenAsync(new StoreOptions
             {
                 Home = home,
                 Environment = new Dictionary<string, string?> { ["SECRETS_RUNTIME_MASTER_KEY"] = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)) },

@@ -12,6 +12,7 @@ public static class CliApplication
         var context = new CliContext(console, args);
         var root = new RootCommand("secrets-runtime: store secrets once, inject them at run time, never print them.");
         root.Options.Add(context.HomeOption);
+        root.Options.Add(context.DatabaseOption);
         root.Options.Add(context.UserOption);
         root.Options.Add(context.VerboseOption);
 

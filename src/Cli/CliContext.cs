@@ -26,6 +26,9 @@ public sealed class CliContext
     /// <summary><c>--user USER</c>: the local user the CLI acts as (default: the OS user name).</summary>
     public Option<string?> UserOption { get; } = new("--user") { Description = "User the command acts as (default: the OS user name)", Recursive = true };
 
+    /// <summary><c>--database CONNECTION</c>: a PostgreSQL store shared by many hosts; else <c>SECRETS_RUNTIME_DATABASE</c>, else SQLite in the home folder.</summary>
+    public Option<string?> DatabaseOption { get; } = new("--database") { Description = "PostgreSQL store shared by many hosts: a connection string or postgresql:// URI (default: $SECRETS_RUNTIME_DATABASE, else SQLite in the home folder)", Recursive = true };
+
     /// <summary><c>--verbose</c>: print stack traces (masked) on errors.</summary>
     public Option<bool> VerboseOption { get; } = new("--verbose") { Description = "Show error details (stack traces are masked)", Recursive = true };
 
@@ -37,8 +40,21 @@ public sealed class CliContext
     public string? Home(ParseResult parse) => parse.GetValue(HomeOption);
 
     /// <summary>The store options for this invocation: <c>--home</c>, else <c>SECRETS_RUNTIME_HOME</c>, else <c>~/.secrets-runtime</c>.</summary>
-    public StoreOptions StoreOptions(ParseResult parse) =>
-        new() { Home = Store.StoreOptions.ResolveHome(Home(parse), Console.Environment), Environment = Console.Environment };
+    public StoreOptions StoreOptions(ParseResult parse) => new()
+    {
+        Home = Store.StoreOptions.ResolveHome(Home(parse), Console.Environment),
+        Environment = Console.Environment,
+        Database = Store.StoreOptions.ResolveDatabase(parse.GetValue(DatabaseOption), Console.Environment),
+    };
+
+    /// <summary>Where run records are: the shared database when one is configured, else <c>HOME/runs</c>.</summary>
+    public async Task<Workflows.IRunRecordStore> OpenRunRecordsAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var options = StoreOptions(parse);
+        return options.Database is { } database
+            ? await Store.Postgres.PostgresRunRecordStore.OpenAsync(database, cancellationToken).ConfigureAwait(false)
+            : new Workflows.RunRecordStore(options.Home);
+    }
 
     /// <summary>
     /// How code nodes run for this invocation: compiled images cached in <c>HOME/cache/scripts</c>, isolation from
@@ -62,25 +78,40 @@ public sealed class CliContext
         };
     }
 
+    /// <summary>
+    /// The options for a command that runs code nodes: <see cref="ScriptOptions"/>, and, when they run without the
+    /// sandbox (<c>SECRETS_RUNTIME_ISOLATION=process</c>), a warning on stderr first, every time.
+    /// </summary>
+    public async Task<Sandbox.Workers.ScriptRunnerOptions> CodeNodeOptionsAsync(ParseResult parse)
+    {
+        var options = ScriptOptions(parse);
+        if (options.Isolation == Sandbox.Workers.WorkerIsolation.Process)
+        {
+            await Console.Error.WriteLineAsync("warning: SECRETS_RUNTIME_ISOLATION=process runs code nodes without a sandbox: use it for trusted code only").ConfigureAwait(false);
+        }
+
+        return options;
+    }
+
     /// <summary>Opens the embedded store.</summary>
-    public Task<SqliteSecretStore> OpenStoreAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        SqliteSecretStore.OpenAsync(StoreOptions(parse), cancellationToken);
+    public Task<SecretStore> OpenStoreAsync(ParseResult parse, CancellationToken cancellationToken) =>
+        SecretStore.OpenAsync(StoreOptions(parse), cancellationToken);
 
     /// <summary>
     /// Opens the store for a command that only reads it: a home with no store is an error (a mistyped <c>--home</c>
     /// must not create a new store and master key).
     /// </summary>
-    public Task<SqliteSecretStore> OpenExistingStoreAsync(ParseResult parse, CancellationToken cancellationToken)
+    public Task<SecretStore> OpenExistingStoreAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var options = StoreOptions(parse);
-        if (!File.Exists(options.DatabasePath))
+        if (options.Database is null && !File.Exists(options.DatabasePath))
         {
             var where = Home(parse) is { Length: > 0 } ? "the folder given by --home" : options.Home;
             throw new SecretsRuntimeException("cli.no_store", ErrorKind.NotFound,
                 $"no store in {where} (no secrets.db): check --home or SECRETS_RUNTIME_HOME; `secret set` or `secret import` creates one");
         }
 
-        return SqliteSecretStore.OpenAsync(options, cancellationToken);
+        return SecretStore.OpenAsync(options, cancellationToken);
     }
 
     /// <summary>A follow-up command to print, carrying the global options the user passed (<c>--home</c>, <c>--user</c>).</summary>

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text;
 
 namespace Secrets.Runtime.Redaction;
@@ -18,7 +19,7 @@ public sealed class RedactingStream : Stream
     {
         _inner = inner ?? throw new ArgumentNullException(nameof(inner));
         _leaveOpen = leaveOpen;
-        _writer = new RedactingTextWriter(new StreamWriter(inner, new UTF8Encoding(false), 4096, leaveOpen: true), redactor);
+        _writer = new RedactingTextWriter(new StreamWriter(inner, new UTF8Encoding(false), 64 * 1024, leaveOpen: true), redactor);
     }
 
     /// <inheritdoc />
@@ -42,9 +43,16 @@ public sealed class RedactingStream : Stream
     /// <inheritdoc />
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        var chars = new char[_decoder.GetCharCount(buffer, flush: false)];
-        var written = _decoder.GetChars(buffer, chars, flush: false);
-        _writer.Write(chars, 0, written);
+        var chars = ArrayPool<char>.Shared.Rent(Math.Max(16, buffer.Length + 4));
+        try
+        {
+            var written = _decoder.GetChars(buffer, chars, flush: false);
+            _writer.Write(chars.AsSpan(0, written));
+        }
+        finally
+        {
+            ArrayPool<char>.Shared.Return(chars);
+        }
     }
 
     /// <inheritdoc />

@@ -1,18 +1,23 @@
+using System.Buffers;
 using System.Text;
 
 namespace Secrets.Runtime.Redaction;
 
 /// <summary>
 /// A <see cref="TextWriter"/> that masks secrets on their way to an inner writer, including values split across
-/// writes: it holds back at most the longest form minus one character, never emits part of a possible match,
-/// never splits a surrogate pair, and writes everything on <see cref="Flush"/> and <see cref="Dispose(bool)"/>.
+/// writes: it holds back at most the furthest an escaped form can spread (<see cref="SecretRedactor.HoldBack"/>),
+/// never emits part of a possible match, never splits a surrogate pair, and writes everything on
+/// <see cref="Flush"/> and <see cref="Dispose(bool)"/>.
 /// </summary>
 public sealed class RedactingTextWriter : TextWriter
 {
+    private static readonly SpanWriter<TextWriter> WriteTo = (text, writer) => writer.Write(text);
+
     private readonly TextWriter _inner;
     private readonly SecretRedactor _redactor;
-    private readonly StringBuilder _pending = new();
     private readonly bool _leaveOpen;
+    private char[] _pending = ArrayPool<char>.Shared.Rent(4096);
+    private int _length;
 
     /// <summary>Wraps <paramref name="inner"/>.</summary>
     public RedactingTextWriter(TextWriter inner, SecretRedactor redactor, bool leaveOpen = false)
@@ -27,24 +32,46 @@ public sealed class RedactingTextWriter : TextWriter
     public override Encoding Encoding => _inner.Encoding;
 
     /// <inheritdoc />
-    public override void Write(char value)
+    public override void Write(char value) => Write(new ReadOnlySpan<char>(in value));
+
+    /// <inheritdoc />
+    public override void Write(string? value) => Write(value.AsSpan());
+
+    /// <inheritdoc />
+    public override void Write(char[] buffer, int index, int count) => Write(buffer.AsSpan(index, count));
+
+    /// <inheritdoc />
+    public override void Write(ReadOnlySpan<char> buffer)
     {
-        _pending.Append(value);
-        Drain(final: false);
+        if (buffer.IsEmpty)
+        {
+            return;
+        }
+
+        if (_length + buffer.Length > _pending.Length)
+        {
+            var larger = ArrayPool<char>.Shared.Rent(Math.Max(_pending.Length * 2, _length + buffer.Length));
+            _pending.AsSpan(0, _length).CopyTo(larger);
+            ArrayPool<char>.Shared.Return(_pending);
+            _pending = larger;
+        }
+
+        buffer.CopyTo(_pending.AsSpan(_length));
+        _length += buffer.Length;
+
+        // Small writes gather until the buffer is worth a search: each search re-reads the held-back tail.
+        if (_length >= Math.Max(4096, 2 * _redactor.HoldBack))
+        {
+            Drain(final: false);
+        }
     }
 
     /// <inheritdoc />
-    public override void Write(string? value)
+    public override Task WriteAsync(ReadOnlyMemory<char> buffer, CancellationToken cancellationToken = default)
     {
-        _pending.Append(value);
-        Drain(final: false);
-    }
-
-    /// <inheritdoc />
-    public override void Write(char[] buffer, int index, int count)
-    {
-        _pending.Append(buffer, index, count);
-        Drain(final: false);
+        cancellationToken.ThrowIfCancellationRequested();
+        Write(buffer.Span);
+        return Task.CompletedTask;
     }
 
     /// <inheritdoc />
@@ -55,11 +82,20 @@ public sealed class RedactingTextWriter : TextWriter
     }
 
     /// <inheritdoc />
+    public override Task FlushAsync(CancellationToken cancellationToken)
+    {
+        Drain(final: true);
+        return _inner.FlushAsync(cancellationToken);
+    }
+
+    /// <inheritdoc />
     protected override void Dispose(bool disposing)
     {
-        if (disposing)
+        if (disposing && _pending.Length > 0)
         {
             Flush();
+            ArrayPool<char>.Shared.Return(_pending);
+            _pending = [];
             if (!_leaveOpen)
             {
                 _inner.Dispose();
@@ -71,23 +107,25 @@ public sealed class RedactingTextWriter : TextWriter
 
     private void Drain(bool final)
     {
-        if (_pending.Length == 0)
+        if (_length == 0)
         {
             return;
         }
 
-        var text = _pending.ToString();
+        var text = _pending.AsSpan(0, _length);
         var hits = _redactor.Find(text);
-        var cut = final ? text.Length : Math.Max(0, text.Length - Math.Max(0, _redactor.MaxPatternLength - 1));
+        var cut = final ? text.Length : Math.Max(0, text.Length - _redactor.HoldBack);
 
         // A hit that crosses the cut is held back whole; so is a high surrogate whose pair has not arrived.
-        if (!final && hits is not null)
+        for (var moved = !final && hits is not null; moved;)
         {
-            foreach (var hit in hits)
+            moved = false;
+            foreach (var hit in hits!)
             {
                 if (hit.Start < cut && hit.End > cut)
                 {
                     cut = hit.Start;
+                    moved = true;
                 }
             }
         }
@@ -102,9 +140,17 @@ public sealed class RedactingTextWriter : TextWriter
             return;
         }
 
-        var emit = text.AsSpan(0, cut);
-        var inside = hits?.Where(h => h.End <= cut).ToList();
-        _inner.Write(inside is { Count: > 0 } ? _redactor.Apply(emit, inside) : emit.ToString());
-        _pending.Remove(0, cut);
+        hits?.RemoveAll(h => h.End > cut);
+        if (hits is { Count: > 0 })
+        {
+            _redactor.Apply(text[..cut], hits, WriteTo, _inner);
+        }
+        else
+        {
+            _inner.Write(text[..cut]);
+        }
+
+        text[cut..].CopyTo(_pending);
+        _length -= cut;
     }
 }

@@ -1,4 +1,29 @@
+using Secrets.Runtime.Redaction.Forms;
+
 namespace Secrets.Runtime.Redaction;
 
 /// <summary>A registered secret: its value, optional name, and every form registered for it.</summary>
-internal sealed record RedactionEntry(string Value, string? Name, IReadOnlyList<string> Forms, int MinimumLength);
+internal sealed class RedactionEntry(string value, string? name, IReadOnlyList<RegisteredForm> forms, int minimumLength)
+{
+    private volatile bool _released;
+
+    public string Value { get; } = value;
+
+    public string? Name { get; } = name;
+
+    public IReadOnlyList<RegisteredForm> Forms { get; } = forms;
+
+    /// <summary>Set once the value is released or removed: tiers that still index it skip its patterns until the next merge drops them.</summary>
+    public bool Released
+    {
+        get => _released;
+        set => _released = value;
+    }
+
+    /// <summary>The patterns this entry contributes to a tier.</summary>
+    public IEnumerable<RedactionPattern> Patterns() =>
+        Forms.Select(f => new RedactionPattern(f.Text, this, f.Text.Length < minimumLength && f.Text == Value, f.IgnoreCase, f.Base64));
+
+    /// <inheritdoc />
+    public override string ToString() => Name ?? "(unnamed value)";
+}

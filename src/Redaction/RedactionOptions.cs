@@ -23,7 +23,27 @@ public sealed record RedactionOptions
     /// </summary>
     public int MinimumDerivedLength { get; init; } = 8;
 
-    /// <summary>Checks the options; a mask may not be empty and thresholds must be positive.</summary>
+    /// <summary>
+    /// Values (and their text forms) at least this long are also masked with their letters in another case, as
+    /// <see cref="Uri"/> lower-cases hosts and tools upper-case hex keys; shorter ones must match exactly. Hex forms
+    /// always ignore case and Base64 forms never do. Default 12.
+    /// </summary>
+    public int CaseInsensitiveMinimumLength { get; init; } = 12;
+
+    /// <summary>
+    /// How many decodings may be stacked on one piece of text (a JSON document escaped inside a JSON string is two).
+    /// Default 3; at least 1.
+    /// </summary>
+    public int MaximumDecodingDepth { get; init; } = 3;
+
+    /// <summary>
+    /// How long a value stays registered after the last run that held it released it, for sinks that flush late.
+    /// Values added without a lease (<see cref="SecretRedactor.Add"/>) stay until removed. Default 30 seconds; zero
+    /// releases at once; negative is refused.
+    /// </summary>
+    public TimeSpan ReleaseGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Checks the options; a mask may not be empty, thresholds must be positive and the grace period not negative.</summary>
     public RedactionOptions Validate()
     {
         if (string.IsNullOrEmpty(Mask))
@@ -31,9 +51,19 @@ public sealed record RedactionOptions
             throw new ArgumentException("RedactionOptions.Mask must not be empty", nameof(Mask));
         }
 
-        if (MinimumValueLength < 1 || MinimumDerivedLength < 1)
+        if (MinimumValueLength < 1 || MinimumDerivedLength < 1 || CaseInsensitiveMinimumLength < 1)
         {
-            throw new ArgumentOutOfRangeException(nameof(MinimumDerivedLength), string.Create(CultureInfo.InvariantCulture, $"thresholds must be at least 1 (got {MinimumValueLength} and {MinimumDerivedLength})"));
+            throw new ArgumentOutOfRangeException(nameof(MinimumDerivedLength), string.Create(CultureInfo.InvariantCulture, $"RedactionOptions length thresholds must be at least 1 (got MinimumValueLength {MinimumValueLength}, MinimumDerivedLength {MinimumDerivedLength}, CaseInsensitiveMinimumLength {CaseInsensitiveMinimumLength})"));
+        }
+
+        if (MaximumDecodingDepth < 1)
+        {
+            throw new ArgumentOutOfRangeException(nameof(MaximumDecodingDepth), string.Create(CultureInfo.InvariantCulture, $"RedactionOptions.MaximumDecodingDepth must be at least 1 (got {MaximumDecodingDepth})"));
+        }
+
+        if (ReleaseGracePeriod < TimeSpan.Zero)
+        {
+            throw new ArgumentOutOfRangeException(nameof(ReleaseGracePeriod), string.Create(CultureInfo.InvariantCulture, $"RedactionOptions.ReleaseGracePeriod must not be negative (got {ReleaseGracePeriod})"));
         }
 
         return this;

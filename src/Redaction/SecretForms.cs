@@ -1,51 +1,59 @@
 using System.Net;
 using System.Text;
-using System.Text.Encodings.Web;
-using System.Text.Json;
-using System.Text.Unicode;
+using Secrets.Runtime.Redaction.Forms;
 
 namespace Secrets.Runtime.Redaction;
 
 /// <summary>
-/// The forms a secret value commonly takes in text, all of which must be masked: the value itself, trimmed and
-/// unquoted; each line of a multi-line value and its LF/CRLF variants; JSON, Serilog, URL, form, XML/HTML and
-/// backslash escaping; Base64 (standard and URL-safe, padded or not) at byte offsets 0, 1 and 2.
+/// The texts registered for a secret value. Escapings that a decoder undoes are not registered: percent-encoding,
+/// HTML/XML entities, JSON and backslash escapes and line-wrapped Base64 are matched through decoded views of the
+/// text (see the README). What is registered: the value itself, trimmed and unquoted; each line of a multi-line
+/// value and its LF/CRLF variants; its NFC and NFD forms; form encoding with <c>+</c> for space; shell
+/// (<c>'\''</c>) and SQL (doubled quote) quoting; hex of its UTF-8 bytes (any case); Base64 of its UTF-8 and its
+/// UTF-16LE bytes, standard and URL-safe, at byte offsets 0, 1 and 2.
 /// </summary>
 public static class SecretForms
 {
-    private static readonly JsonSerializerOptions Relaxed = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
-    private static readonly JsonSerializerOptions Default = new() { Encoder = JavaScriptEncoder.Default };
-    private static readonly JsonSerializerOptions AllUnicode = new() { Encoder = JavaScriptEncoder.Create(UnicodeRanges.All) };
+    /// <summary>Every registered form of <paramref name="value"/>, distinct; <paramref name="value"/> itself first.</summary>
+    public static IReadOnlyList<string> For(string value, RedactionOptions options) => Registered(value, options).Select(f => f.Text).ToList();
 
-    /// <summary>Every form of <paramref name="value"/> worth masking, distinct; <paramref name="value"/> itself first.</summary>
-    public static IReadOnlyList<string> For(string value, RedactionOptions options)
+    /// <summary>The forms with their case rule: hex ignores case, Base64 never does, other text above <see cref="RedactionOptions.CaseInsensitiveMinimumLength"/>.</summary>
+    internal static List<RegisteredForm> Registered(string value, RedactionOptions options)
     {
         ArgumentNullException.ThrowIfNull(value);
         ArgumentNullException.ThrowIfNull(options);
-        var forms = new List<string>();
+        var forms = new List<RegisteredForm>();
         var seen = new HashSet<string>(StringComparer.Ordinal);
         if (string.IsNullOrWhiteSpace(value))
         {
             return forms;
         }
 
-        void AddRaw(string form)
+        void Add(string form, bool ignoreCase)
         {
             if (form.Length > 0 && seen.Add(form))
             {
-                forms.Add(form);
+                forms.Add(new RegisteredForm(form, ignoreCase));
             }
         }
 
-        void Derived(string form)
+        void Text(string form)
         {
             if (form.Length >= options.MinimumDerivedLength && !string.IsNullOrWhiteSpace(form))
             {
-                AddRaw(form);
+                Add(form, form.Length >= options.CaseInsensitiveMinimumLength);
             }
         }
 
-        AddRaw(value);
+        void Encoded(string form, bool ignoreCase)
+        {
+            if (form.Length >= options.MinimumDerivedLength)
+            {
+                Add(form, ignoreCase);
+            }
+        }
+
+        Add(value, value.Length >= options.CaseInsensitiveMinimumLength);
         var bases = new List<string> { value };
         var trimmed = value.Trim();
         bases.Add(trimmed);
@@ -61,40 +69,52 @@ public static class SecretForms
             bases.Add(lf.Replace("\n", "\r\n", StringComparison.Ordinal));
             foreach (var line in lf.Split('\n'))
             {
-                Derived(line);
-                Derived(line.Trim());
+                Text(line);
+                Text(line.Trim());
             }
         }
 
-        foreach (var b in bases.Distinct(StringComparer.Ordinal).ToList())
+        // ASCII text is the same in every normalisation form.
+        foreach (var b in bases.Where(b => !System.Text.Ascii.IsValid(b)).ToList())
+        {
+            bases.Add(CanonicalForms.ToNfc(b));
+            bases.Add(CanonicalForms.ToNfd(b));
+        }
+
+        foreach (var b in bases.Distinct(StringComparer.Ordinal))
         {
             if (b.Length < options.MinimumValueLength)
             {
-                AddRaw(b);
+                Add(b, ignoreCase: false);
                 continue;
             }
 
-            Derived(b);
-            var json = JsonSerializer.Serialize(b, Default)[1..^1];
-            Derived(json);
-            Derived(JsonSerializer.Serialize(b, Relaxed)[1..^1]);
-            Derived(JsonSerializer.Serialize(b, AllUnicode)[1..^1]);
-            Derived(MinimalJson(b));
-            Derived(b.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal));
-            Derived(b.Replace("\"", "\\\"", StringComparison.Ordinal));
-            var uri = Uri.EscapeDataString(b);
-            Derived(uri);
-            Derived(LowerHex(uri));
-            var form = WebUtility.UrlEncode(b);
-            Derived(form);
-            Derived(UpperHex(form));
-            Derived(WebUtility.HtmlEncode(b));
-            Derived(System.Security.SecurityElement.Escape(b) ?? b);
-            Derived(b.Replace("'", "&apos;", StringComparison.Ordinal).Replace("\"", "&quot;", StringComparison.Ordinal));
-            Derived(Backslashed(b));
-            foreach (var base64 in Base64Forms(Encoding.UTF8.GetBytes(b)))
+            Text(b);
+            Text(WebUtility.UrlEncode(b));
+            if (b.Contains('\'', StringComparison.Ordinal))
             {
-                Derived(base64);
+                Text(b.Replace("'", "'\\''", StringComparison.Ordinal));
+                Text(b.Replace("'", "'\"'\"'", StringComparison.Ordinal));
+                Text(b.Replace("'", "''", StringComparison.Ordinal));
+            }
+
+            if (b.Contains('"', StringComparison.Ordinal))
+            {
+                Text(b.Replace("\"", "\"\"", StringComparison.Ordinal));
+            }
+
+            var utf8 = Encoding.UTF8.GetBytes(b);
+            if (utf8.Length >= 8)
+            {
+                Encoded(Convert.ToHexString(utf8), ignoreCase: true);
+            }
+
+            foreach (var base64 in Base64Forms(utf8).Concat(Base64Forms(Encoding.Unicode.GetBytes(b))))
+            {
+                if (base64.Length >= options.MinimumDerivedLength && seen.Add(base64))
+                {
+                    forms.Add(new RegisteredForm(base64, IgnoreCase: false, Base64: true));
+                }
             }
         }
 
@@ -103,7 +123,9 @@ public static class SecretForms
 
     /// <summary>
     /// Base64 of the value when it stands at byte offset 0, 1 or 2 of a larger buffer (<c>base64("user:" + secret)</c>),
-    /// with the characters that depend on neighbouring bytes cut off, in standard and URL-safe alphabets.
+    /// cut to the characters that depend on the value's bytes alone, in standard and URL-safe alphabets. A hit extends
+    /// over the following characters of the last group and the padding (<see cref="RegisteredForm.Base64"/>), so
+    /// base64("user:" + secret) leaves no trailing character that encodes the secret's last bytes.
     /// </summary>
     private static IEnumerable<string> Base64Forms(byte[] bytes)
     {
@@ -115,91 +137,12 @@ public static class SecretForms
 
             // Characters before index skip depend on the preceding bytes; after the last full group, on the following ones.
             var skip = offset == 0 ? 0 : offset + 1;
-            var stableBytes = (offset + bytes.Length) / 3 * 3;
-            var stableChars = stableBytes / 3 * 4;
+            var stableChars = (offset + bytes.Length) / 3 * 4;
             var stable = stableChars > skip ? encoded[skip..stableChars] : string.Empty;
-            if (offset == 0)
-            {
-                yield return encoded;
-                yield return encoded.TrimEnd('=');
-            }
-
             yield return stable;
-            var urlSafe = stable.Replace('+', '-').Replace('/', '_');
-            yield return urlSafe;
-
-            // When the value ends the buffer its last group is deterministic too: mask through the padding, so
-            // base64("user:" + secret) leaves no trailing characters that encode the secret's last bytes.
-            if (offset > 0 && encoded.Length > skip)
-            {
-                var tail = encoded[skip..];
-                yield return tail;
-                yield return tail.TrimEnd('=');
-                yield return tail.Replace('+', '-').Replace('/', '_');
-                yield return tail.Replace('+', '-').Replace('/', '_').TrimEnd('=');
-            }
-            if (offset == 0)
-            {
-                yield return encoded.Replace('+', '-').Replace('/', '_');
-                yield return encoded.Replace('+', '-').Replace('/', '_').TrimEnd('=');
-            }
+            yield return UrlSafe(stable);
         }
     }
 
-    private static string MinimalJson(string text)
-    {
-        var sb = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            sb.Append(c switch
-            {
-                '"' => "\\\"",
-                '\\' => "\\\\",
-                '\n' => "\\n",
-                '\r' => "\\r",
-                '\t' => "\\t",
-                '\b' => "\\b",
-                '\f' => "\\f",
-                < ' ' => $"\\u{(int)c:x4}",
-                _ => c.ToString(),
-            });
-        }
-
-        return sb.ToString();
-    }
-
-    private static string Backslashed(string text)
-    {
-        var sb = new StringBuilder(text.Length);
-        foreach (var c in text)
-        {
-            if (c is '\\' or '"' or '\'' or '$' or '`' or ' ')
-            {
-                sb.Append('\\');
-            }
-
-            sb.Append(c switch { '\n' => "\\n", '\r' => "\\r", '\t' => "\\t", _ => c.ToString() });
-        }
-
-        return sb.ToString();
-    }
-
-    private static string LowerHex(string escaped) => ChangeHexCase(escaped, upper: false);
-
-    private static string UpperHex(string escaped) => ChangeHexCase(escaped, upper: true);
-
-    private static string ChangeHexCase(string escaped, bool upper)
-    {
-        var chars = escaped.ToCharArray();
-        for (var i = 0; i + 2 < chars.Length; i++)
-        {
-            if (chars[i] == '%')
-            {
-                chars[i + 1] = upper ? char.ToUpperInvariant(chars[i + 1]) : char.ToLowerInvariant(chars[i + 1]);
-                chars[i + 2] = upper ? char.ToUpperInvariant(chars[i + 2]) : char.ToLowerInvariant(chars[i + 2]);
-            }
-        }
-
-        return new string(chars);
-    }
+    private static string UrlSafe(string base64) => base64.Replace('+', '-').Replace('/', '_');
 }

@@ -1,72 +1,116 @@
 using System.Text;
+using Secrets.Runtime.Redaction.Views;
 
 namespace Secrets.Runtime.Redaction;
 
 /// <summary>
-/// Masks every registered secret value, and its common encodings (<see cref="SecretForms"/>), in text. Thread-safe:
-/// readers take no lock and see an immutable snapshot; adding or removing a value publishes a new one.
+/// Masks every registered secret value, and the forms tools put it in (<see cref="SecretForms"/> and the decoded
+/// views of <c>Views/</c>), in text. Thread-safe: readers take no lock and see an immutable snapshot; registering or
+/// releasing values publishes a new one.
 /// </summary>
+/// <remarks>
+/// Values live in two tiers. A batch (<see cref="AddRange"/>, <see cref="Lease"/>) at least as large as what is
+/// registered is indexed at once, in time linear in its forms. Smaller additions go to a recent tier of at most
+/// about 64 values, rebuilt on each addition, which a background task merges into the main tier once it is full; a
+/// value released while in the main tier is matched until that merge, which also runs once a quarter of the main
+/// tier is released. Masking is a safety net against accidental exposure in the forms listed in the README, not a
+/// boundary against code that holds a value.
+/// </remarks>
 public sealed class SecretRedactor
 {
+    /// <summary>How far, as a multiple of its length, a form can spread once escaped; windows and hold-back follow it.</summary>
+    internal const int ExtentFactor = 12;
+
+    private const int RecentCapacity = 64;
+
     private readonly Lock _writeLock = new();
-    private RedactionShard[] _shards = [];
+    private readonly TimeProvider _time;
+    private readonly Dictionary<(string Value, string? Name), Registration> _registrations = [];
+    private readonly Queue<(Registration Registration, long Due)> _releases = new();
+    private readonly List<Registration> _recent = [];
+    private Registration[] _main = [];
+    private int _dead;
+    private int _live;
+    private int _generation;
+    private bool _merging;
+    private Task _merge = Task.CompletedTask;
+    private ITimer? _timer;
+    private long _timerDue;
+    private Snapshot _snapshot = Snapshot.Empty;
 
     /// <summary>Creates an empty redactor.</summary>
-    public SecretRedactor(RedactionOptions? options = null) => Options = (options ?? new RedactionOptions()).Validate();
+    /// <param name="options">How values are masked; defaults are safe.</param>
+    /// <param name="timeProvider">The clock for release grace periods; default the system clock.</param>
+    public SecretRedactor(RedactionOptions? options = null, TimeProvider? timeProvider = null)
+    {
+        Options = (options ?? new RedactionOptions()).Validate();
+        _time = timeProvider ?? TimeProvider.System;
+    }
 
     /// <summary>The options this redactor was built with.</summary>
     public RedactionOptions Options { get; }
 
-    /// <summary>How many values are registered.</summary>
-    public int Count => Volatile.Read(ref _shards).Sum(s => s.Entries.Count);
+    /// <summary>How many values are registered (released values whose grace period has passed are not).</summary>
+    public int Count => Volatile.Read(ref _live);
 
-    /// <summary>The longest registered form, in characters (a streaming writer holds back one less than this).</summary>
-    public int MaxPatternLength => Volatile.Read(ref _shards).Select(s => s.MaxLength).DefaultIfEmpty(0).Max();
+    /// <summary>The longest registered form, in characters.</summary>
+    public int MaxPatternLength => Volatile.Read(ref _snapshot).MaxLength;
 
-    /// <summary>Registers a secret value and all its forms; empty and whitespace-only values are ignored.</summary>
+    /// <summary>How many characters a streaming writer holds back: the furthest an escaped form can spread, less one.</summary>
+    internal int HoldBack => Math.Max(0, (MaxPatternLength * ExtentFactor) - 1);
+
+    /// <summary>How many values the published tiers index, released ones awaiting a merge included.</summary>
+    internal int Indexed
+    {
+        get
+        {
+            var snapshot = Volatile.Read(ref _snapshot);
+            return snapshot.Main.Entries.Count + snapshot.Recent.Entries.Count;
+        }
+    }
+
+    /// <summary>Registers a secret value and all its forms until it is removed; empty and whitespace-only values are ignored.</summary>
     /// <param name="value">The value.</param>
     /// <param name="name">The secret's name, shown by <see cref="RedactionOptions.ShowSecretName"/>.</param>
     public void Add(string value, string? name = null)
     {
         ArgumentNullException.ThrowIfNull(value);
-        if (string.IsNullOrWhiteSpace(value))
-        {
-            return;
-        }
-
-        lock (_writeLock)
-        {
-            var shards = _shards;
-            if (shards.Any(s => s.Entries.Any(e => e.Value == value && e.Name == name)))
-            {
-                return;
-            }
-
-            var entry = new RedactionEntry(value, name, SecretForms.For(value, Options), Options.MinimumValueLength);
-            RedactionShard[] next;
-            if (shards.Length > 0 && shards[^1].Entries.Count < RedactionShard.Capacity)
-            {
-                next = [.. shards[..^1], new RedactionShard([.. shards[^1].Entries, entry])];
-            }
-            else
-            {
-                next = [.. shards, new RedactionShard([entry])];
-            }
-
-            Volatile.Write(ref _shards, next);
-        }
+        Register([new RedactionValue(value, name)], lease: null);
     }
 
-    /// <summary>Stops masking a value (for example after rotation, once no run uses it).</summary>
+    /// <summary>Registers many values until they are removed, in one batch whose cost is linear in their forms.</summary>
+    public void AddRange(IEnumerable<RedactionValue> values)
+    {
+        ArgumentNullException.ThrowIfNull(values);
+        Register(values, lease: null);
+    }
+
+    /// <summary>
+    /// Registers a run's values in one batch and returns the lease that holds them: dispose it when the run ends,
+    /// and values no other run holds are released after <see cref="RedactionOptions.ReleaseGracePeriod"/>.
+    /// </summary>
+    public RedactionLease Lease(IEnumerable<RedactionValue>? values = null)
+    {
+        var lease = new RedactionLease(this);
+        if (values is not null)
+        {
+            Register(values, lease);
+        }
+
+        return lease;
+    }
+
+    /// <summary>Stops masking a value at once, under every name, whether or not a run holds it (for example after rotation).</summary>
     public void Remove(string value)
     {
         lock (_writeLock)
         {
-            var next = _shards
-                .Select(s => s.Entries.Any(e => e.Value == value) ? new RedactionShard(s.Entries.Where(e => e.Value != value).ToList()) : s)
-                .Where(s => s.Entries.Count > 0)
-                .ToArray();
-            Volatile.Write(ref _shards, next);
+            foreach (var registration in _registrations.Values.Where(r => r.Entry.Value == value).ToList())
+            {
+                Unregister(registration);
+            }
+
+            PublishRemovals();
         }
     }
 
@@ -84,15 +128,37 @@ public sealed class SecretRedactor
     /// <summary>A copy of <paramref name="exception"/> safe to log, return or store: type, message, inner exceptions, data and stack trace, all masked.</summary>
     public RedactedException RedactException(Exception exception) => RedactedException.From(exception, this);
 
-    /// <summary>Finds the hits in a span; used by the streaming writer to choose where it may cut.</summary>
+    /// <summary>Completes when no background merge is running (tests and benchmarks wait for it; masking never needs to).</summary>
+    internal async Task WhenMergedAsync()
+    {
+        while (true)
+        {
+            Task merge;
+            lock (_writeLock)
+            {
+                if (!_merging)
+                {
+                    return;
+                }
+
+                merge = _merge;
+            }
+
+            await merge.ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Finds the hits in a span, sorted by start (longest first); used by the streaming writer to choose where it may cut.</summary>
     internal List<RedactionHit>? Find(ReadOnlySpan<char> text)
     {
-        List<RedactionHit>? hits = null;
-        foreach (var shard in Volatile.Read(ref _shards))
+        var snapshot = Volatile.Read(ref _snapshot);
+        if (snapshot.MaxLength == 0 || text.IsEmpty)
         {
-            shard.Find(text, ref hits);
+            return null;
         }
 
+        List<RedactionHit>? hits = null;
+        FindIn(snapshot, text, 0, TextDecoder.AllBits, ref hits);
         if (hits is { Count: > 1 })
         {
             hits.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.End.CompareTo(a.End));
@@ -105,6 +171,13 @@ public sealed class SecretRedactor
     internal string Apply(ReadOnlySpan<char> text, List<RedactionHit> hits)
     {
         var sb = new StringBuilder(text.Length);
+        Apply(text, hits, (chunk, builder) => builder.Append(chunk), sb);
+        return sb.ToString();
+    }
+
+    /// <summary>Hands <paramref name="text"/> to <paramref name="write"/> in pieces, with the (sorted) hits replaced by the mask.</summary>
+    internal void Apply<TState>(ReadOnlySpan<char> text, List<RedactionHit> hits, SpanWriter<TState> write, TState state)
+    {
         var position = 0;
         var k = 0;
         while (k < hits.Count)
@@ -115,12 +188,375 @@ public sealed class SecretRedactor
                 end = Math.Max(end, hits[k++].End);
             }
 
-            sb.Append(text[position..start]);
-            sb.Append(Options.ShowSecretName && name is not null ? $"[secret:{name}]" : Options.Mask);
+            write(text[position..start], state);
+            write(Options.ShowSecretName && name is not null ? $"[secret:{name}]" : Options.Mask, state);
             position = end;
         }
 
-        sb.Append(text[position..]);
-        return sb.ToString();
+        write(text[position..], state);
+    }
+
+    /// <summary>Registers values in one batch, held by <paramref name="lease"/> or, without one, until removed.</summary>
+    internal void Register(IEnumerable<RedactionValue> values, RedactionLease? lease)
+    {
+        lock (_writeLock)
+        {
+            ObjectDisposedException.ThrowIf(lease is { Released: true }, lease!);
+            Sweep();
+            var added = new List<Registration>();
+            foreach (var (value, name) in values)
+            {
+                if (string.IsNullOrWhiteSpace(value))
+                {
+                    continue;
+                }
+
+                if (!_registrations.TryGetValue((value, name), out var registration))
+                {
+                    var entry = new RedactionEntry(value, name, SecretForms.Registered(value, Options), Options.MinimumValueLength);
+                    registration = new Registration(entry);
+                    _registrations.Add((value, name), registration);
+                    added.Add(registration);
+                    _live++;
+                }
+
+                if (lease is null)
+                {
+                    registration.Pinned = true;
+                }
+                else if (lease.Held.Add(registration))
+                {
+                    registration.Leases++;
+                    registration.ReleaseDue = 0;
+                }
+            }
+
+            if (added.Count > 0)
+            {
+                PublishAdditions(added);
+            }
+        }
+    }
+
+    /// <summary>Releases what <paramref name="lease"/> holds; values no run holds any more go after the grace period.</summary>
+    internal void Release(RedactionLease lease)
+    {
+        lock (_writeLock)
+        {
+            if (lease.Released)
+            {
+                return;
+            }
+
+            lease.Released = true;
+            var due = _time.GetUtcNow().UtcTicks + Options.ReleaseGracePeriod.Ticks;
+            foreach (Registration registration in lease.Held)
+            {
+                if (--registration.Leases == 0 && !registration.Pinned && registration.Tier != Tier.None)
+                {
+                    registration.ReleaseDue = due;
+                    _releases.Enqueue((registration, due));
+                }
+            }
+
+            lease.Held.Clear();
+            Sweep();
+            ArmTimer();
+        }
+    }
+
+    /// <summary>Finds hits in <paramref name="text"/> and in its decoded views.</summary>
+    private void FindIn(Snapshot snapshot, ReadOnlySpan<char> text, int depth, int decoders, ref List<RedactionHit>? hits)
+    {
+        Search(snapshot, text, 0, text.Length, ref hits);
+        FindInViews(snapshot, text, depth, decoders, ref hits);
+    }
+
+    /// <summary>
+    /// Decodes <paramref name="text"/> with each decoder whose trigger it holds and searches each view only where a
+    /// match could differ from the text it came from (near a decoded unit or a join); a view is decoded again only by
+    /// the decoders whose triggers its own decoding produced.
+    /// </summary>
+    private void FindInViews(Snapshot snapshot, ReadOnlySpan<char> text, int depth, int decoders, ref List<RedactionHit>? hits)
+    {
+        if (depth >= Options.MaximumDecodingDepth)
+        {
+            return;
+        }
+
+        var window = snapshot.MaxLength * ExtentFactor;
+        for (var d = 0; d < TextDecoder.All.Length; d++)
+        {
+            var decoder = TextDecoder.All[d];
+            if ((decoders & (1 << d)) == 0 || !text.ContainsAny(decoder.Triggers))
+            {
+                continue;
+            }
+
+            var view = new DecodedView(Math.Min(text.Length + 16, 4096));
+            try
+            {
+                if (decoder.Decode(text, window, ref view))
+                {
+                    List<RedactionHit>? inner = null;
+                    SearchNearChanges(snapshot, view, ref inner);
+                    FindInViews(snapshot, view.Text, depth + 1, view.ProducedTriggers, ref inner);
+                    foreach (var hit in inner ?? [])
+                    {
+                        var (start, end) = view.Source(hit.Start, hit.End);
+                        (hits ??= []).Add(new RedactionHit(start, end, hit.Name));
+                    }
+                }
+            }
+            finally
+            {
+                view.Return();
+            }
+        }
+    }
+
+    /// <summary>Searches the matches of a view that start at most the longest form before one of its relevant positions.</summary>
+    private static void SearchNearChanges(Snapshot snapshot, in DecodedView view, ref List<RedactionHit>? hits)
+    {
+        var text = view.Text;
+        int from = -1, to = -1;
+        for (var i = 0; i < view.RelevantCount; i++)
+        {
+            var position = view.Relevant(i);
+            if (position < 0)
+            {
+                continue;
+            }
+
+            var start = Math.Max(0, position - snapshot.MaxLength);
+            var end = Math.Min(text.Length, position + 1);
+            if (from >= 0 && start <= to)
+            {
+                to = Math.Max(to, end);
+                continue;
+            }
+
+            if (from >= 0)
+            {
+                Search(snapshot, text, from, to, ref hits);
+            }
+
+            (from, to) = (start, end);
+        }
+
+        if (from >= 0)
+        {
+            Search(snapshot, text, from, to, ref hits);
+        }
+    }
+
+    private static void Search(Snapshot snapshot, ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
+    {
+        snapshot.Main.Find(text, from, to, ref hits);
+        snapshot.Recent.Find(text, from, to, ref hits);
+    }
+
+    private void PublishAdditions(List<Registration> added)
+    {
+        var snapshot = _snapshot;
+        if (_recent.Count + added.Count >= Math.Max(RecentCapacity, _live - _recent.Count - added.Count))
+        {
+            // A batch at least as large as what is indexed: rebuild everything now, linear in the total (amortised by doubling).
+            var all = _main.Where(r => r.Tier != Tier.None).Concat(_recent).Concat(added).ToArray();
+            var main = new RedactionTier(all.Select(r => r.Entry).ToArray());
+            InstallMain(all);
+            _recent.Clear();
+            _dead = 0;
+            _generation++;
+            Publish(main, RedactionTier.Empty);
+            return;
+        }
+
+        foreach (var registration in added)
+        {
+            registration.Tier = Tier.Recent;
+        }
+
+        _recent.AddRange(added);
+        Publish(snapshot.Main, snapshot.Recent.Extend(added.Select(r => r.Entry).ToArray()));
+        if (_recent.Count >= RecentCapacity)
+        {
+            StartMerge();
+        }
+    }
+
+    private void PublishRemovals()
+    {
+        if (_live == 0 && _dead > 0)
+        {
+            _main = [];
+            _recent.Clear();
+            _dead = 0;
+            _generation++;
+            Publish(RedactionTier.Empty, RedactionTier.Empty);
+        }
+        else if (NeedsMerge())
+        {
+            StartMerge();
+        }
+    }
+
+    private bool NeedsMerge() => _recent.Count >= RecentCapacity || (_dead >= 16 && _dead * 4 > _live);
+
+    private void InstallMain(Registration[] registrations)
+    {
+        foreach (var registration in registrations)
+        {
+            if (registration.Tier != Tier.None)
+            {
+                registration.Tier = Tier.Main;
+            }
+        }
+
+        _main = registrations;
+    }
+
+    private void StartMerge()
+    {
+        if (_merging)
+        {
+            return;
+        }
+
+        _merging = true;
+        var generation = _generation;
+        var registrations = _main.Where(r => r.Tier != Tier.None).Concat(_recent).ToArray();
+        _merge = Task.Run(() =>
+        {
+            var merged = false;
+            try
+            {
+                var main = new RedactionTier(registrations.Select(r => r.Entry).ToArray());
+                lock (_writeLock)
+                {
+                    if (generation == _generation)
+                    {
+                        InstallMain(registrations);
+                        _recent.RemoveAll(r => r.Tier != Tier.Recent);
+                        _dead = registrations.Count(r => r.Tier == Tier.None);
+                        Publish(main, new RedactionTier(_recent.Select(r => r.Entry).ToArray(), extensible: true));
+                    }
+                }
+
+                merged = true;
+            }
+            finally
+            {
+                lock (_writeLock)
+                {
+                    _merging = false;
+                    if (merged && NeedsMerge())
+                    {
+                        StartMerge();
+                    }
+                }
+            }
+        });
+    }
+
+    private void Publish(RedactionTier main, RedactionTier recent) =>
+        Volatile.Write(ref _snapshot, new Snapshot(main, recent, Math.Max(main.MaxLength, recent.MaxLength)));
+
+    private void Unregister(Registration registration)
+    {
+        if (registration.Tier == Tier.None)
+        {
+            return;
+        }
+
+        // Tiers skip a released entry at once; the next merge stops indexing it.
+        registration.Entry.Released = true;
+        _registrations.Remove((registration.Entry.Value, registration.Entry.Name));
+        _live--;
+        _dead++;
+        if (registration.Tier == Tier.Recent)
+        {
+            _recent.Remove(registration);
+        }
+
+        registration.Tier = Tier.None;
+    }
+
+    /// <summary>Drops the values whose grace period has passed.</summary>
+    private void Sweep()
+    {
+        var now = _time.GetUtcNow().UtcTicks;
+        var removed = false;
+        while (_releases.TryPeek(out var next) && next.Due <= now)
+        {
+            _releases.Dequeue();
+            var registration = next.Registration;
+            if (registration.ReleaseDue == next.Due && registration.Leases == 0 && !registration.Pinned)
+            {
+                Unregister(registration);
+                removed = true;
+            }
+        }
+
+        if (removed)
+        {
+            PublishRemovals();
+        }
+    }
+
+    /// <summary>Keeps one timer armed for the earliest pending release, so an idle host drops values too.</summary>
+    private void ArmTimer()
+    {
+        if (!_releases.TryPeek(out var next) || (_timer is not null && _timerDue == next.Due))
+        {
+            return;
+        }
+
+        var delay = TimeSpan.FromTicks(Math.Max(0, next.Due - _time.GetUtcNow().UtcTicks));
+        _timerDue = next.Due;
+        if (_timer is null)
+        {
+            _timer = _time.CreateTimer(_ => OnTimer(), null, delay, Timeout.InfiniteTimeSpan);
+        }
+        else
+        {
+            _timer.Change(delay, Timeout.InfiniteTimeSpan);
+        }
+    }
+
+    private void OnTimer()
+    {
+        lock (_writeLock)
+        {
+            _timerDue = 0;
+            Sweep();
+            ArmTimer();
+        }
+    }
+
+    private enum Tier
+    {
+        None,
+        Main,
+        Recent,
+    }
+
+    /// <summary>A registered value and who holds it (guarded by the write lock).</summary>
+    private sealed class Registration(RedactionEntry entry)
+    {
+        public RedactionEntry Entry { get; } = entry;
+
+        public int Leases { get; set; }
+
+        public bool Pinned { get; set; }
+
+        public long ReleaseDue { get; set; }
+
+        public Tier Tier { get; set; } = Tier.Recent;
+    }
+
+    private sealed record Snapshot(RedactionTier Main, RedactionTier Recent, int MaxLength)
+    {
+        public static readonly Snapshot Empty = new(RedactionTier.Empty, RedactionTier.Empty, 0);
     }
 }

@@ -44,15 +44,16 @@ public sealed class RedactingTextWriterTests
     }
 
     [Fact]
-    public void Text_is_held_back_no_longer_than_the_longest_form_minus_one()
+    public void Text_is_held_back_no_longer_than_the_furthest_an_escaped_form_can_spread()
     {
         var redactor = new SecretRedactor();
         redactor.Add("secret-value-12345");
         using var output = new StringWriter();
         using var writer = new RedactingTextWriter(output, redactor, leaveOpen: true);
 
-        writer.Write(new string('a', 500));
+        writer.Write(new string('a', 10_000));
 
-        Assert.Equal(500 - (redactor.MaxPatternLength - 1), output.ToString().Length);
+        Assert.Equal((redactor.MaxPatternLength * SecretRedactor.ExtentFactor) - 1, redactor.HoldBack);
+        Assert.Equal(10_000 - redactor.HoldBack, output.ToString().Length);
     }
 }

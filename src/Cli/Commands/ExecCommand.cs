@@ -51,8 +51,9 @@ internal static class ExecCommand
                 var workflow = WorkflowLoader.Parse(new JsonObject { ["name"] = "exec", ["project"] = "default", ["owner"] = context.User(parse), ["nodes"] = new JsonArray(node) }.ToJsonString(), scriptFile.FullName);
                 var limits = wallTime is { } ms ? new Sandbox.Workers.ScriptLimits { Timeout = TimeSpan.FromMilliseconds(ms) } : new Sandbox.Workers.ScriptLimits();
 
-                // The record is kept like a run's, so the run id printed below is one `runs show` knows.
-                var options = new WorkflowExecutorOptions { Redactor = redactor, RunRecordsHome = context.StoreOptions(parse).Home, Scripts = context.ScriptOptions(parse) with { Limits = limits } };
+                // The record is kept where `run` keeps its records, so the run id printed below is one `runs show` knows.
+                var records = parse.GetValue(secretsFile) is null ? await context.OpenRunRecordsAsync(parse, ct).ConfigureAwait(false) : null;
+                var options = new WorkflowExecutorOptions { Redactor = redactor, RunRecords = records, Scripts = await context.CodeNodeOptionsAsync(parse).ConfigureAwait(false) with { Limits = limits } };
                 RunRecord record;
                 if (parse.GetValue(secretsFile) is { } file)
                 {
@@ -69,9 +70,12 @@ internal static class ExecCommand
                 // Test values (--secrets-file) run offline and keep no record; a run on the store keeps one.
                 var saved = parse.GetValue(secretsFile) is null;
                 var result = record.Nodes[0];
-                var status = result.Status == RunStatus.Succeeded ? "ok"
-                    : result.Error?.Contains("limit exceeded", StringComparison.Ordinal) == true ? "limited"
-                    : result.Error?.Contains("rejected", StringComparison.Ordinal) == true ? "rejected" : "error";
+                var status = result.Status == RunStatus.Succeeded ? "ok" : result.ErrorKind switch
+                {
+                    ErrorKind.LimitExceeded => "limited",
+                    ErrorKind.Refused or ErrorKind.InvalidInput => "rejected",
+                    _ => "error",
+                };
                 if (parse.GetValue(json))
                 {
                     await context.Console.Out.WriteLineAsync(new JsonObject

@@ -11,7 +11,7 @@ internal static class RedactCommand
     public static Command Create(CliContext context)
     {
         var valuesJson = new Option<string?>("--values-json") { Description = "A JSON array of values to mask (default: every value in the store you may use)" };
-        var command = new Command("redact", "Copy stdin to stdout with every secret value, in any common encoding, masked") { valuesJson };
+        var command = new Command("redact", "Copy stdin to stdout with every secret value masked in the forms tools put it in (a safety net, not a boundary)") { valuesJson };
         command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
             var redactor = new SecretRedactor();
@@ -27,10 +27,7 @@ internal static class RedactCommand
                     throw new SecretsRuntimeException("cli.values_invalid", ErrorKind.InvalidInput, $"--values-json {file} must be a readable JSON array of strings");
                 }
 
-                foreach (var value in values ?? [])
-                {
-                    redactor.Add(value);
-                }
+                redactor.AddRange((values ?? []).Where(v => v is not null).Select(v => new RedactionValue(v)));
             }
             else
             {

@@ -47,7 +47,8 @@ internal static class RunCommand
                     })
                     .CreateLogger();
                 using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
-                using var executor = WorkflowExecutor.Create(store, new WorkflowExecutorOptions { Redactor = redactor, Logger = logger, RunRecordsHome = options.Home, Scripts = context.ScriptOptions(parse) });
+                var scripts = definition.Nodes.OfType<CodeNode>().Any() ? await context.CodeNodeOptionsAsync(parse).ConfigureAwait(false) : context.ScriptOptions(parse);
+                using var executor = WorkflowExecutor.Create(store, new WorkflowExecutorOptions { Redactor = redactor, Logger = logger, RunRecords = await context.OpenRunRecordsAsync(parse, ct).ConfigureAwait(false), Scripts = scripts });
                 var progress = new RunProgressPrinter(context.Console, redactor);
                 var record = await executor.RunAsync(definition, new RunRequest { Trigger = runTrigger, User = context.User(parse), ActingUser = context.ActingUser(parse), Input = runInput }, progress, ct).ConfigureAwait(false);
                 progress.Finish();

@@ -18,7 +18,7 @@ internal static class RunsCommand
         list.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
             var count = CliInput.InRange(parse, limit, 1, 100_000, "runs") ?? int.MaxValue;
-            var records = (await new RunRecordStore(ExistingHome(context, parse)).ListAsync(ct).ConfigureAwait(false)).Take(count).ToList();
+            var records = (await (await OpenAsync(context, parse, ct).ConfigureAwait(false)).ListAsync(ct).ConfigureAwait(false)).Take(count).ToList();
             if (parse.GetValue(json))
             {
                 var array = new JsonArray(records.Select(r => (JsonNode)new JsonObject
@@ -47,14 +47,25 @@ internal static class RunsCommand
         var show = new Command("show", "Show a run record as JSON: per node times, status, resolved configuration, output, logs and errors, all masked") { id };
         show.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
-            var home = ExistingHome(context, parse);
+            var records = await OpenAsync(context, parse, ct).ConfigureAwait(false);
             var runId = parse.GetValue(id)!;
-            if (runId.Length is 0 or > 64 || !runId.All(c => char.IsAsciiLetterOrDigit(c) || c == '-') || !File.Exists(Path.Combine(home, "runs", runId + ".json")))
+            var notFound = new SecretsRuntimeException("run.not_found", ErrorKind.NotFound, $"ID ({context.PositionOf(runId)}) is not a run of this home; `{context.Hint(parse, "runs list")}` shows the runs");
+            if (runId.Length is 0 or > 64 || !runId.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
             {
-                throw new SecretsRuntimeException("run.not_found", ErrorKind.NotFound, $"ID ({context.PositionOf(runId)}) is not a run of this home; `{context.Hint(parse, "runs list")}` shows the runs");
+                throw notFound;
             }
 
-            var record = await new RunRecordStore(home).GetAsync(runId, ct).ConfigureAwait(false);
+            RunRecord record;
+            try
+            {
+                record = await records.GetAsync(runId, ct).ConfigureAwait(false);
+            }
+            catch (SecretsRuntimeException ex) when (ex.Code == "run.not_found")
+            {
+                // The library's message quotes the id, which the user typed; say where instead.
+                throw notFound;
+            }
+
             await context.Console.Out.WriteLineAsync(JsonNode.Parse(RunRecordStore.ToJson(record))!.ToJsonString(CliJson.Indented)).ConfigureAwait(false);
             return ExitCodes.Ok;
         }));
@@ -63,13 +74,13 @@ internal static class RunsCommand
         return command;
     }
 
-    /// <summary>The home folder, which must exist: reading history never creates one.</summary>
-    private static string ExistingHome(CliContext context, ParseResult parse)
+    /// <summary>The run records; a home folder that does not exist is an error, since reading history never creates one.</summary>
+    private static Task<IRunRecordStore> OpenAsync(CliContext context, ParseResult parse, CancellationToken cancellationToken)
     {
-        var home = context.StoreOptions(parse).Home;
-        return Directory.Exists(home)
-            ? home
+        var options = context.StoreOptions(parse);
+        return options.Database is not null || Directory.Exists(options.Home)
+            ? context.OpenRunRecordsAsync(parse, cancellationToken)
             : throw new SecretsRuntimeException("cli.no_home", ErrorKind.NotFound,
-                $"no home folder {(context.Home(parse) is { Length: > 0 } ? "at the path given by --home" : home)}: check --home or SECRETS_RUNTIME_HOME");
+                $"no home folder {(context.Home(parse) is { Length: > 0 } ? "at the path given by --home" : options.Home)}: check --home or SECRETS_RUNTIME_HOME");
     }
 }

@@ -44,9 +44,11 @@ internal static class WorkflowCommand
                 return ExitCodes.Ok;
             }
 
+            // Files keep the default (HTML-safe) escaping; relaxed escaping is for the console only.
             var manifest = Path.ChangeExtension(target, null) + ".manifest.json";
-            await File.WriteAllTextAsync(target, result.Document.ToJsonString(CliJson.Indented), ct).ConfigureAwait(false);
-            await File.WriteAllTextAsync(manifest, result.Manifest().ToJsonString(CliJson.Indented), ct).ConfigureAwait(false);
+            var indented = new System.Text.Json.JsonSerializerOptions { WriteIndented = true };
+            await File.WriteAllTextAsync(target, result.Document.ToJsonString(indented), ct).ConfigureAwait(false);
+            await File.WriteAllTextAsync(manifest, result.Manifest().ToJsonString(indented), ct).ConfigureAwait(false);
             await WriteReplacementsAsync(context.Console.Out, result).ConfigureAwait(false);
             await context.Console.Out.WriteLineAsync($"template: {target} ({result.Replacements.Count} literal value(s) replaced); manifest: {manifest} (needs {needs})").ConfigureAwait(false);
             return ExitCodes.Ok;

@@ -12,6 +12,12 @@ public sealed class SecretsRuntimeOptions
     /// <summary>Where <c>SECRETS_RUNTIME_MASTER_KEY</c> is read from; default the process environment.</summary>
     public IReadOnlyDictionary<string, string?>? Environment { get; set; }
 
+    /// <summary>A PostgreSQL store shared by many hosts (connection string or <c>postgresql://</c> URI); null: SQLite in <see cref="Home"/>.</summary>
+    public string? Database { get; set; }
+
+    /// <summary>With <see cref="Database"/>: how stale this host's cache may be after another host's write (default 5 s).</summary>
+    public TimeSpan MaxStaleness { get; set; } = Store.StoreOptions.DefaultMaxStaleness;
+
     /// <summary>How values are masked.</summary>
     public RedactionOptions Redaction { get; set; } = new();
 

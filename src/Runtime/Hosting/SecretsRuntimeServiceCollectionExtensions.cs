@@ -10,7 +10,7 @@ namespace Secrets.Runtime.Hosting;
 public static class SecretsRuntimeServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="ISecretStore"/> (SQLite in <see cref="SecretsRuntimeOptions.Home"/>), a singleton
+    /// Registers <see cref="ISecretStore"/> (SQLite in <see cref="SecretsRuntimeOptions.Home"/>, or the shared PostgreSQL <see cref="SecretsRuntimeOptions.Database"/>), a singleton
     /// <see cref="SecretRedactor"/> (share it with Serilog's <c>WithSecretRedaction</c>) and <see cref="WorkflowExecutor"/>.
     /// </summary>
     public static IServiceCollection AddSecretsRuntime(this IServiceCollection services, Action<SecretsRuntimeOptions> configure)
@@ -26,10 +26,11 @@ public static class SecretsRuntimeServiceCollectionExtensions
 
         var environment = options.Environment ?? System.Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
             .ToDictionary(e => (string)e.Key, e => e.Value as string, StringComparer.Ordinal);
-        var storeOptions = new StoreOptions { Home = options.Home, Environment = environment };
+        var storeOptions = new StoreOptions { Home = options.Home, Environment = environment, Database = options.Database, MaxStaleness = options.MaxStaleness };
+        storeOptions.Validate();
         services.AddSingleton(options);
         services.AddSingleton(_ => new SecretRedactor(options.Redaction));
-        services.AddSingleton<ISecretStore>(_ => SqliteSecretStore.OpenAsync(storeOptions).GetAwaiter().GetResult());
+        services.AddSingleton<ISecretStore>(_ => SecretStore.OpenAsync(storeOptions).GetAwaiter().GetResult());
         services.AddSingleton(provider => WorkflowExecutor.Create(
             provider.GetRequiredService<ISecretStore>(),
             options.Executor with { Redactor = provider.GetRequiredService<SecretRedactor>(), RunRecordsHome = options.Executor.RunRecordsHome ?? options.Home }));

@@ -20,11 +20,7 @@ public static class StoreSecrets
         ArgumentNullException.ThrowIfNull(redactor);
         var reader = Reader(store);
         var values = await reader.ReadAllAsync(principal, cancellationToken).ConfigureAwait(false);
-        foreach (var value in values)
-        {
-            redactor.Add(value.Value, value.Name.Value);
-        }
-
+        redactor.AddRange(values.Select(v => new RedactionValue(v.Value, v.Name.Value)));
         if (purpose is not null)
         {
             await RecordUseAsync(reader, principal, values, purpose, cancellationToken).ConfigureAwait(false);
@@ -64,10 +60,12 @@ public static class StoreSecrets
             {
                 if (SecretName.TryParse(name, out var secretName, out _) && await resolver.TryResolveAsync(secretName, cancellationToken).ConfigureAwait(false) is { } found)
                 {
-                    redactor.Add(found.Value, found.Name.Value);
                     values[found.Name.Value] = found.Value;
                 }
             }
+
+            // Registered in one batch before the expression sees any of them.
+            redactor.AddRange(values.Select(v => new RedactionValue(v.Value, v.Key)));
 
             var result = evaluator.Evaluate(new ExpressionRequest { Expression = expression, Secrets = values, AllowedSecrets = allow, Inputs = input });
             results.Add(Masked(result, redactor));

@@ -6,6 +6,12 @@ internal interface ISecretValueReader
     /// <summary>The current value of (scope, owner, name), or null when there is no such secret.</summary>
     Task<ResolvedSecret?> TryReadAsync(SecretScope scope, string owner, SecretName name, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// The current values of those of <paramref name="keys"/> that exist, in one round trip; never older than change
+    /// <paramref name="minimumChange"/> (0: no minimum).
+    /// </summary>
+    Task<IReadOnlyList<ResolvedSecret>> ReadManyAsync(IReadOnlyList<SecretKey> keys, long minimumChange, CancellationToken cancellationToken);
+
     /// <summary>Every value the principal may use.</summary>
     Task<IReadOnlyList<ResolvedSecret>> ReadAllAsync(Principal principal, CancellationToken cancellationToken);
 

@@ -41,4 +41,10 @@ public sealed record SecretMetadata
 
     /// <summary>The integration that owns a system-managed secret.</summary>
     public string? Integration { get; init; }
+
+    /// <summary>
+    /// The store-wide change number of the write that made this version; change numbers grow in commit order. A run
+    /// started with <c>RunRequest.MinimumChange</c> at least this number never uses an older version, on any host.
+    /// </summary>
+    public long Change { get; init; }
 }

@@ -1,3 +1,4 @@
+using Secrets.Runtime.Redaction;
 using System.Diagnostics;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Sandbox.CSharp;
@@ -51,9 +52,13 @@ internal sealed class CodeNodeRunner : INodeRunner
             {
                 TimingsMs = new Dictionary<string, double> { ["worker"] = Stopwatch.GetElapsedTime(started).TotalMilliseconds },
             },
-            ScriptStatus.Rejected => throw new NodeFailedException(node.Id, "code.rejected", $"{(node.SourceFile is null ? "source" : Path.GetFileName(node.SourceFile))} {result.Error}"),
-            ScriptStatus.Limited => throw new NodeFailedException(node.Id, "code.limit", result.Error ?? "limit exceeded"),
-            _ => throw new NodeFailedException(node.Id, "code.error", $"script failed: {result.Error}"),
+            ScriptStatus.Rejected => throw new NodeFailedException(node.Id, "code.rejected", ErrorKind.Refused, $"{(node.SourceFile is null ? "source" : Path.GetFileName(node.SourceFile))} {result.Error}"),
+            ScriptStatus.Limited => throw new NodeFailedException(node.Id, "code.limit." + LimitCode(result.Limit), ErrorKind.LimitExceeded, result.Error ?? "limit exceeded") { Logs = result.Logs },
+            _ => throw new NodeFailedException(node.Id, "code.error", ErrorKind.Internal, $"script failed: {result.Error}") { Logs = result.Logs },
         };
     }
+
+    /// <summary>The error code's last part for a limit: <c>code.limit.memory</c>, <c>code.limit.background_work</c>.</summary>
+    private static string LimitCode(Sandbox.LimitKind? limit) =>
+        limit is { } kind ? System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(kind.ToString()) : "unknown";
 }

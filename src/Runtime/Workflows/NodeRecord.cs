@@ -35,6 +35,12 @@ public sealed record NodeRecord
     /// <summary>Why the node failed, masked; null when it succeeded.</summary>
     public string? Error { get; init; }
 
+    /// <summary>The stable code of the failure (<c>code.limit.memory</c>, <c>code.error</c>, <c>http.host_denied</c>); null when it succeeded.</summary>
+    public string? ErrorCode { get; init; }
+
+    /// <summary>What kind of failure it was (refused before running, a limit, an error); null when it succeeded.</summary>
+    public Redaction.ErrorKind? ErrorKind { get; init; }
+
     /// <summary>Where the time went, in milliseconds: resolution, evaluation (or worker, http), redaction.</summary>
     public IReadOnlyDictionary<string, double> TimingsMs { get; init; } = new Dictionary<string, double>();
 }

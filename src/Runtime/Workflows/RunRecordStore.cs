@@ -5,7 +5,7 @@ using Secrets.Runtime.Redaction;
 namespace Secrets.Runtime.Workflows;
 
 /// <summary>Keeps run records as JSON files (mode 0600) in the <c>runs</c> folder of the home folder.</summary>
-public sealed class RunRecordStore
+public sealed class RunRecordStore : IRunRecordStore
 {
     private static readonly JsonSerializerOptions Json = new()
     {
@@ -24,7 +24,7 @@ public sealed class RunRecordStore
         _folder = Path.Combine(home, "runs");
     }
 
-    /// <summary>Writes a record (already masked by the executor).</summary>
+    /// <inheritdoc />
     public async Task SaveAsync(RunRecord record, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(record);
@@ -43,26 +43,24 @@ public sealed class RunRecordStore
         }
     }
 
-    /// <summary>The record of run <paramref name="runId"/>.</summary>
-    /// <exception cref="SecretsRuntimeException">No run has that id.</exception>
+    /// <inheritdoc />
     public async Task<RunRecord> GetAsync(string runId, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrEmpty(runId);
         var path = PathOf(runId);
         if (!File.Exists(path))
         {
-            throw new SecretsRuntimeException("run.not_found", ErrorKind.NotFound, $"no run with id '{runId}'; 'secrets-runtime runs list' shows the runs");
+            throw NotFound(runId);
         }
 
         var stream = File.OpenRead(path);
         await using (stream.ConfigureAwait(false))
         {
-            return await JsonSerializer.DeserializeAsync<RunRecord>(stream, Json, cancellationToken).ConfigureAwait(false)
-                ?? throw new SecretsRuntimeException("run.corrupt", ErrorKind.Integrity, $"run record {runId} is empty");
+            return await JsonSerializer.DeserializeAsync<RunRecord>(stream, Json, cancellationToken).ConfigureAwait(false) ?? throw Empty(runId);
         }
     }
 
-    /// <summary>Every record, newest first.</summary>
+    /// <inheritdoc />
     public async Task<IReadOnlyList<RunRecord>> ListAsync(CancellationToken cancellationToken = default)
     {
         if (!Directory.Exists(_folder))
@@ -82,14 +80,25 @@ public sealed class RunRecordStore
     /// <summary>Serializes a record the way it is stored (for <c>runs show --json</c>).</summary>
     public static string ToJson(RunRecord record) => JsonSerializer.Serialize(record, Json);
 
-    private string PathOf(string runId)
+    /// <summary>Reads a record serialized by <see cref="ToJson"/>.</summary>
+    internal static RunRecord FromJson(string runId, string json) => JsonSerializer.Deserialize<RunRecord>(json, Json) ?? throw Empty(runId);
+
+    /// <summary>Refuses anything but a generated run id (hex and dashes), so no id can walk out of a folder.</summary>
+    internal static string CheckId(string runId)
     {
-        // Run ids are generated hex; refuse anything that could walk out of the folder.
         if (runId.Length > 64 || !runId.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
         {
             throw new SecretsRuntimeException("run.id_invalid", ErrorKind.InvalidInput, $"'{runId}' is not a run id");
         }
 
-        return Path.Combine(_folder, runId + ".json");
+        return runId;
     }
+
+    /// <summary>The error for an id no run has.</summary>
+    internal static SecretsRuntimeException NotFound(string runId) =>
+        new("run.not_found", ErrorKind.NotFound, $"no run with id '{runId}'; 'secrets-runtime runs list' shows the runs");
+
+    private static SecretsRuntimeException Empty(string runId) => new("run.corrupt", ErrorKind.Integrity, $"run record {runId} is empty");
+
+    private string PathOf(string runId) => Path.Combine(_folder, CheckId(runId) + ".json");
 }

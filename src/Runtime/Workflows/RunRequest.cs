@@ -11,6 +11,12 @@ public sealed record RunRequest
     /// <summary>The user who started a manual run (their personal secrets apply). Ignored for other triggers, where the workflow owner's apply.</summary>
     public required string User { get; init; }
 
+    /// <summary>
+    /// No secret older than this store change number is used (0, the default: whatever the store's freshness bound
+    /// gives). Pass the <see cref="Store.SecretMetadata.Change"/> a write returned, on any host, to make the run see it.
+    /// </summary>
+    public long MinimumChange { get; init; }
+
     /// <summary>The run input, available as <c>inputs</c>.</summary>
     public JsonNode? Input { get; init; }
 

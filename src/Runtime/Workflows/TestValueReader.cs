@@ -19,6 +19,20 @@ internal sealed class TestValueReader : ISecretStore, ISecretValueReader, IDispo
             ? new ResolvedSecret(scope, owner, name, 1, value)
             : null);
 
+    public async Task<IReadOnlyList<ResolvedSecret>> ReadManyAsync(IReadOnlyList<SecretKey> keys, long minimumChange, CancellationToken cancellationToken)
+    {
+        var found = new List<ResolvedSecret>();
+        foreach (var key in keys)
+        {
+            if (await TryReadAsync(key.Scope, key.Owner, key.Name, cancellationToken).ConfigureAwait(false) is { } value)
+            {
+                found.Add(value);
+            }
+        }
+
+        return found;
+    }
+
     public Task<IReadOnlyList<ResolvedSecret>> ReadAllAsync(Principal principal, CancellationToken cancellationToken) =>
         Task.FromResult<IReadOnlyList<ResolvedSecret>>(_values.Select(v => new ResolvedSecret(SecretScope.Organization, _organization, v.Key, 1, v.Value)).ToList());
 

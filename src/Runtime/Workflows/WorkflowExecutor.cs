@@ -11,7 +11,7 @@ namespace Secrets.Runtime.Workflows;
 
 /// <summary>
 /// Runs a workflow's nodes in order. For each node it resolves only the secrets the node refers to, registers their
-/// values with the redactor before any node code sees them, runs the node, and records configuration, output, logs
+/// values with the redactor (in one batch, held by the run's lease) before any node code sees them, runs the node, and records configuration, output, logs
 /// and errors masked. A failed node stops the run.
 /// </summary>
 public sealed class WorkflowExecutor : IDisposable
@@ -20,13 +20,13 @@ public sealed class WorkflowExecutor : IDisposable
     private readonly SecretRedactor _redactor;
     private readonly ILogger _logger;
     private readonly Dictionary<string, INodeRunner> _runners;
-    private readonly RunRecordStore? _records;
+    private readonly IRunRecordStore? _records;
     private readonly List<IDisposable> _owned = [];
 
     // What each node refers to, found once per workflow definition (parsing templates and JavaScript is not free).
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<WorkflowNode, List<(string JsonPath, SecretReference Reference)>> _references = new();
 
-    internal WorkflowExecutor(ISecretValueReader reader, SecretRedactor redactor, ILogger logger, IEnumerable<INodeRunner> runners, RunRecordStore? records)
+    internal WorkflowExecutor(ISecretValueReader reader, SecretRedactor redactor, ILogger logger, IEnumerable<INodeRunner> runners, IRunRecordStore? records)
     {
         _reader = reader;
         _redactor = redactor;
@@ -48,7 +48,7 @@ public sealed class WorkflowExecutor : IDisposable
             Timeout = options.HttpTimeout,
         };
         var evaluator = new ExpressionEvaluator(options.ExpressionLimits, options.Redactor, prewarm: false);
-        var records = options.RunRecordsHome is null ? null : new RunRecordStore(options.RunRecordsHome);
+        var records = options.RunRecords ?? (options.RunRecordsHome is null ? null : (store as SecretStore)?.SharedRunRecords ?? new RunRecordStore(options.RunRecordsHome));
         var scripts = new Sandbox.Workers.ScriptRunner(options.Scripts with { Redactor = options.Redactor, HttpHandler = options.Scripts.HttpHandler ?? options.HttpHandler });
         var executor = new WorkflowExecutor(reader, options.Redactor, options.Logger, [new HttpNodeRunner(client), new ExpressionNodeRunner(evaluator), new CodeNodeRunner(scripts)], records);
         executor._owned.Add(client);
@@ -86,17 +86,31 @@ public sealed class WorkflowExecutor : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var principal = request.Trigger == RunTrigger.Manual ? request.User : workflow.Owner;
-        var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, principal);
+        var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, principal, request.MinimumChange);
         var outputs = new JsonObject();
         var records = new List<NodeRecord>();
         var started = DateTimeOffset.UtcNow;
         var failed = false;
         var log = _logger.ForContext("RunId", runId).ForContext("Workflow", workflow.Name);
         var usages = new List<SecretUsage>();
+
+        // The run's values stay registered while it runs, and for the redactor's grace period after (late sinks).
+        using var lease = _redactor.Lease();
         log.Information("run {RunId} of {Workflow} started ({Trigger}, principal {Principal})", runId, workflow.Name, request.Trigger, principal);
         foreach (var runner in _runners.Values)
         {
             runner.Prepare(workflow);
+        }
+
+        // Every secret any node refers to, read in one round trip and pinned: the run never mixes versions. When the
+        // read fails (integrity, database down), each node reads again and fails with the error in its own record.
+        try
+        {
+            await resolver.PrefetchAsync(workflow.Nodes.SelectMany(References).Select(r => r.Reference.Name), cancellationToken).ConfigureAwait(false);
+        }
+        catch (SecretsRuntimeException ex)
+        {
+            log.Warning("run {RunId}: reading its secrets failed ({Code}); each node reads again", runId, ex.Code);
         }
 
         foreach (var node in workflow.Nodes)
@@ -108,7 +122,7 @@ public sealed class WorkflowExecutor : IDisposable
             }
 
             progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, null, 0));
-            var record = await RunNodeAsync(node, workflow, request, runId, principal, resolver, outputs, usages, log, cancellationToken).ConfigureAwait(false);
+            var record = await RunNodeAsync(node, workflow, request, runId, principal, resolver, lease, outputs, usages, log, cancellationToken).ConfigureAwait(false);
             records.Add(record);
             failed = record.Status == RunStatus.Failed;
             progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, record.Status, (record.EndedAt!.Value - record.StartedAt!.Value).TotalMilliseconds, record.Error));
@@ -139,7 +153,7 @@ public sealed class WorkflowExecutor : IDisposable
         return run;
     }
 
-    private async Task<NodeRecord> RunNodeAsync(WorkflowNode node, WorkflowDefinition workflow, RunRequest request, string runId, string principal, SecretResolver resolver, JsonObject outputs, List<SecretUsage> usages, ILogger log, CancellationToken cancellationToken)
+    private async Task<NodeRecord> RunNodeAsync(WorkflowNode node, WorkflowDefinition workflow, RunRequest request, string runId, string principal, SecretResolver resolver, RedactionLease lease, JsonObject outputs, List<SecretUsage> usages, ILogger log, CancellationToken cancellationToken)
     {
         var startedAt = DateTimeOffset.UtcNow;
         var timings = new Dictionary<string, double>();
@@ -149,7 +163,7 @@ public sealed class WorkflowExecutor : IDisposable
         {
             // Resolve exactly the secrets this node refers to, and register each value before any code sees it.
             var secrets = new Dictionary<SecretName, string>();
-            foreach (var (path, reference) in _references.GetValue(node, n => NodeReferences.Secrets(n).ToList()))
+            foreach (var (path, reference) in References(node))
             {
                 if (secrets.ContainsKey(reference.Name))
                 {
@@ -158,10 +172,12 @@ public sealed class WorkflowExecutor : IDisposable
 
                 var found = await resolver.TryResolveAsync(reference.Name, cancellationToken).ConfigureAwait(false)
                     ?? throw resolver.Missing(node.Id, path, reference);
-                _redactor.Add(found.Value, found.Name.Value);
                 secrets[reference.Name] = found.Value;
                 usages.Add(new SecretUsage(runId, node.Id, found.Scope, found.Owner, found.Name, found.Version, Principal.AuditActor(request.ActingUser, principal)));
             }
+
+            // One batch for the node, held by the run's lease, before any code sees a value.
+            lease.Add(secrets.Select(s => new RedactionValue(s.Value, s.Key.Value)));
 
             timings["resolution"] = clock.Elapsed.TotalMilliseconds;
             if (!_runners.TryGetValue(node.Type, out var runner))
@@ -220,6 +236,12 @@ public sealed class WorkflowExecutor : IDisposable
             // Only our own messages are shown, and masked again; a foreign exception shows its type alone.
             var message = ex is SecretsRuntimeException known ? _redactor.Redact(known.Message) : $"node '{node.Id}': unexpected {ex.GetType().Name}";
             var output = ex.Data["output"] as JsonNode;
+            var logs = ex is NodeFailedException failed ? failed.Logs.Select(_redactor.Redact).ToList() : [];
+            foreach (var line in logs)
+            {
+                log.Information("node {NodeId}: {Line}", node.Id, line);
+            }
+
             log.Error("node {NodeId} ({NodeType}) failed: {Error}", node.Id, node.Type, message);
             return new NodeRecord
             {
@@ -230,11 +252,17 @@ public sealed class WorkflowExecutor : IDisposable
                 EndedAt = DateTimeOffset.UtcNow,
                 Configuration = JsonRedaction.Redact(resolvedConfig ?? node.Configuration, _redactor),
                 Output = JsonRedaction.Redact(output, _redactor),
+                Logs = logs,
                 Error = message,
+                ErrorCode = (ex as SecretsRuntimeException)?.Code,
+                ErrorKind = (ex as SecretsRuntimeException)?.Kind ?? Redaction.ErrorKind.Internal,
                 TimingsMs = timings,
             };
         }
     }
+
+    private List<(string JsonPath, SecretReference Reference)> References(WorkflowNode node) =>
+        _references.GetValue(node, n => NodeReferences.Secrets(n).ToList());
 
     private JsonNode? EvaluateInline(WorkflowNode node, string javascript, IReadOnlyDictionary<SecretName, string> secrets, JsonObject outputs, JsonNode? inputs) =>
         _runners.TryGetValue("expression", out var runner) && runner is IInlineExpressionEvaluator evaluator

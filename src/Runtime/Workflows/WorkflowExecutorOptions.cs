@@ -28,6 +28,12 @@ public sealed record WorkflowExecutorOptions
     /// </summary>
     public Sandbox.Workers.ScriptRunnerOptions Scripts { get; init; } = new();
 
-    /// <summary>The home folder whose <c>runs</c> folder keeps run records; null keeps none.</summary>
+    /// <summary>
+    /// The home folder whose <c>runs</c> folder keeps run records; null keeps none. Over a shared PostgreSQL store,
+    /// records go to its database instead, so <c>runs show ID</c> works from any host.
+    /// </summary>
     public string? RunRecordsHome { get; init; }
+
+    /// <summary>Where run records go, overriding <see cref="RunRecordsHome"/>; null: decided by <see cref="RunRecordsHome"/>.</summary>
+    public IRunRecordStore? RunRecords { get; init; }
 }

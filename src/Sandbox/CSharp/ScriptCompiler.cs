@@ -56,6 +56,9 @@ public sealed class ScriptCompiler
     }
 
     private static readonly CSharpParseOptions ParseOptions = new(LanguageVersion.Latest, kind: SourceCodeKind.Script);
+
+    /// <summary>Debug information embedded in the image, so a run-time error names the script line it was thrown at.</summary>
+    private static readonly Microsoft.CodeAnalysis.Emit.EmitOptions EmitWithLines = new(debugInformationFormat: Microsoft.CodeAnalysis.Emit.DebugInformationFormat.Embedded);
     private readonly SyntaxTree _emptyTree;
     private readonly CSharpCompilation _base;
 
@@ -89,7 +92,7 @@ public sealed class ScriptCompiler
         var model = compilation.GetSemanticModel(tree);
         var checking = Task.Run(() => ScriptPolicy.Check(tree, model), cancellationToken);
         using var image = new MemoryStream();
-        var emitted = compilation.ReplaceSyntaxTree(tree, GuardInjector.Inject(tree, model)).Emit(image, cancellationToken: cancellationToken);
+        var emitted = compilation.ReplaceSyntaxTree(tree, GuardInjector.Inject(tree, model)).Emit(image, options: EmitWithLines, cancellationToken: cancellationToken);
         var refusals = checking.GetAwaiter().GetResult();
         if (refusals.Count > 0)
         {
@@ -131,7 +134,7 @@ public sealed class ScriptCompiler
 
     /// <summary>Everything in a cache key but the source: the same for every script, so built once.</summary>
     private static string KeySuffix { get; } = string.Join("\n", [
-        $"policy {ScriptPolicy.Version}", $"guards {GuardInjector.Version}",
+        $"policy {ScriptPolicy.Version}", $"guards {GuardInjector.Version}", "debug embedded",
         $"roslyn {typeof(CSharpCompilation).Assembly.GetName().Version} runtime {Environment.Version} sandbox {typeof(ScriptGlobals).Assembly.ManifestModule.ModuleVersionId}",
         .. AssemblyNames.Order(StringComparer.Ordinal)]);
 

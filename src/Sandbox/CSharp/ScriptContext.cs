@@ -7,6 +7,7 @@ public sealed class ScriptContext
 {
     private readonly List<string> _logs = [];
     private readonly int _maxLogChars;
+    private readonly Action<string>? _onLog;
     private int _logChars;
 
     /// <summary>Creates the context from the node's <c>context.json</c> parts.</summary>
@@ -16,10 +17,12 @@ public sealed class ScriptContext
     /// <param name="json">The whole <c>context.json</c> document.</param>
     /// <param name="http">Calls the host for <c>context.Http</c>; null refuses every call.</param>
     /// <param name="maxLogChars">The most log text a run may write; past it the run ends with "limit exceeded: output".</param>
+    /// <param name="onLog">Called with each line as it is written (the worker sends it to the host at once).</param>
     public ScriptContext(IReadOnlyDictionary<string, string> secrets, string inputJson, ScriptRunInfo run, string json,
-        Func<JsonObject, Task<JsonObject>>? http = null, int maxLogChars = 64 * 1024)
+        Func<JsonObject, Task<JsonObject>>? http = null, int maxLogChars = 64 * 1024, Action<string>? onLog = null)
     {
-        Secrets = secrets;
+        Secrets = new Credentials(secrets, run.Node);
+        _onLog = onLog;
         InputJson = inputJson;
         Input = string.IsNullOrWhiteSpace(inputJson) ? null : JsonNode.Parse(inputJson);
         Run = run;
@@ -56,9 +59,34 @@ public sealed class ScriptContext
         _logChars += message.Length;
         if (_logChars > _maxLogChars)
         {
-            ScriptGuard.Trip("output");
+            ScriptGuard.Trip(LimitKind.Output);
         }
 
         _logs.Add(message);
+        _onLog?.Invoke(message);
+    }
+
+    /// <summary>
+    /// The node's credentials by alias; a missing alias names the node and the aliases it has (never a value), where a
+    /// plain dictionary would only say that a key was not present.
+    /// </summary>
+    private sealed class Credentials(IReadOnlyDictionary<string, string> values, string node) : IReadOnlyDictionary<string, string>
+    {
+        public string this[string key] => values.TryGetValue(key, out var value) ? value
+            : throw new KeyNotFoundException($"no credential with alias '{key}' in node '{node}'; its aliases are {(values.Count == 0 ? "none" : string.Join(", ", values.Keys.Order(StringComparer.Ordinal)))}");
+
+        public IEnumerable<string> Keys => values.Keys;
+
+        public IEnumerable<string> Values => values.Values;
+
+        public int Count => values.Count;
+
+        public bool ContainsKey(string key) => values.ContainsKey(key);
+
+        public bool TryGetValue(string key, [System.Diagnostics.CodeAnalysis.MaybeNullWhen(false)] out string value) => values.TryGetValue(key, out value);
+
+        public IEnumerator<KeyValuePair<string, string>> GetEnumerator() => values.GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
     }
 }

@@ -16,19 +16,20 @@ public static class ScriptGuard
     private const int TicksPerClockRead = 64;
     private static long _deadline = long.MaxValue;
     private static int _ticks;
-    private static volatile string? _tripped;
+    private const int NotTripped = -1;
+    private static volatile int _tripped = NotTripped;
 
     /// <summary>A loop back-edge: checks the time budget (the clock is read every few ticks) and a tripped guard.</summary>
     public static void Tick()
     {
-        if (_tripped is { } reason)
+        if (_tripped != NotTripped)
         {
-            throw new ScriptLimitException(reason);
+            throw new ScriptLimitException((LimitKind)_tripped);
         }
 
         if (++_ticks % TicksPerClockRead == 0 && Stopwatch.GetTimestamp() > _deadline)
         {
-            Trip("time");
+            Trip(LimitKind.Time);
         }
     }
 
@@ -38,12 +39,12 @@ public static class ScriptGuard
         Tick();
         if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
-            Trip("stack");
+            Trip(LimitKind.Stack);
         }
     }
 
     /// <summary>The filter of every script <c>catch</c>: false once the guard has tripped.</summary>
-    public static bool CanCatch() => _tripped is null;
+    public static bool CanCatch() => _tripped == NotTripped;
 
     /// <summary>How many checks guarded code has made in this run (it moves while any script code runs).</summary>
     internal static int Ticks => Volatile.Read(ref _ticks);
@@ -53,43 +54,46 @@ public static class ScriptGuard
     {
         _ticks = 0;
         _deadline = Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * Stopwatch.Frequency);
-        _tripped = null;
+        _tripped = NotTripped;
     }
 
     /// <summary>Ends a run: returns the limit it breached, if any, and trips the guard so code left running stops.</summary>
-    internal static string? End()
+    internal static LimitKind? End()
     {
-        var reason = _tripped;
-        _tripped = "time";
-        return reason;
+        var reason = Interlocked.Exchange(ref _tripped, (int)LimitKind.Time);
+        return reason == NotTripped ? null : (LimitKind)reason;
     }
 
-    /// <summary>Trips the guard for <paramref name="reason"/> (time, stack, output) and throws.</summary>
+    /// <summary>Trips the guard for <paramref name="limit"/> (time, stack, output) and throws.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static void Trip(string reason)
+    internal static void Trip(LimitKind limit)
     {
-        _tripped ??= reason;
-        throw new ScriptLimitException(_tripped);
+        Interlocked.CompareExchange(ref _tripped, (int)limit, NotTripped);
+        throw new ScriptLimitException((LimitKind)_tripped);
     }
 }
 
 /// <summary>Thrown by <see cref="ScriptGuard"/> when a script breaches a budget; scripts cannot catch it.</summary>
 public sealed class ScriptLimitException : Exception
 {
-    /// <summary>Creates the exception for the limit named <paramref name="limit"/>.</summary>
-    public ScriptLimitException(string limit)
-        : base($"limit exceeded: {limit}") => Limit = limit;
+    /// <summary>Creates the exception for <paramref name="limit"/>.</summary>
+    public ScriptLimitException(LimitKind limit)
+        : base($"limit exceeded: {limit.ToString().ToLowerInvariant()}") => Limit = limit;
 
     /// <summary>Creates the exception.</summary>
     public ScriptLimitException()
-        : this("time")
+        : this(LimitKind.Time)
     {
     }
 
     /// <summary>Creates the exception.</summary>
-    public ScriptLimitException(string message, Exception innerException)
-        : base(message, innerException) => Limit = "time";
+    public ScriptLimitException(string message)
+        : base(message) => Limit = LimitKind.Time;
 
-    /// <summary>Which limit: time or stack.</summary>
-    public string Limit { get; }
+    /// <summary>Creates the exception.</summary>
+    public ScriptLimitException(string message, Exception innerException)
+        : base(message, innerException) => Limit = LimitKind.Time;
+
+    /// <summary>Which limit: time, stack or output.</summary>
+    public LimitKind Limit { get; }
 }

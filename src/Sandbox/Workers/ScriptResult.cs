@@ -10,4 +10,22 @@ namespace Secrets.Runtime.Sandbox.Workers;
 /// <param name="Logs">Lines from <c>context.Log</c>, masked.</param>
 /// <param name="Sensitive">True when the value holds a secret value.</param>
 /// <param name="Diagnostics">Compiler and policy refusals.</param>
-public sealed record ScriptResult(ScriptStatus Status, JsonNode? Value, string? Error, IReadOnlyList<string> Logs, bool Sensitive, IReadOnlyList<ScriptDiagnostic> Diagnostics);
+public sealed record ScriptResult(ScriptStatus Status, JsonNode? Value, string? Error, IReadOnlyList<string> Logs, bool Sensitive, IReadOnlyList<ScriptDiagnostic> Diagnostics)
+{
+    /// <summary>The limit breached, when <see cref="Status"/> is <see cref="ScriptStatus.Limited"/>.</summary>
+    public LimitKind? Limit { get; init; }
+
+    /// <summary>The script line a run-time error was thrown at, when known.</summary>
+    public int? Line { get; init; }
+
+    /// <summary>The one message for a breached limit, as every caller shows it.</summary>
+    public static string LimitMessage(LimitKind limit) => limit switch
+    {
+        LimitKind.BackgroundWork => "limit exceeded: background work (the script left tasks or timers running after it returned)",
+        LimitKind.HttpCalls => "limit exceeded: HTTP calls",
+        _ => $"limit exceeded: {limit.ToString().ToLowerInvariant()}",
+    };
+
+    /// <summary>A result for a breached limit, with the log lines written before it.</summary>
+    public static ScriptResult Limited(LimitKind limit, IReadOnlyList<string> logs) => new(ScriptStatus.Limited, null, LimitMessage(limit), logs, false, []) { Limit = limit };
+}

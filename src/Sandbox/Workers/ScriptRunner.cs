@@ -69,6 +69,9 @@ public sealed class ScriptRunner : IDisposable
     /// <summary>The bubblewrap program when it is installed and works here; null otherwise.</summary>
     public static string? BubblewrapPath => WorkerLauncher.BubblewrapPath;
 
+    /// <summary>The system calls the seccomp filter of sandboxed workers refuses whatever their arguments (for <c>doctor</c>).</summary>
+    public static IReadOnlyList<string> RefusedSystemCalls => SeccompFilter.Refused;
+
     /// <summary>The bubblewrap program this runner uses, or null where it cannot run (see <see cref="IsolationProblem"/>).</summary>
     public string? Bubblewrap => _isolation == WorkerIsolation.Bubblewrap ? _tools.Value.Bubblewrap : null;
 
@@ -217,7 +220,8 @@ public sealed class ScriptRunner : IDisposable
         deadline.CancelAfter(limits.Timeout + KillGrace);
         using var watchdog = new CpuWatchdog(worker, limits.CpuTime);
         var maxLine = limits.MaxOutputBytes + limits.MaxResultBytes + 64 * 1024;
-        var hostLogs = new List<string>();
+        var logs = new List<string>();
+        var logChars = 0;
         var allowed = new HostAllowList(request.AllowedHosts);
         var calls = 0;
         string? response;
@@ -227,7 +231,27 @@ public sealed class ScriptRunner : IDisposable
             while (true)
             {
                 response = await worker.ReadLineAsync(maxLine, deadline.Token).ConfigureAwait(false);
-                if (response is null || !response.StartsWith("{\"http\":", StringComparison.Ordinal))
+                if (response is null)
+                {
+                    break;
+                }
+
+                // Log lines arrive as the script writes them, so they are kept whatever happens next.
+                // The host counts them too: a worker that ignores its own limit is stopped here.
+                if (response.StartsWith("{\"log\":", StringComparison.Ordinal))
+                {
+                    var line = JsonNode.Parse(response)!["log"]!.GetValue<string>();
+                    if ((logChars += line.Length) > limits.MaxOutputBytes)
+                    {
+                        worker.Kill();
+                        return ScriptResult.Limited(LimitKind.Output, logs);
+                    }
+
+                    logs.Add(Mask(masker, line));
+                    continue;
+                }
+
+                if (!response.StartsWith("{\"http\":", StringComparison.Ordinal))
                 {
                     break;
                 }
@@ -235,14 +259,14 @@ public sealed class ScriptRunner : IDisposable
                 var call = JsonNode.Parse(response)!["http"]!.AsObject();
                 var answer = ++calls > limits.MaxHttpCalls
                     ? new JsonObject { ["error"] = $"limit exceeded: more than {limits.MaxHttpCalls} HTTP calls" }
-                    : await HttpAsync(call, allowed, limits, hostLogs, masker, deadline.Token).ConfigureAwait(false);
+                    : await HttpAsync(call, allowed, limits, logs, masker, deadline.Token).ConfigureAwait(false);
                 await worker.SendAsync(answer.ToJsonString(), deadline.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             worker.Kill();
-            return Failure(ScriptStatus.Limited, watchdog.Tripped ? "limit exceeded: cpu" : "limit exceeded: time");
+            return ScriptResult.Limited(watchdog.Tripped ? LimitKind.Cpu : LimitKind.Time, logs);
         }
         catch (IOException)
         {
@@ -251,32 +275,38 @@ public sealed class ScriptRunner : IDisposable
         catch (InvalidDataException)
         {
             worker.Kill();
-            return Failure(ScriptStatus.Limited, "limit exceeded: output");
+            return ScriptResult.Limited(LimitKind.Output, logs);
         }
 
         if (response is null)
         {
+            // The worker died without answering. The runtime's own last words on stderr tell a stack overflow or an
+            // out-of-memory fail-fast from any other crash; the script cannot write there (no console, no files).
             worker.Kill();
             await worker.WaitForExitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
             var errors = worker.ErrorTail;
-            var reason = watchdog.Tripped ? "limit exceeded: cpu"
-                : errors.Contains("Stack overflow", StringComparison.OrdinalIgnoreCase) ? "limit exceeded: stack"
-                : errors.Contains("OutOfMemory", StringComparison.OrdinalIgnoreCase) ? "limit exceeded: memory"
-                : string.Create(CultureInfo.InvariantCulture, $"the worker crashed (exit code {worker.ExitCode})");
-            return Failure(reason.StartsWith("limit", StringComparison.Ordinal) ? ScriptStatus.Limited : ScriptStatus.Error, reason);
+            LimitKind? limit = watchdog.Tripped ? LimitKind.Cpu
+                : errors.Contains("Stack overflow", StringComparison.OrdinalIgnoreCase) ? LimitKind.Stack
+                : errors.Contains("Out of memory", StringComparison.OrdinalIgnoreCase) || errors.Contains("OutOfMemory", StringComparison.OrdinalIgnoreCase) ? LimitKind.Memory
+                : null;
+            return limit is { } breached ? ScriptResult.Limited(breached, logs)
+                : new ScriptResult(ScriptStatus.Error, null, string.Create(CultureInfo.InvariantCulture, $"the worker crashed (exit code {worker.ExitCode})"), logs, false, []);
         }
 
         var parsed = JsonNode.Parse(response)!.AsObject();
-        var logs = hostLogs.Concat(parsed["logs"]!.AsArray().Select(l => Mask(masker, l!.GetValue<string>()))).ToList();
-        var status = parsed["status"]!.GetValue<string>();
-        if (status != "ok")
+        switch (parsed["status"]!.GetValue<string>())
         {
-            return new ScriptResult(status == "limited" ? ScriptStatus.Limited : ScriptStatus.Error, null, Mask(masker, parsed["error"]?.GetValue<string>() ?? "error"), logs, false, []);
+            case "limited" when Enum.TryParse<LimitKind>(parsed["limit"]?.GetValue<string>(), out var breached):
+                return ScriptResult.Limited(breached, logs);
+            case "ok":
+                var valueText = parsed["value"]!.GetValue<string>();
+                var sensitive = masker.ContainsSecret(valueText) || _options.Redactor?.ContainsSecret(valueText) == true;
+                return new ScriptResult(ScriptStatus.Ok, JsonNode.Parse(valueText), null, logs, sensitive, []);
+            default:
+                var line = parsed["line"]?.GetValue<int>();
+                var error = Mask(masker, parsed["error"]?.GetValue<string>() ?? "the script failed");
+                return new ScriptResult(ScriptStatus.Error, null, line is { } at ? string.Create(CultureInfo.InvariantCulture, $"line {at}: {error}") : error, logs, false, []) { Line = line };
         }
-
-        var valueText = parsed["value"]!.GetValue<string>();
-        var sensitive = masker.ContainsSecret(valueText) || _options.Redactor?.ContainsSecret(valueText) == true;
-        return new ScriptResult(ScriptStatus.Ok, JsonNode.Parse(valueText), null, logs, sensitive, []);
     }
 
     /// <summary>Performs one <c>context.Http</c> call for the script, if the node may call that host.</summary>

@@ -106,12 +106,15 @@ public static class ScriptWorker
             };
     }
 
+    /// <summary>The longest error message a worker sends; the rest is cut (a huge message is not a crash).</summary>
+    private const int MaxErrorChars = 2048;
+
     private static async Task<JsonObject> ExecuteAsync(JsonObject request, Dictionary<string, MethodInfo> images, Pipe pipe)
     {
         var response = new JsonObject();
         var limits = request["limits"]!;
         var http = new HttpGate(pipe);
-        ScriptContext? context = null;
+        MethodInfo? entry = null;
         try
         {
             var key = request["key"]!.GetValue<string>();
@@ -120,32 +123,78 @@ public static class ScriptWorker
                 images[key] = Load(Convert.FromBase64String(image));
             }
 
+            entry = images[key];
             var contextJson = request["context"]!;
             var secrets = contextJson["secrets"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal);
             var run = contextJson["run"]!;
-            context = new ScriptContext(secrets, contextJson["inputJson"]!.GetValue<string>(),
+
+            // Each log line goes to the host as it is written, so lines written before a failure, a limit or a kill
+            // are kept.
+            var context = new ScriptContext(secrets, contextJson["inputJson"]!.GetValue<string>(),
                 new ScriptRunInfo(Text(run, "runId"), Text(run, "workflow"), Text(run, "node"), Text(run, "trigger")), contextJson.ToJsonString(),
-                http.SendAsync, limits["maxLogChars"]!.GetValue<int>());
+                http.SendAsync, limits["maxLogChars"]!.GetValue<int>(), line => pipe.WriteAsync(new JsonObject { ["log"] = line }).GetAwaiter().GetResult());
             var budget = TimeSpan.FromMilliseconds(limits["timeoutMs"]!.GetValue<double>());
-            var (value, limit, background) = await RunGuardedAsync(images[key], context, budget, http.CloseAsync).ConfigureAwait(false);
+            var (value, limit, background) = await RunGuardedAsync(entry, context, budget, http.CloseAsync).ConfigureAwait(false);
             var serialized = limit is null && !background ? Serialize(value) : null;
-            var refusal = limit is not null ? $"limit exceeded: {limit}"
-                : background ? "limit exceeded: background work (the script left tasks or timers running after it returned)"
-                : serialized!.Length > limits["maxResultChars"]!.GetValue<int>() ? "limit exceeded: result"
-                : null;
+            var refusal = limit ?? (background ? LimitKind.BackgroundWork : (LimitKind?)null)
+                ?? (serialized!.Length > limits["maxResultChars"]!.GetValue<int>() ? LimitKind.Result : (LimitKind?)null);
             response["status"] = refusal is null ? "ok" : "limited";
-            response[refusal is null ? "value" : "error"] = refusal ?? serialized;
+            if (refusal is { } breached)
+            {
+                response["limit"] = breached.ToString();
+            }
+            else
+            {
+                response["value"] = serialized;
+            }
         }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
+        catch (OutOfMemoryException)
+        {
+            await http.CloseAsync().ConfigureAwait(false);
+            response["status"] = "limited";
+            response["limit"] = nameof(LimitKind.Memory);
+        }
+        catch (Exception ex)
         {
             await http.CloseAsync().ConfigureAwait(false);
             var inner = ex is TargetInvocationException { InnerException: { } e } ? e : ex;
-            response["status"] = "error";
-            response["error"] = $"{inner.GetType().Name}: {inner.Message}";
+            if (inner is InsufficientExecutionStackException)
+            {
+                response["status"] = "limited";
+                response["limit"] = nameof(LimitKind.Stack);
+            }
+            else
+            {
+                var message = inner.Message.Length > MaxErrorChars ? inner.Message[..MaxErrorChars] + " (cut)" : inner.Message;
+                response["status"] = "error";
+                response["error"] = $"{inner.GetType().Name}: {message}";
+                if (ScriptLine(inner, entry) is { } line)
+                {
+                    response["line"] = line;
+                }
+            }
         }
 
-        response["logs"] = new JsonArray((context?.Logs ?? []).Select(l => (JsonNode)JsonValue.Create(l)).ToArray());
         return response;
+    }
+
+    /// <summary>
+    /// The line of the script where <paramref name="exception"/> was thrown (or the innermost script frame it passed
+    /// through), from the image's embedded debug information; null when no script frame has one. Only script frames
+    /// are read: no host frame reaches the answer.
+    /// </summary>
+    private static int? ScriptLine(Exception exception, MethodInfo? entry)
+    {
+        if (entry is null)
+        {
+            return null;
+        }
+
+        var script = entry.Module.Assembly;
+        return new System.Diagnostics.StackTrace(exception, fNeedFileInfo: true).GetFrames()
+            .Where(f => f.GetMethod()?.Module.Assembly == script && f.GetFileLineNumber() > 0)
+            .Select(f => (int?)f.GetFileLineNumber())
+            .FirstOrDefault();
     }
 
     /// <summary>
@@ -164,7 +213,7 @@ public static class ScriptWorker
 
     /// <summary>Runs the image under the guard; returns its value, the limit it breached, and whether it left work running.</summary>
     /// <remarks><paramref name="settle"/> lets HTTP calls the script did not await finish before anything is judged.</remarks>
-    private static async Task<(object? Value, string? Limit, bool Background)> RunGuardedAsync(MethodInfo factory, ScriptContext context, TimeSpan budget, Func<Task> settle)
+    private static async Task<(object? Value, LimitKind? Limit, bool Background)> RunGuardedAsync(MethodInfo factory, ScriptContext context, TimeSpan budget, Func<Task> settle)
     {
         var timers = Timer.ActiveCount;
         ScriptGuard.Begin(budget);
@@ -181,7 +230,7 @@ public static class ScriptWorker
         }
         catch (Exception ex) when (ex is ScriptLimitException or TargetInvocationException { InnerException: ScriptLimitException })
         {
-            return (null, ScriptGuard.End() ?? "time", false);
+            return (null, ScriptGuard.End() ?? LimitKind.Time, false);
         }
 
         // Judged while the guard still runs (ending it stops guarded loops, which would hide them).

@@ -63,4 +63,38 @@ public sealed class ExecCommandTests : IDisposable
         Assert.Equal(1, code);
         Assert.Contains("NOT_THERE", output + error, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Process_isolation_is_warned_about_on_every_run()
+    {
+        _cli.Environment["SECRETS_RUNTIME_ISOLATION"] = "process";
+        var script = Script("return 1;");
+
+        var (code, output, error) = await _cli.RunAsync("exec", script);
+
+        Assert.Equal(0, code);
+        Assert.Equal("1", output.Trim());
+        Assert.Equal("warning: SECRETS_RUNTIME_ISOLATION=process runs code nodes without a sandbox: use it for trusted code only", error.ReplaceLineEndings("\n").Split('\n')[0]);
+    }
+
+    [Theory]
+    [InlineData("context.Log(\"before\");\nvar list = new List<byte[]>();\nwhile (true) { list.Add(new byte[10_000_000]); }", 4, "limited", "limit exceeded: memory")]
+    [InlineData("context.Log(\"before\");\nint Down(int n) => Down(n + 1) + 1;\nreturn Down(0);", 4, "limited", "limit exceeded: stack")]
+    [InlineData("context.Log(\"before\");\nthrow new InvalidOperationException(\"rejected by the remote side\");", 1, "error", "script failed: line 2: InvalidOperationException: rejected by the remote side")]
+    [InlineData("context.Log(\"before\");\nreturn System.IO.File.ReadAllText(\"/etc/passwd\");", 3, "rejected", "rejected")]
+    public async Task Each_outcome_reaches_the_exit_code_and_the_json_status_from_data_with_the_logs_kept(string source, int exitCode, string status, string error)
+    {
+        var script = Script(source);
+
+        var (code, output, _) = await _cli.RunAsync("exec", script, "--json");
+
+        Assert.Equal(exitCode, code);
+        var result = System.Text.Json.Nodes.JsonNode.Parse(output)!;
+        Assert.Equal(status, result["status"]!.GetValue<string>());
+        Assert.Contains(error, result["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        if (status != "rejected")
+        {
+            Assert.Equal("before", result["logs"]![0]!.GetValue<string>());
+        }
+    }
 }

@@ -2,6 +2,7 @@ using Secrets.Runtime.Store;
 
 namespace Secrets.Runtime.Tests.Store;
 
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
 public sealed class SecretImportTests : IDisposable
 {
     private readonly StoreFixture _fixture = new();

@@ -28,6 +28,20 @@ public sealed class WorkflowExecutorTests
             return Task.FromResult(Values.TryGetValue((scope, owner, name.Value), out var v) ? new ResolvedSecret(scope, owner, name, v.Version, v.Value) : null);
         }
 
+        public async Task<IReadOnlyList<ResolvedSecret>> ReadManyAsync(IReadOnlyList<SecretKey> keys, long minimumChange, CancellationToken cancellationToken)
+        {
+            var found = new List<ResolvedSecret>();
+            foreach (var key in keys)
+            {
+                if (await TryReadAsync(key.Scope, key.Owner, key.Name, cancellationToken) is { } value)
+                {
+                    found.Add(value);
+                }
+            }
+
+            return found;
+        }
+
         public Task<IReadOnlyList<ResolvedSecret>> ReadAllAsync(Principal principal, CancellationToken cancellationToken) => throw new NotSupportedException();
 
         public Task RecordUsageAsync(IReadOnlyList<SecretUsage> usages, CancellationToken cancellationToken)
@@ -76,6 +90,26 @@ public sealed class WorkflowExecutorTests
     private static WorkflowDefinition Workflow(params string[] urls) => WorkflowLoader.Parse($$"""
         { "name": "w", "project": "proj", "owner": "bob", "nodes": [ {{string.Join(",", urls.Select((u, i) => $$"""{ "id": "n{{i}}", "type": "http", "url": "{{u}}" }"""))}} ] }
         """);
+
+    [Fact]
+    public async Task A_run_holds_its_values_while_it_runs_and_releases_them_a_grace_period_after_it_ends()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        var redactor = new SecretRedactor(new RedactionOptions { ReleaseGracePeriod = TimeSpan.FromSeconds(30) }, clock);
+        var runner = new EchoRunner(redactor);
+        using var executor = new WorkflowExecutor(_reader, redactor, Logger.None, [runner], records: null);
+        _reader.Set(SecretScope.Organization, "default", "A", "run-value-aaaa-1");
+        _reader.Set(SecretScope.Organization, "default", "B", "run-value-bbbb-2");
+
+        await executor.RunAsync(Workflow("https://x.test/{{A}}/{{B}}", "https://x.test/{{B}}"), new RunRequest { User = "alice" });
+        clock.Advance(TimeSpan.FromSeconds(29));
+        Assert.Equal(2, redactor.Count);
+        Assert.Equal("*** ***", redactor.Redact("run-value-aaaa-1 run-value-bbbb-2"));
+
+        clock.Advance(TimeSpan.FromSeconds(1));
+        Assert.Equal(0, redactor.Count);
+        Assert.Equal("run-value-aaaa-1", redactor.Redact("run-value-aaaa-1"));
+    }
 
     [Fact]
     public async Task A_project_secret_wins_over_organization_and_personal_and_the_scope_is_recorded()

@@ -1,0 +1,99 @@
+using System.Buffers;
+
+namespace Secrets.Runtime.Redaction.Views;
+
+/// <summary>
+/// Joins Base64 (either alphabet, padding, hex) that is wrapped over lines, as MIME (76 columns) and PEM (64 columns)
+/// wrap it: the Base64 run that ends a line (at least <see cref="MinimumRun"/> characters, as a label may precede it)
+/// and the lines after it that hold only Base64 (indentation and CR removed), then, after at least one such line or
+/// right after a run of 64 or 76 characters, the Base64 run that starts the next line; line breaks are removed, so
+/// the Base64 forms of a value match across them. A one-line blob followed by an ordinary line is left alone.
+/// </summary>
+internal sealed class Base64LineJoiner : TextDecoder
+{
+    /// <summary>A Base64 run that ends a line opens a block only from this length (a wrapped line is 64 or 76).</summary>
+    public const int MinimumRun = 16;
+
+    private static readonly SearchValues<char> NewLine = SearchValues.Create("\n");
+    private static readonly SearchValues<char> Alphabet = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_");
+
+    public override SearchValues<char> Triggers => NewLine;
+
+    public override bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view)
+    {
+        var changed = false;
+        var lines = 0;
+        (int Start, int End) first = default;
+        var lineStart = 0;
+        while (lineStart <= text.Length)
+        {
+            var newline = text[lineStart..].IndexOf('\n');
+            var lineEnd = newline < 0 ? text.Length : lineStart + newline;
+            var start = lineStart;
+            while (start < lineEnd && text[start] is ' ' or '\t')
+            {
+                start++;
+            }
+
+            var end = lineEnd > start && text[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
+            var line = text[start..end];
+            var foreign = line.IsEmpty ? 0 : line.IndexOfAnyExcept(Alphabet);
+            if (lines > 0 && foreign < 0)
+            {
+                // A block is open and this whole line is Base64: it continues the block.
+                if (++lines == 2)
+                {
+                    view.Break(first.Start);
+                    view.AppendSource(text, first.Start, first.End);
+                    changed = true;
+                }
+
+                view.AppendSource(text, start, end);
+            }
+            else
+            {
+                // A block may end in the Base64 run that starts this line: after at least one whole line, or right after
+                // a run of a wrap width (PEM 64, MIME 76); a one-line blob followed by an ordinary line is left alone.
+                var head = foreign < 0 ? line.Length : foreign;
+                if (head > 0 && (lines >= 2 || (lines == 1 && (first.End - first.Start) is 64 or 76)))
+                {
+                    if (lines == 1)
+                    {
+                        view.Break(first.Start);
+                        view.AppendSource(text, first.Start, first.End);
+                        changed = true;
+                    }
+
+                    view.AppendSource(text, start, start + head);
+                }
+
+                lines = 0;
+            }
+
+            if (lines == 0)
+            {
+                var tail = foreign < 0 ? line.Length : line.Length - 1 - line.LastIndexOfAnyExcept(Alphabet);
+                if (tail >= MinimumRun)
+                {
+                    lines = 1;
+                    first = (end - tail, end);
+                }
+            }
+
+            if (newline < 0)
+            {
+                break;
+            }
+
+            lineStart = lineEnd + 1;
+        }
+
+        return changed;
+    }
+
+    protected override int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed)
+    {
+        consumed = 0;
+        return 0;
+    }
+}

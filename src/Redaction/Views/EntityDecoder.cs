@@ -1,0 +1,62 @@
+using System.Buffers;
+
+namespace Secrets.Runtime.Redaction.Views;
+
+/// <summary>
+/// HTML and XML character references: decimal (<c>&amp;#39;</c>) and hexadecimal (<c>&amp;#x27;</c>, either case)
+/// numeric entities of up to seven digits, and the named ones that encoders emit (<c>amp lt gt quot apos</c>).
+/// </summary>
+internal sealed class EntityDecoder : TextDecoder
+{
+    private static readonly SearchValues<char> Ampersand = SearchValues.Create("&");
+
+    public override SearchValues<char> Triggers => Ampersand;
+
+    protected override int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed)
+    {
+        consumed = 0;
+        var rest = text[(index + 1)..];
+        var semicolon = rest[..Math.Min(rest.Length, 10)].IndexOf(';');
+        if (semicolon < 2)
+        {
+            return 0;
+        }
+
+        var body = rest[..semicolon];
+        consumed = semicolon + 2;
+        if (body[0] != '#')
+        {
+            output[0] = body switch
+            {
+                "amp" => '&',
+                "lt" => '<',
+                "gt" => '>',
+                "quot" => '"',
+                "apos" => '\'',
+                _ => '\0',
+            };
+            return output[0] == '\0' ? 0 : 1;
+        }
+
+        var hex = body[1] is 'x' or 'X';
+        var digits = body[(hex ? 2 : 1)..];
+        if (digits.Length is 0 or > 7)
+        {
+            return 0;
+        }
+
+        var codePoint = 0;
+        foreach (var c in digits)
+        {
+            var digit = hex ? Hex(c) : c is >= '0' and <= '9' ? c - '0' : -1;
+            if (digit < 0)
+            {
+                return 0;
+            }
+
+            codePoint = (codePoint * (hex ? 16 : 10)) + digit;
+        }
+
+        return WriteCodePoint(codePoint, output);
+    }
+}

@@ -1,0 +1,35 @@
+namespace Secrets.Runtime.Store;
+
+/// <summary>
+/// The rows of one backend (SQLite, PostgreSQL): SQL and nothing else. Policy, validation, audit decisions and the
+/// envelope live in <see cref="SecretStore"/>, so a backend is only its SQL.
+/// </summary>
+internal interface ISecretRows : IKeyRows, IAsyncDisposable
+{
+    /// <summary>Where the rows live, for messages (a file path, or host and port; never a password).</summary>
+    string Location { get; }
+
+    /// <summary>Starts a write transaction; writes of concurrent transactions to one row are serialised.</summary>
+    Task<ISecretRowsTransaction> BeginAsync(CancellationToken cancellationToken);
+
+    /// <summary>The metadata of one row, or null.</summary>
+    Task<SecretMetadata?> GetAsync(SecretKey key, CancellationToken cancellationToken);
+
+    /// <summary>The metadata of every row, ordered by scope, owner and name.</summary>
+    Task<IReadOnlyList<SecretMetadata>> ListAsync(CancellationToken cancellationToken);
+
+    /// <summary>
+    /// The rows of <paramref name="keys"/> that exist, in one round trip (or none, from a cache that is fresh enough
+    /// and has seen at least change <paramref name="minimumChange"/>).
+    /// </summary>
+    Task<IReadOnlyList<StoredSecret>> ReadAsync(IReadOnlyList<SecretKey> keys, long minimumChange, CancellationToken cancellationToken);
+
+    /// <summary>Audit rows at or after <paramref name="since"/>, oldest first.</summary>
+    Task<IReadOnlyList<AuditEntry>> AuditAsync(DateTimeOffset since, CancellationToken cancellationToken);
+
+    /// <summary>Sets "last used" and appends one audit row per use, in one transaction.</summary>
+    Task RecordUsageAsync(IReadOnlyList<SecretUsage> usages, DateTimeOffset at, CancellationToken cancellationToken);
+
+    /// <summary>Forgets any cached row of <paramref name="key"/> (all rows when null): this host just changed it.</summary>
+    void Forget(SecretKey? key);
+}

@@ -1,0 +1,363 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+using Secrets.Runtime.Redaction;
+
+namespace Secrets.Runtime.Store.Sqlite;
+
+/// <summary>
+/// The embedded backend: one SQLite file in WAL mode, migrations numbered in <c>PRAGMA user_version</c>, writes in
+/// <c>BEGIN IMMEDIATE</c> transactions. Nothing is cached: every read sees the file.
+/// </summary>
+internal sealed class SqliteSecretRows : ISecretRows
+{
+    private static readonly string[] Migrations =
+    [
+        """
+        CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+        CREATE TABLE keys (id TEXT PRIMARY KEY, wrapped BLOB NOT NULL, created_at TEXT NOT NULL, active INTEGER NOT NULL);
+        CREATE TABLE secrets (
+            scope TEXT NOT NULL, owner TEXT NOT NULL, name TEXT NOT NULL,
+            version INTEGER NOT NULL, value_length INTEGER NOT NULL,
+            key_id TEXT NOT NULL, wrapped_key BLOB NOT NULL, payload BLOB NOT NULL,
+            description TEXT, created_at TEXT NOT NULL, created_by TEXT NOT NULL,
+            updated_at TEXT NOT NULL, updated_by TEXT NOT NULL, last_used_at TEXT,
+            is_system INTEGER NOT NULL DEFAULT 0, integration TEXT,
+            PRIMARY KEY (scope, owner, name));
+        CREATE TABLE audit (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, actor TEXT NOT NULL, action TEXT NOT NULL,
+            scope TEXT, owner TEXT, name TEXT, version INTEGER, detail TEXT);
+        CREATE INDEX audit_at ON audit (at);
+        """,
+        """
+        ALTER TABLE secrets ADD COLUMN change INTEGER NOT NULL DEFAULT 0;
+        CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, scope TEXT, owner TEXT, name TEXT);
+        """,
+    ];
+
+    private const string InsertAudit = "INSERT INTO audit (at, actor, action, scope, owner, name, version, detail) VALUES ($at, $actor, $action, $scope, $owner, $name, $version, $detail)";
+
+    private readonly string _connectionString;
+
+    private SqliteSecretRows(string connectionString, string path)
+    {
+        _connectionString = connectionString;
+        Location = path;
+    }
+
+    public string Location { get; }
+
+    public static async Task<SqliteSecretRows> OpenAsync(StoreOptions options, CancellationToken cancellationToken)
+    {
+        Directory.CreateDirectory(options.Home);
+        if (!OperatingSystem.IsWindows())
+        {
+            File.SetUnixFileMode(options.Home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        }
+
+        var connectionString = new SqliteConnectionStringBuilder { DataSource = options.DatabasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
+        var rows = new SqliteSecretRows(connectionString, options.DatabasePath);
+        using var connection = await rows.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
+        await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
+        return rows;
+    }
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    public void Forget(SecretKey? key)
+    {
+    }
+
+    public async Task<ISecretRowsTransaction> BeginAsync(CancellationToken cancellationToken)
+    {
+        var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return new Transaction(connection, connection.BeginTransaction());
+    }
+
+    public async Task<SecretMetadata?> GetAsync(SecretKey key, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await CurrentAsync(connection, null, key, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<SecretMetadata>> ListAsync(CancellationToken cancellationToken)
+    {
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var command = Command(connection, null, "SELECT * FROM secrets ORDER BY scope, owner, name");
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var list = new List<SecretMetadata>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(Metadata(reader));
+        }
+
+        return list;
+    }
+
+    public async Task<IReadOnlyList<StoredSecret>> ReadAsync(IReadOnlyList<SecretKey> keys, long minimumChange, CancellationToken cancellationToken)
+    {
+        // One file on this machine: a prepared statement per key costs microseconds, not a network round trip.
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var command = Command(connection, null, "SELECT version, key_id, wrapped_key, payload FROM secrets WHERE scope = $scope AND owner = $owner AND name = $name",
+            ("$scope", string.Empty), ("$owner", string.Empty), ("$name", string.Empty));
+        command.Prepare();
+        var found = new List<StoredSecret>(keys.Count);
+        foreach (var key in keys)
+        {
+            command.Parameters["$scope"].Value = key.Scope.ToText();
+            command.Parameters["$owner"].Value = key.Owner;
+            command.Parameters["$name"].Value = key.Name.Value;
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            if (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                found.Add(new StoredSecret(key, reader.GetInt32(0), new EncryptedValue(reader.GetString(1), (byte[])reader[2], (byte[])reader[3])));
+            }
+        }
+
+        return found;
+    }
+
+    public async Task<byte[]?> WrappedKeyAsync(string id, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await WrappedKeyAsync(connection, null, id, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> AuditAsync(DateTimeOffset since, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var command = Command(connection, null, "SELECT at, actor, action, scope, owner, name, version, detail FROM audit WHERE at >= $since ORDER BY id", ("$since", Format(since)));
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var entries = new List<AuditEntry>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(new AuditEntry(Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : SecretScopeText.Parse(reader.GetString(3)),
+                reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7)));
+        }
+
+        return entries;
+    }
+
+    public async Task RecordUsageAsync(IReadOnlyList<SecretUsage> usages, DateTimeOffset at, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var transaction = connection.BeginTransaction();
+        var now = Format(at);
+
+        // "Last used" once per secret; one audit row per use, through one prepared statement.
+        foreach (var secret in usages.DistinctBy(u => (u.Scope, u.Owner, u.Name)))
+        {
+            using var update = Command(connection, transaction, "UPDATE secrets SET last_used_at = $at WHERE scope = $scope AND owner = $owner AND name = $name",
+                ("$at", now), ("$scope", secret.Scope.ToText()), ("$owner", secret.Owner), ("$name", secret.Name.Value));
+            await update.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using var insert = Command(connection, transaction, InsertAudit,
+            ("$at", now), ("$actor", string.Empty), ("$action", "use"), ("$scope", string.Empty), ("$owner", string.Empty), ("$name", string.Empty), ("$version", 0), ("$detail", string.Empty));
+        insert.Prepare();
+        foreach (var usage in usages)
+        {
+            insert.Parameters["$actor"].Value = usage.UserId;
+            insert.Parameters["$scope"].Value = usage.Scope.ToText();
+            insert.Parameters["$owner"].Value = usage.Owner;
+            insert.Parameters["$name"].Value = usage.Name.Value;
+            insert.Parameters["$version"].Value = usage.Version;
+            insert.Parameters["$detail"].Value = usage.Detail ?? $"run {usage.RunId} node {usage.NodeId}";
+            await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        var connection = new SqliteConnection(_connectionString);
+        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
+        await ExecuteAsync(connection, "PRAGMA busy_timeout=30000;", cancellationToken).ConfigureAwait(false);
+        return connection;
+    }
+
+    private static async Task<SecretMetadata?> CurrentAsync(SqliteConnection connection, SqliteTransaction? transaction, SecretKey key, CancellationToken cancellationToken)
+    {
+        using var command = Command(connection, transaction, "SELECT * FROM secrets WHERE scope = $scope AND owner = $owner AND name = $name", KeyParameters(key));
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Metadata(reader) : null;
+    }
+
+    private static async Task<byte[]?> WrappedKeyAsync(SqliteConnection connection, SqliteTransaction? transaction, string id, CancellationToken cancellationToken)
+    {
+        using var command = Command(connection, transaction, "SELECT wrapped FROM keys WHERE id = $id", ("$id", id));
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
+    }
+
+    private static SecretMetadata Metadata(SqliteDataReader r) => new()
+    {
+        Scope = SecretScopeText.Parse(r.GetString(r.GetOrdinal("scope"))),
+        Owner = r.GetString(r.GetOrdinal("owner")),
+        Name = SecretName.Parse(r.GetString(r.GetOrdinal("name"))),
+        Version = r.GetInt32(r.GetOrdinal("version")),
+        ValueLength = r.GetInt32(r.GetOrdinal("value_length")),
+        Description = r.IsDBNull(r.GetOrdinal("description")) ? null : r.GetString(r.GetOrdinal("description")),
+        CreatedAt = Parse(r.GetString(r.GetOrdinal("created_at"))),
+        CreatedBy = r.GetString(r.GetOrdinal("created_by")),
+        UpdatedAt = Parse(r.GetString(r.GetOrdinal("updated_at"))),
+        UpdatedBy = r.GetString(r.GetOrdinal("updated_by")),
+        LastUsedAt = r.IsDBNull(r.GetOrdinal("last_used_at")) ? null : Parse(r.GetString(r.GetOrdinal("last_used_at"))),
+        IsSystem = r.GetInt32(r.GetOrdinal("is_system")) == 1,
+        Integration = r.IsDBNull(r.GetOrdinal("integration")) ? null : r.GetString(r.GetOrdinal("integration")),
+        Change = r.GetInt64(r.GetOrdinal("change")),
+    };
+
+    private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    {
+        using var transaction = connection.BeginTransaction();
+        using var read = Command(connection, transaction, "PRAGMA user_version");
+        var version = (int)(long)(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        if (version > Migrations.Length)
+        {
+            throw new StoreException("store.schema_newer", ErrorKind.Refused, string.Create(CultureInfo.InvariantCulture, $"the store's schema is version {version}, newer than this program knows ({Migrations.Length}); upgrade secrets-runtime"));
+        }
+
+        for (var v = version; v < Migrations.Length; v++)
+        {
+            using var command = Command(connection, transaction, Migrations[v] + string.Create(CultureInfo.InvariantCulture, $"; PRAGMA user_version = {v + 1};"));
+            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static (string, object?)[] KeyParameters(SecretKey key) => [("$scope", key.Scope.ToText()), ("$owner", key.Owner), ("$name", key.Name.Value)];
+
+    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+#pragma warning disable CA2100 // SQL text is constant; every value goes through parameters.
+        command.CommandText = sql;
+#pragma warning restore CA2100
+        command.Transaction = transaction;
+        foreach (var (name, value) in parameters)
+        {
+            command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+        }
+
+        return command;
+    }
+
+    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    {
+        using var command = Command(connection, null, sql);
+        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    private static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+
+    private sealed class Transaction(SqliteConnection connection, SqliteTransaction transaction) : ISecretRowsTransaction
+    {
+        public async Task<string?> MasterKeyIdAsync(CancellationToken cancellationToken)
+        {
+            using var command = Command(connection, transaction, "SELECT value FROM meta WHERE key = 'master_key_id'");
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        }
+
+        public Task SetMasterKeyIdAsync(string id, CancellationToken cancellationToken) =>
+            ExecuteAsync("INSERT INTO meta (key, value) VALUES ('master_key_id', $id)", cancellationToken, ("$id", id));
+
+        public async Task<string?> ActiveKeyIdAsync(CancellationToken cancellationToken)
+        {
+            using var command = Command(connection, transaction, "SELECT id FROM keys WHERE active = 1");
+            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+        }
+
+        public async Task<long> KeyCountAsync(CancellationToken cancellationToken)
+        {
+            using var command = Command(connection, transaction, "SELECT COUNT(*) FROM keys");
+            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        public async Task InsertKeyAsync(string id, byte[] wrapped, DateTimeOffset at, CancellationToken cancellationToken)
+        {
+            await ExecuteAsync("UPDATE keys SET active = 0", cancellationToken).ConfigureAwait(false);
+            await ExecuteAsync("INSERT INTO keys (id, wrapped, created_at, active) VALUES ($id, $wrapped, $at, 1)", cancellationToken, ("$id", id), ("$wrapped", wrapped), ("$at", Format(at))).ConfigureAwait(false);
+        }
+
+        public Task<byte[]?> WrappedKeyAsync(string id, CancellationToken cancellationToken) => SqliteSecretRows.WrappedKeyAsync(connection, transaction, id, cancellationToken);
+
+        public Task<SecretMetadata?> CurrentAsync(SecretKey key, CancellationToken cancellationToken) => SqliteSecretRows.CurrentAsync(connection, transaction, key, cancellationToken);
+
+        public async Task<bool> WriteAsync(SecretRow row, int expectedVersion, CancellationToken cancellationToken)
+        {
+            var m = row.Metadata;
+            var sql = expectedVersion == 0
+                ? """
+                  INSERT INTO secrets (scope, owner, name, version, value_length, key_id, wrapped_key, payload, description, created_at, created_by, updated_at, updated_by, is_system, integration, change)
+                  VALUES ($scope, $owner, $name, $version, $length, $key, $wrapped, $payload, $description, $now, $user, $now, $user, $system, $integration, $change)
+                  """
+                : """
+                  UPDATE secrets SET version = $version, value_length = $length, key_id = $key, wrapped_key = $wrapped, payload = $payload,
+                      description = $description, updated_at = $now, updated_by = $user, is_system = $system, integration = $integration, change = $change
+                  WHERE scope = $scope AND owner = $owner AND name = $name AND version = $expected
+                  """;
+            try
+            {
+                return await ExecuteAsync(sql, cancellationToken,
+                    ("$scope", m.Scope.ToText()), ("$owner", m.Owner), ("$name", m.Name.Value), ("$version", m.Version), ("$length", m.ValueLength),
+                    ("$key", row.Value.KeyId), ("$wrapped", row.Value.WrappedDataKey), ("$payload", row.Value.Payload), ("$description", m.Description),
+                    ("$now", Format(m.UpdatedAt)), ("$user", m.UpdatedBy), ("$system", m.IsSystem ? 1 : 0), ("$integration", m.Integration),
+                    ("$change", m.Change), ("$expected", expectedVersion)).ConfigureAwait(false) == 1;
+            }
+            catch (SqliteException ex) when (ex.SqliteErrorCode == 19)
+            {
+                return false;
+            }
+        }
+
+        public Task DeleteAsync(SecretKey key, CancellationToken cancellationToken) =>
+            ExecuteAsync("DELETE FROM secrets WHERE scope = $scope AND owner = $owner AND name = $name", cancellationToken, KeyParameters(key));
+
+        public async Task<IReadOnlyList<StoredSecret>> AllAsync(CancellationToken cancellationToken)
+        {
+            using var command = Command(connection, transaction, "SELECT scope, owner, name, version, key_id, wrapped_key, payload FROM secrets");
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var rows = new List<StoredSecret>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(new StoredSecret(new SecretKey(SecretScopeText.Parse(reader.GetString(0)), reader.GetString(1), SecretName.Parse(reader.GetString(2))),
+                    reader.GetInt32(3), new EncryptedValue(reader.GetString(4), (byte[])reader[5], (byte[])reader[6])));
+            }
+
+            return rows;
+        }
+
+        public Task RewrapAsync(SecretKey key, string keyId, byte[] wrappedDataKey, CancellationToken cancellationToken) =>
+            ExecuteAsync("UPDATE secrets SET key_id = $key, wrapped_key = $wrapped WHERE scope = $scope AND owner = $owner AND name = $name", cancellationToken,
+                [("$key", keyId), ("$wrapped", wrappedDataKey), .. KeyParameters(key)]);
+
+        public Task AuditAsync(AuditEntry entry, CancellationToken cancellationToken) =>
+            ExecuteAsync(InsertAudit, cancellationToken, ("$at", Format(entry.At)), ("$actor", entry.Actor), ("$action", entry.Action), ("$scope", entry.Scope?.ToText()),
+                ("$owner", entry.Owner), ("$name", entry.Name), ("$version", entry.Version), ("$detail", entry.Detail));
+
+        public async Task<long> ChangeAsync(SecretKey? key, CancellationToken cancellationToken)
+        {
+            using var command = Command(connection, transaction, "INSERT INTO changes (at, scope, owner, name) VALUES ($at, $scope, $owner, $name) RETURNING seq",
+                ("$at", Format(DateTimeOffset.UtcNow)), ("$scope", key?.Scope.ToText()), ("$owner", key?.Owner), ("$name", key?.Name.Value));
+            return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        }
+
+        public Task CommitAsync(CancellationToken cancellationToken) => transaction.CommitAsync(cancellationToken);
+
+        public async ValueTask DisposeAsync()
+        {
+            await transaction.DisposeAsync().ConfigureAwait(false);
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+
+        private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+        {
+            using var command = Command(connection, transaction, sql, parameters);
+            return await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+}

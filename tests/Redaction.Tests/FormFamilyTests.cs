@@ -1,0 +1,205 @@
+using System.Text;
+using Secrets.Runtime.Redaction.Tests.Corpus;
+
+namespace Secrets.Runtime.Redaction.Tests;
+
+/// <summary>Each family of forms that ordinary tools produce is masked, and near misses in the same family are not.</summary>
+public sealed class FormFamilyTests
+{
+    private static readonly string[] Values =
+    [
+        "p@ss w0rd/\"quoted\"&<tag>+=ü'é_x",
+        "sk_live_4eC39HqLyjWDarjtT1zdp7dc",
+        "Zq9-té'st\\path$HOME`x`",
+    ];
+
+    public static TheoryData<string, string> FamilyForms()
+    {
+        var data = new TheoryData<string, string>();
+        foreach (var family in ToolForms.Families)
+        {
+            foreach (var value in Values)
+            {
+                foreach (var form in ToolForms.Of(value, family).Distinct(StringComparer.Ordinal).Where(f => f != value))
+                {
+                    data.Add(family, form);
+                }
+            }
+        }
+
+        return data;
+    }
+
+    private static SecretRedactor Registered()
+    {
+        var redactor = new SecretRedactor();
+        redactor.AddRange(Values.Select(v => new RedactionValue(v)));
+        return redactor;
+    }
+
+    [Theory]
+    [MemberData(nameof(FamilyForms))]
+    public void Every_form_a_tool_produces_is_masked(string family, string form)
+    {
+        var text = $"before {form} after";
+        var quote = form[0] is '\'' or '"' && form[^1] == form[0] ? form[0].ToString() : string.Empty;
+
+        var masked = Registered().Redact(text);
+
+        Assert.StartsWith("before ", masked, StringComparison.Ordinal);
+        Assert.EndsWith(" after", masked, StringComparison.Ordinal);
+        if (family is "base64" or "utf16le-base64")
+        {
+            // Base64 of a value inside a larger buffer: no 12 characters that encode only the value may stay.
+            var flat = masked.Replace("\r", string.Empty, StringComparison.Ordinal).Replace("\n", string.Empty, StringComparison.Ordinal);
+            foreach (var value in Values)
+            {
+                foreach (var core in Base64Cores(family == "base64" ? Encoding.UTF8.GetBytes(value) : Encoding.Unicode.GetBytes(value)))
+                {
+                    for (var i = 0; i + 12 <= core.Length; i++)
+                    {
+                        Assert.DoesNotContain(core.Substring(i, 12), flat, StringComparison.Ordinal);
+                    }
+                }
+            }
+
+            Assert.Contains("***", masked, StringComparison.Ordinal);
+        }
+        else
+        {
+            Assert.Equal($"before {quote}***{quote} after", masked);
+        }
+    }
+
+    [Theory]
+    [InlineData("percent")]
+    [InlineData("json")]
+    [InlineData("entities")]
+    [InlineData("base64")]
+    [InlineData("utf16le-base64")]
+    [InlineData("hex")]
+    [InlineData("quoting")]
+    [InlineData("normalisation")]
+    [InlineData("case")]
+    public void A_value_one_character_away_stays_unmasked_in_every_form_of_the_family(string family)
+    {
+        var redactor = Registered();
+        foreach (var value in Values)
+        {
+            var middle = value.Length / 2;
+            var near = value[..middle] + (value[middle] == 'q' ? 'r' : 'q') + value[(middle + 1)..];
+            foreach (var form in ToolForms.Of(near, family))
+            {
+                var text = $"before {form} after";
+                Assert.Same(text, redactor.Redact(text));
+            }
+        }
+    }
+
+    [Fact]
+    public void Percent_decoding_of_unrelated_text_masks_nothing_and_a_lone_percent_is_kept()
+    {
+        var redactor = Registered();
+        const string text = "100% done, 50%off, %zz, %e9t%C3, a+b=c, q=sk%5Flive%5F4eC39HqLyjWDarjtT1zdp7dX";
+
+        Assert.Same(text, redactor.Redact(text));
+    }
+
+    [Fact]
+    public void A_short_value_is_still_masked_only_as_a_whole_token_in_a_decoded_view()
+    {
+        var redactor = new SecretRedactor();
+        redactor.Add("a&b");
+
+        Assert.Equal("x=*** y", redactor.Redact("x=a%26b y"));
+        Assert.Equal("x=ca%26bc y", redactor.Redact("x=ca%26bc y"));
+        Assert.Equal("v=*** w", redactor.Redact("v=a&amp;b w"));
+    }
+
+    [Fact]
+    public void Case_is_ignored_only_from_the_length_floor_and_never_in_Base64()
+    {
+        var redactor = new SecretRedactor();
+        redactor.Add("Abcdefgh123");
+        redactor.Add("Long-Secret-Value-42");
+        var base64 = Convert.ToBase64String(Encoding.UTF8.GetBytes("Long-Secret-Value-42"));
+
+        Assert.Equal("ABCDEFGH123", redactor.Redact("ABCDEFGH123"));
+        Assert.Equal("*** ***", redactor.Redact("LONG-SECRET-VALUE-42 long-secret-value-42"));
+        Assert.Equal(base64.ToLowerInvariant(), redactor.Redact(base64.ToLowerInvariant()));
+    }
+
+    [Fact]
+    public void A_JSON_document_escaped_inside_a_JSON_string_is_masked_and_a_third_level_too()
+    {
+        var redactor = Registered();
+        var once = System.Text.Json.JsonSerializer.Serialize(new { password = Values[0] });
+        var twice = System.Text.Json.JsonSerializer.Serialize(new { body = once });
+        var thrice = System.Text.Json.JsonSerializer.Serialize(new { wrapped = twice });
+
+        Assert.DoesNotContain("w0rd", redactor.Redact(twice), StringComparison.Ordinal);
+        Assert.DoesNotContain("w0rd", redactor.Redact(thrice), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Decoding_stops_at_the_configured_depth()
+    {
+        var once = new SecretRedactor(new RedactionOptions { MaximumDecodingDepth = 1 });
+        var twice = new SecretRedactor(new RedactionOptions { MaximumDecodingDepth = 2 });
+        once.Add("deep \"secret\" value");
+        twice.Add("deep \"secret\" value");
+        const string escapedOnce = """x deep \"secret\" value""";
+        const string escapedTwice = """x deep \\\"secret\\\" value""";
+
+        Assert.Equal("x ***", once.Redact(escapedOnce));
+        Assert.Equal(escapedTwice, once.Redact(escapedTwice));
+        Assert.Equal("x ***", twice.Redact(escapedTwice));
+    }
+
+    [Fact]
+    public void A_decomposed_value_is_masked_and_a_different_accent_is_not()
+    {
+        var redactor = new SecretRedactor();
+        redactor.Add("crème-brûlée-secret");
+
+        Assert.Equal("x ***", redactor.Redact("x cre\u0300me-bru\u0302le\u0301e-secret"));
+        Assert.Equal("x cre\u0301me-bru\u0302le\u0301e-secret", redactor.Redact("x cre\u0301me-bru\u0302le\u0301e-secret"));
+    }
+
+    [Fact]
+    public void Base64_lines_are_joined_only_when_every_line_is_Base64()
+    {
+        var redactor = new SecretRedactor();
+        redactor.Add("wrapped-secret-value-0123456789-abcdefghij");
+        var wrapped = ToolForms.Wrap(Convert.ToBase64String(Encoding.UTF8.GetBytes("wrapped-secret-value-0123456789-abcdefghij")), 16, "\n");
+        var broken = wrapped.Insert(wrapped.IndexOf('\n', StringComparison.Ordinal) + 1, "not base64!\n");
+
+        Assert.Equal("***", redactor.Redact(wrapped));
+        Assert.Same(broken, redactor.Redact(broken));
+    }
+
+    [Fact]
+    public void A_hit_in_a_decoded_view_masks_exactly_the_source_range_it_came_from()
+    {
+        var redactor = new SecretRedactor();
+        redactor.Add("café-secret");
+
+        Assert.Equal("<p title=\"***\">caf&eacute;</p>", redactor.Redact("<p title=\"caf&#xE9;-secret\">caf&eacute;</p>"));
+        Assert.Equal("GET /?a=1&k=***&b=2", redactor.Redact("GET /?a=1&k=caf%C3%A9-secret&b=2"));
+        Assert.Equal("{\"k\":\"***\",\"n\":1}", redactor.Redact("{\"k\":\"caf\\u00e9-secret\",\"n\":1}"));
+    }
+
+    private static IEnumerable<string> Base64Cores(byte[] bytes)
+    {
+        for (var offset = 0; offset < 3; offset++)
+        {
+            var padded = new byte[offset + bytes.Length];
+            bytes.CopyTo(padded, offset);
+            var encoded = Convert.ToBase64String(padded);
+            var skip = offset == 0 ? 0 : offset + 1;
+            var end = (offset + bytes.Length) / 3 * 4;
+            yield return encoded[skip..end];
+            yield return encoded[skip..end].Replace('+', '-').Replace('/', '_');
+        }
+    }
+}

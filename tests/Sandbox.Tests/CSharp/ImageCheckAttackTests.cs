@@ -1,0 +1,140 @@
+using Microsoft.CodeAnalysis;
+using Microsoft.CodeAnalysis.CSharp;
+using Secrets.Runtime.Sandbox.CSharp;
+
+namespace Secrets.Runtime.Sandbox.Tests.CSharp;
+
+/// <summary>
+/// The member-level image check, fed images that never went through the source policy (emitted here by Roslyn with
+/// unsafe code allowed, or patched after a clean compile): what issue #11 reached through members the source policy
+/// never saw (compiler-synthesized record members, state machines, constant data helpers) is refused on the image.
+/// </summary>
+public sealed class ImageCheckAttackTests
+{
+    private static readonly ScriptCompiler Compiler = new();
+
+    private static byte[] Emit(string source)
+    {
+        var compilation = CSharpCompilation.Create("crafted", [CSharpSyntaxTree.ParseText(source)], Compiler.References,
+            new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, allowUnsafe: source.Contains("unsafe", StringComparison.Ordinal), optimizationLevel: OptimizationLevel.Release));
+        using var image = new MemoryStream();
+        var emitted = compilation.Emit(image);
+        Assert.True(emitted.Success, string.Join("; ", emitted.Diagnostics));
+        return image.ToArray();
+    }
+
+    private static string Refusal(byte[] image)
+    {
+        var result = ScriptCompiler.Checked(image);
+        Assert.False(result.Succeeded);
+        var diagnostic = Assert.Single(result.Diagnostics);
+        Assert.Equal("SR0005", diagnostic.Code);
+        return diagnostic.Message;
+    }
+
+    [Theory]
+    [InlineData("public static class S { public static long Run() { var a = new long[2]; uint o = 4; return System.Numerics.Vector.LoadUnsafe(ref a[0], o)[0]; } }", "LoadUnsafe")]
+    [InlineData("public static class S { public static async System.Threading.Tasks.Task<long> Run() { await System.Threading.Tasks.Task.Delay(1); var a = new long[2]; return System.Numerics.Vector.LoadUnsafe(ref a[0], 4u)[0]; } }", "LoadUnsafe")]
+    [InlineData("public static class S { public static System.Collections.Generic.IEnumerable<long> Run() { var a = new long[2]; yield return System.Numerics.Vector.LoadUnsafe(ref a[0], 4u)[0]; } }", "LoadUnsafe")]
+    [InlineData("public static class S { public static System.Func<long> Run() { var a = new long[2]; return () => System.Numerics.Vector.LoadUnsafe(ref a[0], 4u)[0]; } }", "LoadUnsafe")]
+    [InlineData("public record R(System.Numerics.Vector<long> V);", "System.Numerics.Vector`1")]
+    public void A_refused_member_reached_from_compiler_synthesized_code_is_refused(string source, string expected)
+    {
+        Assert.Contains(expected, Refusal(Emit(source)), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("public static class S { public static nint Run() => System.Math.Max((nint)1, (nint)2); }", "native-sized integer")]
+    [InlineData("public static class S { public static int Run() => new System.Collections.Generic.List<nint> { 1 }.Count; }", "native-sized integer")]
+    [InlineData("public static class S { public static int Run(int y) { nint x = y; for (var i = 0; i < y; i++) { x += i; } return (int)x; } }", "local variable with a native-sized integer")]
+    [InlineData("public static class S { public static int Run() { nint x = 5; return x.GetHashCode(); } }", "System.IntPtr")]
+    [InlineData("public static unsafe class S { public static string Run(byte* p) => System.Text.Encoding.UTF8.GetString(p, 4); }", "pointer")]
+    [InlineData("public static class S { public static int Run(nint x) => x.ToString().Length; }", "the method 'Run' with a native-sized integer")]
+    [InlineData("public sealed class S { public System.Collections.Generic.List<nuint>? Field; }", "the field 'Field' with a native-sized integer")]
+    [InlineData("public static unsafe class S { public static int Run(int* p) => p == null ? 0 : 1; }", "pointer")]
+    [InlineData("public static class S { public static string Run() => string.Intern(\"marker\"); }", "Intern")]
+    [InlineData("public static class S { public static void Run() => System.Threading.Tasks.Task.CompletedTask.GetAwaiter().UnsafeOnCompleted(() => { }); }", "UnsafeOnCompleted")]
+    public void Members_that_break_the_member_rules_are_refused_on_the_image(string source, string expected)
+    {
+        Assert.Contains(expected, Refusal(Emit(source)), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("public static class S { public static object Run() => typeof(string); }", "GetTypeFromHandle")]
+    [InlineData("public record R(int X) { public object Contract() => EqualityContract; }", "EqualityContract")]
+    [InlineData("public record R(int X) { protected virtual System.Type EqualityContract => typeof(string); }", "GetTypeFromHandle")]
+    [InlineData("public record B(int X); public record D(int X) : B(X) { public object Contract() => base.EqualityContract; }", "EqualityContract")]
+    [InlineData("public static class S { public static ref long Run(long[] a) => ref System.Runtime.CompilerServices.Unsafe.Add(ref a[0], 9); }", "Unsafe.Add")]
+    [InlineData("public static class S { public static int Run(long[] a) => System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref a[0], 99).Length; }", "MemoryMarshal.CreateSpan")]
+    [InlineData("public static class S { public static void Run() => System.Runtime.CompilerServices.RuntimeHelpers.InitializeArray(new long[9], default); }", "InitializeArray")]
+    public void Compiler_helpers_outside_the_compilers_own_shapes_are_refused(string source, string expected)
+    {
+        Assert.Contains(expected, Refusal(Emit(source)), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("public static unsafe class S { public static int Run() { int* p = stackalloc int[4]; return p[0]; } }")]
+    [InlineData("public static unsafe class S { static int M() => 1; public static int Run() { delegate*<int> f = &M; return f(); } }")]
+    [InlineData("public static class S { public static object Run(int x) => __makeref(x).GetHashCode(); }")]
+    [InlineData("public static unsafe class S { public static long Run(long a) => *(long*)(&a + 8); }")]
+    public void Raw_address_instructions_are_refused(string source)
+    {
+        Assert.NotEmpty(Refusal(Emit(source)));
+    }
+
+    [Fact]
+    public void A_span_over_constant_data_patched_to_reach_past_it_is_refused()
+    {
+        var clean = Compiler.Compile("int Length() { ReadOnlySpan<byte> data = \"abc\"u8; return data.Length; }\nreturn Length();");
+        Assert.True(clean.Succeeded, string.Join("; ", clean.Diagnostics));
+        var image = clean.Image!;
+
+        // ldsflda (0x7F, token) of the constant data, ldc.i4.3 (0x19), then newobj (0x73) or call (0x28) of
+        // ReadOnlySpan<byte>(void*, int): make the length 8 (ldc.i4.8, 0x1E).
+        var at = Enumerable.Range(5, image.Length - 6).Single(i => image[i - 5] == 0x7F && image[i] == 0x19 && image[i + 1] is 0x73 or 0x28);
+        var patched = (byte[])image.Clone();
+        patched[at] = 0x1E;
+
+        Assert.True(ScriptCompiler.Checked(image).Succeeded);
+        Assert.Contains("ReadOnlySpan`1..ctor", Refusal(patched), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_inline_array_element_patched_to_lie_past_its_buffer_is_refused()
+    {
+        var clean = Compiler.Compile("return string.Join(\",\", [\"x\", \"y\", context.Run.Node]);");
+        Assert.True(clean.Succeeded, string.Join("; ", clean.Diagnostics));
+        var image = clean.Image!;
+
+        // The third element is written through InlineArrayElementRef(ref buffer, 2): ldc.i4.2 (0x18) then call (0x28)
+        // of a method specification (token 0x2B......). Make the index 7 (ldc.i4.7, 0x1D) in a 3-element buffer.
+        var at = Enumerable.Range(0, image.Length - 5).First(i => image[i] == 0x18 && image[i + 1] == 0x28 && image[i + 5] == 0x2B);
+        var patched = (byte[])image.Clone();
+        patched[at] = 0x1D;
+
+        Assert.True(ScriptCompiler.Checked(image).Succeeded);
+        Assert.Contains("InlineArrayElementRef", Refusal(patched), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Records_collection_expressions_constant_data_and_async_pass_in_the_shapes_the_compiler_emits()
+    {
+        var result = Compiler.Compile("""
+            record Item(string Name, decimal Price);
+            record Special(string Name, decimal Price, int Rank) : Item(Name, Price);
+            int[] table = [1, 2, 3, 4, 5, 6, 7, 8, 9];
+            var longs = new long[] { 1, 2, 3, 4, 5, 6, 7, 8 };
+            int Spans() { ReadOnlySpan<int> s = [1, 2, 3, 4, 5]; ReadOnlySpan<byte> b = [1, 2, 3]; return s.Length + b.Length + "xyz"u8.Length; }
+            var item = new Special("a", 1m, 2);
+            var copy = item with { Rank = 3 };
+            Func<int, int> twice = x => x * 2;
+            async Task<int> Later() { await Task.Delay(1); return 1; }
+            IEnumerable<int> Gen() { yield return 1; }
+            var list = new List<int> { 1, 2 };
+            List<int> more = [.. list, 3];
+            return $"{item} {item == copy} {item.GetHashCode() != 0} {table.Sum() + longs.Sum() + Spans() + twice(2) + await Later() + Gen().Sum() + more.Count} {string.Join(",", ["x", "y", "z"])} {string.Concat("a", "b", "c", "d", "e")}";
+            """);
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics));
+    }
+}

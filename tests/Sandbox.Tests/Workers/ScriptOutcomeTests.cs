@@ -1,0 +1,73 @@
+using Secrets.Runtime.Sandbox.Workers;
+
+namespace Secrets.Runtime.Sandbox.Tests.Workers;
+
+/// <summary>
+/// Every way a run can end has its own name, carried as data from the worker (<see cref="ScriptResult.Limit"/>, the
+/// status, the line), and the log lines written before the end are kept.
+/// </summary>
+public sealed class ScriptOutcomeTests : IClassFixture<ScriptOutcomeTests.Runner>
+{
+    private readonly ScriptRunner _runner;
+
+    public ScriptOutcomeTests(Runner runner) => _runner = runner.Instance;
+
+    /// <summary>One runner for the class (one compile worker).</summary>
+    public sealed class Runner : IDisposable
+    {
+        public ScriptRunner Instance { get; } = new(new ScriptRunnerOptions { Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(3), MaxResultBytes = 100_000, MaxOutputBytes = 10_000 } });
+
+        public void Dispose() => Instance.Dispose();
+    }
+
+    private Task<ScriptResult> RunAsync(string source, Dictionary<string, string>? secrets = null) =>
+        _runner.RunAsync(new ScriptRequest { Source = source, Secrets = secrets ?? [], Run = new Secrets.Runtime.Sandbox.CSharp.ScriptRunInfo("r", "w", "sign", "manual") });
+
+    [Theory]
+    [InlineData("context.Log(\"before\");\nvar list = new List<byte[]>();\nwhile (true) { list.Add(new byte[10_000_000]); }", LimitKind.Memory, "limit exceeded: memory")]
+    [InlineData("context.Log(\"before\");\nreturn new string('x', 200_000);", LimitKind.Result, "limit exceeded: result")]
+    [InlineData("context.Log(\"before\");\nwhile (true) { context.Log(new string('y', 1000)); }", LimitKind.Output, "limit exceeded: output")]
+    [InlineData("context.Log(\"before\");\nint Down(int n) => Down(n + 1) + 1;\nreturn Down(0);", LimitKind.Stack, "limit exceeded: stack")]
+    [InlineData("context.Log(\"before\");\nwhile (true) { }", LimitKind.Time, "limit exceeded: time")]
+    public async Task Each_limit_has_its_name_and_keeps_the_lines_logged_before_it(string source, LimitKind limit, string message)
+    {
+        var result = await RunAsync(source);
+
+        Assert.Equal(ScriptStatus.Limited, result.Status);
+        Assert.Equal(limit, result.Limit);
+        Assert.Equal(message, result.Error);
+        Assert.Equal("before", result.Logs[0]);
+    }
+
+    [Fact]
+    public async Task A_run_time_exception_is_an_error_naming_the_script_line_not_a_rejection()
+    {
+        var result = await RunAsync("context.Log(\"first\");\nvar n = 2;\nthrow new InvalidOperationException(\"boom \" + n);");
+
+        Assert.Equal(ScriptStatus.Error, result.Status);
+        Assert.Null(result.Limit);
+        Assert.Equal(3, result.Line);
+        Assert.Equal("line 3: InvalidOperationException: boom 2", result.Error);
+        Assert.Equal(["first"], result.Logs);
+        Assert.DoesNotContain("Secrets.Runtime", result.Error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_huge_exception_message_is_cut_not_a_crash()
+    {
+        var result = await RunAsync("throw new InvalidOperationException(new string('z', 5_000_000));");
+
+        Assert.Equal(ScriptStatus.Error, result.Status);
+        Assert.EndsWith(" (cut)", result.Error, StringComparison.Ordinal);
+        Assert.True(result.Error!.Length < 3000);
+    }
+
+    [Fact]
+    public async Task A_missing_alias_names_the_node_and_its_aliases_never_a_value()
+    {
+        var result = await RunAsync("return context.Secrets[\"Token\"];", new Dictionary<string, string> { ["Key"] = "sk_live_alias_value", ["Other"] = "pw_alias_value" });
+
+        Assert.Equal(ScriptStatus.Error, result.Status);
+        Assert.Equal("line 1: KeyNotFoundException: no credential with alias 'Token' in node 'sign'; its aliases are Key, Other", result.Error);
+    }
+}
