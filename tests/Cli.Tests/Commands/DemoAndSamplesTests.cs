@@ -44,7 +44,7 @@ public sealed class DemoAndSamplesTests : IDisposable
     [Fact]
     public async Task Samples_echo_server_answers_with_what_it_received_until_cancelled()
     {
-        var port = FreePort();
+        var port = Demo.EchoServer.FreePort();
         using var stop = new CancellationTokenSource();
         var output = new SignallingWriter("echo server on ");
         using var error = new StringWriter();
@@ -83,15 +83,6 @@ public sealed class DemoAndSamplesTests : IDisposable
             Assert.Contains("secrets-runtime samples echo-server", text, StringComparison.Ordinal);
             Assert.Contains($"127.0.0.1:{SamplesCommand.DefaultPort}", text, StringComparison.Ordinal);
         }
-    }
-
-    private static int FreePort()
-    {
-        var probe = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        probe.Start();
-        var port = ((System.Net.IPEndPoint)probe.LocalEndpoint).Port;
-        probe.Stop();
-        return port;
     }
 
     /// <summary>A writer that completes <see cref="Seen"/> once its text holds a marker, so a test waits for output, not for time.</summary>
