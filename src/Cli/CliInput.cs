@@ -46,6 +46,25 @@ internal static class CliInput
         throw Invalid("cli.name_invalid", string.Create(CultureInfo.InvariantCulture, $"{label} ({where}) has an invalid character at position {index + 1}; {rule}"));
     }
 
+    /// <summary>
+    /// A file named on the command line, which must exist; a missing one is named by position, not path, since the
+    /// token may be a value typed in the wrong place.
+    /// </summary>
+    public static string ExistingFile(CliContext context, string? path, string label)
+    {
+        return path is { Length: > 0 } && File.Exists(path)
+            ? path
+            : throw Invalid("cli.file_not_found", $"{label} ({context.PositionOf(path)}) is not a file");
+    }
+
+    /// <summary>A folder named on the command line, which must exist (named by position when missing).</summary>
+    public static string ExistingFolder(CliContext context, string? path, string label)
+    {
+        return path is { Length: > 0 } && Directory.Exists(path)
+            ? path
+            : throw Invalid("cli.folder_not_found", $"{label} ({context.PositionOf(path)}) is not a folder");
+    }
+
     /// <summary>The value of an enumeration option, lower-cased, checked against <paramref name="allowed"/>.</summary>
     public static string Choice(ParseResult parse, Option<string> option, params string[] allowed)
     {

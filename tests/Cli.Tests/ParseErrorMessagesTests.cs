@@ -34,6 +34,12 @@ public sealed class ParseErrorMessagesTests : IDisposable
         { ["runs", "show", Value], "ID (argument 3) is not a run of this home" },
         { ["runs", "list", "--limit", Value], "--limit (argument 4) is not a whole number" },
         { ["secret", "import", Value], "FILE (argument 3) is not a file" },
+        { ["run", Value], "FILE (argument 2) is not a file" },
+        { ["workflow", "validate", Value], "FILE (argument 3) is not a file" },
+        { ["workflow", "export", Value], "FILE (argument 3) is not a file" },
+        { ["eval", "1", "--secrets-file", Value], "--secrets-file (argument 4) is not a file" },
+        { ["redact", "--values-json", Value], "--values-json (argument 3) must be a readable JSON array of strings" },
+        { ["secret", "usages", "EXISTING", "--workflows", Value], "--workflows (argument 5) is not a folder" },
     };
 
     [Theory]

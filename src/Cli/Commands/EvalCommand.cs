@@ -32,7 +32,7 @@ internal static class EvalCommand
                 IReadOnlyList<ExpressionResult> results;
                 if (parse.GetValue(secretsFile) is { } file)
                 {
-                    var values = await TestValues.ReadAsync(file, ct).ConfigureAwait(false);
+                    var values = await TestValues.ReadAsync(context, file, ct).ConfigureAwait(false);
                     foreach (var (name, value) in values)
                     {
                         redactor.Add(value, name);

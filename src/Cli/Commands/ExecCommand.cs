@@ -57,7 +57,7 @@ internal static class ExecCommand
                 RunRecord record;
                 if (parse.GetValue(secretsFile) is { } file)
                 {
-                    var values = await TestValues.ReadAsync(file, ct).ConfigureAwait(false);
+                    var values = await TestValues.ReadAsync(context, file, ct).ConfigureAwait(false);
                     record = await WorkflowExecutor.RunWithValuesAsync(workflow, values, options, RunCommand.ParseInput(parse.GetValue(input)), ct).ConfigureAwait(false);
                 }
                 else

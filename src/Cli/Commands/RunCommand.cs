@@ -28,7 +28,7 @@ internal static class RunCommand
             {
                 var runTrigger = Enum.Parse<RunTrigger>(CliInput.Choice(parse, trigger, "manual", "api", "webhook", "schedule"), ignoreCase: true);
                 var json = CliInput.Choice(parse, logFormat, "text", "json") == "json";
-                var definition = await WorkflowLoader.LoadFileAsync(parse.GetValue(file)!, ct).ConfigureAwait(false);
+                var definition = await WorkflowLoader.LoadFileAsync(CliInput.ExistingFile(context, parse.GetValue(file), "FILE"), ct).ConfigureAwait(false);
                 var runInput = ParseInput(parse.GetValue(input));
                 var options = context.StoreOptions(parse);
                 var logPath = parse.GetValue(logFile) ?? Path.Combine(options.Home, "logs", json ? "runs.jsonl" : "runs.log");

@@ -131,7 +131,7 @@ internal static class SecretCommand
             }
 
             var sites = parse.GetValue(workflows) is { } folder
-                ? await SecretUsageFinder.FindAsync(folder, secretName, ct).ConfigureAwait(false)
+                ? await SecretUsageFinder.FindAsync(CliInput.ExistingFolder(context, folder, "--workflows"), secretName, ct).ConfigureAwait(false)
                 : [];
             foreach (var site in sites)
             {
@@ -229,7 +229,7 @@ internal static class SecretCommand
         var command = new Command("usages", "List the workflows and nodes that reference a secret, in any syntax") { name, workflows, json };
         command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
-            var sites = await SecretUsageFinder.FindAsync(parse.GetValue(workflows)!, CliInput.Name(context, parse.GetValue(name)), ct).ConfigureAwait(false);
+            var sites = await SecretUsageFinder.FindAsync(CliInput.ExistingFolder(context, parse.GetValue(workflows), "--workflows"), CliInput.Name(context, parse.GetValue(name)), ct).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
                 await context.Console.Out.WriteLineAsync(JsonSerializer.Serialize(sites.Select(s => new { workflow = s.Workflow, file = s.WorkflowFile, node = s.NodeId, path = s.JsonPath, syntax = s.Syntax.ToString() }), CliJson.Options)).ConfigureAwait(false);

@@ -25,7 +25,7 @@ internal static class WorkflowCommand
         var command = new Command("export", "Export a workflow as a shareable template: every literal secret value becomes a reference, and a manifest lists the names it needs") { file, template, output };
         command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
-            var path = parse.GetValue(file)!;
+            var path = CliInput.ExistingFile(context, parse.GetValue(file), "FILE");
             var workflow = await WorkflowLoader.LoadFileAsync(path, ct).ConfigureAwait(false);
 
             // Scripts kept in files are inlined from what the loader read (confined and capped), never read again here.
@@ -71,7 +71,7 @@ internal static class WorkflowCommand
         var command = new Command("validate", "Check a workflow file as a run would before anything runs: structure, references, and code nodes compiled under the API policy; one problem per line") { file, checkSecrets };
         command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
-            var path = parse.GetValue(file)!;
+            var path = CliInput.ExistingFile(context, parse.GetValue(file), "FILE");
             var workflow = await WorkflowLoader.LoadFileAsync(path, ct).ConfigureAwait(false);
             var problems = new List<WorkflowProblem>();
             problems.AddRange(await CompileCodeNodesAsync(context, parse, workflow, ct).ConfigureAwait(false));
