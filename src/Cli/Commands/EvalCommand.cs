@@ -53,21 +53,47 @@ internal static class EvalCommand
 
                 foreach (var result in results)
                 {
-                    var line = parse.GetValue(json)
-                        ? new JsonObject { ["status"] = result.Status.ToString().ToLowerInvariant(), ["value"] = result.Value?.DeepClone(), ["error"] = result.Error }.ToJsonString(CliJson.Options)
-                        : result.Status == ExpressionStatus.Ok ? result.Value?.ToJsonString(CliJson.Options) ?? "null" : $"{result.Status.ToString().ToLowerInvariant()}: {result.Error}";
-                    await (result.Status == ExpressionStatus.Ok || parse.GetValue(json) ? context.Console.Out : context.Console.Error).WriteLineAsync(redactor.Redact(line)).ConfigureAwait(false);
+                    await (result.Status == ExpressionStatus.Ok || parse.GetValue(json) ? context.Console.Out : context.Console.Error).WriteLineAsync(redactor.Redact(Line(result, parse.GetValue(json)))).ConfigureAwait(false);
                 }
 
-                return results[^1].Status switch
+                return results.Max(r => Severity(r.Status)) switch
                 {
-                    ExpressionStatus.Ok => ExitCodes.Ok,
-                    ExpressionStatus.Rejected => ExitCodes.Rejected,
-                    ExpressionStatus.Limited => ExitCodes.LimitExceeded,
-                    _ => ExitCodes.Failure,
+                    0 => ExitCodes.Ok,
+                    1 => ExitCodes.Failure,
+                    2 => ExitCodes.Rejected,
+                    _ => ExitCodes.LimitExceeded,
                 };
             }, redactor);
         });
         return command;
     }
+
+    /// <summary>How one result is printed: its JSON value (<c>undefined</c> as such), or its status and error; in JSON mode one object, with no <c>value</c> for undefined.</summary>
+    private static string Line(ExpressionResult result, bool json)
+    {
+        if (json)
+        {
+            var line = new JsonObject { ["status"] = result.Status.ToString().ToLowerInvariant() };
+            if (!result.IsUndefined)
+            {
+                line["value"] = result.Value?.DeepClone();
+            }
+
+            line["error"] = result.Error;
+            return line.ToJsonString(CliJson.Options);
+        }
+
+        return result.Status != ExpressionStatus.Ok ? $"{result.Status.ToString().ToLowerInvariant()}: {result.Error}"
+            : result.IsUndefined ? "undefined"
+            : result.Value?.ToJsonString(CliJson.Options) ?? "null";
+    }
+
+    /// <summary>The exit code is the most severe status among the expressions: limit 4 > rejected 3 > error 1 > ok 0.</summary>
+    private static int Severity(ExpressionStatus status) => status switch
+    {
+        ExpressionStatus.Ok => 0,
+        ExpressionStatus.Error => 1,
+        ExpressionStatus.Rejected => 2,
+        _ => 3,
+    };
 }
