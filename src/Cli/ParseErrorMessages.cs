@@ -38,7 +38,13 @@ internal static class ParseErrorMessages
             }
 
             skipNext = IsValueOption(token);
-            messages.Add(Unmatched(command, path, token, position));
+            var message = Unmatched(command, path, token, position);
+            messages.Add(message);
+            if (message == WriteOnly)
+            {
+                // `secret get NAME`: the answer is the rule; the name after it is not a second problem.
+                break;
+            }
         }
 
         foreach (var error in parse.Errors)

@@ -69,6 +69,7 @@ public sealed class ParseErrorMessagesTests : IDisposable
 
         Assert.Equal(ExitCodes.InvalidInput, code);
         Assert.Empty(output);
+        Assert.Equal("error: " + ParseErrorMessages.WriteOnly, error.TrimEnd());
         Assert.Contains("error: secret values are write-only: no command prints one. See names and metadata with `secret list`", error, StringComparison.Ordinal);
         Assert.DoesNotContain("existing-value-1", error, StringComparison.Ordinal);
     }
