@@ -26,7 +26,7 @@ public sealed class ScriptCompiler
     private static readonly string[] ReferenceNames =
     [
         "System.Private.CoreLib", "System.Runtime", "System.Collections", "System.Linq", "System.Text.RegularExpressions", "System.Text.Json",
-        "System.Memory", "System.Runtime.Numerics", "System.Security.Cryptography", "System.Text.Encodings.Web", "netstandard",
+        "System.Memory", "System.Runtime.Numerics", "System.Security.Cryptography", "System.Text.Encodings.Web", "System.Private.Uri", "netstandard",
     ];
 
     private readonly ImmutableArray<MetadataReference> _references;
