@@ -537,7 +537,7 @@ internal static class ScriptPolicy
 
     private static ScriptDiagnostic Diagnostic(SyntaxNode node, string code, string message)
     {
-        var span = node.GetLocation().GetLineSpan().StartLinePosition;
+        var span = node.GetLocation().GetMappedLineSpan().StartLinePosition;
         return new ScriptDiagnostic(span.Line + 1, span.Character + 1, code, message);
     }
 }

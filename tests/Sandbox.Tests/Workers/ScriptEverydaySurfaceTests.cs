@@ -14,6 +14,7 @@ public sealed class ScriptEverydaySurfaceTests
 {
     private const string Key = "whsec_everyday_3f2e1d";
     private static readonly ScriptRunner Runner = new();
+    private static readonly ScriptRunner Impatient = new(new ScriptRunnerOptions { Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(1) } });
 
     private static Task<ScriptResult> Execute(string source, Dictionary<string, string>? secrets = null) => Runner.RunAsync(new ScriptRequest
     {
@@ -200,6 +201,61 @@ public sealed class ScriptEverydaySurfaceTests
 
         Assert.Equal("{\"card\":\"4111\"}", Encoding.UTF8.GetString(plain));
         Assert.Equal("{\"card\":\"4111\"}", parts[3]);
+    }
+
+    [Fact]
+    public async Task A_using_var_hmac_and_a_local_function_after_statements_run_as_written()
+    {
+        var value = await Run("""
+            using System.Security.Cryptography;
+            using var h = new HMACSHA256(Encoding.UTF8.GetBytes(context.Secrets["Key"]));
+            var mac = Hex(h.ComputeHash(Encoding.UTF8.GetBytes("body")));
+            using var second = IncrementalHash.CreateHMAC(HashAlgorithmName.SHA256, Encoding.UTF8.GetBytes(context.Secrets["Key"]));
+            second.AppendData(Encoding.UTF8.GetBytes("bo"));
+            second.AppendData(Encoding.UTF8.GetBytes("dy"));
+            return mac + "|" + Hex(second.GetHashAndReset());
+            string Hex(byte[] bytes) => Convert.ToHexStringLower(bytes);
+            """);
+
+        var expected = Convert.ToHexStringLower(HMACSHA256.HashData(Encoding.UTF8.GetBytes(Key), "body"u8));
+        Assert.Equal(expected + "|" + expected, value);
+    }
+
+    [Fact]
+    public async Task Top_level_statements_with_using_var_keep_types_declared_between_them_and_name_the_right_lines()
+    {
+        var ok = await Run("""
+            using System.Security.Cryptography;
+            var before = Twice(2);
+            using var sha = SHA256.Create();
+            record Pair(int A, int B);
+            var pair = new Pair(before, sha.ComputeHash(new byte[1]).Length); var total = pair.A + pair.B;
+            int Twice(int x) => x * 2;
+            return $"{pair} {total}";
+            """);
+        Assert.Equal("Pair { A = 4, B = 32 } 36", ok);
+
+        var thrown = await Execute("var a = 1;\n  using var h = new System.Security.Cryptography.HMACSHA256(new byte[] { 1 });\nclass C { }\nvar b = a + 1;\nthrow new InvalidOperationException(\"at \" + b);");
+        Assert.Equal(ScriptStatus.Error, thrown.Status);
+        Assert.Equal("line 5: InvalidOperationException: at 2", thrown.Error);
+
+        var refused = await Execute("using var h = new System.Security.Cryptography.HMACSHA256(new byte[] { 1 });\nvar x = 1;\n  return System.IO.File.ReadAllText(\"/etc/passwd\");");
+        Assert.Equal(ScriptStatus.Rejected, refused.Status);
+        Assert.Contains(refused.Diagnostics, d => d.Line == 3 && d.Code == "SR0002");
+
+        var broken = await Execute("using var h = new System.Security.Cryptography.HMACSHA256(new byte[] { 1 });\nvar x = 1;\nreturn y;");
+        Assert.Contains(broken.Diagnostics, d => d.Line == 3 && d.Column == 8 && d.Code == "CS0103");
+    }
+
+    [Theory]
+    [InlineData("using var h = new System.Security.Cryptography.HMACSHA256(new byte[] { 1 });\nint Down(int n) => Down(n + 1) + 1;\nreturn Down(0);", LimitKind.Stack)]
+    [InlineData("using var h = new System.Security.Cryptography.HMACSHA256(new byte[] { 1 });\ntry { while (true) { } } catch { }\nreturn 1;", LimitKind.Time)]
+    public async Task The_guards_hold_in_a_script_compiled_as_one_block(string source, LimitKind limit)
+    {
+        var result = await Impatient.RunAsync(new ScriptRequest { Source = source, InputJson = "{}", Run = new Sandbox.CSharp.ScriptRunInfo("run-15", "wf", "node", "manual") });
+
+        Assert.Equal(ScriptStatus.Limited, result.Status);
+        Assert.Equal(limit, result.Limit);
     }
 
     [Theory]
