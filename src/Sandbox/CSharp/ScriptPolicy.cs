@@ -132,6 +132,32 @@ internal static class ScriptPolicy
     /// <summary>Every allowed type by metadata name: what the convention test walks.</summary>
     internal static IEnumerable<string> AllowedTypeNames => AllowedTypes;
 
+    /// <summary>
+    /// The allow list as the Markdown the README carries between its <c>allowed-apis</c> markers: every allowed type by
+    /// namespace, with the members refused on it (the member-level rules apply on top, and are described in prose).
+    /// Generated, never written by hand: a test fails when the README and the policy disagree.
+    /// </summary>
+    internal static string AllowListMarkdown()
+    {
+        var denied = DeniedMembers.ToLookup(m => m[..m.LastIndexOf('.')], m => m[(m.LastIndexOf('.') + 1)..], StringComparer.Ordinal);
+        static string Display(string metadataName)
+        {
+            var name = metadataName[(metadataName.LastIndexOf('.') + 1)..];
+            var tick = name.IndexOf('`', StringComparison.Ordinal);
+            return tick < 0 ? name : name[..tick] + "<" + new string(',', int.Parse(name[(tick + 1)..], System.Globalization.CultureInfo.InvariantCulture) - 1) + ">";
+        }
+
+        string Entry(string type) => type == "System.Environment" ? $"`{Display(type)}` (only {string.Join(", ", EnvironmentAllowed.Order(StringComparer.Ordinal))})"
+            : denied[type].Any() ? $"`{Display(type)}` (not {string.Join(", ", denied[type].Order(StringComparer.Ordinal))})"
+            : $"`{Display(type)}`";
+
+        var lines = AllowedTypes
+            .GroupBy(t => t[..t.LastIndexOf('.')], StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"- `{g.Key}`: " + string.Join(", ", g.OrderBy(t => Display(t).Split('<')[0], StringComparer.Ordinal).ThenBy(t => t.Length).ThenBy(t => t, StringComparer.Ordinal).Select(Entry)));
+        return string.Join("\n", lines) + "\n";
+    }
+
     /// <summary>Members refused even though their type is allowed.</summary>
     private static readonly FrozenSet<string> DeniedMembers = new[]
     {
