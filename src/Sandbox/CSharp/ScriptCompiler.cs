@@ -81,7 +81,7 @@ public sealed class ScriptCompiler
             return new ScriptCompilation(null, directives);
         }
 
-        if (tree.GetDiagnostics(cancellationToken).Any(d => d.Severity == DiagnosticSeverity.Error) && AsBlock(source, cancellationToken) is { } block)
+        if (tree.GetRoot(cancellationToken).ContainsDiagnostics && AsBlock(source, cancellationToken) is { } block)
         {
             tree = CSharpSyntaxTree.ParseText(block, ParseOptions, cancellationToken: cancellationToken);
         }

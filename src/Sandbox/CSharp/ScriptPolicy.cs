@@ -98,8 +98,10 @@ internal static class ScriptPolicy
         "System.Text.Json.JsonReaderState",
 
         // The serializer, over types the script can name: a System.Type, a JsonTypeInfo, a JsonSerializerContext or a
-        // stream are not obtainable by a script, so only the generic Serialize<T>/Deserialize<T> over the script's own
-        // and allowed types are callable (attributes, the way to polymorphic or custom type handling, are refused).
+        // stream are not obtainable by a script, so only the generic overloads (Serialize<T>, SerializeToNode<T>,
+        // Deserialize<T>, ...) over the script's own and allowed types are callable; attributes, the way to polymorphic
+        // or custom type handling, are refused, and JsonConverter<T> is not allowed, so a script has no converter of its
+        // own (its Read takes a System.Type); JsonStringEnumConverter is the one converter a script can add.
         "System.Text.Json.JsonSerializer", "System.Text.Json.Serialization.JsonIgnoreCondition", "System.Text.Json.Serialization.JsonNumberHandling",
         "System.Text.Json.Serialization.JsonConverter", "System.Text.Json.Serialization.JsonStringEnumConverter",
         "System.Text.Json.Nodes.JsonNode", "System.Text.Json.Nodes.JsonObject", "System.Text.Json.Nodes.JsonArray", "System.Text.Json.Nodes.JsonValue",
