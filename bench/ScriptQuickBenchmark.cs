@@ -50,7 +50,6 @@ public sealed class ScriptQuickBenchmark : IQuickBenchmark
         rows.AddRange(Compile());
         rows.AddRange(RoundTrip());
         rows.AddRange(Strict());
-        rows.AddRange(Cli());
         return rows;
     }
 
@@ -162,66 +161,5 @@ public sealed class ScriptQuickBenchmark : IQuickBenchmark
         [
             new QuickRow(Name, $"strictest mode ({runner.Isolation}, fresh worker per run), per run, mean", QuickMeasure.Duration(strict.MeanNs), string.Empty, "≤300 ms"),
         ];
-    }
-
-    private List<QuickRow> Cli()
-    {
-        if (FindCli() is not { } cli)
-        {
-            return [new QuickRow(Name, "CLI: process start to first result", "n/a (build src/Cli -c Release first)")];
-        }
-
-        var dir = Directory.CreateTempSubdirectory("bench-cli-").FullName;
-        try
-        {
-            var script = Path.Combine(dir, "sign.csx");
-            var values = Path.Combine(dir, "values.env");
-            File.WriteAllText(script, Script);
-            File.WriteAllText(values, "SIGNING_KEY=tok-0123456789abcdef\n");
-            string[] exec = ["--home", dir, "exec", script, "--credential", "Key=SIGNING_KEY", "--secrets-file", values, "--input", "{\"order\":7}"];
-            Process(cli, exec);
-            var version = Median(() => Process(cli, ["--version"]));
-            var cached = Median(() => Process(cli, exec));
-            return
-            [
-                new QuickRow(Name, "CLI: process start to exit, --version (baseline), median of 5", QuickMeasure.Duration(version)),
-                new QuickRow(Name, "CLI: process start to first result, exec of a cached script, median of 5", QuickMeasure.Duration(cached), QuickMeasure.Ratio(cached, version)),
-            ];
-        }
-        finally
-        {
-            Directory.Delete(dir, recursive: true);
-        }
-    }
-
-    private static double Median(Func<double> measure) => Enumerable.Range(0, 5).Select(_ => measure()).Order().ElementAt(2);
-
-    private static double Process(string cli, string[] arguments)
-    {
-        var clock = Stopwatch.StartNew();
-        using var process = System.Diagnostics.Process.Start(new ProcessStartInfo("dotnet", [cli, .. arguments]) { RedirectStandardOutput = true, RedirectStandardError = true })!;
-        process.StandardOutput.ReadToEnd();
-        process.StandardError.ReadToEnd();
-        process.WaitForExit();
-        if (process.ExitCode != 0)
-        {
-            throw new InvalidOperationException($"secrets-runtime {string.Join(' ', arguments)} exited with {process.ExitCode}");
-        }
-
-        return clock.Elapsed.TotalNanoseconds;
-    }
-
-    private static string? FindCli()
-    {
-        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
-        {
-            var candidate = Path.Combine(dir.FullName, "src", "Cli", "bin", "Release", "net10.0", "secrets-runtime.dll");
-            if (File.Exists(Path.Combine(dir.FullName, "Secrets.Runtime.sln")))
-            {
-                return File.Exists(candidate) ? candidate : null;
-            }
-        }
-
-        return null;
     }
 }

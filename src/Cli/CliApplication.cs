@@ -9,7 +9,7 @@ public static class CliApplication
     public static async Task<int> RunAsync(string[] args, CliConsole console, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(console);
-        var context = new CliContext(console);
+        var context = new CliContext(console, args);
         var root = new RootCommand("secrets-runtime: store secrets once, inject them at run time, never print them.");
         root.Options.Add(context.HomeOption);
         root.Options.Add(context.DatabaseOption);
@@ -27,14 +27,17 @@ public static class CliApplication
         root.Subcommands.Add(Commands.EvalCommand.Create(context));
         root.Subcommands.Add(Commands.ExecCommand.Create(context));
         root.Subcommands.Add(Commands.DemoCommand.Create(context));
+        root.Subcommands.Add(Commands.SamplesCommand.Create(context));
         root.Subcommands.Add(Commands.DoctorCommand.Create(context));
 
-        var parse = root.Parse(args);
+        // No response files (@file) and no bundling: every token stays the argument the user typed, at its position.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null, EnablePosixBundling = false });
         if (parse.Errors.Count > 0)
         {
-            foreach (var error in parse.Errors)
+            // System.CommandLine's messages quote the offending token, which may be a value typed by mistake.
+            foreach (var message in ParseErrorMessages.For(parse, args))
             {
-                await console.Error.WriteLineAsync("error: " + error.Message).ConfigureAwait(false);
+                await console.Error.WriteLineAsync("error: " + message).ConfigureAwait(false);
             }
 
             return ExitCodes.InvalidInput;

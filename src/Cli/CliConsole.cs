@@ -6,6 +6,9 @@ public sealed class CliConsole
     /// <summary>Standard input.</summary>
     public required TextReader In { get; init; }
 
+    /// <summary>Standard input as bytes, when available: values are decoded from it strictly (invalid UTF-8 is refused).</summary>
+    public Stream? InputStream { get; init; }
+
     /// <summary>Standard output.</summary>
     public required TextWriter Out { get; init; }
 
@@ -36,6 +39,7 @@ public sealed class CliConsole
         return new CliConsole
         {
             In = Console.In,
+            InputStream = Console.IsInputRedirected ? Console.OpenStandardInput() : null,
             Out = Console.Out,
             Error = Console.Error,
             IsInputRedirected = Console.IsInputRedirected,

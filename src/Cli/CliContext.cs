@@ -8,7 +8,14 @@ namespace Secrets.Runtime.Cli;
 public sealed class CliContext
 {
     /// <summary>Creates the context for one invocation.</summary>
-    public CliContext(CliConsole console) => Console = console;
+    public CliContext(CliConsole console, IReadOnlyList<string>? args = null)
+    {
+        Console = console;
+        Args = args ?? [];
+    }
+
+    /// <summary>The command line as typed, to name the position of a bad argument (never its text).</summary>
+    public IReadOnlyList<string> Args { get; }
 
     /// <summary>The console of this invocation.</summary>
     public CliConsole Console { get; }
@@ -90,8 +97,65 @@ public sealed class CliContext
     public Task<SecretStore> OpenStoreAsync(ParseResult parse, CancellationToken cancellationToken) =>
         SecretStore.OpenAsync(StoreOptions(parse), cancellationToken);
 
+    /// <summary>
+    /// Opens the store for a command that only reads it: a home with no store is an error (a mistyped <c>--home</c>
+    /// must not create a new store and master key).
+    /// </summary>
+    public Task<SecretStore> OpenExistingStoreAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var options = StoreOptions(parse);
+        if (options.Database is null && !File.Exists(options.DatabasePath))
+        {
+            var where = Home(parse) is { Length: > 0 } ? "the folder given by --home" : options.Home;
+            throw new SecretsRuntimeException("cli.no_store", ErrorKind.NotFound,
+                $"no store in {where} (no secrets.db): check --home or SECRETS_RUNTIME_HOME; `secret set` or `secret import` creates one");
+        }
+
+        return SecretStore.OpenAsync(options, cancellationToken);
+    }
+
+    /// <summary>A follow-up command to print, carrying the global options the user passed (<c>--home</c>, <c>--user</c>).</summary>
+    public string Hint(ParseResult parse, string command)
+    {
+        var text = "secrets-runtime " + command;
+        if (Home(parse) is { Length: > 0 } home)
+        {
+            text += " --home " + Quote(home);
+        }
+
+        if (parse.GetValue(UserOption) is { Length: > 0 } user)
+        {
+            text += " --user " + Quote(user);
+        }
+
+        return text;
+    }
+
+    /// <summary>The 1-based position of the argument an option's value came from, for messages that must not quote it.</summary>
+    public string PositionOf(string? token)
+    {
+        for (var i = 0; token is not null && i < Args.Count; i++)
+        {
+            if (Args[i] == token || Args[i].EndsWith("=" + token, StringComparison.Ordinal))
+            {
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"argument {i + 1}");
+            }
+        }
+
+        return "an argument";
+    }
+
+    internal static string Quote(string text) =>
+        text.Length > 0 && text.All(c => char.IsAsciiLetterOrDigit(c) || c is '/' or '.' or '_' or '-' or '=' or ':' or ',' or '+' or '@')
+            ? text
+            : "'" + text.Replace("'", "'\\''", StringComparison.Ordinal) + "'";
+
     /// <summary>The CLI's principal: the local user, admin of every organization and project.</summary>
-    public Principal Principal(ParseResult parse) => Store.Principal.LocalAdmin(User(parse));
+    /// <remarks>With <c>--user</c>, the OS user is recorded as the one acting: the audit log shows <c>OSUSER as USER</c>.</remarks>
+    public Principal Principal(ParseResult parse) => Store.Principal.LocalAdmin(User(parse)) with { ActingUser = ActingUser(parse) };
+
+    /// <summary>The OS user when <c>--user</c> names someone else, else null.</summary>
+    public string? ActingUser(ParseResult parse) => parse.GetValue(UserOption) is { Length: > 0 } ? System.Environment.UserName : null;
 
     /// <summary>Runs a command body, turning errors into one line on stderr and an exit code.</summary>
     public async Task<int> RunAsync(ParseResult parse, Func<Task<int>> body, SecretRedactor? redactor = null)
@@ -101,6 +165,19 @@ public sealed class CliContext
         try
         {
             return await body().ConfigureAwait(false);
+        }
+        catch (Workflows.InvalidWorkflowException ex)
+        {
+            // One problem per line, so a reader (or grep) sees each with its JSON path; then the one-line verdict.
+            var mask = redactor is null ? (Func<string, string>)(s => s) : redactor.Redact;
+            foreach (var problem in ex.Problems)
+            {
+                await Console.Error.WriteLineAsync("problem: " + mask(problem.ToString())).ConfigureAwait(false);
+            }
+
+            await Console.Error.WriteLineAsync(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"error: the workflow is invalid: {ex.Problems.Count} problem(s) above; nothing ran")).ConfigureAwait(false);
+            return ExitCodes.For(ex.Kind);
         }
         catch (SecretsRuntimeException ex)
         {

@@ -19,11 +19,19 @@ internal sealed class CliRun : IDisposable
 
     public Dictionary<string, string?> Environment { get; }
 
-    public async Task<(int Code, string Out, string Err)> PipeAsync(string stdin, params string[] args)
+    public Task<(int Code, string Out, string Err)> PipeAsync(string stdin, params string[] args) =>
+        PipeBytesAsync(System.Text.Encoding.UTF8.GetBytes(stdin), args);
+
+    /// <summary>Runs with <paramref name="stdin"/> piped as raw bytes, as a shell pipe delivers them.</summary>
+    public async Task<(int Code, string Out, string Err)> PipeBytesAsync(byte[] stdin, params string[] args)
     {
         using var output = new StringWriter();
         using var error = new StringWriter();
-        var console = new CliConsole { In = new StringReader(stdin), Out = output, Error = error, IsInputRedirected = true, Environment = Environment };
+        using var bytes = new MemoryStream(stdin);
+        var console = new CliConsole
+        {
+            In = new StringReader(System.Text.Encoding.UTF8.GetString(stdin)), InputStream = bytes, Out = output, Error = error, IsInputRedirected = true, Environment = Environment,
+        };
         var code = await CliApplication.RunAsync(args, console);
         return (code, output.ToString(), error.ToString());
     }

@@ -10,12 +10,33 @@ internal static class AuditCommand
     public static Command Create(CliContext context)
     {
         var since = new Option<string?>("--since") { Description = "A time (2026-11-24, 2026-11-24T10:00Z) or an age (30m, 12h, 7d)" };
-        var command = new Command("audit", "Show the audit log: who did what to which secret, never a value") { since };
+        var json = new Option<bool>("--json") { Description = "One JSON array: at, actor, action, scope, owner, name, version, detail" };
+        var limit = new Option<int?>("--limit") { Description = "At most this many entries, the newest (1 to 1000000; default: all)" };
+        var command = new Command("audit", "Show the audit log: who did what to which secret, never a value") { since, json, limit };
         command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
             var from = parse.GetValue(since) is { } text ? ParseSince(text) : (DateTimeOffset?)null;
-            using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
-            var entries = await store.AuditAsync(context.Principal(parse), from, ct).ConfigureAwait(false);
+            var count = CliInput.InRange(parse, limit, 1, 1_000_000, "entries") ?? int.MaxValue;
+            using var store = await context.OpenExistingStoreAsync(parse, ct).ConfigureAwait(false);
+            var all = await store.AuditAsync(context.Principal(parse), from, ct).ConfigureAwait(false);
+            var entries = all.Skip(Math.Max(0, all.Count - count)).ToList();
+            if (parse.GetValue(json))
+            {
+                var array = new System.Text.Json.Nodes.JsonArray(entries.Select(e => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
+                {
+                    ["at"] = e.At,
+                    ["actor"] = e.Actor,
+                    ["action"] = e.Action,
+                    ["scope"] = e.Scope?.ToText(),
+                    ["owner"] = e.Owner,
+                    ["name"] = e.Name,
+                    ["version"] = e.Version,
+                    ["detail"] = e.Detail,
+                }).ToArray());
+                await context.Console.Out.WriteLineAsync(array.ToJsonString(CliJson.Options)).ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }
+
             await TableWriter.WriteAsync(context.Console.Out, ["WHEN", "WHO", "ACTION", "SECRET", "VERSION", "DETAIL"], entries.Select(e => new[]
             {
                 e.At.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
@@ -44,6 +65,6 @@ internal static class AuditCommand
 
         return DateTimeOffset.TryParse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
             ? at
-            : throw new StoreException("cli.since_invalid", Redaction.ErrorKind.InvalidInput, $"--since '{text}' is neither a time (2026-11-24T10:00Z) nor an age (30m, 12h, 7d)");
+            : throw new StoreException("cli.since_invalid", Redaction.ErrorKind.InvalidInput, "--since is neither a time (2026-11-24T10:00Z) nor an age (30m, 12h, 7d)");
     }
 }

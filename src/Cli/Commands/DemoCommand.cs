@@ -29,11 +29,12 @@ internal static class DemoCommand
                 Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
                 if (parse.GetValue(keep))
                 {
-                    await context.Console.Out.WriteLineAsync($"home folder kept: {home}").ConfigureAwait(false);
+                    await context.Console.Out.WriteLineAsync($"home folder kept: {home}; try the hints above with SECRETS_RUNTIME_HOME={CliContext.Quote(home)} (or --home)").ConfigureAwait(false);
                 }
                 else
                 {
                     Directory.Delete(home, recursive: true);
+                    await context.Console.Out.WriteLineAsync("home folder deleted; run `secrets-runtime demo --keep` to keep it and follow the `runs show` hints").ConfigureAwait(false);
                 }
             }
         }));

@@ -26,13 +26,13 @@ internal static class EvalCommand
             return context.RunAsync(parse, async () =>
             {
                 var list = parse.GetValue(expressions)!;
-                var allowed = parse.GetValue(allow) is { Length: > 0 } names ? names.Select(n => SecretName.Parse(n).Value).ToList() : null;
+                var allowed = parse.GetValue(allow) is { Length: > 0 } names ? names.Select(n => CliInput.Name(context, n, "--allow").Value).ToList() : null;
                 var inputs = RunCommand.ParseInput(parse.GetValue(input));
                 using var evaluator = new ExpressionEvaluator(redactor: redactor);
                 IReadOnlyList<ExpressionResult> results;
                 if (parse.GetValue(secretsFile) is { } file)
                 {
-                    var values = await TestValues.ReadAsync(file, ct).ConfigureAwait(false);
+                    var values = await TestValues.ReadAsync(context, file, ct).ConfigureAwait(false);
                     foreach (var (name, value) in values)
                     {
                         redactor.Add(value, name);
@@ -40,29 +40,60 @@ internal static class EvalCommand
 
                     results = list.Select(e => StoreSecrets.Masked(evaluator.Evaluate(new ExpressionRequest { Expression = e, Secrets = values, AllowedSecrets = allowed, Inputs = inputs }), redactor)).ToList();
                 }
+                else if (allowed is null && !list.Any(e => ExpressionEvaluator.FindSecretReferences(e).Any()))
+                {
+                    // Nothing to resolve: no store is opened, nothing decrypted or audited (and `eval '1+1'` starts faster).
+                    results = list.Select(e => evaluator.Evaluate(new ExpressionRequest { Expression = e, Inputs = inputs })).ToList();
+                }
                 else
                 {
-                    using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
+                    using var store = await context.OpenExistingStoreAsync(parse, ct).ConfigureAwait(false);
                     results = await StoreSecrets.EvaluateAsync(store, context.Principal(parse), evaluator, list, allowed, inputs, "default", parse.GetValue(project), redactor, ct).ConfigureAwait(false);
                 }
 
                 foreach (var result in results)
                 {
-                    var line = parse.GetValue(json)
-                        ? new JsonObject { ["status"] = result.Status.ToString().ToLowerInvariant(), ["value"] = result.Value?.DeepClone(), ["error"] = result.Error }.ToJsonString()
-                        : result.Status == ExpressionStatus.Ok ? result.Value?.ToJsonString() ?? "null" : $"{result.Status.ToString().ToLowerInvariant()}: {result.Error}";
-                    await (result.Status == ExpressionStatus.Ok || parse.GetValue(json) ? context.Console.Out : context.Console.Error).WriteLineAsync(redactor.Redact(line)).ConfigureAwait(false);
+                    await (result.Status == ExpressionStatus.Ok || parse.GetValue(json) ? context.Console.Out : context.Console.Error).WriteLineAsync(redactor.Redact(Line(result, parse.GetValue(json)))).ConfigureAwait(false);
                 }
 
-                return results[^1].Status switch
+                return results.Max(r => Severity(r.Status)) switch
                 {
-                    ExpressionStatus.Ok => ExitCodes.Ok,
-                    ExpressionStatus.Rejected => ExitCodes.Rejected,
-                    ExpressionStatus.Limited => ExitCodes.LimitExceeded,
-                    _ => ExitCodes.Failure,
+                    0 => ExitCodes.Ok,
+                    1 => ExitCodes.Failure,
+                    2 => ExitCodes.Rejected,
+                    _ => ExitCodes.LimitExceeded,
                 };
             }, redactor);
         });
         return command;
     }
+
+    /// <summary>How one result is printed: its JSON value (<c>undefined</c> as such), or its status and error; in JSON mode one object, with no <c>value</c> for undefined.</summary>
+    private static string Line(ExpressionResult result, bool json)
+    {
+        if (json)
+        {
+            var line = new JsonObject { ["status"] = result.Status.ToString().ToLowerInvariant() };
+            if (!result.IsUndefined)
+            {
+                line["value"] = result.Value?.DeepClone();
+            }
+
+            line["error"] = result.Error;
+            return line.ToJsonString(CliJson.Options);
+        }
+
+        return result.Status != ExpressionStatus.Ok ? $"{result.Status.ToString().ToLowerInvariant()}: {result.Error}"
+            : result.IsUndefined ? "undefined"
+            : result.Value?.ToJsonString(CliJson.Options) ?? "null";
+    }
+
+    /// <summary>The exit code is the most severe status among the expressions: limit 4 > rejected 3 > error 1 > ok 0.</summary>
+    private static int Severity(ExpressionStatus status) => status switch
+    {
+        ExpressionStatus.Ok => 0,
+        ExpressionStatus.Error => 1,
+        ExpressionStatus.Rejected => 2,
+        _ => 3,
+    };
 }

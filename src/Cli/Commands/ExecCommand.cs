@@ -15,7 +15,7 @@ internal static class ExecCommand
         var credentials = new Option<string[]>("--credential") { Description = "ALIAS=SECRET_NAME: bind a stored secret (or a test value) to an alias" };
         var secretsFile = new Option<string?>("--secrets-file") { Description = "Test values from a .env or JSON object file, instead of the store" };
         var input = new Option<string?>("--input") { Description = "The node input as JSON" };
-        var timeout = new Option<int?>("--timeout") { Description = "Wall time in milliseconds (default 10000)" };
+        var timeout = new Option<int?>("--timeout") { Description = "Wall time in milliseconds, 1 to 600000 (default 10000)" };
         var json = new Option<bool>("--json") { Description = "{status, value, error, logs} as one JSON line" };
         var command = new Command("exec", "Run a C# script as a code node would: policy-checked, in a worker process, output masked") { script, credentials, secretsFile, input, timeout, json };
         command.SetAction((parse, ct) =>
@@ -24,10 +24,7 @@ internal static class ExecCommand
             return context.RunAsync(parse, async () =>
             {
                 var path = parse.GetValue(script)!;
-                if (!File.Exists(path))
-                {
-                    throw new SecretsRuntimeException("cli.file_not_found", ErrorKind.InvalidInput, $"file not found: {Path.GetFullPath(path)}");
-                }
+                var wallTime = CliInput.InRange(parse, timeout, 1, 600_000, "milliseconds");
 
                 var bindings = new JsonArray();
                 foreach (var binding in parse.GetValue(credentials) ?? [])
@@ -35,10 +32,15 @@ internal static class ExecCommand
                     var parts = binding.Split('=', 2);
                     if (parts.Length != 2)
                     {
-                        throw new SecretsRuntimeException("cli.credential_invalid", ErrorKind.InvalidInput, $"--credential '{binding}' is not ALIAS=SECRET_NAME");
+                        throw new SecretsRuntimeException("cli.credential_invalid", ErrorKind.InvalidInput, $"--credential ({context.PositionOf(binding)}) is not ALIAS=SECRET_NAME; {ParseErrorMessages.ValueRule}");
                     }
 
-                    bindings.Add(new JsonObject { ["secret"] = parts[1], ["alias"] = parts[0] });
+                    bindings.Add(new JsonObject { ["secret"] = CliInput.Name(context, parts[1], "the SECRET_NAME of --credential").Value, ["alias"] = parts[0] });
+                }
+
+                if (!File.Exists(path))
+                {
+                    throw new SecretsRuntimeException("cli.file_not_found", ErrorKind.InvalidInput, $"SCRIPT ({context.PositionOf(path)}) is not a file");
                 }
 
                 // A one-node workflow beside the script (the script named on the command line, wherever a link leads): the
@@ -47,21 +49,26 @@ internal static class ExecCommand
                 scriptFile = scriptFile.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? scriptFile;
                 var node = new JsonObject { ["id"] = "exec", ["type"] = "code", ["language"] = "csharp", ["file"] = scriptFile.Name, ["credentials"] = bindings };
                 var workflow = WorkflowLoader.Parse(new JsonObject { ["name"] = "exec", ["project"] = "default", ["owner"] = context.User(parse), ["nodes"] = new JsonArray(node) }.ToJsonString(), scriptFile.FullName);
-                var limits = parse.GetValue(timeout) is { } ms ? new Sandbox.Workers.ScriptLimits { Timeout = TimeSpan.FromMilliseconds(ms) } : new Sandbox.Workers.ScriptLimits();
-                var options = new WorkflowExecutorOptions { Redactor = redactor, Scripts = await context.CodeNodeOptionsAsync(parse).ConfigureAwait(false) with { Limits = limits } };
+                var limits = wallTime is { } ms ? new Sandbox.Workers.ScriptLimits { Timeout = TimeSpan.FromMilliseconds(ms) } : new Sandbox.Workers.ScriptLimits();
+
+                // The record is kept where `run` keeps its records, so the run id printed below is one `runs show` knows.
+                var records = parse.GetValue(secretsFile) is null ? await context.OpenRunRecordsAsync(parse, ct).ConfigureAwait(false) : null;
+                var options = new WorkflowExecutorOptions { Redactor = redactor, RunRecords = records, Scripts = await context.CodeNodeOptionsAsync(parse).ConfigureAwait(false) with { Limits = limits } };
                 RunRecord record;
                 if (parse.GetValue(secretsFile) is { } file)
                 {
-                    var values = await TestValues.ReadAsync(file, ct).ConfigureAwait(false);
+                    var values = await TestValues.ReadAsync(context, file, ct).ConfigureAwait(false);
                     record = await WorkflowExecutor.RunWithValuesAsync(workflow, values, options, RunCommand.ParseInput(parse.GetValue(input)), ct).ConfigureAwait(false);
                 }
                 else
                 {
                     using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
                     using var executor = WorkflowExecutor.Create(store, options);
-                    record = await executor.RunAsync(workflow, new RunRequest { User = context.User(parse), Input = RunCommand.ParseInput(parse.GetValue(input)) }, null, ct).ConfigureAwait(false);
+                    record = await executor.RunAsync(workflow, new RunRequest { User = context.User(parse), ActingUser = context.ActingUser(parse), Input = RunCommand.ParseInput(parse.GetValue(input)) }, null, ct).ConfigureAwait(false);
                 }
 
+                // Test values (--secrets-file) run offline and keep no record; a run on the store keeps one.
+                var saved = parse.GetValue(secretsFile) is null;
                 var result = record.Nodes[0];
                 var status = result.Status == RunStatus.Succeeded ? "ok" : result.ErrorKind switch
                 {
@@ -77,7 +84,8 @@ internal static class ExecCommand
                         ["value"] = result.Output?.DeepClone(),
                         ["error"] = result.Error,
                         ["logs"] = new JsonArray(result.Logs.Select(l => (JsonNode)JsonValue.Create(l)).ToArray()),
-                    }.ToJsonString()).ConfigureAwait(false);
+                        ["run"] = saved ? record.RunId : null,
+                    }.ToJsonString(CliJson.Options)).ConfigureAwait(false);
                 }
                 else
                 {
@@ -86,7 +94,11 @@ internal static class ExecCommand
                         await context.Console.Error.WriteLineAsync("log: " + line).ConfigureAwait(false);
                     }
 
-                    await (status == "ok" ? context.Console.Out : context.Console.Error).WriteLineAsync(status == "ok" ? result.Output?.ToJsonString() ?? "null" : $"{status}: {result.Error}").ConfigureAwait(false);
+                    await (status == "ok" ? context.Console.Out : context.Console.Error).WriteLineAsync(status == "ok" ? result.Output?.ToJsonString(CliJson.Options) ?? "null" : $"{status}: {result.Error}").ConfigureAwait(false);
+                    if (saved)
+                    {
+                        await context.Console.Error.WriteLineAsync($"run {record.RunId}; details: {context.Hint(parse, "runs show " + record.RunId)}").ConfigureAwait(false);
+                    }
                 }
 
                 return status switch { "ok" => ExitCodes.Ok, "rejected" => ExitCodes.Rejected, "limited" => ExitCodes.LimitExceeded, _ => ExitCodes.Failure };

@@ -24,15 +24,15 @@ internal static class RedactCommand
                 }
                 catch (Exception ex) when (ex is JsonException or IOException)
                 {
-                    throw new SecretsRuntimeException("cli.values_invalid", ErrorKind.InvalidInput, $"--values-json {file} must be a readable JSON array of strings");
+                    throw new SecretsRuntimeException("cli.values_invalid", ErrorKind.InvalidInput, $"--values-json ({context.PositionOf(file)}) must be a readable JSON array of strings");
                 }
 
                 redactor.AddRange((values ?? []).Where(v => v is not null).Select(v => new RedactionValue(v)));
             }
             else
             {
-                using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
-                await StoreSecrets.RegisterAllAsync(store, context.Principal(parse), redactor, ct).ConfigureAwait(false);
+                using var store = await context.OpenExistingStoreAsync(parse, ct).ConfigureAwait(false);
+                await StoreSecrets.RegisterAllAsync(store, context.Principal(parse), redactor, ct, purpose: "redact").ConfigureAwait(false);
             }
 
             await using var writer = new RedactingTextWriter(context.Console.Out, redactor, leaveOpen: true);

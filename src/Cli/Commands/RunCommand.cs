@@ -26,13 +26,11 @@ internal static class RunCommand
             var redactor = new SecretRedactor();
             return context.RunAsync(parse, async () =>
             {
-                var definition = await WorkflowLoader.LoadFileAsync(parse.GetValue(file)!, ct).ConfigureAwait(false);
-                var runTrigger = Enum.TryParse<RunTrigger>(parse.GetValue(trigger), ignoreCase: true, out var t) && Enum.IsDefined(t)
-                    ? t
-                    : throw new SecretsRuntimeException("cli.trigger_invalid", ErrorKind.InvalidInput, $"--trigger '{parse.GetValue(trigger)}' is not one of manual, api, webhook, schedule");
+                var runTrigger = Enum.Parse<RunTrigger>(CliInput.Choice(parse, trigger, "manual", "api", "webhook", "schedule"), ignoreCase: true);
+                var json = CliInput.Choice(parse, logFormat, "text", "json") == "json";
+                var definition = await WorkflowLoader.LoadFileAsync(CliInput.ExistingFile(context, parse.GetValue(file), "FILE"), ct).ConfigureAwait(false);
                 var runInput = ParseInput(parse.GetValue(input));
                 var options = context.StoreOptions(parse);
-                var json = string.Equals(parse.GetValue(logFormat), "json", StringComparison.OrdinalIgnoreCase);
                 var logPath = parse.GetValue(logFile) ?? Path.Combine(options.Home, "logs", json ? "runs.jsonl" : "runs.log");
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logPath))!);
                 await using var logger = new LoggerConfiguration()
@@ -50,9 +48,9 @@ internal static class RunCommand
                     .CreateLogger();
                 using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
                 var scripts = definition.Nodes.OfType<CodeNode>().Any() ? await context.CodeNodeOptionsAsync(parse).ConfigureAwait(false) : context.ScriptOptions(parse);
-                using var executor = WorkflowExecutor.Create(store, new WorkflowExecutorOptions { Redactor = redactor, Logger = logger, RunRecordsHome = options.Home, Scripts = scripts });
+                using var executor = WorkflowExecutor.Create(store, new WorkflowExecutorOptions { Redactor = redactor, Logger = logger, RunRecords = await context.OpenRunRecordsAsync(parse, ct).ConfigureAwait(false), Scripts = scripts });
                 var progress = new RunProgressPrinter(context.Console, redactor);
-                var record = await executor.RunAsync(definition, new RunRequest { Trigger = runTrigger, User = context.User(parse), Input = runInput }, progress, ct).ConfigureAwait(false);
+                var record = await executor.RunAsync(definition, new RunRequest { Trigger = runTrigger, User = context.User(parse), ActingUser = context.ActingUser(parse), Input = runInput }, progress, ct).ConfigureAwait(false);
                 progress.Finish();
                 foreach (var node in record.Nodes)
                 {
@@ -64,7 +62,7 @@ internal static class RunCommand
 
                 var sources = string.Join(", ", record.Secrets.Select(s => $"{s.Name} from {s.Scope.ToText()} '{s.Owner}' v{s.Version}"));
                 await context.Console.Out.WriteLineAsync($"run {record.RunId} {record.Status.ToString().ToLowerInvariant()} ({record.Trigger.ToString().ToLowerInvariant()}, principal {record.Principal}); secrets: {(sources.Length == 0 ? "none" : sources)}").ConfigureAwait(false);
-                await context.Console.Out.WriteLineAsync($"details: secrets-runtime runs show {record.RunId}; log: {logPath}").ConfigureAwait(false);
+                await context.Console.Out.WriteLineAsync($"details: {context.Hint(parse, "runs show " + record.RunId)}; log: {logPath}").ConfigureAwait(false);
                 return record.Status == RunStatus.Succeeded ? ExitCodes.Ok : ExitCodes.Failure;
             }, redactor);
         });
@@ -84,7 +82,7 @@ internal static class RunCommand
         }
         catch (System.Text.Json.JsonException ex)
         {
-            throw new SecretsRuntimeException("cli.input_invalid", ErrorKind.InvalidInput, $"--input is not valid JSON (byte {ex.BytePositionInLine + 1})");
+            throw new SecretsRuntimeException("cli.input_invalid", ErrorKind.InvalidInput, $"--input is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1})");
         }
     }
 }

@@ -30,7 +30,7 @@ internal static class SecretCommand
         scope.AddTo(command);
         command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
-            var secretName = SecretName.Parse(parse.GetValue(name)!);
+            var secretName = CliInput.Name(context, parse.GetValue(name));
             var (secretScope, owner) = scope.Resolve(parse, context.User(parse));
             var value = await ReadValueAsync(context, secretName, ct).ConfigureAwait(false);
             using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
@@ -53,16 +53,17 @@ internal static class SecretCommand
     {
         var showSystem = new Option<bool>("--show-system") { Description = "Include system-managed secrets" };
         var json = new Option<bool>("--json") { Description = "One JSON array of metadata" };
-        var scope = new ScopeOptions();
+        var scope = new ScopeOptions(listing: true);
         var command = new Command("list", "List secrets: names and metadata, never values") { showSystem, json };
         command.Options.Add(scope.Scope);
         command.Options.Add(scope.Project);
         command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
-            using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
+            var filter = scope.Filter(parse);
+            using var store = await context.OpenExistingStoreAsync(parse, ct).ConfigureAwait(false);
             var items = await store.ListAsync(context.Principal(parse), new SecretListQuery
             {
-                Scope = scope.Filter(parse),
+                Scope = filter,
                 Owner = parse.GetValue(scope.Project),
                 IncludeSystem = parse.GetValue(showSystem),
             }, ct).ConfigureAwait(false);
@@ -84,7 +85,7 @@ internal static class SecretCommand
                     ["system"] = m.IsSystem,
                     ["integration"] = m.Integration,
                 }).ToArray());
-                await context.Console.Out.WriteLineAsync(array.ToJsonString()).ConfigureAwait(false);
+                await context.Console.Out.WriteLineAsync(array.ToJsonString(CliJson.Options)).ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
 
@@ -115,14 +116,22 @@ internal static class SecretCommand
         scope.AddTo(command);
         command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
-            var secretName = SecretName.Parse(parse.GetValue(name)!);
+            var secretName = CliInput.Name(context, parse.GetValue(name));
             var (secretScope, owner) = scope.Resolve(parse, context.User(parse));
-            using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
+            using var store = await context.OpenExistingStoreAsync(parse, ct).ConfigureAwait(false);
             var principal = context.Principal(parse);
-            _ = await store.GetAsync(principal, secretScope, owner, secretName, ct).ConfigureAwait(false)
-                ?? throw new StoreException("store.not_found", Redaction.ErrorKind.NotFound, $"no secret {secretName.Value} in {secretScope.ToText()} '{owner}'");
+            if (await store.GetAsync(principal, secretScope, owner, secretName, ct).ConfigureAwait(false) is null)
+            {
+                var elsewhere = (await store.ListAsync(principal, new SecretListQuery { IncludeSystem = true }, ct).ConfigureAwait(false))
+                    .Where(m => m.Name == secretName)
+                    .Select(m => $"{m.Scope.ToText()} '{m.Owner}' ({ScopeOptions.Arguments(m.Scope, m.Owner)})")
+                    .ToList();
+                throw new StoreException("store.not_found", Redaction.ErrorKind.NotFound, $"no secret {secretName.Value} in {secretScope.ToText()} '{owner}'"
+                    + (elsewhere.Count > 0 ? $"; it exists in {string.Join(", ", elsewhere)}" : string.Empty));
+            }
+
             var sites = parse.GetValue(workflows) is { } folder
-                ? await SecretUsageFinder.FindAsync(folder, secretName, ct).ConfigureAwait(false)
+                ? await SecretUsageFinder.FindAsync(CliInput.ExistingFolder(context, folder, "--workflows"), secretName, ct).ConfigureAwait(false)
                 : [];
             foreach (var site in sites)
             {
@@ -150,8 +159,9 @@ internal static class SecretCommand
     {
         var file = new Argument<string>("FILE") { Description = ".env file, or - for stdin" };
         var dryRun = new Option<bool>("--dry-run") { Description = "Show what would change without writing" };
+        var skipInvalid = new Option<bool>("--skip-invalid") { Description = "Import the valid statements and skip lines that are not KEY=VALUE (default: refuse the whole file)" };
         var scope = new ScopeOptions();
-        var command = new Command("import", "Import a .env file into one scope, atomically (all or nothing)") { file, dryRun };
+        var command = new Command("import", "Import a .env file into one scope, atomically (all or nothing)") { file, dryRun, skipInvalid };
         scope.AddTo(command);
         command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
@@ -160,18 +170,32 @@ internal static class SecretCommand
             string text;
             if (path == "-")
             {
-                text = await context.Console.In.ReadToEndAsync(ct).ConfigureAwait(false);
+                text = await CliInput.ReadStdinAsync(context.Console, "the .env text on stdin", ct).ConfigureAwait(false);
             }
             else if (!File.Exists(path))
             {
-                throw new StoreException("cli.file_not_found", Redaction.ErrorKind.InvalidInput, $"file not found: {Path.GetFullPath(path)}");
+                throw new StoreException("cli.file_not_found", Redaction.ErrorKind.InvalidInput, $"FILE ({context.PositionOf(path)}) is not a file");
             }
             else
             {
-                text = await File.ReadAllTextAsync(path, ct).ConfigureAwait(false);
+                text = CliInput.Utf8(await File.ReadAllBytesAsync(path, ct).ConfigureAwait(false), "the .env file");
             }
 
             var document = DotEnvParser.Parse(text);
+            var problems = document.Errors.Concat(document.Warnings.Where(w => w.Malformed && !parse.GetValue(skipInvalid))).OrderBy(i => i.Line).ToList();
+            if (problems.Count > 0)
+            {
+                // One problem per line, then the verdict: nothing is imported unless every line is understood.
+                foreach (var problem in problems)
+                {
+                    await context.Console.Error.WriteLineAsync($"problem: {problem}").ConfigureAwait(false);
+                }
+
+                var skippable = document.Errors.Count == 0 ? " (or import the rest with --skip-invalid)" : string.Empty;
+                throw new StoreException("cli.import_invalid", Redaction.ErrorKind.InvalidInput,
+                    $"import refused, nothing was written: {problems.Count} problem(s) above; fix the file{skippable}");
+            }
+
             using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
             var summary = await store.ImportAsync(context.Principal(parse), secretScope, owner, document, parse.GetValue(dryRun), ct).ConfigureAwait(false);
             var output = context.Console.Out;
@@ -205,10 +229,10 @@ internal static class SecretCommand
         var command = new Command("usages", "List the workflows and nodes that reference a secret, in any syntax") { name, workflows, json };
         command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
-            var sites = await SecretUsageFinder.FindAsync(parse.GetValue(workflows)!, SecretName.Parse(parse.GetValue(name)!), ct).ConfigureAwait(false);
+            var sites = await SecretUsageFinder.FindAsync(CliInput.ExistingFolder(context, parse.GetValue(workflows), "--workflows"), CliInput.Name(context, parse.GetValue(name)), ct).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
-                await context.Console.Out.WriteLineAsync(JsonSerializer.Serialize(sites.Select(s => new { workflow = s.Workflow, file = s.WorkflowFile, node = s.NodeId, path = s.JsonPath, syntax = s.Syntax.ToString() }))).ConfigureAwait(false);
+                await context.Console.Out.WriteLineAsync(JsonSerializer.Serialize(sites.Select(s => new { workflow = s.Workflow, file = s.WorkflowFile, node = s.NodeId, path = s.JsonPath, syntax = s.Syntax.ToString() }), CliJson.Options)).ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
 
@@ -224,7 +248,7 @@ internal static class SecretCommand
         string? value;
         if (context.Console.IsInputRedirected)
         {
-            value = await context.Console.In.ReadToEndAsync(cancellationToken).ConfigureAwait(false);
+            value = await CliInput.ReadStdinAsync(context.Console, "the value on stdin", cancellationToken).ConfigureAwait(false);
 
             // "echo value | secret set" adds one newline that is not part of the value.
             if (value.EndsWith("\r\n", StringComparison.Ordinal))

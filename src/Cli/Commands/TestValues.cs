@@ -7,12 +7,9 @@ namespace Secrets.Runtime.Cli.Commands;
 /// <summary>Test values for <c>eval</c> and <c>exec</c>: a <c>.env</c> or JSON object file of NAME to value.</summary>
 internal static class TestValues
 {
-    public static async Task<Dictionary<string, string>> ReadAsync(string file, CancellationToken cancellationToken)
+    public static async Task<Dictionary<string, string>> ReadAsync(CliContext context, string file, CancellationToken cancellationToken)
     {
-        if (!File.Exists(file))
-        {
-            throw new SecretsRuntimeException("cli.file_not_found", ErrorKind.InvalidInput, $"file not found: {Path.GetFullPath(file)}");
-        }
+        CliInput.ExistingFile(context, file, "--secrets-file");
 
         var text = await File.ReadAllTextAsync(file, cancellationToken).ConfigureAwait(false);
         if (text.TrimStart().StartsWith('{'))
@@ -24,14 +21,14 @@ internal static class TestValues
             }
             catch (JsonException)
             {
-                throw new SecretsRuntimeException("cli.secrets_file_invalid", ErrorKind.InvalidInput, $"{file} is not a JSON object of string values");
+                throw new SecretsRuntimeException("cli.secrets_file_invalid", ErrorKind.InvalidInput, $"--secrets-file is not a JSON object of string values");
             }
         }
 
         var document = DotEnvParser.Parse(text);
         if (document.Errors.Count > 0)
         {
-            throw new SecretsRuntimeException("cli.secrets_file_invalid", ErrorKind.InvalidInput, $"{file}: {string.Join("; ", document.Errors)}");
+            throw new SecretsRuntimeException("cli.secrets_file_invalid", ErrorKind.InvalidInput, $"--secrets-file: {string.Join("; ", document.Errors)}");
         }
 
         return document.Entries.ToDictionary(e => e.Name.Value, e => e.Value, StringComparer.Ordinal);

@@ -19,21 +19,22 @@ internal sealed class DemoScript
     public async Task<int> RunAsync(CancellationToken cancellationToken)
     {
         await Say($"home folder: {_home} (fresh; the key file master.key is created with mode 0600)").ConfigureAwait(false);
+        await Say($"$ export SECRETS_RUNTIME_HOME={CliContext.Quote(_home)}   # every command below uses this home").ConfigureAwait(false);
         var values = new Dictionary<string, string>(StringComparer.Ordinal)
         {
             ["STRIPE_KEY"] = DemoCommand.RandomValue("sk_live_"),
             ["GITHUB_TOKEN"] = DemoCommand.RandomValue("ghp_"),
         };
 
-        await Step("secret set STRIPE_KEY (value piped on stdin, never on the command line)", values["STRIPE_KEY"], cancellationToken,
+        await Step("the value is piped on stdin, never on the command line", values["STRIPE_KEY"], cancellationToken,
             "secret", "set", "STRIPE_KEY", "--description", "Stripe live key").ConfigureAwait(false);
-        await Step("secret set GITHUB_TOKEN --scope personal", values["GITHUB_TOKEN"], cancellationToken,
+        await Step("a personal secret of alice (--user: the CLI is the local administrator and may act as any user)", values["GITHUB_TOKEN"], cancellationToken,
             "secret", "set", "GITHUB_TOKEN", "--scope", "personal", "--user", "alice").ConfigureAwait(false);
         var env = $"# project secrets\nDB_PASSWORD=\"{DemoCommand.RandomValue("pw-")}\"\nexport DB_URL=\"postgres://app:${{DB_PASSWORD}}@db.internal/app\"\nEMPTY=\nnot a statement\n";
-        await Step("secret import - --scope project --project web (a .env on stdin)", env, cancellationToken,
-            "secret", "import", "-", "--scope", "project", "--project", "web").ConfigureAwait(false);
-        await Step("secret list (names and metadata, never values)", string.Empty, cancellationToken, "secret", "list", "--user", "alice").ConfigureAwait(false);
-        await Step("key rotate (new key-encryption key; data keys re-wrapped, values untouched)", string.Empty, cancellationToken, "key", "rotate").ConfigureAwait(false);
+        await Step("a .env on stdin; the malformed last line is reported, --skip-invalid imports the rest", env, cancellationToken,
+            "secret", "import", "-", "--scope", "project", "--project", "web", "--skip-invalid").ConfigureAwait(false);
+        await Step("names and metadata, never values", string.Empty, cancellationToken, "secret", "list", "--user", "alice").ConfigureAwait(false);
+        await Step("a new key-encryption key; data keys re-wrapped, values untouched", string.Empty, cancellationToken, "key", "rotate").ConfigureAwait(false);
         return await RunSamplesAsync(cancellationToken).ConfigureAwait(false);
     }
 
@@ -72,8 +73,14 @@ internal sealed class DemoScript
             }
 
             await Say(string.Empty).ConfigureAwait(false);
-            await Say($"$ secrets-runtime run samples/{run.Sample}/workflow.json --trigger {run.Trigger} --user {run.User}").ConfigureAwait(false);
-            var code = await Capture(captured, cancellationToken, "run", Path.Combine(samples, run.Sample, "workflow.json"), "--trigger", run.Trigger, "--user", run.User, "--input", run.InputJson).ConfigureAwait(false);
+            string[] runArgs = ["run", Shown(Path.Combine(samples, run.Sample, "workflow.json")), "--trigger", run.Trigger, "--user", run.User, "--input", run.InputJson];
+            await Say(Typed(runArgs)).ConfigureAwait(false);
+            var code = await Capture(captured, cancellationToken, runArgs).ConfigureAwait(false);
+            if (run.Sample == "bearer-http")
+            {
+                await ShowEchoedHeaderAsync(server, values).ConfigureAwait(false);
+            }
+
             failures += code == ExitCodes.Ok ? 0 : 1;
         }
 
@@ -88,6 +95,37 @@ internal sealed class DemoScript
         await Say($"check: console, log files and run records hold {leaked} of them, even though the server echoed them back").ConfigureAwait(false);
         return failures == 0 && leaked == 0 && delivered == values.Count - expectedMissing && !keptInside.Any(v => received.Contains(v, StringComparison.Ordinal)) ? ExitCodes.Ok : ExitCodes.Failure;
     }
+
+    /// <summary>
+    /// The point of the runtime in two lines: the API got the real key in its Authorization header (shown by prefix and
+    /// length only, checked against the stored value), and the run record of the same request shows it masked.
+    /// </summary>
+    private async Task ShowEchoedHeaderAsync(EchoServer server, Dictionary<string, string> values)
+    {
+        var sent = server.Requests.LastOrDefault()?["headers"]?["Authorization"]?.GetValue<string>();
+        var key = values.Where(p => p.Key.StartsWith("ANTHROPIC_API_KEY@", StringComparison.Ordinal)).Select(p => p.Value).FirstOrDefault();
+        var record = Directory.EnumerateFiles(Path.Combine(_home, "runs")).Select(File.ReadAllText).FirstOrDefault(t => t.Contains("\"bearer-http\"", StringComparison.Ordinal));
+        if (sent is null || key is null || record is null)
+        {
+            return;
+        }
+
+        var recorded = System.Text.Json.Nodes.JsonNode.Parse(record)!["nodes"]!.AsArray().Select(n => n!["configuration"]?["headers"]?["Authorization"]?.ToString()).FirstOrDefault(h => h is not null);
+        await Say(string.Create(System.Globalization.CultureInfo.InvariantCulture,
+            $"  the echo server saw   Authorization: {sent[..Math.Min(sent.Length, 14)]}... ({sent.Length} characters; the real key: {(sent == "Bearer " + key ? "yes" : "no")})"))
+            .ConfigureAwait(false);
+        await Say($"  the run record shows Authorization: {recorded ?? "(not recorded)"}").ConfigureAwait(false);
+    }
+
+    /// <summary>A path as a user would type it: relative to the current folder when it is inside it.</summary>
+    private static string Shown(string path)
+    {
+        var relative = Path.GetRelativePath(Directory.GetCurrentDirectory(), path);
+        return relative.StartsWith("..", StringComparison.Ordinal) ? path : relative;
+    }
+
+    /// <summary>A command as a user would type it: the program name and every argument, quoted for a POSIX shell.</summary>
+    private static string Typed(IEnumerable<string> args) => "$ secrets-runtime " + string.Join(' ', args.Select(CliContext.Quote));
 
     private async Task Quiet(string stdin, CancellationToken cancellationToken, params string[] args)
     {
@@ -112,7 +150,8 @@ internal sealed class DemoScript
     private async Task Step(string title, string stdin, CancellationToken cancellationToken, params string[] args)
     {
         await Say(string.Empty).ConfigureAwait(false);
-        await Say("$ secrets-runtime " + title).ConfigureAwait(false);
+        await Say("# " + title).ConfigureAwait(false);
+        await Say(Typed(args) + (stdin.Length > 0 ? "   # stdin: piped" : string.Empty)).ConfigureAwait(false);
         var console = new CliConsole { In = new StringReader(stdin), Out = _console.Out, Error = _console.Error, IsInputRedirected = true, Environment = _environment };
         var code = await CliApplication.RunAsync(args, console, cancellationToken).ConfigureAwait(false);
         if (code != ExitCodes.Ok)

@@ -58,18 +58,28 @@ internal sealed class EchoServer : IAsyncDisposable
         }
     }
 
+    /// <summary>A port of 127.0.0.1 that was free a moment ago (another process may take it before it is bound).</summary>
+    public static int FreePort()
+    {
+        var probe = new TcpListener(IPAddress.Loopback, 0);
+        probe.Start();
+        var port = ((IPEndPoint)probe.LocalEndpoint).Port;
+        probe.Stop();
+        return port;
+    }
+
+    /// <summary>Starts a server on <paramref name="port"/> of 127.0.0.1.</summary>
+    /// <exception cref="HttpListenerException">The port is taken.</exception>
+    public static EchoServer Start(int port) => new(port);
+
     /// <summary>Starts a server on a free port.</summary>
     public static EchoServer Start()
     {
         for (var attempt = 0; ; attempt++)
         {
-            var probe = new TcpListener(IPAddress.Loopback, 0);
-            probe.Start();
-            var port = ((IPEndPoint)probe.LocalEndpoint).Port;
-            probe.Stop();
             try
             {
-                return new EchoServer(port);
+                return new EchoServer(FreePort());
             }
             catch (HttpListenerException) when (attempt < 5)
             {

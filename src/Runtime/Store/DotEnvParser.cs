@@ -68,7 +68,7 @@ public static class DotEnvParser
                 }
                 else
                 {
-                    warnings.Add(new DotEnvIssue(lineNumber, "skipped: not a KEY=VALUE statement"));
+                    warnings.Add(new DotEnvIssue(lineNumber, "skipped: not a KEY=VALUE statement", Malformed: true));
                 }
 
                 continue;
@@ -76,7 +76,7 @@ public static class DotEnvParser
 
             if (key.Length == 0)
             {
-                warnings.Add(new DotEnvIssue(lineNumber, "skipped: no key before '='"));
+                warnings.Add(new DotEnvIssue(lineNumber, "skipped: no key before '='", Malformed: true));
                 continue;
             }
 
@@ -93,7 +93,7 @@ public static class DotEnvParser
                 value = ReadQuoted(lines, ref endLine, pos, defined, out var problem);
                 if (value is null)
                 {
-                    warnings.Add(new DotEnvIssue(lineNumber, $"skipped: {problem}"));
+                    warnings.Add(new DotEnvIssue(lineNumber, $"skipped: {problem}", Malformed: true));
                     continue;
                 }
 

@@ -14,6 +14,19 @@ public sealed record Principal(string UserId, IReadOnlyList<RoleGrant> Grants)
         ? string.Equals(owner, UserId, StringComparison.Ordinal)
         : Grants.Any(g => g.Scope == scope && (g.Owner == "*" || string.Equals(g.Owner, owner, StringComparison.Ordinal)) && g.Role >= role);
 
+    /// <summary>
+    /// The user who really acts when different from <see cref="UserId"/> (the OS user of a CLI run with
+    /// <c>--user</c>); the audit log then records both.
+    /// </summary>
+    public string? ActingUser { get; init; }
+
+    /// <summary>The actor the audit log records: <c>UserId</c>, or <c>ACTING as UserId</c>.</summary>
+    public string AuditName => AuditActor(ActingUser, UserId);
+
+    /// <summary>How the audit log names <paramref name="userId"/> when <paramref name="actingUser"/> acts as them.</summary>
+    public static string AuditActor(string? actingUser, string userId) =>
+        string.IsNullOrEmpty(actingUser) || string.Equals(actingUser, userId, StringComparison.Ordinal) ? userId : $"{actingUser} as {userId}";
+
     /// <summary>Whether the principal is admin of any scope (key rotation, whole audit log).</summary>
     public bool IsAdmin => Grants.Any(g => g.Role == SecretRole.Admin);
 }

@@ -158,7 +158,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 
             if (!dryRun)
             {
-                await transaction.AuditAsync(new AuditEntry(DateTimeOffset.UtcNow, principal.UserId, "import", scope, owner, null, null,
+                await transaction.AuditAsync(new AuditEntry(DateTimeOffset.UtcNow, principal.AuditName, "import", scope, owner, null, null,
                     string.Create(CultureInfo.InvariantCulture, $"{created.Count} created, {updated.Count} updated, {document.Warnings.Count} warnings")), cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -205,7 +205,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             }
 
             await transaction.ChangeAsync(null, cancellationToken).ConfigureAwait(false);
-            await transaction.AuditAsync(new AuditEntry(DateTimeOffset.UtcNow, principal.UserId, "rotate", null, null, null, null,
+            await transaction.AuditAsync(new AuditEntry(DateTimeOffset.UtcNow, principal.AuditName, "rotate", null, null, null, null,
                 string.Create(CultureInfo.InvariantCulture, $"new key {newId}; {rows.Count} data keys re-wrapped")), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -417,7 +417,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
     }
 
     private static AuditEntry Audit(Principal principal, string action, SecretKey key, int version, string? detail) =>
-        new(DateTimeOffset.UtcNow, principal.UserId, action, key.Scope, key.Owner, key.Name.Value, version, detail);
+        new(DateTimeOffset.UtcNow, principal.AuditName, action, key.Scope, key.Owner, key.Name.Value, version, detail);
 
     private static void ValidateOwner(string owner)
     {

@@ -19,4 +19,7 @@ public sealed record RunRequest
 
     /// <summary>The run input, available as <c>inputs</c>.</summary>
     public JsonNode? Input { get; init; }
+
+    /// <summary>The user who really started the run when different from <see cref="User"/>; the audit log records both.</summary>
+    public string? ActingUser { get; init; }
 }

@@ -1,8 +1,13 @@
 using System.Globalization;
+using System.Reflection;
+using System.Security.Cryptography;
 using Jint;
-using Jint.Constraints;
 using Jint.Native;
 using Jint.Native.Function;
+using Jint.Native.Object;
+using Jint.Runtime;
+using Jint.Runtime.Descriptors;
+using Jint.Runtime.Interop;
 
 namespace Secrets.Runtime.Sandbox.Expressions;
 
@@ -14,27 +19,33 @@ namespace Secrets.Runtime.Sandbox.Expressions;
 internal sealed class ExpressionEngine : IDisposable
 {
     /// <summary>Runs once per engine, before anything untrusted. Returns the host's helpers, kept out of reach of scripts.</summary>
-    private const string Bootstrap = """
+    private static readonly string Bootstrap = """
         (function () {
           'use strict';
           const G = globalThis;
           const freeze = Object.freeze, defineProperty = Object.defineProperty, getOwnNames = Object.getOwnPropertyNames,
-                getPrototypeOf = Object.getPrototypeOf, hasOwn = Object.prototype.hasOwnProperty, ProxyCtor = Proxy,
-                stringify = JSON.stringify, parse = JSON.parse, upper = String.prototype.toUpperCase;
+                getPrototypeOf = Object.getPrototypeOf, getDescriptor = Object.getOwnPropertyDescriptor, ownKeys = Reflect.ownKeys,
+                hasOwn = Object.prototype.hasOwnProperty, ProxyCtor = Proxy, stringify = JSON.stringify, parse = JSON.parse,
+                upper = String.prototype.toUpperCase, WeakMapCtor = WeakMap, weakGet = WeakMap.prototype.get, weakSet = WeakMap.prototype.set;
           const refuse = function () { throw new TypeError('code generation is disabled in expressions'); };
           const functionPrototypes = [Function.prototype, getPrototypeOf(function* () {}), getPrototypeOf(async function () {}), getPrototypeOf(async function* () {})];
           for (const p of functionPrototypes) { defineProperty(p, 'constructor', { value: refuse, writable: false, enumerable: false, configurable: false }); }
           // RegExp.$1, input, lastMatch... are engine-wide state that would carry a matched secret to the next evaluation.
           for (const name of ['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9', 'input', '$_', 'lastMatch', '$&', 'lastParen', '$+', 'leftContext', '$`', 'rightContext', "$'"]) { delete RegExp[name]; }
-          for (const name of ['eval', 'Function', 'Atomics', 'SharedArrayBuffer', 'WeakRef', 'FinalizationRegistry', 'ShadowRealm', 'globalThis']) { delete G[name]; }
+          // The registry of Symbol.for is engine-wide and grows with every name: it outlives evaluations.
+          delete Symbol.for; delete Symbol.keyFor;
+          // No BigInt values exist in expressions: one BigInt operation (1n << 2n ** 30n) allocates past any limit.
+          for (const name of ['getBigInt64', 'getBigUint64', 'setBigInt64', 'setBigUint64']) { delete DataView.prototype[name]; }
 
           class SecretAccessError extends Error {}
           defineProperty(SecretAccessError.prototype, 'name', { value: 'SecretAccessError' });
-          freeze(SecretAccessError.prototype); freeze(SecretAccessError);
-          const notAvailable = (name) => { throw new SecretAccessError('secret ' + name + ' is not available to this block'); };
+          // Errors the proxy itself threw, with the name asked for: the host trusts these, never a name or class a script can copy.
+          const issued = new WeakMapCtor();
+          const notAvailable = (name) => { const error = new SecretAccessError('secret is not available to this block'); weakSet.call(issued, error, name); throw error; };
+          const issuedName = (error) => weakGet.call(issued, error);
           const readOnly = () => { throw new TypeError('secrets are read-only'); };
           const protocol = ['toJSON', 'then', 'constructor', 'toString', 'valueOf', 'toLocaleString', '__proto__', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable'];
-          const handler = freeze({
+          const handler = {
             get(target, key) {
               if (typeof key !== 'string') { return undefined; }
               const name = upper.call(key);
@@ -44,7 +55,7 @@ internal sealed class ExpressionEngine : IDisposable
             },
             has(target, key) { return typeof key === 'string' && hasOwn.call(target, upper.call(key)); },
             set: readOnly, deleteProperty: readOnly, defineProperty: readOnly, setPrototypeOf: readOnly, preventExtensions() { return true; },
-          });
+          };
           const makePlainSecrets = function (names, values) {
             const target = Object.create(null);
             for (let i = 0; i < names.length; i++) { defineProperty(target, names[i], { value: values[i], enumerable: true, writable: false, configurable: false }); }
@@ -56,41 +67,60 @@ internal sealed class ExpressionEngine : IDisposable
             return value;
           };
           const readJson = function (text) { return text === undefined ? undefined : deepFreeze(parse(text)); };
-          const toJson = function (value) { const text = stringify(value); return text === undefined ? 'null' : text; };
+          const toJson = function (value, replacer) { const text = stringify(value, replacer); return text === undefined ? 'null' : text; };
 
-          // Freeze every intrinsic reachable from the global object, so pollution cannot outlive an evaluation.
-          const seen = new Set();
-          const lock = function (value, depth) {
-            if (value === null || (typeof value !== 'object' && typeof value !== 'function') || seen.has(value) || depth > 4) { return; }
-            seen.add(value);
-            for (const key of getOwnNames(value)) {
-              let child;
-              try { child = value[key]; } catch (e) { continue; }
-              lock(child, depth + 1);
-            }
-            lock(getPrototypeOf(value), depth + 1);
-            freeze(value);
-          };
-          for (const p of functionPrototypes) { lock(p, 0); }
-          lock(G, 0);
-          return freeze({ makeSecrets, makePlainSecrets, readJson, toJson });
+          // Objects reachable only through instances: their prototypes are intrinsics shared by every evaluation.
+          // (The realm-graph test finds any this list misses, through the engine's own table of intrinsics.)
+          const sample = (make) => { try { return make(); } catch (e) { return undefined; } };
+          const IteratorCtor = G.Iterator;
+          const samples = [
+            [].values(), ''[Symbol.iterator](), new Map().values(), new Set().values(), 'a'.matchAll(/a/g),
+            (function* () {})(), (async function* () {})(), (async function () {})(), new Uint8Array(0), new DataView(new ArrayBuffer(0)),
+            Promise.resolve(), (function () { return arguments; })(), /a/g, new Error('x'), new SecretAccessError('x'),
+            sample(() => [].values().map((x) => x)), sample(() => IteratorCtor.from({ next() { return { done: true }; } })),
+            sample(() => new Intl.Segmenter().segment('a')), sample(() => new Intl.Segmenter().segment('a')[Symbol.iterator]()),
+          ];
+          // Prototypes whose instances are not JSON data, for the result check.
+          const notData = [
+            [Promise.prototype, 'promise'], [getPrototypeOf(getPrototypeOf((function* () {})())), 'generator'],
+            [getPrototypeOf(getPrototypeOf((async function* () {})())), 'async generator'], [getPrototypeOf(getPrototypeOf([].values())), 'iterator'],
+            [getPrototypeOf(getPrototypeOf(getPrototypeOf((async function* () {})()))), 'async iterator'],
+            [Map.prototype, 'map'], [Set.prototype, 'set'], [WeakMap.prototype, 'weakmap'], [WeakSet.prototype, 'weakset'],
+            [ArrayBuffer.prototype, 'arraybuffer'], [getPrototypeOf(Uint8Array.prototype), 'typed array'], [DataView.prototype, 'dataview'],
+            [RegExp.prototype, 'regexp'], [Error.prototype, 'error'], [Symbol.prototype, 'symbol'],
+          ];
+          const errorKinds = [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError, SecretAccessError]
+            .map((C) => [C.prototype, C === SecretAccessError ? 'SecretAccessError' : C.name]);
+          // Only the globals an expression may name stay; everything else (eval, Function, Atomics, WeakRef, Temporal...) goes.
+          const allowed = new Set(ALLOWED_GLOBALS);
+          for (const name of ownKeys(G)) { if (!allowed.has(name)) { delete G[name]; } }
+
+          const roots = [G, handler, ...functionPrototypes, ...samples];
+          return freeze({ makeSecrets, makePlainSecrets, readJson, toJson, issuedName, notData, errorKinds, roots, freeze });
         })()
-        """;
+        """.Replace("ALLOWED_GLOBALS", "[" + string.Join(", ", ExpressionAnalysis.AllowedGlobals.Select(n => "'" + n + "'")) + "]", StringComparison.Ordinal);
 
-    private readonly DeadlineConstraint _deadline = new();
-    private readonly TimeSpan _timeout;
+    private readonly DeadlineConstraint _deadline;
     private readonly Engine _engine;
+    private readonly BuiltInGuards _guards;
     private readonly Function _makeSecrets;
     private readonly Function _makePlainSecrets;
     private readonly Function _readJson;
     private readonly Function _toJson;
+    private readonly Function _issuedName;
+    private readonly ClrFunction _dataCheck;
+    private readonly ClrFunction _memoryCheck;
+    // Prototypes known at bootstrap, before any script ran: what a value is, decided by identity, never by a name.
+    private readonly Dictionary<ObjectInstance, string> _notData = new(ReferenceEqualityComparer.Instance);
+    private readonly Dictionary<ObjectInstance, string> _errorKinds = new(ReferenceEqualityComparer.Instance);
     // Keyed by the (cached) analysis object itself: no hashing of the source on every evaluation.
     private readonly Dictionary<ExpressionAnalysis, Function> _compiled = new(ReferenceEqualityComparer.Instance);
     private (string[] Names, string[] Values, bool Plain, JsValue Object)? _lastSecrets;
+    private string? _notDataFound;
 
-    public ExpressionEngine(ExpressionLimits limits)
+    public ExpressionEngine(ExpressionLimits limits, EvaluationClock? clock = null)
     {
-        _timeout = limits.Timeout;
+        _deadline = new DeadlineConstraint(limits.Timeout, limits.WallTimeout, clock ?? EvaluationClock.System);
         _engine = new Engine(options =>
         {
             options.Strict = true;
@@ -109,16 +139,101 @@ internal sealed class ExpressionEngine : IDisposable
             options.Constraints.StackOverflowGuard = true;
         });
 
+        _guards = new BuiltInGuards(_engine, limits);
+        _guards.Install(PrototypeOf("String"), PrototypeOf("Array"), _engine.GetValue("JSON").AsObject(), _engine.GetValue("Object").AsObject(), _engine.GetValue("Reflect").AsObject(), PrototypeOf("RegExp"), _engine.Evaluate("Symbol.match"));
+        // Math.random's generator is engine-wide state: how far one evaluation advanced it would be visible to the next.
+        _engine.GetValue("Math").AsObject().FastSetProperty("random", new PropertyDescriptor(new ClrFunction(_engine, "random", (_, _) => JsNumber.Create(SecureRandom())), true, false, true));
+        _dataCheck = new ClrFunction(_engine, string.Empty, CheckData, 2);
+        _memoryCheck = new ClrFunction(_engine, string.Empty, (_, args) =>
+        {
+            _guards.Reserve(0);
+            if (args.Length > 1)
+            {
+                _guards.CheckSpread(args.At(0));
+            }
+
+            return args.At(0);
+        }, 1);
+
         var helpers = _engine.Evaluate(Bootstrap).AsObject();
         _makeSecrets = (Function)helpers.Get("makeSecrets");
         _makePlainSecrets = (Function)helpers.Get("makePlainSecrets");
         _readJson = (Function)helpers.Get("readJson");
         _toJson = (Function)helpers.Get("toJson");
+        _issuedName = (Function)helpers.Get("issuedName");
+        Collect(helpers.Get("notData"), _notData);
+        Collect(helpers.Get("errorKinds"), _errorKinds);
+        Freeze(helpers.Get("freeze"), [.. (JsArray)helpers.Get("roots"), .. Intrinsics(_engine.Intrinsics)]);
     }
 
     /// <summary>
-    /// Runs the wrapped expression. A string, boolean, null or undefined result comes back as it is (reading a
-    /// primitive runs no script code); anything else as JSON text converted inside the engine under the limits.
+    /// Freezes every object reachable from <paramref name="roots"/> (the global object, the samples of instance-only
+    /// prototypes, every object in the engine's table of intrinsics), through property values, accessor functions
+    /// and prototypes. Walked here rather than in script: a thousand objects cost a fraction of the interpreter's time.
+    /// </summary>
+    private void Freeze(JsValue freeze, IEnumerable<JsValue> roots)
+    {
+        var seen = new HashSet<ObjectInstance>(ReferenceEqualityComparer.Instance);
+        var work = new Stack<JsValue>(roots);
+        while (work.Count > 0)
+        {
+            if (work.Pop() is not ObjectInstance value || !seen.Add(value))
+            {
+                continue;
+            }
+
+            foreach (var key in value.GetOwnPropertyKeys())
+            {
+                var descriptor = value.GetOwnProperty(key);
+                if (descriptor.IsDataDescriptor())
+                {
+                    work.Push(descriptor.Value);
+                }
+                else
+                {
+                    work.Push(descriptor.Get ?? JsValue.Undefined);
+                    work.Push(descriptor.Set ?? JsValue.Undefined);
+                }
+            }
+
+            work.Push(value.Prototype ?? JsValue.Undefined);
+            freeze.Call(JsValue.Undefined, [value]);
+        }
+    }
+
+    /// <summary>
+    /// Every object in the engine's table of intrinsics (properties and fields, public or not, lazily created ones
+    /// included): some are reachable only through instances or internal paths, and a newer Jint may add more.
+    /// </summary>
+    private static IEnumerable<JsValue> Intrinsics(Intrinsics table)
+    {
+        const BindingFlags all = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
+        var type = table.GetType();
+        foreach (var property in type.GetProperties(all))
+        {
+            if (property.GetIndexParameters().Length == 0 && typeof(JsValue).IsAssignableFrom(property.PropertyType) && property.GetValue(table) is JsValue value)
+            {
+                yield return value;
+            }
+        }
+
+        foreach (var field in type.GetFields(all))
+        {
+            if (typeof(JsValue).IsAssignableFrom(field.FieldType) && field.GetValue(table) is JsValue value)
+            {
+                yield return value;
+            }
+        }
+    }
+
+    private ObjectInstance PrototypeOf(string constructor) => _engine.GetValue(constructor).AsObject().Get("prototype").AsObject();
+
+    /// <summary>The Jint engine (for the realm-graph test).</summary>
+    internal Engine Jint => _engine;
+
+    /// <summary>
+    /// Runs the wrapped expression. Only the expression's own execution is timed (from the call of its function to
+    /// its result as data, pending jobs included); compiling and converting the inputs are host set-up.
     /// </summary>
     /// <param name="analysis">The expression's analysis; it holds the source as <see cref="ExpressionAnalysis.Wrap"/> made it.</param>
     /// <param name="names">Secret names the expression may read.</param>
@@ -126,21 +241,8 @@ internal sealed class ExpressionEngine : IDisposable
     /// <param name="plain">True when a frozen object may stand in for the proxy (see <see cref="ExpressionAnalysis.ReadsSecretsByNameOnly"/>).</param>
     /// <param name="nodesJson">Earlier nodes' outputs as JSON, or null.</param>
     /// <param name="inputsJson">The run's inputs as JSON, or null.</param>
-    public EngineResult Run(ExpressionAnalysis analysis, IReadOnlyList<string> names, IReadOnlyList<string> values, bool plain, string? nodesJson, string? inputsJson)
-    {
-        _engine.Constraints.Reset();
-        _deadline.Arm(_timeout);
-        try
-        {
-            return RunArmed(analysis, names, values, plain, nodesJson, inputsJson);
-        }
-        finally
-        {
-            _deadline.Disarm();
-        }
-    }
-
-    private EngineResult RunArmed(ExpressionAnalysis analysis, IReadOnlyList<string> names, IReadOnlyList<string> values, bool plain, string? nodesJson, string? inputsJson)
+    /// <param name="timed">False for the host's own warm-up run, which no budget applies to.</param>
+    public EngineResult Run(ExpressionAnalysis analysis, IReadOnlyList<string> names, IReadOnlyList<string> values, bool plain, string? nodesJson, string? inputsJson, bool timed = true)
     {
         if (!_compiled.TryGetValue(analysis, out var function))
         {
@@ -156,14 +258,146 @@ internal sealed class ExpressionEngine : IDisposable
         var secrets = Secrets(names, values, plain);
         var nodes = nodesJson is null ? JsValue.Undefined : _engine.Invoke(_readJson, new JsString(nodesJson));
         var inputs = inputsJson is null ? JsValue.Undefined : _engine.Invoke(_readJson, new JsString(inputsJson));
-        var result = _engine.Invoke(function, secrets, nodes, inputs);
-        return result switch
+        if (timed)
         {
-            JsString text => new EngineResult(text.ToString(), IsJson: false),
-            JsBoolean flag => new EngineResult(flag.AsBoolean() ? "true" : "false", IsJson: true),
-            _ when result.IsNull() || result.IsUndefined() => new EngineResult("null", IsJson: true),
-            _ => new EngineResult(_engine.Invoke(_toJson, result).AsString(), IsJson: true),
-        };
+            _deadline.Arm();
+        }
+
+        _guards.Arm();
+        try
+        {
+            // Jobs the expression queued (promise reactions, async functions, also from a toJSON or getter run while
+            // converting the result, or before it threw) run now, inside its budget: none is left for the next
+            // evaluation. One that trips a limit ends this evaluation, and the engine is discarded.
+            EngineResult data;
+            try
+            {
+                data = ToData(_engine.Invoke(function, secrets, nodes, inputs, _memoryCheck));
+            }
+            catch (JavaScriptException)
+            {
+                _engine.Advanced.ProcessTasks();
+                throw;
+            }
+
+            _engine.Advanced.ProcessTasks();
+            return data;
+        }
+        finally
+        {
+            _deadline.Disarm();
+        }
+    }
+
+    private EngineResult ToData(JsValue result)
+    {
+        switch (result)
+        {
+            case JsString text:
+                return new EngineResult(text.ToString(), EngineResultKind.String);
+            case JsBoolean flag:
+                return new EngineResult(flag.AsBoolean() ? "true" : "false", EngineResultKind.Json);
+            case JsNull:
+                return new EngineResult("null", EngineResultKind.Json);
+            case JsUndefined:
+                return new EngineResult("undefined", EngineResultKind.Undefined);
+        }
+
+        _notDataFound = null;
+        var json = _engine.Invoke(_toJson, result, _dataCheck).AsString();
+        return _notDataFound is { } kind ? new EngineResult(kind, EngineResultKind.NotData) : new EngineResult(json, EngineResultKind.Json);
+    }
+
+    /// <summary>The replacer of the result conversion: notes the first value that is not JSON data, and what it is.</summary>
+    private JsValue CheckData(JsValue holder, JsValue[] args)
+    {
+        var value = args.At(1);
+        if (_notDataFound is null && DataKind(value) is { } kind)
+        {
+            _notDataFound = kind;
+        }
+
+        return value;
+    }
+
+    private string? DataKind(JsValue value)
+    {
+        if (value.IsCallable())
+        {
+            return "function";
+        }
+
+        if (value is JsSymbol)
+        {
+            return "symbol";
+        }
+
+        if (value is JsBigInt)
+        {
+            return "bigint";
+        }
+
+        if (value is not ObjectInstance obj || value is JsArray)
+        {
+            return null;
+        }
+
+        // A prototype chain can be made as long as a script likes, but each step is ordinary and a limit applies.
+        for (var proto = obj.Prototype; proto is not null; proto = proto.Prototype)
+        {
+            if (_notData.TryGetValue(proto, out var kind))
+            {
+                return kind;
+            }
+        }
+
+        return null;
+    }
+
+    /// <summary>
+    /// What a thrown value is, from the engine's own knowledge: the intrinsic error prototype it was made from
+    /// (never its <c>name</c> or <c>constructor</c>, which a script can set), and for the secrets proxy's own error,
+    /// the name it was asked for.
+    /// </summary>
+    public ThrownValue Describe(JavaScriptException exception)
+    {
+        var error = exception.Error;
+        if (error is not JsError jsError)
+        {
+            return new ThrownValue("thrown value", null, null);
+        }
+
+        var proto = jsError.Prototype;
+        var kind = proto is not null && _errorKinds.TryGetValue(proto, out var k) ? k : "Error";
+        if (kind == "SecretAccessError")
+        {
+            var asked = _engine.Invoke(_issuedName, error);
+            return asked.IsString() ? new ThrownValue(kind, null, asked.ToString()) : new ThrownValue("Error", null, null);
+        }
+
+        // Own data properties only: a getter would run script code after the limits are disarmed.
+        var message = jsError.GetOwnProperty("message") is { Value: JsString text } descriptor && descriptor.IsDataDescriptor() ? text.ToString() : null;
+        return new ThrownValue(kind, message, null);
+    }
+
+    private static void Collect(JsValue pairs, Dictionary<ObjectInstance, string> into)
+    {
+        var list = (JsArray)pairs;
+        for (uint i = 0; i < list.Length; i++)
+        {
+            var pair = (JsArray)list[i];
+            if (pair.Get(0) is ObjectInstance key)
+            {
+                into[key] = pair.Get(1).ToString();
+            }
+        }
+    }
+
+    private static double SecureRandom()
+    {
+        Span<byte> bytes = stackalloc byte[8];
+        RandomNumberGenerator.Fill(bytes);
+        return (BitConverter.ToUInt64(bytes) >> 11) * (1.0 / (1UL << 53));
     }
 
     /// <summary>
@@ -206,7 +440,29 @@ internal sealed class ExpressionEngine : IDisposable
     }
 }
 
-/// <summary>What an evaluation returned: a JavaScript string as it is, or JSON text.</summary>
-/// <param name="Text">The string, or the JSON text.</param>
-/// <param name="IsJson">True when <paramref name="Text"/> is JSON.</param>
-internal readonly record struct EngineResult(string Text, bool IsJson);
+/// <summary>What an evaluation returned: a JavaScript string as it is, JSON text, undefined, or the kind of a value that is not data.</summary>
+/// <param name="Text">The string, the JSON text, or the kind (<c>function</c>, <c>promise</c>...).</param>
+/// <param name="Kind">How to read <paramref name="Text"/>.</param>
+internal readonly record struct EngineResult(string Text, EngineResultKind Kind);
+
+/// <summary>How to read an <see cref="EngineResult"/>.</summary>
+internal enum EngineResultKind
+{
+    /// <summary>A JavaScript string.</summary>
+    String,
+
+    /// <summary>JSON text.</summary>
+    Json,
+
+    /// <summary>The expression returned undefined.</summary>
+    Undefined,
+
+    /// <summary>A value that is not JSON data; the text says what it is.</summary>
+    NotData,
+}
+
+/// <summary>A value a script threw, as the engine knows it.</summary>
+/// <param name="Kind">The intrinsic error type it was made from (<c>TypeError</c>...), <c>Error</c> for other errors, or <c>thrown value</c>.</param>
+/// <param name="Message">Its own message, when it is an error with a plain string message.</param>
+/// <param name="SecretName">For the secrets proxy's own error, the name that was asked for.</param>
+internal sealed record ThrownValue(string Kind, string? Message, string? SecretName);

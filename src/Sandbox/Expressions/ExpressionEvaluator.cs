@@ -13,7 +13,7 @@ namespace Secrets.Runtime.Sandbox.Expressions;
 /// between evaluations. An expression sees only the secrets it references (or an explicit allow-list). Thread-safe:
 /// each evaluation takes an engine from a pool.
 /// </summary>
-public sealed class ExpressionEvaluator : IDisposable
+public sealed partial class ExpressionEvaluator : IDisposable
 {
     private readonly ExpressionLimits _limits;
     private readonly SecretRedactor? _redactor;
@@ -22,15 +22,23 @@ public sealed class ExpressionEvaluator : IDisposable
     private readonly Lock _poolLock = new();
     private Task? _warming;
     private readonly ConcurrentDictionary<(string, bool), ExpressionAnalysis> _analyses = new();
+    private readonly EvaluationClock _clock;
 
     /// <summary>Creates an evaluator; by default it pre-warms one engine now, so the first evaluation is fast.</summary>
     /// <param name="limits">The limits; defaults are safe.</param>
     /// <param name="redactor">A shared redactor that also masks errors (the evaluation's own secrets are always masked).</param>
     /// <param name="prewarm">False to leave warming to <see cref="Prewarm"/> (or the first evaluation), for hosts that may never evaluate.</param>
     public ExpressionEvaluator(ExpressionLimits? limits = null, SecretRedactor? redactor = null, bool prewarm = true)
+        : this(limits, redactor, prewarm, EvaluationClock.System)
+    {
+    }
+
+    /// <summary>Creates an evaluator whose time limit reads <paramref name="clock"/> (tests).</summary>
+    internal ExpressionEvaluator(ExpressionLimits? limits, SecretRedactor? redactor, bool prewarm, EvaluationClock clock)
     {
         _limits = (limits ?? new ExpressionLimits()).Validate();
         _redactor = redactor;
+        _clock = clock;
         if (prewarm)
         {
             Prewarm();
@@ -65,8 +73,21 @@ public sealed class ExpressionEvaluator : IDisposable
             }
         }
 
-        Return(new ExpressionEngine(_limits));
+        Return(NewEngine());
     }
+
+    /// <summary>
+    /// A new engine, run once through every step of an evaluation (compile, secrets proxy, inputs, result as data)
+    /// so that the JIT compiles those paths here and never inside an expression's time budget.
+    /// </summary>
+    private ExpressionEngine NewEngine()
+    {
+        var engine = new ExpressionEngine(_limits, _clock);
+        engine.Run(WarmUp, ["A"], ["a"], plain: false, "{}", "{\"n\":1}", timed: false);
+        return engine;
+    }
+
+    private static readonly ExpressionAnalysis WarmUp = ExpressionAnalysis.Analyze("[`${secrets.A}`, inputs.n + 1, JSON.stringify({ a: [1] }), 'x'.repeat(2)].map((x) => x).join()");
 
     /// <summary>The limits in force.</summary>
     public ExpressionLimits Limits => _limits;
@@ -117,31 +138,41 @@ public sealed class ExpressionEvaluator : IDisposable
             }
         }
 
-        var engine = Take() ?? WarmedEngine() ?? new ExpressionEngine(_limits);
+        var engine = Take() ?? WarmedEngine() ?? NewEngine();
         var reusable = false;
         try
         {
             var plain = request.AllowedSecrets is null && analysis.ReadsSecretsByNameOnly && names.Count == analysis.Secrets.Count;
-            var (text, isJson) = engine.Run(analysis, names, values, plain, NodesFor(request.Nodes, analysis), analysis.UsesInputs ? request.Inputs?.ToJsonString() : null);
+            var (text, kind) = engine.Run(analysis, names, values, plain, NodesFor(request.Nodes, analysis), analysis.UsesInputs ? request.Inputs?.ToJsonString() : null);
             reusable = true;
+            switch (kind)
+            {
+                case EngineResultKind.NotData:
+                    return new ExpressionResult(ExpressionStatus.Error, null, $"result is not data: {text}", false);
+                case EngineResultKind.Undefined:
+                    return new ExpressionResult(ExpressionStatus.Ok, null, null, false) { IsUndefined = true };
+            }
+
             if (text.Length > _limits.MaxResultLength)
             {
                 return new ExpressionResult(ExpressionStatus.Limited, null, $"limit exceeded: result size ({text.Length} > {_limits.MaxResultLength} characters)", false);
             }
 
-            var value = isJson ? JsonNode.Parse(text) : JsonValue.Create(text);
+            var value = kind == EngineResultKind.Json ? JsonNode.Parse(text) : JsonValue.Create(text);
             // Raw values are checked directly; encoded forms through the shared redactor, where hosts register every value.
             var sensitive = ContainsAny(text, values) || _redactor?.ContainsSecret(text) == true;
             return new ExpressionResult(ExpressionStatus.Ok, value, null, sensitive);
         }
-        catch (JavaScriptException ex) when (IsStackOverflow(ex))
-        {
-            return new ExpressionResult(ExpressionStatus.Limited, null, "limit exceeded: stack", false);
-        }
         catch (JavaScriptException ex)
         {
+            var thrown = engine.Describe(ex);
+            if (IsStackOverflow(thrown))
+            {
+                return new ExpressionResult(ExpressionStatus.Limited, null, "limit exceeded: stack", false);
+            }
+
             reusable = true;
-            return new ExpressionResult(ExpressionStatus.Error, null, Mask(ScriptError(ex, names.Count > 0), names, values), false);
+            return new ExpressionResult(ExpressionStatus.Error, null, Mask(ScriptError(thrown, ex, analysis, request, names.Count > 0), names, values), false);
         }
         catch (Exception ex) when (LimitName(ex) is { } which)
         {
@@ -260,19 +291,56 @@ public sealed class ExpressionEvaluator : IDisposable
         return _redactor is null ? masked : _redactor.Redact(masked);
     }
 
-    private static string ScriptError(JavaScriptException ex, bool readSecrets)
+    /// <summary>
+    /// The error as the caller sees it. The kind comes from the engine (see <see cref="ExpressionEngine.Describe"/>);
+    /// only the secrets proxy's own error keeps a message, and it names the secret only when that name is written
+    /// in the expression or is one the host resolved (never a name a script computed, which could spell a value).
+    /// </summary>
+    private static string ScriptError(ThrownValue thrown, JavaScriptException ex, ExpressionAnalysis analysis, ExpressionRequest request, bool readSecrets)
     {
-        var where = ex.Location.Start.Line > 0 ? $" at line {Math.Max(1, ex.Location.Start.Line - 1)}, column {ex.Location.Start.Column + 1}" : string.Empty;
-        var error = ex.Error;
-        var name = error.IsObject() ? error.AsObject().Get("name").ToString() : "thrown value";
-        if (name == "SecretAccessError")
+        if (thrown.SecretName is { } asked)
         {
-            return ex.Message;
+            var known = analysis.Secrets.Contains(asked) || request.Secrets.Keys.Any(k => string.Equals(k, asked, StringComparison.OrdinalIgnoreCase));
+            return known ? $"secret {asked} is not available to this block" : "a secret whose name is not written in the expression is not available to this block";
         }
 
+        var where = ErrorPosition(ex, analysis, readSecrets) is { } at ? $" at line {at.Line}, column {at.Column}" : string.Empty;
         // Once secrets are in play, a message the engine built from a value might quote one: keep the kind and place only.
-        return readSecrets || !error.IsObject() ? $"{name}{where}" : $"{name}{where}: {ex.Message}";
+        return readSecrets || thrown.Message is null ? $"{thrown.Kind}{where}" : $"{thrown.Kind}{where}: {thrown.Message}";
     }
+
+    /// <summary>
+    /// Where in the expression as typed the error arose: the engine's location, or (for an error a built-in threw, which
+    /// Jint places at the wrapper) the innermost call site in the expression on the script's call stack. The call
+    /// stack text can come from an error's own <c>stack</c> property, which a script sets: it is read only when the
+    /// evaluation holds no secrets, so a position never spells a value.
+    /// </summary>
+    private static (int Line, int Column)? ErrorPosition(JavaScriptException ex, ExpressionAnalysis analysis, bool readSecrets)
+    {
+        if (analysis.UserPosition(ex.Location.Start.Line, ex.Location.Start.Column) is { } direct)
+        {
+            return direct;
+        }
+
+        if (readSecrets)
+        {
+            return null;
+        }
+
+        foreach (Match frame in StackFrame().Matches(ex.JavaScriptStackTrace ?? string.Empty))
+        {
+            if (int.TryParse(frame.Groups[1].ValueSpan, out var line) && int.TryParse(frame.Groups[2].ValueSpan, out var column)
+                && analysis.UserPosition(line, column - 1) is { } call)
+            {
+                return call;
+            }
+        }
+
+        return null;
+    }
+
+    [GeneratedRegex(@"<anonymous>:(\d+):(\d+)", RegexOptions.CultureInvariant)]
+    private static partial Regex StackFrame();
 
     private static bool ContainsAny(string text, List<string> values)
     {
@@ -300,9 +368,9 @@ public sealed class ExpressionEvaluator : IDisposable
         return true;
     }
 
-    private static bool IsStackOverflow(JavaScriptException ex) =>
-        ex.Error.IsObject() && ex.Error.AsObject().Get("name").ToString() == "RangeError"
-        && (ex.Message.Contains("call stack", StringComparison.OrdinalIgnoreCase) || ex.Message.Contains("recursion", StringComparison.OrdinalIgnoreCase));
+    private static bool IsStackOverflow(ThrownValue thrown) =>
+        thrown.Kind == "RangeError" && thrown.Message is { } message
+        && (message.Contains("call stack", StringComparison.OrdinalIgnoreCase) || message.Contains("recursion", StringComparison.OrdinalIgnoreCase));
 
     private static string? LimitName(Exception ex) => ex switch
     {

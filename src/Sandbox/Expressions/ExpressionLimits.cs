@@ -8,8 +8,14 @@ namespace Secrets.Runtime.Sandbox.Expressions;
 /// </summary>
 public sealed record ExpressionLimits
 {
-    /// <summary>Wall time. Default 250 ms.</summary>
+    /// <summary>
+    /// CPU time of the evaluating thread spent on the expression's own execution (engine set-up, compiling and
+    /// converting inputs do not count, nor does time the thread waits for a core). Default 250 ms.
+    /// </summary>
     public TimeSpan Timeout { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>Wall time of the expression's own execution, a backstop for a thread that is starved of CPU. Default 10 s; at least <see cref="Timeout"/>.</summary>
+    public TimeSpan WallTimeout { get; init; } = TimeSpan.FromSeconds(10);
 
     /// <summary>Statements executed. Default 100,000.</summary>
     public int MaxStatements { get; init; } = 100_000;
@@ -42,6 +48,7 @@ public sealed record ExpressionLimits
     public ExpressionLimits Validate()
     {
         Check(Timeout > TimeSpan.Zero && Timeout <= TimeSpan.FromMinutes(1), nameof(Timeout), "between 0 and 1 minute");
+        Check(WallTimeout >= Timeout && WallTimeout <= TimeSpan.FromMinutes(5), nameof(WallTimeout), "at least Timeout and at most 5 minutes");
         Check(MaxStatements > 0, nameof(MaxStatements), "positive");
         Check(MaxMemoryBytes > 0, nameof(MaxMemoryBytes), "positive");
         Check(MaxRecursion > 0, nameof(MaxRecursion), "positive");

@@ -155,6 +155,20 @@ public sealed class ScriptRunner : IDisposable
         }
     }
 
+    /// <summary>
+    /// Compiles a script (or takes it from the cache) in the compile worker without running it: the policy refusals
+    /// and compile errors a run would meet, each with line and column. For validation before anything runs.
+    /// </summary>
+    /// <exception cref="InvalidOperationException">The worker program is missing.</exception>
+    public Task<ScriptCompilation> CompileOnlyAsync(string source, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        return IsAvailable
+            ? CompileAsync(ScriptCompiler.CacheKey(source), source, cancellationToken)
+            : throw new InvalidOperationException("the worker program is missing");
+    }
+
     private async Task<ScriptCompilation> CompileAsync(string key, string source, CancellationToken cancellationToken)
     {
         // Refused before anything reaches the compile worker.

@@ -39,7 +39,7 @@ public sealed class EvalCommandTests : IDisposable
     [InlineData("(() => { while (true) {} })()", 4)]
     [InlineData("null.x", 1)]
     [InlineData("1 + 1", 0)]
-    public async Task The_exit_code_says_how_the_last_expression_ended(string expression, int expected)
+    public async Task The_exit_code_says_how_a_single_expression_ended(string expression, int expected)
     {
         var file = Path.Combine(_cli.Home, "values.json");
         File.WriteAllText(file, "{\"a\": \"value-a-123\"}");
@@ -47,5 +47,34 @@ public sealed class EvalCommandTests : IDisposable
         var (code, _, _) = await _cli.RunAsync("eval", expression, "--secrets-file", file);
 
         Assert.Equal(expected, code);
+    }
+
+    [Theory]
+    [InlineData(new[] { "1", "btoa('x')", "2" }, 3)]
+    [InlineData(new[] { "null.x", "1" }, 1)]
+    [InlineData(new[] { "(() => { while (true) {} })()", "eval('1')", "null.x", "1" }, 4)]
+    [InlineData(new[] { "1", "null.x", "eval('1')" }, 3)]
+    [InlineData(new[] { "1", "2" }, 0)]
+    public async Task The_exit_code_is_the_most_severe_status_among_several_expressions(string[] expressions, int expected)
+    {
+        var file = Path.Combine(_cli.Home, "values.json");
+        File.WriteAllText(file, "{\"a\": \"value-a-123\"}");
+
+        var (code, _, _) = await _cli.RunAsync(["eval", .. expressions, "--secrets-file", file]);
+
+        Assert.Equal(expected, code);
+    }
+
+    [Fact]
+    public async Task Undefined_is_printed_as_undefined_and_a_function_is_not_data()
+    {
+        var file = Path.Combine(_cli.Home, "values.json");
+        File.WriteAllText(file, "{\"a\": \"value-a-123\"}");
+
+        var (code, output, errors) = await _cli.RunAsync("eval", "undefined", "() => secrets.a", "--secrets-file", file);
+
+        Assert.Equal("undefined", output.TrimEnd());
+        Assert.Contains("error: result is not data: function", errors, StringComparison.Ordinal);
+        Assert.Equal(1, code);
     }
 }

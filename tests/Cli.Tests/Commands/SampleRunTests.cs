@@ -43,7 +43,7 @@ public sealed class SampleRunTests : IDisposable
         var logFile = Path.Combine(_cli.Home, "run.jsonl");
         var (code, output, error) = await _cli.RunAsync("run", Path.Combine(samples, target.Sample, "workflow.json"), "--trigger", target.Trigger, "--user", target.User,
             "--input", target.InputJson, "--log-format", "json", "--log-file", logFile);
-        var runId = output.Split("runs show ")[1].Split(';')[0].Trim();
+        var runId = output.Split("runs show ")[1].Split(' ')[0];
         var record = (await _cli.RunAsync("runs", "show", runId)).Out;
         var list = (await _cli.RunAsync("secret", "list")).Out;
 

@@ -58,6 +58,7 @@ public sealed class WorkflowCommandTests : IDisposable
         Directory.CreateDirectory(Path.Combine(Flows, "scripts"));
         File.WriteAllText(Path.Combine(Flows, "scripts", "sign.csx"), "return context.Secrets[\"K\"].Length;");
         var path = Workflow("scripts/sign.csx");
+        await _cli.PipeAsync("some-stored-value", "secret", "set", "K");
 
         var (code, output, error) = await _cli.RunAsync("workflow", "export", path, "--template");
 

@@ -160,7 +160,7 @@ public sealed class ScriptRunnerTests
         var result = await Run("throw new InvalidOperationException(\"bad key \" + context.Secrets[\"SigningKey\"]);");
 
         Assert.Equal(ScriptStatus.Error, result.Status);
-        Assert.Equal("InvalidOperationException: bad key ***", result.Error);
+        Assert.Equal("line 1: InvalidOperationException: bad key ***", result.Error);
     }
 
     [Fact]

@@ -183,7 +183,7 @@ internal sealed class PostgresSecretRows : ISecretRows
         p.Add(new NpgsqlParameter<string[]> { TypedValue = usages.Select(u => u.Owner).ToArray() });
         p.Add(new NpgsqlParameter<string[]> { TypedValue = usages.Select(u => u.Name.Value).ToArray() });
         p.Add(new NpgsqlParameter<int[]> { TypedValue = usages.Select(u => u.Version).ToArray() });
-        p.Add(new NpgsqlParameter<string[]> { TypedValue = usages.Select(u => $"run {u.RunId} node {u.NodeId}").ToArray() });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = usages.Select(u => u.Detail ?? $"run {u.RunId} node {u.NodeId}").ToArray() });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     });
 

@@ -162,7 +162,7 @@ internal sealed class SqliteSecretRows : ISecretRows
             insert.Parameters["$owner"].Value = usage.Owner;
             insert.Parameters["$name"].Value = usage.Name.Value;
             insert.Parameters["$version"].Value = usage.Version;
-            insert.Parameters["$detail"].Value = $"run {usage.RunId} node {usage.NodeId}";
+            insert.Parameters["$detail"].Value = usage.Detail ?? $"run {usage.RunId} node {usage.NodeId}";
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
