@@ -26,7 +26,7 @@ public sealed class ScriptCompiler
     private static readonly string[] ReferenceNames =
     [
         "System.Private.CoreLib", "System.Runtime", "System.Collections", "System.Linq", "System.Text.RegularExpressions", "System.Text.Json",
-        "System.Memory", "System.Runtime.Numerics", "System.Security.Cryptography", "System.Text.Encodings.Web", "netstandard",
+        "System.Memory", "System.Runtime.Numerics", "System.Security.Cryptography", "System.Text.Encodings.Web", "System.Private.Uri", "netstandard",
     ];
 
     private readonly ImmutableArray<MetadataReference> _references;
@@ -81,6 +81,11 @@ public sealed class ScriptCompiler
             return new ScriptCompilation(null, directives);
         }
 
+        if (tree.GetRoot(cancellationToken).ContainsDiagnostics && AsBlock(source, cancellationToken) is { } block)
+        {
+            tree = CSharpSyntaxTree.ParseText(block, ParseOptions, cancellationToken: cancellationToken);
+        }
+
         // The runtime guards go into a copy of the author's tree (mostly from syntax alone, so nothing is bound before
         // the copy starts compiling), which is emitted here while the policy walks the author's code on a second core
         // (symbols of code with errors are error types, never allowed ones). The policy is the shorter of the two, so
@@ -113,6 +118,59 @@ public sealed class ScriptCompiler
             : Refused(new ScriptDiagnostic(1, 1, "SR0101", $"the guarded script did not compile ({emitted.Diagnostics.First(d => d.Severity == DiagnosticSeverity.Error).Id}); please report this script"));
     }
 
+    private static readonly CSharpParseOptions RegularParseOptions = new(LanguageVersion.Latest, kind: SourceCodeKind.Regular);
+
+    /// <summary>
+    /// Script mode reads a top-level <c>using var x = ...;</c> as a using directive (CS1002), so a script with a
+    /// top-level using declaration (found by parsing it as a regular program's top-level statements, which is done only
+    /// when the script does not parse) is compiled with its statements in one block, the way a regular program's
+    /// top-level statements are: from the first statement to the end, its type declarations moved after the block.
+    /// <c>#line</c> directives keep every line where the author wrote it (diagnostics and run-time errors name
+    /// mapped lines), and nothing but braces, blanks and line directives is added, so the policy and the guards see
+    /// exactly the author's code. Null when the script has no top-level using declaration.
+    /// </summary>
+    internal static string? AsBlock(string source, CancellationToken cancellationToken = default)
+    {
+        var unit = (Microsoft.CodeAnalysis.CSharp.Syntax.CompilationUnitSyntax)CSharpSyntaxTree.ParseText(source, RegularParseOptions, cancellationToken: cancellationToken).GetRoot(cancellationToken);
+        var statements = unit.Members.OfType<Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax>().ToList();
+        if (!statements.Any(s => s.Statement is Microsoft.CodeAnalysis.CSharp.Syntax.LocalDeclarationStatementSyntax { UsingKeyword.RawKind: (int)SyntaxKind.UsingKeyword }))
+        {
+            return null;
+        }
+
+        var text = unit.SyntaxTree.GetText(cancellationToken);
+        var start = statements[0].SpanStart;
+        var line = text.Lines.GetLineFromPosition(start);
+        var cut = string.IsNullOrWhiteSpace(source[line.Start..start]) ? line.Start : start;
+        var moved = unit.Members.Where(m => m is not Microsoft.CodeAnalysis.CSharp.Syntax.GlobalStatementSyntax && m.SpanStart > start).ToList();
+        var body = source.ToCharArray(cut, source.Length - cut);
+        foreach (var member in moved)
+        {
+            for (var i = member.Span.Start; i < member.Span.End; i++)
+            {
+                if (source[i] is not ('\n' or '\r'))
+                {
+                    body[i - cut] = ' ';
+                }
+            }
+        }
+
+        var block = new StringBuilder(source.Length + 64 + moved.Count * 16).Append(source, 0, cut);
+        if (cut != line.Start)
+        {
+            block.Append('\n');
+        }
+
+        block.Append("{\n#line ").Append(line.LineNumber + 1).Append('\n').Append(body).Append("\n}\n");
+        foreach (var member in moved)
+        {
+            var position = text.Lines.GetLinePosition(member.SpanStart);
+            block.Append("#line ").Append(position.Line + 1).Append('\n').Append(' ', position.Character).Append(source, member.SpanStart, member.Span.Length).Append('\n');
+        }
+
+        return block.ToString();
+    }
+
     /// <summary>The refusal of a script over <see cref="MaxSourceLength"/>, or null; checked before anything parses it.</summary>
     public static ScriptCompilation? SizeRefusal(string source) => source.Length > MaxSourceLength
         ? Refused(new ScriptDiagnostic(1, 1, "SR0100", $"limit exceeded: script is {source.Length} characters; the limit is {MaxSourceLength}"))
@@ -142,7 +200,7 @@ public sealed class ScriptCompiler
 
     private static ScriptDiagnostic Located(Location location, string code, string message)
     {
-        var span = location.GetLineSpan().StartLinePosition;
+        var span = location.GetMappedLineSpan().StartLinePosition;
         return new ScriptDiagnostic(span.Line + 1, span.Character + 1, code, message);
     }
 }

@@ -14,7 +14,7 @@ namespace Secrets.Runtime.Sandbox.CSharp;
 internal static class ScriptPolicy
 {
     /// <summary>Bumped whenever the rules change; part of the compilation cache key.</summary>
-    public const int Version = 4;
+    public const int Version = 5;
 
     /// <summary>
     /// Every type a script may use, by metadata name, each named on its own: no namespace is allowed as a whole, so a
@@ -22,7 +22,7 @@ internal static class ScriptPolicy
     /// bounds-free <c>LoadUnsafe</c>) is refused until someone reviews it. A nested type is allowed with its outermost
     /// type (enumerators and the like are part of that type's API). Left out on purpose: <c>System.Numerics.Vector*</c>
     /// and <c>System.Runtime.Intrinsics</c> (raw loads and stores), <c>Matrix*</c>, <c>Quaternion</c>, <c>Plane</c>
-    /// (no script needs them), <c>JsonSerializer</c> (reflection over arbitrary types), <c>RegexRunner</c> and
+    /// (no script needs them), <c>RegexRunner</c> and
     /// <c>RegexCompilationInfo</c> (regex compilation internals), <c>Utf8JsonWriter</c> (needs streams or buffers).
     /// </summary>
     private static readonly FrozenSet<string> AllowedTypes = new[]
@@ -49,6 +49,23 @@ internal static class ScriptPolicy
         "System.Security.Cryptography.HMAC", "System.Security.Cryptography.KeyedHashAlgorithm", "System.Security.Cryptography.HashAlgorithm",
         "System.Security.Cryptography.IncrementalHash", "System.Security.Cryptography.HashAlgorithmName", "System.Security.Cryptography.RandomNumberGenerator",
         "System.Security.Cryptography.CryptographicOperations",
+
+        // Public-key signatures and authenticated encryption: keys from PEM or generated, sign and verify, AES-GCM, HKDF.
+        // Create(name) stays refused by the member rules (CryptoConfig instantiates types by name).
+        "System.Security.Cryptography.AsymmetricAlgorithm", "System.Security.Cryptography.RSA", "System.Security.Cryptography.RSAParameters",
+        "System.Security.Cryptography.RSASignaturePadding", "System.Security.Cryptography.RSASignaturePaddingMode",
+        "System.Security.Cryptography.RSAEncryptionPadding", "System.Security.Cryptography.RSAEncryptionPaddingMode",
+        "System.Security.Cryptography.ECAlgorithm", "System.Security.Cryptography.ECDsa", "System.Security.Cryptography.ECCurve",
+        "System.Security.Cryptography.ECParameters", "System.Security.Cryptography.ECPoint", "System.Security.Cryptography.DSASignatureFormat",
+        "System.Security.Cryptography.PbeParameters", "System.Security.Cryptography.PbeEncryptionAlgorithm",
+        "System.Security.Cryptography.AesGcm", "System.Security.Cryptography.HKDF", "System.Security.Cryptography.CryptographicException",
+
+        // URLs and their encodings (no IO: a Uri is parsed text; requests go through context.Http).
+        "System.Uri", "System.UriBuilder", "System.UriKind", "System.UriComponents", "System.UriFormat", "System.UriPartial",
+        "System.UriHostNameType", "System.UriCreationOptions", "System.UriFormatException", "System.Net.WebUtility",
+
+        // Time zones from the read-only /usr/share/zoneinfo; ClearCachedData (process-wide) is refused below.
+        "System.TimeZoneInfo", "System.TimeZoneNotFoundException", "System.InvalidTimeZoneException",
 
         // System.Collections.Generic
         "System.Collections.Generic.List`1", "System.Collections.Generic.Dictionary`2", "System.Collections.Generic.HashSet`1",
@@ -79,6 +96,14 @@ internal static class ScriptPolicy
         "System.Text.Json.JsonNamingPolicy", "System.Text.Json.JsonCommentHandling", "System.Text.Json.JsonException", "System.Text.Json.JsonEncodedText",
         "System.Text.Json.JsonReaderOptions", "System.Text.Json.JsonWriterOptions", "System.Text.Json.JsonTokenType", "System.Text.Json.Utf8JsonReader",
         "System.Text.Json.JsonReaderState",
+
+        // The serializer, over types the script can name: a System.Type, a JsonTypeInfo, a JsonSerializerContext or a
+        // stream are not obtainable by a script, so only the generic overloads (Serialize<T>, SerializeToNode<T>,
+        // Deserialize<T>, ...) over the script's own and allowed types are callable; attributes, the way to polymorphic
+        // or custom type handling, are refused, and JsonConverter<T> is not allowed, so a script has no converter of its
+        // own (its Read takes a System.Type); JsonStringEnumConverter is the one converter a script can add.
+        "System.Text.Json.JsonSerializer", "System.Text.Json.Serialization.JsonIgnoreCondition", "System.Text.Json.Serialization.JsonNumberHandling",
+        "System.Text.Json.Serialization.JsonConverter", "System.Text.Json.Serialization.JsonStringEnumConverter",
         "System.Text.Json.Nodes.JsonNode", "System.Text.Json.Nodes.JsonObject", "System.Text.Json.Nodes.JsonArray", "System.Text.Json.Nodes.JsonValue",
         "System.Text.Json.Nodes.JsonNodeOptions",
 
@@ -109,6 +134,32 @@ internal static class ScriptPolicy
     /// <summary>Every allowed type by metadata name: what the convention test walks.</summary>
     internal static IEnumerable<string> AllowedTypeNames => AllowedTypes;
 
+    /// <summary>
+    /// The allow list as the Markdown the README carries between its <c>allowed-apis</c> markers: every allowed type by
+    /// namespace, with the members refused on it (the member-level rules apply on top, and are described in prose).
+    /// Generated, never written by hand: a test fails when the README and the policy disagree.
+    /// </summary>
+    internal static string AllowListMarkdown()
+    {
+        var denied = DeniedMembers.ToLookup(m => m[..m.LastIndexOf('.')], m => m[(m.LastIndexOf('.') + 1)..], StringComparer.Ordinal);
+        static string Display(string metadataName)
+        {
+            var name = metadataName[(metadataName.LastIndexOf('.') + 1)..];
+            var tick = name.IndexOf('`', StringComparison.Ordinal);
+            return tick < 0 ? name : name[..tick] + "<" + new string(',', int.Parse(name[(tick + 1)..], System.Globalization.CultureInfo.InvariantCulture) - 1) + ">";
+        }
+
+        string Entry(string type) => type == "System.Environment" ? $"`{Display(type)}` (only {string.Join(", ", EnvironmentAllowed.Order(StringComparer.Ordinal))})"
+            : denied[type].Any() ? $"`{Display(type)}` (not {string.Join(", ", denied[type].Order(StringComparer.Ordinal))})"
+            : $"`{Display(type)}`";
+
+        var lines = AllowedTypes
+            .GroupBy(t => t[..t.LastIndexOf('.')], StringComparer.Ordinal)
+            .OrderBy(g => g.Key, StringComparer.Ordinal)
+            .Select(g => $"- `{g.Key}`: " + string.Join(", ", g.OrderBy(t => Display(t).Split('<')[0], StringComparer.Ordinal).ThenBy(t => t.Length).ThenBy(t => t, StringComparer.Ordinal).Select(Entry)));
+        return string.Join("\n", lines) + "\n";
+    }
+
     /// <summary>Members refused even though their type is allowed.</summary>
     private static readonly FrozenSet<string> DeniedMembers = new[]
     {
@@ -118,9 +169,14 @@ internal static class ScriptPolicy
         "System.Threading.Tasks.Task`1.Result", "System.Array.CreateInstance", "System.Array.CreateInstanceFromArrayType",
         "System.Globalization.CultureInfo.DefaultThreadCurrentCulture", "System.Globalization.CultureInfo.DefaultThreadCurrentUICulture",
         "System.Globalization.CultureInfo.CurrentCulture", "System.Globalization.CultureInfo.CurrentUICulture",
-        "System.Text.RegularExpressions.Regex.CacheSize", "System.Text.Json.JsonSerializer.Serialize", "System.Text.Json.JsonSerializer.SerializeAsync",
-        "System.Text.Json.JsonSerializer.SerializeToNode", "System.Text.Json.JsonSerializer.SerializeToDocument", "System.Text.Json.JsonSerializer.SerializeToElement",
-        "System.Text.Json.JsonSerializer.SerializeToUtf8Bytes", "System.Text.Json.JsonSerializer.Deserialize", "System.Text.Json.JsonSerializer.DeserializeAsync",
+        "System.Text.RegularExpressions.Regex.CacheSize",
+
+        // Streams and pipes only (not obtainable anyway); kept refused so an allowed stream type later does not open them.
+        "System.Text.Json.JsonSerializer.SerializeAsync", "System.Text.Json.JsonSerializer.DeserializeAsync",
+        "System.Text.Json.JsonSerializer.DeserializeAsyncEnumerable",
+
+        // Process-wide: drops every cached zone (and the local one) for every later run in the worker.
+        "System.TimeZoneInfo.ClearCachedData",
 
         // The intern pool is process-wide: a string one run interns, a later run in the same worker can test for.
         "System.String.Intern", "System.String.IsInterned",
@@ -509,7 +565,7 @@ internal static class ScriptPolicy
 
     private static ScriptDiagnostic Diagnostic(SyntaxNode node, string code, string message)
     {
-        var span = node.GetLocation().GetLineSpan().StartLinePosition;
+        var span = node.GetLocation().GetMappedLineSpan().StartLinePosition;
         return new ScriptDiagnostic(span.Line + 1, span.Character + 1, code, message);
     }
 }

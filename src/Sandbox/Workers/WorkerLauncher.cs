@@ -171,14 +171,15 @@ internal static class WorkerLauncher
 
     /// <summary>
     /// Read-only mounts: the system libraries the runtime links against (<c>/usr/lib</c>), the runtime, the worker's
-    /// own folder, and the programs that set the worker's identity and limits. Folders on the way to a mount are
-    /// created 0755, so the sandbox uid can reach it; nothing else of the host's file system is there (no /etc, no
-    /// /home, no /var, no host /tmp, no /usr/share or /usr/local).
+    /// own folder, the time-zone database (<c>/usr/share/zoneinfo</c>, when present) and the programs that set the
+    /// worker's identity and limits. Folders on the way to a mount are created 0755, so the sandbox uid can reach it;
+    /// nothing else of the host's file system is there (no /etc, no /home, no /var, no host /tmp, no rest of /usr/share,
+    /// no /usr/local).
     /// </summary>
     private static IEnumerable<string> Mounts(SandboxTools tools, string host, string workerPath)
     {
         var created = new HashSet<string>(StringComparer.Ordinal) { "/", "/tmp", "/etc", "/proc", "/dev" };
-        var folders = new[] { "/usr/lib", "/usr/lib64", "/lib", "/lib64", Path.GetDirectoryName(host)!, Path.GetDirectoryName(Path.GetFullPath(workerPath))! }
+        var folders = new[] { "/usr/lib", "/usr/lib64", "/lib", "/lib64", "/usr/share/zoneinfo", Path.GetDirectoryName(host)!, Path.GetDirectoryName(Path.GetFullPath(workerPath))! }
             .Distinct(StringComparer.Ordinal).ToList();
         var real = folders.Where(f => new DirectoryInfo(f) is { Exists: true, LinkTarget: null }).ToList();
         foreach (var path in folders)
