@@ -80,13 +80,16 @@ public sealed class ExecCommandTests : IDisposable
     [Theory]
     [InlineData("context.Log(\"before\");\nvar list = new List<byte[]>();\nwhile (true) { list.Add(new byte[10_000_000]); }", 4, "limited", "limit exceeded: memory")]
     [InlineData("context.Log(\"before\");\nint Down(int n) => Down(n + 1) + 1;\nreturn Down(0);", 4, "limited", "limit exceeded: stack")]
+    [InlineData("context.Log(\"before\");\nreturn new string('x', 2_000_000);", 4, "limited", "limit exceeded: result")]
+    [InlineData("context.Log(\"before\");\nwhile (true) { context.Log(new string('y', 4000)); }", 4, "limited", "limit exceeded: output")]
+    [InlineData("context.Log(\"before\");\nwhile (true) { }", 4, "limited", "limit exceeded: time")]
     [InlineData("context.Log(\"before\");\nthrow new InvalidOperationException(\"rejected by the remote side\");", 1, "error", "script failed: line 2: InvalidOperationException: rejected by the remote side")]
     [InlineData("context.Log(\"before\");\nreturn System.IO.File.ReadAllText(\"/etc/passwd\");", 3, "rejected", "rejected")]
     public async Task Each_outcome_reaches_the_exit_code_and_the_json_status_from_data_with_the_logs_kept(string source, int exitCode, string status, string error)
     {
         var script = Script(source);
 
-        var (code, output, _) = await _cli.RunAsync("exec", script, "--json");
+        var (code, output, _) = await _cli.RunAsync("exec", script, "--json", "--timeout", "2000");
 
         Assert.Equal(exitCode, code);
         var result = System.Text.Json.Nodes.JsonNode.Parse(output)!;
