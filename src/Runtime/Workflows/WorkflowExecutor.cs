@@ -50,6 +50,10 @@ public sealed class WorkflowExecutor : IDisposable
         var evaluator = new ExpressionEvaluator(options.ExpressionLimits, options.Redactor, prewarm: false);
         var records = options.RunRecords ?? (options.RunRecordsHome is null ? null : (store as SecretStore)?.SharedRunRecords ?? new RunRecordStore(options.RunRecordsHome));
         var scripts = new Sandbox.Workers.ScriptRunner(options.Scripts with { Redactor = options.Redactor, HttpHandler = options.Scripts.HttpHandler ?? options.HttpHandler });
+
+        // A worker that burned CPU while idle was killed instead of reused: the run that left the work behind is named.
+        var logger = options.Logger;
+        scripts.Incident += (_, incident) => logger.ForContext("RunId", incident.RunId).Warning("code node worker killed: {Reason}", incident.Reason);
         var executor = new WorkflowExecutor(reader, options.Redactor, options.Logger, [new HttpNodeRunner(client), new ExpressionNodeRunner(evaluator), new CodeNodeRunner(scripts)], records);
         executor._owned.Add(client);
         executor._owned.Add(evaluator);
