@@ -98,6 +98,7 @@ internal static class DoctorCommand
             .Select(n => n.Key).ToList();
         string[] required = ["user", "pid", "net", "ipc", "uts", "mnt"];
         string[] limited = ["Max processes", "Max open files", "Max address space", "Max file size", "Max core file size"];
+        var hostTmpVisible = probe["paths"]!.AsObject().Where(p => p.Key != home).Any(p => p.Value!.GetValue<bool>());
         var limitsSet = limited.All(l => Text(limits, l) is { Length: > 0 } v && v != "unlimited");
         return
         [
@@ -117,7 +118,7 @@ internal static class DoctorCommand
             ("resource limits", limitsSet, string.Join(", ", limited.Select(l => $"{l.Replace("Max ", string.Empty, StringComparison.Ordinal)} {Text(limits, l)}"))),
             ("no network", !probe["reachedHostPort"]!.GetValue<bool>() && interfaces.All(i => i == "lo"), $"the worker sees interfaces {string.Join(", ", interfaces)}"),
             ("home folder hidden", !probe["paths"]![home]!.GetValue<bool>(), home),
-            ("private /tmp", !probe["paths"]!.AsObject().Where(p => p.Key != home).Any(p => p.Value!.GetValue<bool>()), "a file the host wrote to /tmp is " + (probe["paths"]!.AsObject().Where(p => p.Key != home).Any(p => p.Value!.GetValue<bool>()) ? "visible" : "not visible")),
+            ("private /tmp", !hostTmpVisible, "a file the host wrote to /tmp is " + (hostTmpVisible ? "visible" : "not visible")),
             ("fresh worker per run", !options.ReuseWorkers, options.ReuseWorkers ? "off: a worker is reused only by the same tenant, user and credentials (SECRETS_RUNTIME_ISOLATION=strict for one per run)" : "on"),
         ];
     }

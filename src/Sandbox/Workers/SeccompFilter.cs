@@ -102,7 +102,7 @@ internal static class SeccompFilter
     {
         // libseccomp writes the program to a file descriptor: a pipe, read back in full.
         var fds = new int[2];
-        if (Native.pipe(fds) != 0)
+        if (LibC.pipe(fds) != 0)
         {
             Problem = "could not create a pipe for the seccomp program";
             return null;
@@ -168,8 +168,5 @@ internal static class SeccompFilter
 
         [DllImport(Library)]
         internal static extern void seccomp_release(IntPtr context);
-
-        [DllImport("libc", SetLastError = true)]
-        internal static extern int pipe([Out] int[] fds);
     }
 }

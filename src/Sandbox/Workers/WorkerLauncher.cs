@@ -35,7 +35,7 @@ internal static class WorkerLauncher
     public static string? BubblewrapPath => Tools().Bubblewrap;
 
     /// <summary>True when the host runs as root (workers then drop to <see cref="SandboxId"/> outside their namespace too).</summary>
-    public static bool HostIsRoot => OperatingSystem.IsLinux() && Native.geteuid() == 0;
+    public static bool HostIsRoot => OperatingSystem.IsLinux() && LibC.geteuid() == 0;
 
     /// <summary>The dotnet host that runs workers, symbolic links resolved.</summary>
     public static string DotnetHost()
@@ -67,7 +67,7 @@ internal static class WorkerLauncher
         lock (StartLock)
         {
             var fds = new int[2];
-            if (Native.pipe(fds) != 0)
+            if (LibC.pipe(fds) != 0)
             {
                 throw new InvalidOperationException("could not create a pipe for the seccomp filter");
             }
@@ -83,7 +83,7 @@ internal static class WorkerLauncher
             }
             finally
             {
-                _ = Native.close(fds[0]);
+                _ = LibC.close(fds[0]);
             }
         }
     }
@@ -296,17 +296,5 @@ internal static class WorkerLauncher
                 return ex.Message;
             }
         }
-    }
-
-    private static class Native
-    {
-        [DllImport("libc", SetLastError = true)]
-        internal static extern int pipe([Out] int[] fds);
-
-        [DllImport("libc")]
-        internal static extern int close(int fd);
-
-        [DllImport("libc")]
-        internal static extern uint geteuid();
     }
 }
