@@ -97,8 +97,7 @@ public sealed class CliContext
         if (options.Database is null && !File.Exists(options.DatabasePath))
         {
             var where = Home(parse) is { Length: > 0 } ? "the folder given by --home" : options.Home;
-            throw new SecretsRuntimeException("cli.no_store", ErrorKind.NotFound,
-                $"no store in {where} (no secrets.db): check --home or SECRETS_RUNTIME_HOME; `secret set` or `secret import` creates one");
+            throw CliErrors.NoStore($"no store in {where} (no secrets.db): check --home or SECRETS_RUNTIME_HOME; `secret set` or `secret import` creates one");
         }
 
         return OpenRuntimeAsync(parse, cancellationToken, redactor);

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Sandbox;
 using Secrets.Runtime.Store;
 using Secrets.Runtime.Workflows;
 
@@ -32,7 +33,7 @@ internal static class ExecCommand
                     var parts = binding.Split('=', 2);
                     if (parts.Length != 2)
                     {
-                        throw new SecretsRuntimeException("cli.credential_invalid", ErrorKind.InvalidInput, $"--credential ({context.PositionOf(binding)}) is not ALIAS=SECRET_NAME; {ParseErrorMessages.ValueRule}");
+                        throw CliErrors.CredentialInvalid($"--credential ({context.PositionOf(binding)}) is not ALIAS=SECRET_NAME; {ParseErrorMessages.ValueRule}");
                     }
 
                     bindings.Add(new JsonObject { ["secret"] = CliInput.Name(context, parts[1], "the SECRET_NAME of --credential").Value, ["alias"] = parts[0] });
@@ -40,7 +41,7 @@ internal static class ExecCommand
 
                 if (!File.Exists(path))
                 {
-                    throw new SecretsRuntimeException("cli.file_not_found", ErrorKind.InvalidInput, $"SCRIPT ({context.PositionOf(path)}) is not a file");
+                    throw CliErrors.FileNotFound($"SCRIPT ({context.PositionOf(path)}) is not a file");
                 }
 
                 // A one-node workflow beside the script (the script named on the command line, wherever a link leads): the
@@ -64,12 +65,8 @@ internal static class ExecCommand
 
                 var saved = runtime.Configuration.KeepRunRecords;
                 var result = record.Nodes[0];
-                var status = result.Status == RunStatus.Succeeded ? "ok" : result.ErrorKind switch
-                {
-                    ErrorKind.LimitExceeded => "limited",
-                    ErrorKind.Refused or ErrorKind.InvalidInput => "rejected",
-                    _ => "error",
-                };
+                ErrorKind? kind = result.Status == RunStatus.Succeeded ? null : result.ErrorKind ?? ErrorKind.Internal;
+                var status = ExitCodes.StatusOf(kind);
                 if (parse.GetValue(json))
                 {
                     await context.Console.Out.WriteLineAsync(new JsonObject
@@ -77,6 +74,8 @@ internal static class ExecCommand
                         ["status"] = status,
                         ["value"] = result.Output?.DeepClone(),
                         ["error"] = result.Error,
+                        ["code"] = result.ErrorCode,
+                        ["limit"] = result.Limit?.ToText(),
                         ["logs"] = new JsonArray(result.Logs.Select(l => (JsonNode)JsonValue.Create(l)).ToArray()),
                         ["run"] = saved ? record.RunId : null,
                     }.ToJsonString(CliJson.Options)).ConfigureAwait(false);
@@ -95,7 +94,7 @@ internal static class ExecCommand
                     }
                 }
 
-                return status switch { "ok" => ExitCodes.Ok, "rejected" => ExitCodes.Rejected, "limited" => ExitCodes.LimitExceeded, _ => ExitCodes.Failure };
+                return ExitCodes.ForOutcome(kind);
             }, redactor);
         });
         return command;

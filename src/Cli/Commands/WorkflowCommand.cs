@@ -105,7 +105,7 @@ internal static class WorkflowCommand
         using var runner = new Sandbox.Workers.ScriptRunner(context.Configuration(parse).Scripts);
         if (!runner.IsAvailable)
         {
-            throw new SecretsRuntimeException("cli.worker_missing", ErrorKind.Internal, "cannot compile code nodes: the worker program is missing; build src/Cli again");
+            throw CliErrors.WorkerMissing("cannot compile code nodes: the worker program is missing; build src/Cli again");
         }
 
         for (var i = 0; i < workflow.Nodes.Count; i++)

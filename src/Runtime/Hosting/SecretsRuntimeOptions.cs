@@ -90,7 +90,7 @@ public sealed class SecretsRuntimeOptions
 
         if (problems.Count > 0)
         {
-            throw HostingErrors.InvalidOptions(problems);
+            throw HostingErrors.OptionsInvalid(problems);
         }
 
         return new SecretsRuntimeConfiguration

@@ -52,13 +52,9 @@ internal sealed class CodeNodeRunner : INodeRunner
             {
                 TimingsMs = new Dictionary<string, double> { ["worker"] = Stopwatch.GetElapsedTime(started).TotalMilliseconds },
             },
-            ScriptStatus.Rejected => throw new NodeFailedException(node.Id, "code.rejected", ErrorKind.Refused, $"{(node.SourceFile is null ? "source" : Path.GetFileName(node.SourceFile))} {result.Error}"),
-            ScriptStatus.Limited => throw new NodeFailedException(node.Id, "code.limit." + LimitCode(result.Limit), ErrorKind.LimitExceeded, result.Error ?? "limit exceeded") { Logs = result.Logs },
-            _ => throw new NodeFailedException(node.Id, "code.error", ErrorKind.Internal, $"script failed: {result.Error}") { Logs = result.Logs },
+            ScriptStatus.Rejected => throw new NodeFailedException(node.Id, ScriptErrors.RejectedCode, ErrorKind.Rejected, $"{(node.SourceFile is null ? "source" : Path.GetFileName(node.SourceFile))} {result.Error}"),
+            ScriptStatus.Limited => throw new NodeFailedException(node.Id, ScriptErrors.LimitCode(result.Limit), ErrorKind.LimitExceeded, result.Error ?? "limit exceeded") { Logs = result.Logs, Limit = result.Limit },
+            _ => throw new NodeFailedException(node.Id, ScriptErrors.FailedCode, ErrorKind.Internal, $"script failed: {result.Error}") { Logs = result.Logs },
         };
     }
-
-    /// <summary>The error code's last part for a limit: <c>code.limit.memory</c>, <c>code.limit.background_work</c>.</summary>
-    private static string LimitCode(Sandbox.LimitKind? limit) =>
-        limit is { } kind ? System.Text.Json.JsonNamingPolicy.SnakeCaseLower.ConvertName(kind.ToString()) : "unknown";
 }

@@ -52,9 +52,9 @@ internal sealed class ExpressionNodeRunner : INodeRunner, IInlineExpressionEvalu
         return result.Status switch
         {
             ExpressionStatus.Ok => result.Value,
-            ExpressionStatus.Rejected => throw new NodeFailedException(node.Id, "expression.rejected", $"expression rejected: {result.Error}"),
-            ExpressionStatus.Limited => throw new NodeFailedException(node.Id, "expression.limit", result.Error ?? "limit exceeded"),
-            _ => throw new NodeFailedException(node.Id, "expression.error", $"expression failed: {result.Error}"),
+            ExpressionStatus.Rejected => throw new NodeFailedException(node.Id, result.Code!, result.Kind!.Value, $"expression rejected: {result.Error}"),
+            ExpressionStatus.Limited => throw new NodeFailedException(node.Id, result.Code!, result.Kind!.Value, result.Error ?? "limit exceeded") { Limit = result.Limit },
+            _ => throw new NodeFailedException(node.Id, result.Code!, result.Kind!.Value, $"expression failed: {result.Error}"),
         };
     }
 }

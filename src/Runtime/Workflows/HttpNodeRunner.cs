@@ -50,7 +50,7 @@ internal sealed class HttpNodeRunner : INodeRunner
             if (SafeHttp.HeaderProblem(name, value) is { } problem)
             {
                 var from = References(TemplateParser.Parse(nameTemplate)).Concat(References(template));
-                throw new NodeFailedException(node.Id, "http.header_invalid", $"header {JsonPaths.Property($"{node.JsonPath}.headers", nameTemplate)} {problem}{Rendered(from)}");
+                throw WorkflowErrors.HttpHeaderInvalid(node.Id, $"header {JsonPaths.Property($"{node.JsonPath}.headers", nameTemplate)} {problem}{Rendered(from)}");
             }
 
             headers[name] = value;
@@ -62,12 +62,12 @@ internal sealed class HttpNodeRunner : INodeRunner
 
         if (!SafeHttp.IsToken(method))
         {
-            throw new NodeFailedException(node.Id, "http.method_invalid", $"{node.JsonPath}.method does not render to an HTTP method{Rendered(References(TemplateParser.Parse(methodTemplate)))}");
+            throw WorkflowErrors.HttpMethodInvalid(node.Id, $"{node.JsonPath}.method does not render to an HTTP method{Rendered(References(TemplateParser.Parse(methodTemplate)))}");
         }
 
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || (uri.Scheme != Uri.UriSchemeHttp && uri.Scheme != Uri.UriSchemeHttps))
         {
-            throw new NodeFailedException(node.Id, "http.url_invalid", $"{node.JsonPath}.url does not render to an absolute http or https URL");
+            throw WorkflowErrors.HttpUrlInvalid(node.Id, $"{node.JsonPath}.url does not render to an absolute http or https URL");
         }
 
         // Uri lower-cases and normalizes a host, so a value in it would pass the masker: messages name the template.
@@ -78,7 +78,7 @@ internal sealed class HttpNodeRunner : INodeRunner
             var hint = allowed.Entries.Count == 0
                 ? "the URL's host comes from a reference, so list the hosts this node may call in allowedHosts"
                 : $"allowed: {string.Join(", ", allowed.Entries)}";
-            throw new NodeFailedException(node.Id, "http.host_denied", $"{target} is not allowed for this node ({hint})");
+            throw WorkflowErrors.HttpHostDenied(node.Id, $"{target} is not allowed for this node ({hint})");
         }
 
         using var request = new HttpRequestMessage(new HttpMethod(method), uri);
@@ -105,7 +105,7 @@ internal sealed class HttpNodeRunner : INodeRunner
             if (!request.Headers.TryAddWithoutValidation(name, headerValue)
                 && (request.Content is null || !request.Content.Headers.TryAddWithoutValidation(name, headerValue)))
             {
-                throw new NodeFailedException(node.Id, "http.header_invalid", $"header {JsonPaths.Property($"{node.JsonPath}.headers", nameTemplate)} cannot be sent on this request");
+                throw WorkflowErrors.HttpHeaderInvalid(node.Id, $"header {JsonPaths.Property($"{node.JsonPath}.headers", nameTemplate)} cannot be sent on this request");
             }
         }
 
@@ -117,13 +117,13 @@ internal sealed class HttpNodeRunner : INodeRunner
         catch (HttpRequestException ex)
         {
             // The category says what failed; the exception's message can hold the normalized host, so it is never shown.
-            throw new NodeFailedException(node.Id, "http.request_failed", $"request to {target} failed: {ex.HttpRequestError}");
+            throw WorkflowErrors.HttpRequestFailed(node.Id, $"request to {target} failed: {ex.HttpRequestError}");
         }
 
         using (response)
         {
             var bytes = await SafeHttp.ReadCappedAsync(response.Content, MaxResponseBytes, cancellationToken).ConfigureAwait(false)
-                ?? throw new Redaction.SecretsRuntimeException("http.response_too_large", Redaction.ErrorKind.LimitExceeded, string.Create(CultureInfo.InvariantCulture, $"limit exceeded: response body is larger than {MaxResponseBytes} bytes"));
+                ?? throw WorkflowErrors.HttpResponseTooLarge(string.Create(CultureInfo.InvariantCulture, $"limit exceeded: response body is larger than {MaxResponseBytes} bytes"));
             var bodyText = Encoding.UTF8.GetString(bytes);
             JsonNode? parsed;
             try

@@ -9,7 +9,7 @@ public sealed class HttpNodeStatusException : SecretsRuntimeException
 {
     /// <summary>Creates the exception for node <paramref name="nodeId"/>.</summary>
     public HttpNodeStatusException(string nodeId, int status, JsonNode output)
-        : base("http.status", ErrorKind.Refused, string.Create(CultureInfo.InvariantCulture, $"node '{nodeId}': HTTP {status}"))
+        : base(WorkflowErrors.HttpStatusCode, ErrorKind.Refused, string.Create(CultureInfo.InvariantCulture, $"node '{nodeId}': HTTP {status}"))
     {
         Status = status;
         Output = output;

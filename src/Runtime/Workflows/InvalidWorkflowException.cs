@@ -7,7 +7,7 @@ public sealed class InvalidWorkflowException : SecretsRuntimeException
 {
     /// <summary>Creates the exception from the problems found.</summary>
     public InvalidWorkflowException(string file, IReadOnlyList<WorkflowProblem> problems)
-        : base("workflow.invalid", ErrorKind.InvalidInput, Describe(file, problems)) => Problems = problems;
+        : base(WorkflowErrors.InvalidCode, ErrorKind.InvalidInput, Describe(file, problems)) => Problems = problems;
 
     /// <summary>Every problem found, in file order.</summary>
     public IReadOnlyList<WorkflowProblem> Problems { get; }

@@ -41,6 +41,9 @@ public sealed record NodeRecord
     /// <summary>What kind of failure it was (refused before running, a limit, an error); null when it succeeded.</summary>
     public Redaction.ErrorKind? ErrorKind { get; init; }
 
+    /// <summary>Which limit was breached, when <see cref="ErrorKind"/> is a limit and the node said which; else null.</summary>
+    public Sandbox.LimitKind? Limit { get; init; }
+
     /// <summary>Where the time went, in milliseconds: resolution, evaluation (or worker, http), redaction.</summary>
     public IReadOnlyDictionary<string, double> TimingsMs { get; init; } = new Dictionary<string, double>();
 }

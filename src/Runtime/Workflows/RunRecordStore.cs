@@ -88,7 +88,7 @@ public sealed class RunRecordStore : IRunRecordStore
     {
         if (runId.Length > 64 || !runId.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
         {
-            throw new SecretsRuntimeException("run.id_invalid", ErrorKind.InvalidInput, $"'{runId}' is not a run id");
+            throw WorkflowErrors.RunIdInvalid($"'{runId}' is not a run id");
         }
 
         return runId;
@@ -96,9 +96,9 @@ public sealed class RunRecordStore : IRunRecordStore
 
     /// <summary>The error for an id no run has.</summary>
     internal static SecretsRuntimeException NotFound(string runId) =>
-        new("run.not_found", ErrorKind.NotFound, $"no run with id '{runId}'; 'secrets-runtime runs list' shows the runs");
+        WorkflowErrors.RunNotFound($"no run with id '{runId}'; 'secrets-runtime runs list' shows the runs");
 
-    private static SecretsRuntimeException Empty(string runId) => new("run.corrupt", ErrorKind.Integrity, $"run record {runId} is empty");
+    private static SecretsRuntimeException Empty(string runId) => WorkflowErrors.RunCorrupt($"run record {runId} is empty");
 
     private string PathOf(string runId) => Path.Combine(_folder, CheckId(runId) + ".json");
 }

@@ -15,7 +15,7 @@ public static class SecretUsageFinder
         ArgumentException.ThrowIfNullOrEmpty(directory);
         if (!Directory.Exists(directory))
         {
-            throw new Redaction.SecretsRuntimeException("workflow.folder_not_found", Redaction.ErrorKind.InvalidInput, $"workflow folder not found: {Path.GetFullPath(directory)}");
+            throw WorkflowErrors.FolderNotFound($"workflow folder not found: {Path.GetFullPath(directory)}");
         }
 
         // Folder links are not descended and every file goes through the confined reader: a workflow folder that

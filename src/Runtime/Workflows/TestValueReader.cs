@@ -59,5 +59,5 @@ internal sealed class TestValueReader : ISecretStore, ISecretValueReader, IDispo
     {
     }
 
-    private static StoreException ReadOnly() => new("store.read_only", Redaction.ErrorKind.Refused, "test values are read-only");
+    private static StoreException ReadOnly() => StoreErrors.ReadOnly("test values are read-only");
 }

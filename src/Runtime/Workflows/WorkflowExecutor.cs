@@ -186,7 +186,7 @@ public sealed class WorkflowExecutor : IDisposable
             timings["resolution"] = clock.Elapsed.TotalMilliseconds;
             if (!_runners.TryGetValue(node.Type, out var runner))
             {
-                throw new NodeFailedException(node.Id, "node.type_unavailable", $"no runner for node type '{node.Type}' is configured in this host");
+                throw WorkflowErrors.NodeTypeUnavailable(node.Id, $"no runner for node type '{node.Type}' is configured in this host");
             }
 
             var renderer = new TemplateRenderer(secrets, outputs, request.Input, js => EvaluateInline(node, js, secrets, outputs, request.Input));
@@ -200,7 +200,7 @@ public sealed class WorkflowExecutor : IDisposable
             catch (HttpNodeStatusException status)
             {
                 outputs[node.Id] = new JsonObject { ["output"] = status.Output.DeepClone() };
-                throw new NodeFailedException(node.Id, status.Code, $"HTTP {status.Status}") { Data = { ["output"] = status.Output } };
+                throw new NodeFailedException(node.Id, status.Code, status.Kind, $"HTTP {status.Status}") { Data = { ["output"] = status.Output } };
             }
 
             timings["run"] = run.Elapsed.TotalMilliseconds;
@@ -260,6 +260,7 @@ public sealed class WorkflowExecutor : IDisposable
                 Error = message,
                 ErrorCode = (ex as SecretsRuntimeException)?.Code,
                 ErrorKind = (ex as SecretsRuntimeException)?.Kind ?? Redaction.ErrorKind.Internal,
+                Limit = (ex as NodeFailedException)?.Limit,
                 TimingsMs = timings,
             };
         }
@@ -271,5 +272,5 @@ public sealed class WorkflowExecutor : IDisposable
     private JsonNode? EvaluateInline(WorkflowNode node, string javascript, IReadOnlyDictionary<SecretName, string> secrets, JsonObject outputs, JsonNode? inputs) =>
         _runners.TryGetValue("expression", out var runner) && runner is IInlineExpressionEvaluator evaluator
             ? evaluator.Evaluate(node, javascript, secrets, outputs, inputs)
-            : throw new NodeFailedException(node.Id, "node.expression_unavailable", "{{= ... }} needs the expression runner, which this host has not configured");
+            : throw WorkflowErrors.NodeExpressionUnavailable(node.Id, "{{= ... }} needs the expression runner, which this host has not configured");
 }

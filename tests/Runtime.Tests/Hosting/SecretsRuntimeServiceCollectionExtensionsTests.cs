@@ -74,7 +74,7 @@ public sealed class SecretsRuntimeServiceCollectionExtensionsTests : IDisposable
             o.MaxStaleness = TimeSpan.Zero;
         }));
 
-        Assert.Equal(HostingErrors.OptionsInvalid, ex.Code);
+        Assert.Equal(HostingErrors.OptionsInvalidCode, ex.Code);
         Assert.Contains("SECRETS_RUNTIME_ISOLATION is not bubblewrap, strict or process", ex.Message, StringComparison.Ordinal);
         Assert.Contains("MaxStaleness", ex.Message, StringComparison.Ordinal);
     }
