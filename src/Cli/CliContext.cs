@@ -60,7 +60,7 @@ public sealed class CliContext
     public StoreOptions StoreOptions(ParseResult parse) => Configuration(parse).Store;
 
     /// <summary>Where run records are: the shared database when one is configured, else <c>HOME/runs</c>.</summary>
-    public Task<Workflows.IRunRecordStore> OpenRunRecordsAsync(ParseResult parse, CancellationToken cancellationToken) =>
+    public Task<Workflows.Records.IRunRecordStore> OpenRunRecordsAsync(ParseResult parse, CancellationToken cancellationToken) =>
         SecretsRuntime.OpenRunRecordsAsync(Configuration(parse), cancellationToken);
 
     /// <summary>
@@ -155,7 +155,7 @@ public sealed class CliContext
         {
             return await body().ConfigureAwait(false);
         }
-        catch (Workflows.InvalidWorkflowException ex)
+        catch (Workflows.Definition.InvalidWorkflowException ex)
         {
             // One problem per line, so a reader (or grep) sees each with its JSON path; then the one-line verdict.
             var mask = redactor is null ? (Func<string, string>)(s => s) : redactor.Redact;

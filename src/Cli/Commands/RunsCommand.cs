@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Workflows.Records;
 using Secrets.Runtime.Workflows;
 
 namespace Secrets.Runtime.Cli.Commands;

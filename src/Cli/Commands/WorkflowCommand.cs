@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Export;
+using Secrets.Runtime.Workflows.Nodes.Code;
 
 namespace Secrets.Runtime.Cli.Commands;
 

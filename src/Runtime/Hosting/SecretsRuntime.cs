@@ -3,7 +3,10 @@ using Secrets.Runtime.Redaction;
 using Secrets.Runtime.References;
 using Secrets.Runtime.Sandbox.Expressions;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Export;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Hosting;
 

@@ -4,7 +4,7 @@ using System.Text;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store.Postgres;
 using Secrets.Runtime.Store.Sqlite;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Store;
 

@@ -1,4 +1,5 @@
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Workflows.Execution;
 
 namespace Secrets.Runtime.Workflows;
 

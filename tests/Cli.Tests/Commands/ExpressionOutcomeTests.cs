@@ -1,8 +1,8 @@
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
-using Secrets.Runtime.Sandbox;
 using Secrets.Runtime.Sandbox.Expressions;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Sandbox;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Cli.Tests.Commands;
 

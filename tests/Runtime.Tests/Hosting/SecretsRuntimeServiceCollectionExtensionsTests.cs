@@ -3,7 +3,9 @@ using Microsoft.Extensions.Hosting;
 using Secrets.Runtime.Hosting;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Tests.Hosting;
 

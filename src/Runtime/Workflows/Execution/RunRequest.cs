@@ -1,0 +1,25 @@
+using System.Text.Json.Nodes;
+
+namespace Secrets.Runtime.Workflows.Execution;
+
+/// <summary>How to start a run.</summary>
+public sealed record RunRequest
+{
+    /// <summary>What started the run. Default manual.</summary>
+    public RunTrigger Trigger { get; init; } = RunTrigger.Manual;
+
+    /// <summary>The user who started a manual run (their personal secrets apply). Ignored for other triggers, where the workflow owner's apply.</summary>
+    public required string User { get; init; }
+
+    /// <summary>
+    /// No secret older than this store change number is used (0, the default: whatever the store's freshness bound
+    /// gives). Pass the <see cref="Store.SecretMetadata.Change"/> a write returned, on any host, to make the run see it.
+    /// </summary>
+    public long MinimumChange { get; init; }
+
+    /// <summary>The run input, available as <c>inputs</c>.</summary>
+    public JsonNode? Input { get; init; }
+
+    /// <summary>The user who really started the run when different from <see cref="User"/>; the audit log records both.</summary>
+    public string? ActingUser { get; init; }
+}
