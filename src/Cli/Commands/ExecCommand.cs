@@ -5,6 +5,7 @@ using Secrets.Runtime.Sandbox;
 using Secrets.Runtime.Store;
 using Secrets.Runtime.Workflows.Definition;
 using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Nodes.Code;
 using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Cli.Commands;
@@ -50,7 +51,7 @@ internal static class ExecCommand
                 // same validation, confined read, resolution, worker and masking as a real run.
                 var scriptFile = new FileInfo(Path.GetFullPath(path));
                 scriptFile = scriptFile.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? scriptFile;
-                var node = new JsonObject { ["id"] = "exec", ["type"] = "code", ["language"] = "csharp", ["file"] = scriptFile.Name, ["credentials"] = bindings };
+                var node = new JsonObject { ["id"] = "exec", ["type"] = CodeNode.TypeName, ["language"] = "csharp", ["file"] = scriptFile.Name, ["credentials"] = bindings };
                 var workflow = WorkflowLoader.Parse(new JsonObject { ["name"] = "exec", ["project"] = "default", ["owner"] = context.User(parse), ["nodes"] = new JsonArray(node) }.ToJsonString(), scriptFile.FullName);
                 var limits = wallTime is { } ms ? new Sandbox.Workers.ScriptLimits { Timeout = TimeSpan.FromMilliseconds(ms) } : new Sandbox.Workers.ScriptLimits();
 

@@ -1,15 +1,15 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
-using Secrets.Runtime.Redaction.Logging;
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Redaction.Logging;
 using Secrets.Runtime.Store;
 using Secrets.Runtime.Workflows.Definition;
 using Secrets.Runtime.Workflows.Execution;
 using Secrets.Runtime.Workflows.Nodes.Code;
 using Secrets.Runtime.Workflows.Records;
-using Serilog.Formatting.Compact;
 using Serilog;
+using Serilog.Formatting.Compact;
 
 namespace Secrets.Runtime.Cli.Commands;
 

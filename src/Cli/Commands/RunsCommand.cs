@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
-using Secrets.Runtime.Workflows.Records;
 using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Cli.Commands;
 

@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text.Json.Nodes;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Secrets.Runtime.Store;
 using Secrets.Runtime.Workflows.Definition;
 

@@ -1,6 +1,6 @@
 using Secrets.Runtime.Redaction;
-using Secrets.Runtime.Sandbox.CSharp;
 using Secrets.Runtime.Sandbox;
+using Secrets.Runtime.Sandbox.CSharp;
 using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Cli.Tests.Commands;

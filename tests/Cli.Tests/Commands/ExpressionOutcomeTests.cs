@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
-using Secrets.Runtime.Sandbox.Expressions;
 using Secrets.Runtime.Sandbox;
+using Secrets.Runtime.Sandbox.Expressions;
 using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Cli.Tests.Commands;

@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using Secrets.Runtime.References;
 using Secrets.Runtime.Store;
+using Secrets.Runtime.Workflows.Nodes;
 
 namespace Secrets.Runtime.Workflows.Definition;
 
@@ -10,10 +11,6 @@ namespace Secrets.Runtime.Workflows.Definition;
 /// </summary>
 public static class NodeReferences
 {
-    /// <summary>The configuration keys that are not templates: identity, code, names and host lists.</summary>
-    internal static readonly IReadOnlySet<string> NonTemplateKeys =
-        new HashSet<string>(StringComparer.Ordinal) { "id", "type", "language", "file", "source", "expression", "credentials", "allowedHosts", "description" };
-
     /// <summary>The node's template fields (every string not under a non-template key, and header names), parsed.</summary>
     public static IEnumerable<TemplateField> TemplateFields(WorkflowNode node)
     {
@@ -27,7 +24,7 @@ public static class NodeReferences
         ArgumentNullException.ThrowIfNull(configuration);
         foreach (var (key, value) in configuration)
         {
-            if (NonTemplateKeys.Contains(key))
+            if (NodeTypes.NonTemplateProperties.Contains(key))
             {
                 continue;
             }
@@ -50,23 +47,9 @@ public static class NodeReferences
     public static IEnumerable<(string JsonPath, SecretReference Reference)> Secrets(JsonObject configuration, string nodePath)
     {
         ArgumentNullException.ThrowIfNull(configuration);
-        if (Text(configuration["type"]) == "expression" && Text(configuration["expression"]) is { } expression)
+        foreach (var reference in NodeTypes.Find(Text(configuration["type"]))?.CodeReferences(configuration, nodePath) ?? [])
         {
-            foreach (var name in JavaScriptReferences.Find(expression).Secrets)
-            {
-                yield return ($"{nodePath}.expression", new SecretReference(name, ReferenceSyntax.JavaScript, $"secrets.{name.Value}"));
-            }
-        }
-
-        if (configuration["credentials"] is JsonArray credentials)
-        {
-            for (var i = 0; i < credentials.Count; i++)
-            {
-                if (Text((credentials[i] as JsonObject)?["secret"]) is { } secret && SecretName.TryParse(secret, out var name, out _))
-                {
-                    yield return ($"{nodePath}.credentials[{i}].secret", new SecretReference(name, ReferenceSyntax.Credential, secret));
-                }
-            }
+            yield return reference;
         }
 
         foreach (var field in TemplateFields(configuration, nodePath))

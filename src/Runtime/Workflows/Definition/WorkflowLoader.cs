@@ -1,10 +1,8 @@
-using System.Text.Json.Nodes;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using Secrets.Runtime.References;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows.Nodes.Code;
-using Secrets.Runtime.Workflows.Nodes.Expression;
-using Secrets.Runtime.Workflows.Nodes.Http;
+using Secrets.Runtime.Workflows.Nodes;
 
 namespace Secrets.Runtime.Workflows.Definition;
 
@@ -19,15 +17,6 @@ public static class WorkflowLoader
     public const int MaxFileBytes = 4 * 1024 * 1024;
 
     private static readonly HashSet<string> RootKeys = new(StringComparer.Ordinal) { "$schema", "name", "organization", "project", "owner", "description", "nodes" };
-    private static readonly HashSet<string> CommonKeys = new(StringComparer.Ordinal) { "id", "type", "description" };
-    private static readonly Dictionary<string, HashSet<string>> KeysByType = new(StringComparer.Ordinal)
-    {
-        ["expression"] = new(StringComparer.Ordinal) { "expression" },
-        ["code"] = new(StringComparer.Ordinal) { "language", "source", "file", "credentials", "allowedHosts", "input" },
-        ["http"] = new(StringComparer.Ordinal) { "method", "url", "headers", "body", "allowedHosts" },
-    };
-
-    private static readonly HashSet<string> Methods = new(StringComparer.Ordinal) { "GET", "POST", "PUT", "PATCH", "DELETE", "HEAD", "OPTIONS" };
 
     /// <summary>Reads and validates the workflow file at <paramref name="path"/>.</summary>
     /// <exception cref="InvalidWorkflowException">The file is missing, not JSON, or breaks a rule; every problem is listed.</exception>
@@ -139,15 +128,15 @@ public static class WorkflowLoader
             return null;
         }
 
-        if (!KeysByType.TryGetValue(type, out var keys))
+        if (NodeTypes.Find(type) is not { } nodeType)
         {
-            problems.Add(new WorkflowProblem($"{path}.type", $"unknown node type '{type}'; expected expression, code or http"));
+            problems.Add(new WorkflowProblem($"{path}.type", $"unknown node type '{type}'; expected {NodeTypes.Names}"));
             return null;
         }
 
         foreach (var (key, _) in config)
         {
-            if (!CommonKeys.Contains(key) && !keys.Contains(key))
+            if (!NodeTypes.CommonProperties.Contains(key) && !nodeType.Properties.Contains(key))
             {
                 problems.Add(new WorkflowProblem(JsonPaths.Property(path, key), $"unknown property '{key}' for a {type} node"));
             }
@@ -155,136 +144,7 @@ public static class WorkflowLoader
 
         var copy = (JsonObject)config.DeepClone();
         id ??= $"#{index}";
-        switch (type)
-        {
-            case "expression":
-                var expression = RequiredString(config, path, "expression", problems);
-                return expression is null ? null : new ExpressionNode(id, index, copy, expression);
-            case "code":
-                return ParseCode(config, copy, id, index, path, baseDirectory, problems);
-            default:
-                var url = RequiredString(config, path, "url", problems);
-                var method = OptionalString(config, path, "method", problems);
-                if (method is not null && !Methods.Contains(method.ToUpperInvariant()) && !method.Contains("{{", StringComparison.Ordinal))
-                {
-                    problems.Add(new WorkflowProblem($"{path}.method", $"unknown HTTP method '{method}'"));
-                }
-
-                if (config["headers"] is { } headers && (headers is not JsonObject h || h.Any(p => p.Value is not JsonValue v || !v.TryGetValue<string>(out _))))
-                {
-                    problems.Add(new WorkflowProblem($"{path}.headers", "headers is an object of string values"));
-                }
-                else if (config["headers"] is JsonObject written)
-                {
-                    CheckHeaders(written, $"{path}.headers", problems);
-                }
-
-                var hosts = StringList(config, path, "allowedHosts", problems);
-                return url is null ? null : new HttpNode(id, index, copy, hosts);
-        }
-    }
-
-    private static CodeNode? ParseCode(JsonObject config, JsonObject copy, string id, int index, string path, string? baseDirectory, List<WorkflowProblem> problems)
-    {
-        var language = RequiredString(config, path, "language", problems);
-        if (language is not null && language != "csharp")
-        {
-            problems.Add(new WorkflowProblem($"{path}.language", $"unsupported language '{language}'; code nodes run \"csharp\""));
-        }
-
-        var inline = OptionalString(config, path, "source", problems);
-        var file = OptionalString(config, path, "file", problems);
-        string? source = inline;
-        string? sourceFile = null;
-        if ((inline is null) == (file is null))
-        {
-            problems.Add(new WorkflowProblem(path, "a code node has exactly one of \"source\" (inline C#) or \"file\" (a path relative to the workflow file)"));
-        }
-        else if (file is not null)
-        {
-            // Read through the confined reader only: the path is the workflow's, not ours, and a problem never quotes the file.
-            var (text, fullPath, problem) = baseDirectory is null
-                ? (null, null, "an inline workflow has no folder to read a script file from; put the script in \"source\"")
-                : ConfinedFileReader.ReadInside(baseDirectory, file, ConfinedFileReader.MaxScriptBytes);
-
-            // Only C# files: a compile diagnostic quotes tokens, so a .env or key file beside the workflow never compiles.
-            if (problem is null && !(IsScriptFile(file) && IsScriptFile(fullPath!)))
-            {
-                problem = $"'{file}' is not a C# script file; a code node's file ends in .csx or .cs";
-            }
-
-            if (problem is not null)
-            {
-                problems.Add(new WorkflowProblem($"{path}.file", problem));
-            }
-            else
-            {
-                source = text;
-                sourceFile = fullPath;
-            }
-        }
-
-        var credentials = new List<CodeCredential>();
-        if (config["credentials"] is { } rawCredentials)
-        {
-            if (rawCredentials is not JsonArray list)
-            {
-                problems.Add(new WorkflowProblem($"{path}.credentials", "credentials is an array of { \"secret\": NAME, \"alias\": ALIAS }"));
-            }
-            else
-            {
-                var aliases = new HashSet<string>(StringComparer.Ordinal);
-                for (var i = 0; i < list.Count; i++)
-                {
-                    var itemPath = $"{path}.credentials[{i}]";
-                    if (list[i] is not JsonObject entry)
-                    {
-                        problems.Add(new WorkflowProblem(itemPath, "a credential is { \"secret\": NAME, \"alias\": ALIAS }"));
-                        continue;
-                    }
-
-                    var secret = RequiredString(entry, itemPath, "secret", problems);
-                    var alias = RequiredString(entry, itemPath, "alias", problems);
-                    SecretName name = default;
-                    string? nameError = null;
-                    var nameOk = secret is not null && SecretName.TryParse(secret, out name, out nameError);
-                    if (secret is not null && !nameOk)
-                    {
-                        problems.Add(new WorkflowProblem($"{itemPath}.secret", $"invalid secret name: {nameError}"));
-                    }
-
-                    if (alias is not null && !IsIdentifier(alias))
-                    {
-                        problems.Add(new WorkflowProblem($"{itemPath}.alias", $"alias '{alias}' must be letters, digits and '_', not starting with a digit"));
-                    }
-                    else if (alias is not null && !aliases.Add(alias))
-                    {
-                        problems.Add(new WorkflowProblem($"{itemPath}.alias", $"alias '{alias}' is used twice in this node"));
-                    }
-                    else if (alias is not null && nameOk)
-                    {
-                        credentials.Add(new CodeCredential(name, alias));
-                    }
-                }
-            }
-        }
-
-        var hosts = StringList(config, path, "allowedHosts", problems);
-        return source is null ? null : new CodeNode(id, index, copy, source, sourceFile, credentials, hosts);
-    }
-
-    /// <summary>The literal text of each header (what no reference can change) must already be sendable.</summary>
-    private static void CheckHeaders(JsonObject headers, string path, List<WorkflowProblem> problems)
-    {
-        static string Literal(string template) => string.Concat(TemplateParser.Parse(template).Parts.Select(p => p is TemplatePart.Literal l ? l.Text : "x"));
-
-        foreach (var (name, value) in headers)
-        {
-            if (Sandbox.Net.SafeHttp.HeaderProblem(Literal(name), Literal(value!.GetValue<string>())) is { } problem)
-            {
-                problems.Add(new WorkflowProblem(JsonPaths.Property(path, name), $"this header {problem}"));
-            }
-        }
+        return nodeType.Parse(new NodeParseInput(config, copy, id, index, path, baseDirectory, problems));
     }
 
     private static void CheckReferences(WorkflowNode node, List<string?> ids, List<WorkflowProblem> problems)
@@ -316,9 +176,9 @@ public static class WorkflowLoader
             }
         }
 
-        if (node is ExpressionNode expression)
+        foreach (var (path, source) in NodeTypes.Find(node.Type)?.JavaScript(node) ?? [])
         {
-            CheckJavaScript($"{node.JsonPath}.expression", expression.Expression);
+            CheckJavaScript(path, source);
         }
 
         foreach (var field in NodeReferences.TemplateFields(node))
@@ -339,7 +199,7 @@ public static class WorkflowLoader
         }
     }
 
-    private static string? RequiredString(JsonObject obj, string path, string key, List<WorkflowProblem> problems)
+    internal static string? RequiredString(JsonObject obj, string path, string key, List<WorkflowProblem> problems)
     {
         if (obj[key] is JsonValue v && v.TryGetValue<string>(out var s) && s.Length > 0)
         {
@@ -350,7 +210,7 @@ public static class WorkflowLoader
         return null;
     }
 
-    private static string? OptionalString(JsonObject obj, string path, string key, List<WorkflowProblem> problems)
+    internal static string? OptionalString(JsonObject obj, string path, string key, List<WorkflowProblem> problems)
     {
         if (!obj.TryGetPropertyValue(key, out var node) || node is null)
         {
@@ -366,7 +226,7 @@ public static class WorkflowLoader
         return null;
     }
 
-    private static List<string> StringList(JsonObject obj, string path, string key, List<WorkflowProblem> problems)
+    internal static List<string> StringList(JsonObject obj, string path, string key, List<WorkflowProblem> problems)
     {
         if (obj[key] is null)
         {
@@ -382,8 +242,6 @@ public static class WorkflowLoader
         return [];
     }
 
-    private static bool IsScriptFile(string path) => path.EndsWith(".csx", StringComparison.Ordinal) || path.EndsWith(".cs", StringComparison.Ordinal);
-
-    private static bool IsIdentifier(string text) =>
+    internal static bool IsIdentifier(string text) =>
         text.Length > 0 && (char.IsAsciiLetter(text[0]) || text[0] == '_') && text.All(c => char.IsAsciiLetterOrDigit(c) || c == '_');
 }

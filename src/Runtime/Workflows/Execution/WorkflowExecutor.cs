@@ -6,7 +6,7 @@ using Secrets.Runtime.References;
 using Secrets.Runtime.Sandbox.Expressions;
 using Secrets.Runtime.Store;
 using Secrets.Runtime.Workflows.Definition;
-using Secrets.Runtime.Workflows.Nodes.Code;
+using Secrets.Runtime.Workflows.Nodes;
 using Secrets.Runtime.Workflows.Nodes.Expression;
 using Secrets.Runtime.Workflows.Nodes.Http;
 using Secrets.Runtime.Workflows.Records;
@@ -59,7 +59,8 @@ public sealed class WorkflowExecutor : IDisposable
         // A worker that burned CPU while idle was killed instead of reused: the run that left the work behind is named.
         var logger = options.Logger;
         scripts.Incident += (_, incident) => logger.ForContext("RunId", incident.RunId).Warning("code node worker killed: {Reason}", incident.Reason);
-        var executor = new WorkflowExecutor(reader, options.Redactor, options.Logger, [new HttpNodeRunner(client), new ExpressionNodeRunner(evaluator), new CodeNodeRunner(scripts)], records);
+        var services = new NodeRunnerServices(client, evaluator, scripts);
+        var executor = new WorkflowExecutor(reader, options.Redactor, options.Logger, NodeTypes.All.Select(t => t.CreateRunner(services)), records);
         executor._owned.Add(client);
         executor._owned.Add(evaluator);
         executor._owned.Add(scripts);
@@ -96,15 +97,14 @@ public sealed class WorkflowExecutor : IDisposable
         var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var principal = request.Trigger == RunTrigger.Manual ? request.User : workflow.Owner;
         var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, principal, request.MinimumChange);
-        var outputs = new JsonObject();
         var records = new List<NodeRecord>();
         var started = DateTimeOffset.UtcNow;
         var failed = false;
         var log = _logger.ForContext("RunId", runId).ForContext("Workflow", workflow.Name);
-        var usages = new List<SecretUsage>();
 
         // The run's values stay registered while it runs, and for the redactor's grace period after (late sinks).
         using var lease = _redactor.Lease();
+        var state = new RunState { Workflow = workflow, Request = request, RunId = runId, Principal = principal, Resolver = resolver, Lease = lease, Log = log };
         log.Information("run {RunId} of {Workflow} started ({Trigger}, principal {Principal})", runId, workflow.Name, request.Trigger, principal);
         foreach (var runner in _runners.Values)
         {
@@ -131,7 +131,7 @@ public sealed class WorkflowExecutor : IDisposable
             }
 
             progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, null, 0));
-            var record = await RunNodeAsync(node, workflow, request, runId, principal, resolver, lease, outputs, usages, log, cancellationToken).ConfigureAwait(false);
+            var record = await RunNodeAsync(node, state, cancellationToken).ConfigureAwait(false);
             records.Add(record);
             failed = record.Status == RunStatus.Failed;
             progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, record.Status, (record.EndedAt!.Value - record.StartedAt!.Value).TotalMilliseconds, record.Error));
@@ -153,7 +153,7 @@ public sealed class WorkflowExecutor : IDisposable
         log.Information("run {RunId} {Status}", runId, run.Status);
 
         // Every use goes to the audit log in one transaction at the end of the run, failed runs included.
-        await _reader.RecordUsageAsync(usages, cancellationToken).ConfigureAwait(false);
+        await _reader.RecordUsageAsync(state.Usages, cancellationToken).ConfigureAwait(false);
         if (_records is not null)
         {
             await _records.SaveAsync(run, cancellationToken).ConfigureAwait(false);
@@ -162,8 +162,9 @@ public sealed class WorkflowExecutor : IDisposable
         return run;
     }
 
-    private async Task<NodeRecord> RunNodeAsync(WorkflowNode node, WorkflowDefinition workflow, RunRequest request, string runId, string principal, SecretResolver resolver, RedactionLease lease, JsonObject outputs, List<SecretUsage> usages, ILogger log, CancellationToken cancellationToken)
+    private async Task<NodeRecord> RunNodeAsync(WorkflowNode node, RunState state, CancellationToken cancellationToken)
     {
+        var (workflow, request, runId, principal, resolver, outputs, log) = (state.Workflow, state.Request, state.RunId, state.Principal, state.Resolver, state.Outputs, state.Log);
         var startedAt = DateTimeOffset.UtcNow;
         var timings = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
@@ -182,11 +183,11 @@ public sealed class WorkflowExecutor : IDisposable
                 var found = await resolver.TryResolveAsync(reference.Name, cancellationToken).ConfigureAwait(false)
                     ?? throw resolver.Missing(node.Id, path, reference);
                 secrets[reference.Name] = found.Value;
-                usages.Add(new SecretUsage(runId, node.Id, found.Scope, found.Owner, found.Name, found.Version, Principal.AuditActor(request.ActingUser, principal)));
+                state.Usages.Add(new SecretUsage(runId, node.Id, found.Scope, found.Owner, found.Name, found.Version, Principal.AuditActor(request.ActingUser, principal)));
             }
 
             // One batch for the node, held by the run's lease, before any code sees a value.
-            lease.Add(secrets.Select(s => new RedactionValue(s.Value, s.Key.Value)));
+            state.Lease.Add(secrets.Select(s => new RedactionValue(s.Value, s.Key.Value)));
 
             timings["resolution"] = clock.Elapsed.TotalMilliseconds;
             if (!_runners.TryGetValue(node.Type, out var runner))
@@ -275,7 +276,7 @@ public sealed class WorkflowExecutor : IDisposable
         _references.GetValue(node, n => NodeReferences.Secrets(n).ToList());
 
     private JsonNode? EvaluateInline(WorkflowNode node, string javascript, IReadOnlyDictionary<SecretName, string> secrets, JsonObject outputs, JsonNode? inputs) =>
-        _runners.TryGetValue("expression", out var runner) && runner is IInlineExpressionEvaluator evaluator
+        _runners.TryGetValue(ExpressionNode.TypeName, out var runner) && runner is IInlineExpressionEvaluator evaluator
             ? evaluator.Evaluate(node, javascript, secrets, outputs, inputs)
             : throw WorkflowErrors.NodeExpressionUnavailable(node.Id, "{{= ... }} needs the expression runner, which this host has not configured");
 }

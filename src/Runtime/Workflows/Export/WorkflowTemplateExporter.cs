@@ -1,11 +1,8 @@
 using System.Text.Json.Nodes;
-using System.Text;
-using Acornima.Ast;
-using Acornima;
-using Microsoft.CodeAnalysis.CSharp;
-using Microsoft.CodeAnalysis;
+using Secrets.Runtime.Sandbox.Expressions;
 using Secrets.Runtime.Store;
 using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Nodes;
 using Secrets.Runtime.Workflows.Nodes.Code;
 
 namespace Secrets.Runtime.Workflows.Export;
@@ -51,8 +48,8 @@ public static class WorkflowTemplateExporter
                 string form;
                 (rewritten, form) = kind switch
                 {
-                    Field.JavaScript => (RewriteJavaScript(rewritten, value, name), $"secrets.{name.Value}"),
-                    Field.CSharp => (RewriteCSharp(rewritten, value, name, node!), $"context.Secrets[\"{name.Value}\"]"),
+                    ExportField.JavaScript => (JavaScriptLiteralRewriter.Rewrite(rewritten, value, name.Value), $"secrets.{name.Value}"),
+                    ExportField.CSharp => (CodeNodeExportRule.Rewrite(rewritten, value, name, node!), $"context.Secrets[\"{name.Value}\"]"),
                     _ => (rewritten.Replace(value, $"{{{{secrets.{name.Value}}}}}", StringComparison.Ordinal), $"{{{{secrets.{name.Value}}}}}"),
                 };
                 replacements.Add(new TemplateReplacement(path, name, form));
@@ -104,22 +101,12 @@ public static class WorkflowTemplateExporter
         return document;
     }
 
-    private enum Field
-    {
-        Template,
-        JavaScript,
-        CSharp,
-    }
-
-    private static Field FieldKind(JsonObject? node, string path)
+    /// <summary>The kind of field at <paramref name="path"/>, as the node type's export rule says; outside a node, a template.</summary>
+    private static ExportField FieldKind(JsonObject? node, string path)
     {
         var type = node?["type"] is JsonValue t && t.TryGetValue<string>(out var s) ? s : null;
-        if (type == "expression" && path.EndsWith(".expression", StringComparison.Ordinal))
-        {
-            return Field.JavaScript;
-        }
-
-        return type == "code" && path.EndsWith(".source", StringComparison.Ordinal) ? Field.CSharp : Field.Template;
+        var end = path.IndexOf(']', StringComparison.Ordinal);
+        return NodeTypes.Find(type) is { } nodeType && end > 0 ? nodeType.ExportFieldAt(path[(end + 1)..]) : ExportField.Template;
     }
 
     private static JsonObject? NodeOf(JsonObject document, string path)
@@ -173,71 +160,4 @@ public static class WorkflowTemplateExporter
 
         return slots;
     }
-
-    /// <summary>Rewrites JavaScript string and template literals that hold <paramref name="value"/> into template literals reading <c>secrets.NAME</c>.</summary>
-    private static string RewriteJavaScript(string source, string value, SecretName name)
-    {
-        var reference = $"${{secrets.{name.Value}}}";
-        List<(int Start, int End, string Text)> edits = [];
-        try
-        {
-            var program = new Parser().ParseScript(source);
-            foreach (var node in program.DescendantNodesAndSelf())
-            {
-                if (node is StringLiteral literal && literal.Value.Contains(value, StringComparison.Ordinal))
-                {
-                    var pieces = literal.Value.Split(value).Select(EscapeTemplateText);
-                    edits.Add((literal.Start, literal.End, "`" + string.Join(reference, pieces) + "`"));
-                }
-                else if (node is TemplateElement element && element.Value.Raw.Contains(value, StringComparison.Ordinal))
-                {
-                    edits.Add((element.Start, element.End, element.Value.Raw.Replace(value, reference, StringComparison.Ordinal)));
-                }
-            }
-        }
-        catch (ParseErrorException)
-        {
-            edits.Clear();
-        }
-
-        var rewritten = Apply(source, edits);
-
-        // Anything left (a comment, unparsable source) is still replaced: no value may leave.
-        return rewritten.Replace(value, $"secrets.{name.Value}", StringComparison.Ordinal);
-    }
-
-    /// <summary>Rewrites C# string literals that hold <paramref name="value"/> into concatenations with <c>context.Secrets["NAME"]</c>, adding the credential to the node.</summary>
-    private static string RewriteCSharp(string source, string value, SecretName name, JsonObject node)
-    {
-        var access = $"context.Secrets[\"{name.Value}\"]";
-        var tree = CSharpSyntaxTree.ParseText(source, new CSharpParseOptions(kind: SourceCodeKind.Script));
-        var edits = tree.GetRoot().DescendantTokens()
-            .Where(t => t.IsKind(SyntaxKind.StringLiteralToken) && t.ValueText.Contains(value, StringComparison.Ordinal))
-            .Select(t => (t.SpanStart, t.Span.End, "(" + string.Join(" + " + access + " + ", t.ValueText.Split(value).Select(p => SymbolDisplay.FormatLiteral(p, quote: true))) + ")"))
-            .ToList();
-        var rewritten = Apply(source, edits).Replace(value, access, StringComparison.Ordinal);
-
-        var credentials = node["credentials"] as JsonArray ?? [];
-        node["credentials"] = credentials;
-        if (!credentials.Any(c => c?["alias"]?.GetValue<string>() == name.Value))
-        {
-            credentials.Add(new JsonObject { ["secret"] = name.Value, ["alias"] = name.Value });
-        }
-
-        return rewritten;
-    }
-
-    private static string Apply(string source, List<(int Start, int End, string Text)> edits)
-    {
-        var sb = new StringBuilder(source);
-        foreach (var (start, end, text) in edits.OrderByDescending(e => e.Start))
-        {
-            sb.Remove(start, end - start).Insert(start, text);
-        }
-
-        return sb.ToString();
-    }
-
-    private static string EscapeTemplateText(string text) =>
-        text.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("`", "\\`", StringComparison.Ordinal).Replace("${", "\\${", StringComparison.Ordinal);
 }

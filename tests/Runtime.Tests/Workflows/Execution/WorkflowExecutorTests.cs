@@ -5,9 +5,9 @@ using Secrets.Runtime.Store;
 using Secrets.Runtime.Workflows.Definition;
 using Secrets.Runtime.Workflows.Execution;
 using Secrets.Runtime.Workflows.Records;
+using Serilog;
 using Serilog.Core;
 using Serilog.Events;
-using Serilog;
 
 namespace Secrets.Runtime.Tests.Workflows.Execution;
 

@@ -27,6 +27,9 @@ public sealed record CodeNode : WorkflowNode
     /// <summary>Hosts the script may call through <c>context.Http</c>; empty means none.</summary>
     public IReadOnlyList<string> AllowedHosts { get; }
 
+    /// <summary>The node type's name in workflow files: <c>"code"</c>.</summary>
+    public const string TypeName = "code";
+
     /// <inheritdoc />
-    public override string Type => "code";
+    public override string Type => TypeName;
 }

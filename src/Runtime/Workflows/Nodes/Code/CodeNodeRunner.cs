@@ -15,7 +15,7 @@ internal sealed class CodeNodeRunner : INodeRunner
 
     public CodeNodeRunner(ScriptRunner runner) => _runner = runner;
 
-    public string Type => "code";
+    public string Type => CodeNode.TypeName;
 
     /// <summary>Starts a spare execution worker (and the compile worker, if a script is not cached) while the run resolves its first nodes.</summary>
     public void Prepare(WorkflowDefinition workflow)

@@ -12,6 +12,9 @@ public sealed record ExpressionNode : WorkflowNode
     /// <summary>The JavaScript source.</summary>
     public string Expression { get; }
 
+    /// <summary>The node type's name in workflow files: <c>"expression"</c>.</summary>
+    public const string TypeName = "expression";
+
     /// <inheritdoc />
-    public override string Type => "expression";
+    public override string Type => TypeName;
 }

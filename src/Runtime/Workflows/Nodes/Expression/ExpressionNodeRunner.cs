@@ -16,7 +16,7 @@ internal sealed class ExpressionNodeRunner : INodeRunner, IInlineExpressionEvalu
 
     public ExpressionNodeRunner(ExpressionEvaluator evaluator) => _evaluator = evaluator;
 
-    public string Type => "expression";
+    public string Type => ExpressionNode.TypeName;
 
     /// <summary>Warms a JavaScript engine in the background when the workflow evaluates any JavaScript (looked for once per definition).</summary>
     public void Prepare(WorkflowDefinition workflow)

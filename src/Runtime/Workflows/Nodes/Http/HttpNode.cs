@@ -12,6 +12,9 @@ public sealed record HttpNode : WorkflowNode
     /// <summary>Hosts the request may go to; empty means only the URL's own host as written (a rendered URL may not switch host).</summary>
     public IReadOnlyList<string> AllowedHosts { get; }
 
+    /// <summary>The node type's name in workflow files: <c>"http"</c>.</summary>
+    public const string TypeName = "http";
+
     /// <inheritdoc />
-    public override string Type => "http";
+    public override string Type => TypeName;
 }

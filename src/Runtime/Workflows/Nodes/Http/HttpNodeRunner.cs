@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Net.Http.Headers;
-using System.Text.Json.Nodes;
-using System.Text.Json;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
 using Secrets.Runtime.References;
 using Secrets.Runtime.Sandbox.Net;
 using Secrets.Runtime.Workflows.Definition;
@@ -20,7 +20,7 @@ internal sealed class HttpNodeRunner : INodeRunner
 
     public HttpNodeRunner(HttpClient client) => _client = client;
 
-    public string Type => "http";
+    public string Type => HttpNode.TypeName;
 
     public async Task<NodeOutcome> RunAsync(NodeRunContext context, CancellationToken cancellationToken)
     {
