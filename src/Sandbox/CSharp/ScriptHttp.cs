@@ -9,9 +9,10 @@ namespace Secrets.Runtime.Sandbox.CSharp;
 /// </summary>
 public sealed class ScriptHttp
 {
-    private readonly Func<JsonObject, Task<JsonObject>> _transport;
+    private readonly Func<ScriptHttpRequest, Task<ScriptHttpResponse>> _transport;
 
-    internal ScriptHttp(Func<JsonObject, Task<JsonObject>> transport) => _transport = transport;
+    /// <summary>Creates the client over <paramref name="transport"/>, which throws <see cref="InvalidOperationException"/> for a refused call.</summary>
+    internal ScriptHttp(Func<ScriptHttpRequest, Task<ScriptHttpResponse>> transport) => _transport = transport;
 
     /// <summary>Sends a request through the host.</summary>
     /// <param name="method">GET, POST, PUT, PATCH, DELETE or HEAD.</param>
@@ -22,22 +23,13 @@ public sealed class ScriptHttp
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(method);
         ArgumentException.ThrowIfNullOrWhiteSpace(url);
-        var request = new JsonObject
+        var copied = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var (name, value) in headers ?? new Dictionary<string, string>())
         {
-            ["method"] = method.ToUpperInvariant(),
-            ["url"] = url,
-            ["headers"] = new JsonObject((headers ?? new Dictionary<string, string>()).Select(h => KeyValuePair.Create(h.Key, (JsonNode?)JsonValue.Create(h.Value)))),
-            ["body"] = body,
-        };
-
-        var response = await _transport(request).ConfigureAwait(false);
-        if (response["error"]?.GetValue<string>() is { } error)
-        {
-            throw new InvalidOperationException(error);
+            copied[name] = value;
         }
 
-        var responseHeaders = (response["headers"] as JsonObject ?? []).ToDictionary(p => p.Key, p => p.Value?.GetValue<string>() ?? string.Empty, StringComparer.OrdinalIgnoreCase);
-        return new ScriptHttpResponse(response["status"]!.GetValue<int>(), response["body"]?.GetValue<string>() ?? string.Empty, responseHeaders);
+        return await _transport(new ScriptHttpRequest(method.ToUpperInvariant(), url, copied, body)).ConfigureAwait(false);
     }
 
     /// <summary>GET <paramref name="url"/>.</summary>

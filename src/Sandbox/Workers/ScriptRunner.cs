@@ -1,10 +1,12 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using System.Text;
+using System.Text.Json;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Sandbox.CSharp;
 using Secrets.Runtime.Sandbox.Net;
+using Secrets.Runtime.Sandbox.Workers.Protocol;
 
 namespace Secrets.Runtime.Sandbox.Workers;
 
@@ -13,7 +15,8 @@ namespace Secrets.Runtime.Sandbox.Workers;
 /// in memory and on disk by <see cref="ScriptCompiler.CacheKey"/>. Each run executes in an execution worker started
 /// with an empty environment, a GC heap hard limit and (when available) bubblewrap namespaces, which loads the image
 /// into a fresh collectible context. A run that breaches a limit (wall time, CPU time, heap, output, result) or leaves
-/// work running ends with "limit exceeded: ..."; a crash takes only its worker down. A worker is reused only by the
+/// work running ends <see cref="ScriptStatus.Limited"/> with its <see cref="LimitKind"/>; a crash takes only its worker
+/// down, and a worker that breaks the protocol (<see cref="WorkerProtocol"/>) is stopped and its run fails. A worker is reused only by the
 /// same tenant, principal and credentials (aliases and values) it last served, only after a successful run, and only
 /// when the operating system saw it quiet while idle; one spare, never-used worker per heap size waits warm.
 /// <c>context.Http</c> calls are performed here, after checking the request's allowed hosts.
@@ -59,7 +62,7 @@ public sealed class ScriptRunner : IDisposable
         _isolation = _options.Isolation;
         _tools = new Lazy<WorkerLauncher.SandboxTools>(() => WorkerLauncher.Tools(_options.ToolSearchPath));
         _images = new ScriptImageCache(_options.CacheDirectory);
-        _compiler = new CompileWorker(() => WorkerLauncher.Start(_workerPath, [ScriptWorker.CompileMode], _options.CompileHeapBytes, _isolation, _options.Resources, _tools.Value), _options.CompileTimeout);
+        _compiler = new CompileWorker(() => WorkerLauncher.Start(_workerPath, [WorkerProtocol.CompileMode], _options.CompileHeapBytes, _isolation, _options.Resources, _tools.Value), _options.CompileTimeout);
         _http = new HttpClient(_options.HttpHandler ?? SafeHttp.CreateHandler(), disposeHandler: _options.HttpHandler is null);
     }
 
@@ -193,26 +196,9 @@ public sealed class ScriptRunner : IDisposable
 
     private async Task<ScriptResult> ExchangeAsync(WorkerProcess worker, string key, byte[] image, ScriptRequest request, ScriptLimits limits, SecretRedactor masker, CancellationToken cancellationToken)
     {
-        var message = new JsonObject
-        {
-            ["key"] = key,
-            ["context"] = new JsonObject
-            {
-                ["secrets"] = new JsonObject(request.Secrets.Select(p => KeyValuePair.Create(p.Key, (JsonNode?)JsonValue.Create(p.Value)))),
-                ["inputJson"] = request.InputJson,
-                ["run"] = new JsonObject { ["runId"] = request.Run.RunId, ["workflow"] = request.Run.Workflow, ["node"] = request.Run.Node, ["trigger"] = request.Run.Trigger },
-            },
-            ["limits"] = new JsonObject
-            {
-                ["timeoutMs"] = limits.Timeout.TotalMilliseconds,
-                ["maxLogChars"] = limits.MaxOutputBytes,
-                ["maxResultChars"] = limits.MaxResultBytes,
-            },
-        };
-        if (worker.Images.Add(key))
-        {
-            message["image"] = Convert.ToBase64String(image);
-        }
+        var message = new RunRequest(key, worker.Images.Add(key) ? image : null,
+            new RunContext(request.Secrets, request.InputJson, request.Run),
+            new RunLimits(limits.Timeout, limits.MaxOutputBytes, limits.MaxResultBytes));
 
         // The guard in the worker stops guarded code at the time limit; the kill is for what it cannot reach (a busy
         // library call), and the CPU watchdog for time spent on more than one core.
@@ -224,43 +210,39 @@ public sealed class ScriptRunner : IDisposable
         var logChars = 0;
         var allowed = new HostAllowList(request.AllowedHosts);
         var calls = 0;
-        string? response;
+        RunAnswer? answer = null;
         try
         {
-            await worker.SendAsync(message.ToJsonString(), deadline.Token).ConfigureAwait(false);
-            while (true)
+            await worker.SendAsync(WorkerProtocol.Write(message), deadline.Token).ConfigureAwait(false);
+            while (answer is null && await worker.ReadLineAsync(maxLine, deadline.Token).ConfigureAwait(false) is { } line)
             {
-                response = await worker.ReadLineAsync(maxLine, deadline.Token).ConfigureAwait(false);
-                if (response is null)
+                switch (WorkerProtocol.Read(line))
                 {
-                    break;
-                }
+                    // Log lines arrive as the script writes them, so they are kept whatever happens next.
+                    // The host counts them too: a worker that ignores its own limit is stopped here.
+                    case LogLine log:
+                        if ((logChars += log.Text.Length) > limits.MaxOutputBytes)
+                        {
+                            worker.Kill();
+                            return ScriptResult.Limited(LimitKind.Output, logs);
+                        }
 
-                // Log lines arrive as the script writes them, so they are kept whatever happens next.
-                // The host counts them too: a worker that ignores its own limit is stopped here.
-                if (response.StartsWith("{\"log\":", StringComparison.Ordinal))
-                {
-                    var line = JsonNode.Parse(response)!["log"]!.GetValue<string>();
-                    if ((logChars += line.Length) > limits.MaxOutputBytes)
-                    {
+                        logs.Add(Mask(masker, log.Text));
+                        break;
+                    case HttpCall call:
+                        var reply = ++calls > limits.MaxHttpCalls
+                            ? HttpAnswer.Refused($"limit exceeded: more than {limits.MaxHttpCalls} HTTP calls")
+                            : await HttpAsync(call, allowed, limits, logs, masker, deadline.Token).ConfigureAwait(false);
+                        await worker.SendAsync(WorkerProtocol.Write(reply), deadline.Token).ConfigureAwait(false);
+                        break;
+                    case RunAnswer end:
+                        answer = end;
+                        break;
+                    default:
+                        // Not a message a worker may send during a run, or not a well-formed one: nothing of it is used.
                         worker.Kill();
-                        return ScriptResult.Limited(LimitKind.Output, logs);
-                    }
-
-                    logs.Add(Mask(masker, line));
-                    continue;
+                        return new ScriptResult(ScriptStatus.Error, null, "the worker broke the protocol and was stopped", logs, false, []);
                 }
-
-                if (!response.StartsWith("{\"http\":", StringComparison.Ordinal))
-                {
-                    break;
-                }
-
-                var call = JsonNode.Parse(response)!["http"]!.AsObject();
-                var answer = ++calls > limits.MaxHttpCalls
-                    ? new JsonObject { ["error"] = $"limit exceeded: more than {limits.MaxHttpCalls} HTTP calls" }
-                    : await HttpAsync(call, allowed, limits, logs, masker, deadline.Token).ConfigureAwait(false);
-                await worker.SendAsync(answer.ToJsonString(), deadline.Token).ConfigureAwait(false);
             }
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -270,7 +252,7 @@ public sealed class ScriptRunner : IDisposable
         }
         catch (IOException)
         {
-            response = null;
+            answer = null;
         }
         catch (InvalidDataException)
         {
@@ -278,7 +260,7 @@ public sealed class ScriptRunner : IDisposable
             return ScriptResult.Limited(LimitKind.Output, logs);
         }
 
-        if (response is null)
+        if (answer is null)
         {
             // The worker died without answering. The runtime's own last words on stderr tell a stack overflow or an
             // out-of-memory fail-fast from any other crash; the script cannot write there (no console, no files).
@@ -293,34 +275,49 @@ public sealed class ScriptRunner : IDisposable
                 : new ScriptResult(ScriptStatus.Error, null, string.Create(CultureInfo.InvariantCulture, $"the worker crashed (exit code {worker.ExitCode})"), logs, false, []);
         }
 
-        var parsed = JsonNode.Parse(response)!.AsObject();
-        switch (parsed["status"]!.GetValue<string>())
+        switch (answer.Outcome)
         {
-            case "limited" when Enum.TryParse<LimitKind>(parsed["limit"]?.GetValue<string>(), out var breached):
-                return ScriptResult.Limited(breached, logs);
-            case "ok":
-                var valueText = parsed["value"]!.GetValue<string>();
-                var sensitive = masker.ContainsSecret(valueText) || _options.Redactor?.ContainsSecret(valueText) == true;
-                return new ScriptResult(ScriptStatus.Ok, JsonNode.Parse(valueText), null, logs, sensitive, []);
+            case RunOutcome.Limited:
+                return ScriptResult.Limited(answer.Limit!.Value, logs);
+            case RunOutcome.Ok when ParseValue(answer.Value!) is { } value:
+                var sensitive = masker.ContainsSecret(answer.Value!) || _options.Redactor?.ContainsSecret(answer.Value!) == true;
+                return new ScriptResult(ScriptStatus.Ok, value.Node, null, logs, sensitive, []);
+            case RunOutcome.Ok:
+                worker.Kill();
+                return new ScriptResult(ScriptStatus.Error, null, "the worker broke the protocol and was stopped (its value is not JSON)", logs, false, []);
             default:
-                var line = parsed["line"]?.GetValue<int>();
-                var error = Mask(masker, parsed["error"]?.GetValue<string>() ?? "the script failed");
-                return new ScriptResult(ScriptStatus.Error, null, line is { } at ? string.Create(CultureInfo.InvariantCulture, $"line {at}: {error}") : error, logs, false, []) { Line = line };
+                var error = Mask(masker, answer.Error!);
+                return new ScriptResult(ScriptStatus.Error, null, answer.Line is { } at ? string.Create(CultureInfo.InvariantCulture, $"line {at}: {error}") : error, logs, false, []) { Line = answer.Line };
         }
     }
+
+    /// <summary>The value a worker returned, parsed; null when it is not JSON (the node then fails, it is not passed on).</summary>
+    private static ParsedValue? ParseValue(string text)
+    {
+        try
+        {
+            return new ParsedValue(JsonNode.Parse(text));
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+    }
+
+    private readonly record struct ParsedValue(JsonNode? Node);
 
     /// <summary>Performs one <c>context.Http</c> call for the script, if the node may call that host.</summary>
     /// <remarks>
     /// Messages and logs show the URL only as the script wrote it, masked: <see cref="Uri"/> lower-cases and
     /// normalizes a host, and a value in a normalized form would pass the masker.
     /// </remarks>
-    private async Task<JsonObject> HttpAsync(JsonObject call, HostAllowList allowed, ScriptLimits limits, List<string> logs, SecretRedactor masker, CancellationToken cancellationToken)
+    private async Task<HttpAnswer> HttpAsync(HttpCall call, HostAllowList allowed, ScriptLimits limits, List<string> logs, SecretRedactor masker, CancellationToken cancellationToken)
     {
-        var method = call["method"]?.GetValue<string>() ?? "GET";
-        var url = call["url"]?.GetValue<string>() ?? string.Empty;
+        var method = call.Method;
+        var url = call.Url;
         if (!HttpMethods.Contains(method))
         {
-            return new JsonObject { ["error"] = Mask(masker, $"HTTP method {method} is not supported") };
+            return HttpAnswer.Refused(Mask(masker, $"HTTP method {method} is not supported"));
         }
 
         // As written by the script, without user info: the host (and port) for refusals, up to the query for the log.
@@ -330,26 +327,25 @@ public sealed class ScriptRunner : IDisposable
         if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || !allowed.Allows(uri))
         {
             logs.Add($"http {method} {host}: refused, not in allowedHosts");
-            return new JsonObject { ["error"] = $"host {host} is not in this node's allowedHosts" };
+            return HttpAnswer.Refused($"host {host} is not in this node's allowedHosts");
         }
 
         using var message = new HttpRequestMessage(new HttpMethod(method), uri);
-        if (call["body"]?.GetValue<string>() is { } requestBody)
+        if (call.Body is { } requestBody)
         {
             message.Content = new StringContent(requestBody, Encoding.UTF8);
             message.Content.Headers.ContentType = null;
         }
 
         var index = 0;
-        foreach (var (name, value) in call["headers"] as JsonObject ?? [])
+        foreach (var (name, text) in call.Headers)
         {
             // Checked before anything is sent: a CR or LF would let the script add headers (or a body) of its own.
-            var text = value?.GetValue<string>() ?? string.Empty;
             if (SafeHttp.HeaderProblem(name, text) is { } problem)
             {
                 var which = SafeHttp.IsToken(name) ? $"header {Mask(masker, name)}" : $"header #{index + 1}";
                 logs.Add($"http {method} {shown}: refused, {which} {problem}");
-                return new JsonObject { ["error"] = $"{which} {problem}" };
+                return HttpAnswer.Refused($"{which} {problem}");
             }
 
             if (!message.Headers.TryAddWithoutValidation(name, text) && message.Content is not null)
@@ -365,23 +361,23 @@ public sealed class ScriptRunner : IDisposable
             using var response = await _http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
             if (await SafeHttp.ReadCappedAsync(response.Content, limits.MaxHttpResponseBytes, cancellationToken).ConfigureAwait(false) is not { } body)
             {
-                return new JsonObject { ["error"] = $"limit exceeded: the response is larger than {limits.MaxHttpResponseBytes} bytes" };
+                return HttpAnswer.Refused($"limit exceeded: the response is larger than {limits.MaxHttpResponseBytes} bytes");
             }
 
             logs.Add(string.Create(CultureInfo.InvariantCulture, $"http {method} {shown} -> {(int)response.StatusCode}"));
-            return new JsonObject
+            var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var (name, values) in response.Headers.Concat(response.Content.Headers))
             {
-                ["status"] = (int)response.StatusCode,
-                ["headers"] = new JsonObject(response.Headers.Concat(response.Content.Headers)
-                    .Select(h => KeyValuePair.Create(h.Key, (JsonNode?)JsonValue.Create(string.Join(", ", h.Value))))),
-                ["body"] = Encoding.UTF8.GetString(body),
-            };
+                headers[name] = string.Join(", ", values);
+            }
+
+            return new HttpAnswer((int)response.StatusCode, headers, Encoding.UTF8.GetString(body), null);
         }
         catch (HttpRequestException ex)
         {
             // The category only: the exception's message can hold the host as Uri normalized it.
             logs.Add($"http {method} {shown}: failed ({ex.HttpRequestError})");
-            return new JsonObject { ["error"] = $"HTTP request to {host} failed: {ex.HttpRequestError}" };
+            return HttpAnswer.Refused($"HTTP request to {host} failed: {ex.HttpRequestError}");
         }
     }
 
@@ -460,9 +456,11 @@ public sealed class ScriptRunner : IDisposable
             throw new InvalidOperationException($"the worker did not start: {worker.ErrorTail.Trim()}");
         }
 
-        await worker.SendAsync(new JsonObject { ["probe"] = new JsonObject { ["paths"] = new JsonArray(paths.Select(p => (JsonNode)JsonValue.Create(p)).ToArray()), ["port"] = hostPort } }.ToJsonString(), cancellationToken).ConfigureAwait(false);
+        await worker.SendAsync(WorkerProtocol.Write(new ProbeRequest(paths.ToList(), hostPort)), cancellationToken).ConfigureAwait(false);
         var line = await worker.ReadLineAsync(1024 * 1024, cancellationToken).ConfigureAwait(false) ?? throw new InvalidOperationException("the worker closed its pipe");
-        return JsonNode.Parse(line)!["probe"]!.AsObject();
+        return WorkerProtocol.Read(line) is ProbeAnswer answer
+            ? JsonSerializer.SerializeToNode(answer, WorkerJsonContext.Default.ProbeAnswer)!.AsObject()
+            : throw new InvalidOperationException("the worker's probe answer does not follow the protocol");
     }
 
     /// <summary>

@@ -6,22 +6,26 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Sandbox.CSharp;
+using Secrets.Runtime.Sandbox.Workers.Protocol;
 
 namespace Secrets.Runtime.Sandbox.Workers;
 
 /// <summary>
-/// The worker side of the pipe protocol (one JSON document per line each way). Runs only in worker processes, never
-/// in the host. An execution worker (no arguments) runs compiled images in a fresh collectible load context per run
-/// under <see cref="ScriptGuard"/>; during a run it may send <c>{"http": ...}</c> lines and read the host's answers.
-/// A compile worker (<c>--compile</c>) keeps Roslyn warm and answers with images or diagnostics.
+/// The worker side of the pipe protocol (one <see cref="WorkerMessage"/> per line each way). Runs only in worker
+/// processes, never in the host. An execution worker (no arguments) runs compiled images in a fresh collectible load
+/// context per run under <see cref="ScriptGuard"/>; during a run it may send <see cref="HttpCall"/> lines and read the
+/// host's <see cref="HttpAnswer"/>s. A compile worker (<see cref="WorkerProtocol.CompileMode"/>) keeps Roslyn warm and
+/// answers with images or diagnostics. A line that is not a well-formed request ends the worker.
 /// </summary>
-public static class ScriptWorker
+internal sealed class ScriptWorker
 {
-    /// <summary>The argument that makes a worker a compile worker.</summary>
-    public const string CompileMode = "--compile";
+    /// <summary>The longest error message a worker sends; the rest is cut (a huge message is not a crash).</summary>
+    private const int MaxErrorChars = 2048;
+
+    private readonly Dictionary<string, MethodInfo> _images = new(StringComparer.Ordinal);
 
     /// <summary>How many threads are running the script's code (or code it started) at this instant.</summary>
-    private static int _scriptThreads;
+    private int _scriptThreads;
 
     /// <summary>
     /// Set on the thread that starts the script and carried by every continuation, timer callback and task the
@@ -29,7 +33,9 @@ public static class ScriptWorker
     /// continuation already taken off the queue but not yet at its next timer or await shows neither a queued item
     /// nor a timer; it shows here.
     /// </summary>
-    private static readonly AsyncLocal<object?> ScriptFlow = new(change =>
+    private readonly AsyncLocal<object?> _scriptFlow;
+
+    private ScriptWorker() => _scriptFlow = new(change =>
     {
         if (change.PreviousValue is null && change.CurrentValue is not null)
         {
@@ -41,7 +47,7 @@ public static class ScriptWorker
         }
     });
 
-    /// <summary>Handles requests until its input closes; returns the process exit code.</summary>
+    /// <summary>Handles requests until its input closes; returns the process exit code (1 after a malformed request).</summary>
     public static async Task<int> RunAsync(IReadOnlyList<string> arguments, Stream input, Stream output)
     {
         ArgumentNullException.ThrowIfNull(arguments);
@@ -49,24 +55,36 @@ public static class ScriptWorker
         // Regexes built without a timeout still stop: set before any Regex is created.
         AppContext.SetData("REGEX_DEFAULT_MATCH_TIMEOUT", TimeSpan.FromMilliseconds(200));
         using var reader = new StreamReader(input, new UTF8Encoding(false));
-        if (arguments.Count > 0 && arguments[0] == CompileMode)
+        if (arguments.Count > 0 && arguments[0] == WorkerProtocol.CompileMode)
         {
-            RunCompiler(reader, output);
-            return 0;
+            return RunCompiler(reader, output);
         }
 
         _ = JsonNode.Parse("{\"warm\":[1]}")!.ToJsonString();
         _ = JsonSerializer.Serialize(new { warm = 1 });
+        _ = WorkerProtocol.Read(WorkerProtocol.Write(RunAnswer.Ok("1")));
+        var worker = new ScriptWorker();
         var pipe = new Pipe(reader, output);
-        var images = new Dictionary<string, MethodInfo>(StringComparer.Ordinal);
-        await pipe.WriteAsync(new JsonObject { ["ready"] = true }).ConfigureAwait(false);
+        await pipe.WriteAsync(new ReadyMessage()).ConfigureAwait(false);
         while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
-            if (!string.IsNullOrWhiteSpace(line))
+            if (string.IsNullOrWhiteSpace(line))
             {
-                var request = JsonNode.Parse(line)!.AsObject();
-                await pipe.WriteAsync(request["probe"] is JsonObject probe ? Probe(probe) : await ExecuteAsync(request, images, pipe).ConfigureAwait(false)).ConfigureAwait(false);
+                continue;
             }
+
+            WorkerMessage answer = WorkerProtocol.Read(line) switch
+            {
+                RunRequest run => await worker.ExecuteAsync(run, pipe).ConfigureAwait(false),
+                ProbeRequest probe => Probe(probe),
+                _ => null!,
+            };
+            if (answer is null)
+            {
+                return 1;
+            }
+
+            await pipe.WriteAsync(answer).ConfigureAwait(false);
         }
 
         return 0;
@@ -76,83 +94,62 @@ public static class ScriptWorker
     /// The compile worker's loop, on the thread that started the worker (not a pool thread): a compile hands its
     /// policy walk to the pool, which, asked from a pool thread, measured 40% slower than from a thread of its own.
     /// </summary>
-    private static void RunCompiler(StreamReader reader, Stream output)
+    private static int RunCompiler(StreamReader reader, Stream output)
     {
         var compiler = new ScriptCompiler();
         _ = compiler.Compile("var n = context.Secrets.Count; return new JsonObject { [\"n\"] = n + Enumerable.Range(0, 3).Sum() }.ToJsonString();");
-        output.Write(Pipe.Frame(new JsonObject { ["ready"] = true }));
+        _ = WorkerProtocol.Read(WorkerProtocol.Write(new CompileRequest("1")));
+        output.Write(WorkerProtocol.Frame(new ReadyMessage()));
         output.Flush();
         while (reader.ReadLine() is { } line)
         {
-            if (!string.IsNullOrWhiteSpace(line))
+            if (string.IsNullOrWhiteSpace(line))
             {
-                output.Write(Pipe.Frame(Compile(compiler, JsonNode.Parse(line)!.AsObject())));
-                output.Flush();
+                continue;
             }
-        }
-    }
 
-    private static JsonObject Compile(ScriptCompiler compiler, JsonObject request)
-    {
-        var result = compiler.Compile(request["source"]!.GetValue<string>());
-        return result.Succeeded
-            ? new JsonObject { ["image"] = Convert.ToBase64String(result.Image!) }
-            : new JsonObject
+            if (WorkerProtocol.Read(line) is not CompileRequest request)
             {
-                ["diagnostics"] = new JsonArray(result.Diagnostics.Select(d => (JsonNode)new JsonObject
-                {
-                    ["line"] = d.Line, ["column"] = d.Column, ["code"] = d.Code, ["message"] = d.Message,
-                }).ToArray()),
-            };
+                return 1;
+            }
+
+            var result = compiler.Compile(request.Source);
+            output.Write(WorkerProtocol.Frame(result.Succeeded ? new CompileAnswer(result.Image, null) : new CompileAnswer(null, result.Diagnostics)));
+            output.Flush();
+        }
+
+        return 0;
     }
 
-    /// <summary>The longest error message a worker sends; the rest is cut (a huge message is not a crash).</summary>
-    private const int MaxErrorChars = 2048;
-
-    private static async Task<JsonObject> ExecuteAsync(JsonObject request, Dictionary<string, MethodInfo> images, Pipe pipe)
+    private async Task<RunAnswer> ExecuteAsync(RunRequest request, Pipe pipe)
     {
-        var response = new JsonObject();
-        var limits = request["limits"]!;
         var http = new HttpGate(pipe);
         MethodInfo? entry = null;
         try
         {
-            var key = request["key"]!.GetValue<string>();
-            if (request["image"]?.GetValue<string>() is { } image)
+            if (request.Image is { } image)
             {
-                images[key] = Load(Convert.FromBase64String(image));
+                _images[request.Key] = Load(image);
             }
 
-            entry = images[key];
-            var contextJson = request["context"]!;
-            var secrets = contextJson["secrets"]!.AsObject().ToDictionary(p => p.Key, p => p.Value!.GetValue<string>(), StringComparer.Ordinal);
-            var run = contextJson["run"]!;
+            entry = _images[request.Key];
+            var limits = request.Limits;
 
             // Each log line goes to the host as it is written, so lines written before a failure, a limit or a kill
             // are kept.
-            var context = new ScriptContext(secrets, contextJson["inputJson"]!.GetValue<string>(),
-                new ScriptRunInfo(Text(run, "runId"), Text(run, "workflow"), Text(run, "node"), Text(run, "trigger")), contextJson.ToJsonString(),
-                http.SendAsync, limits["maxLogChars"]!.GetValue<int>(), line => pipe.WriteAsync(new JsonObject { ["log"] = line }).GetAwaiter().GetResult());
-            var budget = TimeSpan.FromMilliseconds(limits["timeoutMs"]!.GetValue<double>());
-            var (value, limit, background) = await RunGuardedAsync(entry, context, budget, http.CloseAsync).ConfigureAwait(false);
+            var context = new ScriptContext(request.Context.Secrets, request.Context.InputJson, request.Context.Run,
+                JsonSerializer.Serialize(request.Context, WorkerJsonContext.Default.RunContext),
+                http.SendAsync, limits.MaxLogChars, line => pipe.WriteAsync(new LogLine(line)).GetAwaiter().GetResult());
+            var (value, limit, background) = await RunGuardedAsync(entry, context, limits.Timeout, http.CloseAsync).ConfigureAwait(false);
             var serialized = limit is null && !background ? Serialize(value) : null;
             var refusal = limit ?? (background ? LimitKind.BackgroundWork : (LimitKind?)null)
-                ?? (serialized!.Length > limits["maxResultChars"]!.GetValue<int>() ? LimitKind.Result : (LimitKind?)null);
-            response["status"] = refusal is null ? "ok" : "limited";
-            if (refusal is { } breached)
-            {
-                response["limit"] = breached.ToString();
-            }
-            else
-            {
-                response["value"] = serialized;
-            }
+                ?? (serialized!.Length > limits.MaxResultChars ? LimitKind.Result : (LimitKind?)null);
+            return refusal is { } breached ? RunAnswer.Limited(breached) : RunAnswer.Ok(serialized!);
         }
         catch (OutOfMemoryException)
         {
             await http.CloseAsync().ConfigureAwait(false);
-            response["status"] = "limited";
-            response["limit"] = nameof(LimitKind.Memory);
+            return RunAnswer.Limited(LimitKind.Memory);
         }
         catch (Exception ex)
         {
@@ -160,22 +157,12 @@ public static class ScriptWorker
             var inner = ex is TargetInvocationException { InnerException: { } e } ? e : ex;
             if (inner is InsufficientExecutionStackException)
             {
-                response["status"] = "limited";
-                response["limit"] = nameof(LimitKind.Stack);
+                return RunAnswer.Limited(LimitKind.Stack);
             }
-            else
-            {
-                var message = inner.Message.Length > MaxErrorChars ? inner.Message[..MaxErrorChars] + " (cut)" : inner.Message;
-                response["status"] = "error";
-                response["error"] = $"{inner.GetType().Name}: {message}";
-                if (ScriptLine(inner, entry) is { } line)
-                {
-                    response["line"] = line;
-                }
-            }
-        }
 
-        return response;
+            var message = inner.Message.Length > MaxErrorChars ? inner.Message[..MaxErrorChars] + " (cut)" : inner.Message;
+            return RunAnswer.Failed($"{inner.GetType().Name}: {message}", ScriptLine(inner, entry));
+        }
     }
 
     /// <summary>
@@ -213,7 +200,7 @@ public static class ScriptWorker
 
     /// <summary>Runs the image under the guard; returns its value, the limit it breached, and whether it left work running.</summary>
     /// <remarks><paramref name="settle"/> lets HTTP calls the script did not await finish before anything is judged.</remarks>
-    private static async Task<(object? Value, LimitKind? Limit, bool Background)> RunGuardedAsync(MethodInfo factory, ScriptContext context, TimeSpan budget, Func<Task> settle)
+    private async Task<(object? Value, LimitKind? Limit, bool Background)> RunGuardedAsync(MethodInfo factory, ScriptContext context, TimeSpan budget, Func<Task> settle)
     {
         var timers = Timer.ActiveCount;
         ScriptGuard.Begin(budget);
@@ -223,7 +210,7 @@ public static class ScriptWorker
             // On a pool thread, whose stack (DOTNET_DefaultStackSize) is small; the main thread's is 8 MB.
             value = await Task.Run(() =>
             {
-                ScriptFlow.Value = ScriptFlow;
+                _scriptFlow.Value = _scriptFlow;
                 return InvokeAsync(factory, context);
             }).ConfigureAwait(false);
             await settle().ConfigureAwait(false);
@@ -242,7 +229,7 @@ public static class ScriptWorker
     /// True when the script left timers or queued work behind. Continuations that are merely finishing get a few
     /// milliseconds to drain; a loop or a pending delay is still there after them.
     /// </summary>
-    private static async Task<bool> LeftWorkRunningAsync(long timersBefore)
+    private async Task<bool> LeftWorkRunningAsync(long timersBefore)
     {
         // Quiet means quiet three looks in a row: no queued item, no new timer, no thread running script code. Busy
         // looks are retried with yields, then short sleeps (about 50 ms in all), since continuations that are merely
@@ -280,16 +267,16 @@ public static class ScriptWorker
     }
 
     /// <summary>What this worker can see and reach, for <c>secrets-runtime doctor</c> and the isolation tests.</summary>
-    private static JsonObject Probe(JsonObject probe)
+    private static ProbeAnswer Probe(ProbeRequest probe)
     {
-        var paths = new JsonObject();
-        foreach (var path in probe["paths"]?.AsArray().Select(p => p!.GetValue<string>()) ?? [])
+        var paths = new Dictionary<string, bool>(StringComparer.Ordinal);
+        foreach (var path in probe.Paths)
         {
             paths[path] = File.Exists(path) || Directory.Exists(path);
         }
 
         var reached = false;
-        if (probe["port"]?.GetValue<int>() is { } port)
+        if (probe.Port is { } port)
         {
             try
             {
@@ -304,20 +291,9 @@ public static class ScriptWorker
             }
         }
 
-        return new JsonObject
-        {
-            ["probe"] = new JsonObject
-            {
-                ["environment"] = new JsonArray(Environment.GetEnvironmentVariables().Keys.Cast<string>().Order(StringComparer.Ordinal).Select(k => (JsonNode)JsonValue.Create(k)).ToArray()),
-                ["paths"] = paths,
-                ["interfaces"] = new JsonArray(Interfaces().Select(n => (JsonNode)JsonValue.Create(n)).ToArray()),
-                ["reachedHostPort"] = reached,
-                ["pid"] = Environment.ProcessId,
-                ["status"] = Status(),
-                ["namespaces"] = Namespaces(),
-                ["limits"] = Limits(),
-            },
-        };
+        return new ProbeAnswer(
+            Environment.GetEnvironmentVariables().Keys.Cast<string>().Order(StringComparer.Ordinal).ToList(),
+            paths, Interfaces().ToList(), reached, Environment.ProcessId, Status(), Namespaces(), Limits());
     }
 
     /// <summary>The network interfaces of the worker's network namespace, from /proc (no socket needed: the filter refuses netlink).</summary>
@@ -327,9 +303,9 @@ public static class ScriptWorker
             : NetworkInterface.GetAllNetworkInterfaces().Select(n => n.Name);
 
     /// <summary>Identity and confinement as the kernel reports them: uid and gid (real, effective), capabilities, no_new_privs, seccomp mode.</summary>
-    private static JsonObject Status()
+    private static Dictionary<string, string> Status()
     {
-        var status = new JsonObject();
+        var status = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var line in File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status") : [])
         {
             var (name, value) = (line.Split(':')[0], line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim());
@@ -343,9 +319,9 @@ public static class ScriptWorker
     }
 
     /// <summary>The namespaces the worker is in (the kernel's ids, to compare with the host's).</summary>
-    private static JsonObject Namespaces()
+    private static Dictionary<string, string?> Namespaces()
     {
-        var namespaces = new JsonObject();
+        var namespaces = new Dictionary<string, string?>(StringComparer.Ordinal);
         foreach (var kind in (string[])["user", "pid", "net", "ipc", "uts", "mnt", "cgroup"])
         {
             namespaces[kind] = File.ResolveLinkTarget($"/proc/self/ns/{kind}", returnFinalTarget: false)?.ToString();
@@ -355,9 +331,9 @@ public static class ScriptWorker
     }
 
     /// <summary>The hard resource limits, from /proc/self/limits (name to hard value).</summary>
-    private static JsonObject Limits()
+    private static Dictionary<string, string> Limits()
     {
-        var limits = new JsonObject();
+        var limits = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var line in File.Exists("/proc/self/limits") ? File.ReadLines("/proc/self/limits").Skip(1) : [])
         {
             // Columns: name (padded to 26), soft limit (21), hard limit (21), units.
@@ -378,8 +354,6 @@ public static class ScriptWorker
         _ => JsonSerializer.Serialize(value, value.GetType()),
     };
 
-    private static string Text(JsonNode run, string key) => run[key]?.GetValue<string>() ?? string.Empty;
-
     /// <summary>The worker's two pipe ends; writes are serialized.</summary>
     private sealed class Pipe(StreamReader reader, Stream output)
     {
@@ -387,12 +361,9 @@ public static class ScriptWorker
 
         public StreamReader Reader => reader;
 
-        /// <summary>One message as it goes on the wire: a line of JSON.</summary>
-        public static byte[] Frame(JsonObject message) => Encoding.UTF8.GetBytes(message.ToJsonString() + "\n");
-
-        public async Task WriteAsync(JsonObject message)
+        public async Task WriteAsync(WorkerMessage message)
         {
-            var bytes = Frame(message);
+            var bytes = WorkerProtocol.Frame(message);
             await _write.WaitAsync().ConfigureAwait(false);
             try
             {
@@ -415,24 +386,30 @@ public static class ScriptWorker
         private readonly SemaphoreSlim _one = new(1, 1);
         private bool _closed;
 
-        public async Task<JsonObject> SendAsync(JsonObject request)
+        public async Task<ScriptHttpResponse> SendAsync(ScriptHttpRequest request)
         {
+            HttpAnswer answer;
             await _one.WaitAsync().ConfigureAwait(false);
             try
             {
                 if (_closed)
                 {
-                    return new JsonObject { ["error"] = "the run has ended" };
+                    throw new InvalidOperationException("the run has ended");
                 }
 
-                await pipe.WriteAsync(new JsonObject { ["http"] = request }).ConfigureAwait(false);
+                await pipe.WriteAsync(new HttpCall(request.Method, request.Url, request.Headers, request.Body)).ConfigureAwait(false);
                 var line = await pipe.Reader.ReadLineAsync().ConfigureAwait(false) ?? throw new IOException("the host closed the pipe");
-                return JsonNode.Parse(line)!.AsObject();
+                answer = WorkerProtocol.Read(line) as HttpAnswer ?? throw new IOException("the host's answer is not an HTTP answer");
             }
             finally
             {
                 _one.Release();
             }
+
+            return answer.Error is { } error
+                ? throw new InvalidOperationException(error)
+                : new ScriptHttpResponse(answer.Status!.Value, answer.Body ?? string.Empty,
+                    new Dictionary<string, string>(answer.Headers ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase));
         }
 
         public async Task CloseAsync()
