@@ -1,5 +1,3 @@
-using System.Net.NetworkInformation;
-using System.Net.Sockets;
 using System.Reflection;
 using System.Runtime.Loader;
 using System.Text;
@@ -8,14 +6,15 @@ using System.Text.Json.Nodes;
 using Secrets.Runtime.Sandbox.CSharp;
 using Secrets.Runtime.Sandbox.Workers.Protocol;
 
-namespace Secrets.Runtime.Sandbox.Workers;
+namespace Secrets.Runtime.Sandbox.Workers.Host;
 
 /// <summary>
 /// The worker side of the pipe protocol (one <see cref="WorkerMessage"/> per line each way). Runs only in worker
 /// processes, never in the host. An execution worker (no arguments) runs compiled images in a fresh collectible load
 /// context per run under <see cref="ScriptGuard"/>; during a run it may send <see cref="HttpCall"/> lines and read the
-/// host's <see cref="HttpAnswer"/>s. A compile worker (<see cref="WorkerProtocol.CompileMode"/>) keeps Roslyn warm and
-/// answers with images or diagnostics. A line that is not a well-formed request ends the worker.
+/// host's <see cref="HttpAnswer"/>s. A compile worker (<see cref="WorkerProtocol.CompileMode"/>) is a
+/// <see cref="CompileLoop"/>. A line that is not a well-formed request ends the worker. The worker's state is this
+/// object's, not static; <see cref="ScriptGuard"/>'s is static because the calls woven into scripts are.
 /// </summary>
 internal sealed class ScriptWorker
 {
@@ -35,7 +34,8 @@ internal sealed class ScriptWorker
     /// </summary>
     private readonly AsyncLocal<object?> _scriptFlow;
 
-    private ScriptWorker() => _scriptFlow = new(change =>
+    /// <summary>Creates an execution worker's loop.</summary>
+    public ScriptWorker() => _scriptFlow = new(change =>
     {
         if (change.PreviousValue is null && change.CurrentValue is not null)
         {
@@ -47,26 +47,16 @@ internal sealed class ScriptWorker
         }
     });
 
-    /// <summary>Handles requests until its input closes; returns the process exit code (1 after a malformed request).</summary>
-    public static async Task<int> RunAsync(IReadOnlyList<string> arguments, Stream input, Stream output)
+    /// <summary>Handles requests until <paramref name="input"/> closes; returns the process exit code (1 after a malformed request).</summary>
+    public async Task<int> RunAsync(StreamReader input, Stream output)
     {
-        ArgumentNullException.ThrowIfNull(arguments);
-
-        // Regexes built without a timeout still stop: set before any Regex is created.
-        AppContext.SetData("REGEX_DEFAULT_MATCH_TIMEOUT", TimeSpan.FromMilliseconds(200));
-        using var reader = new StreamReader(input, new UTF8Encoding(false));
-        if (arguments.Count > 0 && arguments[0] == WorkerProtocol.CompileMode)
-        {
-            return RunCompiler(reader, output);
-        }
-
+        ArgumentNullException.ThrowIfNull(input);
         _ = JsonNode.Parse("{\"warm\":[1]}")!.ToJsonString();
         _ = JsonSerializer.Serialize(new { warm = 1 });
         _ = WorkerProtocol.Read(WorkerProtocol.Write(RunAnswer.Ok("1")));
-        var worker = new ScriptWorker();
-        var pipe = new Pipe(reader, output);
+        var pipe = new WorkerPipe(input, output);
         await pipe.WriteAsync(new ReadyMessage()).ConfigureAwait(false);
-        while (await reader.ReadLineAsync().ConfigureAwait(false) is { } line)
+        while (await input.ReadLineAsync().ConfigureAwait(false) is { } line)
         {
             if (string.IsNullOrWhiteSpace(line))
             {
@@ -75,8 +65,8 @@ internal sealed class ScriptWorker
 
             WorkerMessage answer = WorkerProtocol.Read(line) switch
             {
-                RunRequest run => await worker.ExecuteAsync(run, pipe).ConfigureAwait(false),
-                ProbeRequest probe => Probe(probe),
+                RunRequest run => await ExecuteAsync(run, pipe).ConfigureAwait(false),
+                ProbeRequest probe => WorkerProbe.Answer(probe),
                 _ => null!,
             };
             if (answer is null)
@@ -90,38 +80,7 @@ internal sealed class ScriptWorker
         return 0;
     }
 
-    /// <summary>
-    /// The compile worker's loop, on the thread that started the worker (not a pool thread): a compile hands its
-    /// policy walk to the pool, which, asked from a pool thread, measured 40% slower than from a thread of its own.
-    /// </summary>
-    private static int RunCompiler(StreamReader reader, Stream output)
-    {
-        var compiler = new ScriptCompiler();
-        _ = compiler.Compile("var n = context.Secrets.Count; return new JsonObject { [\"n\"] = n + Enumerable.Range(0, 3).Sum() }.ToJsonString();");
-        _ = WorkerProtocol.Read(WorkerProtocol.Write(new CompileRequest("1")));
-        output.Write(WorkerProtocol.Frame(new ReadyMessage()));
-        output.Flush();
-        while (reader.ReadLine() is { } line)
-        {
-            if (string.IsNullOrWhiteSpace(line))
-            {
-                continue;
-            }
-
-            if (WorkerProtocol.Read(line) is not CompileRequest request)
-            {
-                return 1;
-            }
-
-            var result = compiler.Compile(request.Source);
-            output.Write(WorkerProtocol.Frame(result.Succeeded ? new CompileAnswer(result.Image, null) : new CompileAnswer(null, result.Diagnostics)));
-            output.Flush();
-        }
-
-        return 0;
-    }
-
-    private async Task<RunAnswer> ExecuteAsync(RunRequest request, Pipe pipe)
+    private async Task<RunAnswer> ExecuteAsync(RunRequest request, WorkerPipe pipe)
     {
         var http = new HttpGate(pipe);
         MethodInfo? entry = null;
@@ -266,86 +225,6 @@ internal sealed class ScriptWorker
         return await task.ConfigureAwait(false);
     }
 
-    /// <summary>What this worker can see and reach, for <c>secrets-runtime doctor</c> and the isolation tests.</summary>
-    private static ProbeAnswer Probe(ProbeRequest probe)
-    {
-        var paths = new Dictionary<string, bool>(StringComparer.Ordinal);
-        foreach (var path in probe.Paths)
-        {
-            paths[path] = File.Exists(path) || Directory.Exists(path);
-        }
-
-        var reached = false;
-        if (probe.Port is { } port)
-        {
-            try
-            {
-                using var client = new TcpClient();
-                reached = client.ConnectAsync("127.0.0.1", port).Wait(TimeSpan.FromSeconds(2));
-            }
-            catch (AggregateException)
-            {
-            }
-            catch (SocketException)
-            {
-            }
-        }
-
-        return new ProbeAnswer(
-            Environment.GetEnvironmentVariables().Keys.Cast<string>().Order(StringComparer.Ordinal).ToList(),
-            paths, Interfaces().ToList(), reached, Environment.ProcessId, Status(), Namespaces(), Limits());
-    }
-
-    /// <summary>The network interfaces of the worker's network namespace, from /proc (no socket needed: the filter refuses netlink).</summary>
-    private static IEnumerable<string> Interfaces() =>
-        File.Exists("/proc/self/net/dev")
-            ? File.ReadLines("/proc/self/net/dev").Skip(2).Select(l => l.Split(':')[0].Trim()).Where(n => n.Length > 0)
-            : NetworkInterface.GetAllNetworkInterfaces().Select(n => n.Name);
-
-    /// <summary>Identity and confinement as the kernel reports them: uid and gid (real, effective), capabilities, no_new_privs, seccomp mode.</summary>
-    private static Dictionary<string, string> Status()
-    {
-        var status = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in File.Exists("/proc/self/status") ? File.ReadLines("/proc/self/status") : [])
-        {
-            var (name, value) = (line.Split(':')[0], line[(line.IndexOf(':', StringComparison.Ordinal) + 1)..].Trim());
-            if (name is "Uid" or "Gid" or "CapEff" or "CapPrm" or "CapBnd" or "NoNewPrivs" or "Seccomp")
-            {
-                status[name] = value;
-            }
-        }
-
-        return status;
-    }
-
-    /// <summary>The namespaces the worker is in (the kernel's ids, to compare with the host's).</summary>
-    private static Dictionary<string, string?> Namespaces()
-    {
-        var namespaces = new Dictionary<string, string?>(StringComparer.Ordinal);
-        foreach (var kind in (string[])["user", "pid", "net", "ipc", "uts", "mnt", "cgroup"])
-        {
-            namespaces[kind] = File.ResolveLinkTarget($"/proc/self/ns/{kind}", returnFinalTarget: false)?.ToString();
-        }
-
-        return namespaces;
-    }
-
-    /// <summary>The hard resource limits, from /proc/self/limits (name to hard value).</summary>
-    private static Dictionary<string, string> Limits()
-    {
-        var limits = new Dictionary<string, string>(StringComparer.Ordinal);
-        foreach (var line in File.Exists("/proc/self/limits") ? File.ReadLines("/proc/self/limits").Skip(1) : [])
-        {
-            // Columns: name (padded to 26), soft limit (21), hard limit (21), units.
-            if (line.Length > 47)
-            {
-                limits[line[..26].Trim()] = line.Substring(47, Math.Min(21, line.Length - 47)).Trim();
-            }
-        }
-
-        return limits;
-    }
-
     private static string Serialize(object? value) => value switch
     {
         null => "null",
@@ -353,70 +232,4 @@ internal sealed class ScriptWorker
         string s => JsonSerializer.Serialize(s),
         _ => JsonSerializer.Serialize(value, value.GetType()),
     };
-
-    /// <summary>The worker's two pipe ends; writes are serialized.</summary>
-    private sealed class Pipe(StreamReader reader, Stream output)
-    {
-        private readonly SemaphoreSlim _write = new(1, 1);
-
-        public StreamReader Reader => reader;
-
-        public async Task WriteAsync(WorkerMessage message)
-        {
-            var bytes = WorkerProtocol.Frame(message);
-            await _write.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                await output.WriteAsync(bytes).ConfigureAwait(false);
-                await output.FlushAsync().ConfigureAwait(false);
-            }
-            finally
-            {
-                _write.Release();
-            }
-        }
-    }
-
-    /// <summary>
-    /// <c>context.Http</c> of one run: one call at a time over the pipe, and none after the run ended, so a call the
-    /// script did not await can never interleave with the next request.
-    /// </summary>
-    private sealed class HttpGate(Pipe pipe)
-    {
-        private readonly SemaphoreSlim _one = new(1, 1);
-        private bool _closed;
-
-        public async Task<ScriptHttpResponse> SendAsync(ScriptHttpRequest request)
-        {
-            HttpAnswer answer;
-            await _one.WaitAsync().ConfigureAwait(false);
-            try
-            {
-                if (_closed)
-                {
-                    throw new InvalidOperationException("the run has ended");
-                }
-
-                await pipe.WriteAsync(new HttpCall(request.Method, request.Url, request.Headers, request.Body)).ConfigureAwait(false);
-                var line = await pipe.Reader.ReadLineAsync().ConfigureAwait(false) ?? throw new IOException("the host closed the pipe");
-                answer = WorkerProtocol.Read(line) as HttpAnswer ?? throw new IOException("the host's answer is not an HTTP answer");
-            }
-            finally
-            {
-                _one.Release();
-            }
-
-            return answer.Error is { } error
-                ? throw new InvalidOperationException(error)
-                : new ScriptHttpResponse(answer.Status!.Value, answer.Body ?? string.Empty,
-                    new Dictionary<string, string>(answer.Headers ?? new Dictionary<string, string>(), StringComparer.OrdinalIgnoreCase));
-        }
-
-        public async Task CloseAsync()
-        {
-            await _one.WaitAsync().ConfigureAwait(false);
-            _closed = true;
-            _one.Release();
-        }
-    }
 }
