@@ -176,12 +176,12 @@ internal sealed class ScriptWorker
         }
         catch (Exception ex) when (ex is ScriptLimitException or TargetInvocationException { InnerException: ScriptLimitException })
         {
-            return (null, ScriptGuard.End() ?? LimitKind.Time, false);
+            return (null, Kind(ScriptGuard.End()) ?? LimitKind.Time, false);
         }
 
         // Judged while the guard still runs (ending it stops guarded loops, which would hide them).
         var background = await LeftWorkRunningAsync(timers).ConfigureAwait(false);
-        return (value, ScriptGuard.End(), background);
+        return (value, Kind(ScriptGuard.End()), background);
     }
 
     /// <summary>
@@ -216,6 +216,15 @@ internal sealed class ScriptWorker
 
         return true;
     }
+
+    /// <summary>The limit the guard tripped, as the protocol names it.</summary>
+    private static LimitKind? Kind(ScriptLimit? tripped) => tripped switch
+    {
+        null => null,
+        ScriptLimit.Stack => LimitKind.Stack,
+        ScriptLimit.Output => LimitKind.Output,
+        _ => LimitKind.Time,
+    };
 
     private static async Task<object?> InvokeAsync(MethodInfo factory, ScriptContext context)
     {

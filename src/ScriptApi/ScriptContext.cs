@@ -59,7 +59,7 @@ public sealed class ScriptContext
         _logChars += message.Length;
         if (_logChars > _maxLogChars)
         {
-            ScriptGuard.Trip(LimitKind.Output);
+            ScriptGuard.Trip(ScriptLimit.Output);
         }
 
         _logs.Add(message);
