@@ -17,11 +17,11 @@ public sealed class LyingWorkerTests : IClassFixture<LyingWorkerTests.Runners>
     /// <summary>The image compiled once by the real compile worker into a disk cache, and a runner whose workers are the probe.</summary>
     public sealed class Runners : IDisposable
     {
-        private readonly string _cache = Directory.CreateTempSubdirectory("lying-cache-").FullName;
+        private readonly TemporaryHome _cache = new("lying-cache-");
 
         public Runners()
         {
-            using (var real = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _cache }))
+            using (var real = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _cache.Path }))
             {
                 if (real.RunAsync(new ScriptRequest { Source = Script }).GetAwaiter().GetResult().Status != ScriptStatus.Ok)
                 {
@@ -29,7 +29,7 @@ public sealed class LyingWorkerTests : IClassFixture<LyingWorkerTests.Runners>
                 }
             }
 
-            Lying = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _cache, WorkerPath = Path.Combine(AppContext.BaseDirectory, "secrets-runtime-breach-probe.dll") });
+            Lying = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _cache.Path, WorkerPath = Path.Combine(AppContext.BaseDirectory, "secrets-runtime-breach-probe.dll") });
         }
 
         public ScriptRunner Lying { get; }
@@ -37,7 +37,7 @@ public sealed class LyingWorkerTests : IClassFixture<LyingWorkerTests.Runners>
         public void Dispose()
         {
             Lying.Dispose();
-            Directory.Delete(_cache, recursive: true);
+            _cache.Dispose();
         }
     }
 
