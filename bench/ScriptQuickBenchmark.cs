@@ -103,7 +103,7 @@ public sealed class ScriptQuickBenchmark : IQuickBenchmark
     /// </summary>
     private static (double Baseline, double Ours) CompareInWorkerSettings()
     {
-        var worker = WorkerLauncher.StartInfo(Path.Combine(AppContext.BaseDirectory, "secrets-runtime-worker.dll"), [ScriptWorker.CompileMode], new ScriptRunnerOptions().CompileHeapBytes, WorkerIsolation.Process, new WorkerResources(), WorkerLauncher.Tools(), seccompFd: -1);
+        var worker = WorkerLauncher.StartInfo(Path.Combine(AppContext.BaseDirectory, "secrets-runtime-worker.dll"), [Sandbox.Workers.Protocol.WorkerProtocol.CompileMode], new ScriptRunnerOptions().CompileHeapBytes, WorkerIsolation.Process, new WorkerResources(), WorkerLauncher.Tools(), seccompFd: -1);
         var child = new ProcessStartInfo(WorkerLauncher.DotnetHost(), [typeof(ScriptQuickBenchmark).Assembly.Location, CompilePairArgument]) { RedirectStandardOutput = true };
         foreach (var (name, value) in worker.Environment.Where(e => e.Key.StartsWith("DOTNET_", StringComparison.Ordinal)))
         {

@@ -262,18 +262,46 @@ static (bool Blocked, string Detail) Result(long returned, string call)
 /// <summary>
 /// A worker that speaks the pipe protocol like the real one, as a script that took the worker over would: it answers
 /// every run "ok" at once, and when the run's input says <c>{"burn": true}</c> it first starts a native-speed loop on
-/// a thread of its own, which nothing inside the worker counts. Only the host's view from /proc can see it.
+/// a thread of its own, which nothing inside the worker counts. Only the host's view from /proc can see it. When the
+/// input names a lie (<c>{"lie": "..."}</c>) it answers with that line instead: lines shaped to forge an outcome the
+/// host must not accept.
 /// </summary>
 internal static class CompromisedWorker
 {
+    /// <summary>Answers that try to pass for a result the host should not accept, by name.</summary>
+    private static readonly Dictionary<string, string> Lies = new(StringComparer.Ordinal)
+    {
+        ["not-json"] = "ok",
+        ["unknown-type"] = "{\"type\":\"verdict\",\"outcome\":\"Ok\",\"value\":\"1\"}",
+        ["no-type"] = "{\"outcome\":\"Ok\",\"value\":\"1\"}",
+        ["old-protocol"] = "{\"status\":\"ok\",\"value\":\"1\",\"logs\":[]}",
+        ["undefined-limit"] = "{\"type\":\"result\",\"outcome\":\"Limited\",\"limit\":99}",
+        ["unknown-outcome"] = "{\"type\":\"result\",\"outcome\":\"Sensitive\",\"value\":\"1\"}",
+        ["ok-and-limited"] = "{\"type\":\"result\",\"outcome\":\"Ok\",\"value\":\"1\",\"limit\":\"Time\"}",
+        ["duplicate-outcome"] = "{\"type\":\"result\",\"outcome\":\"Error\",\"error\":\"x\",\"outcome\":\"Ok\",\"value\":\"1\"}",
+        ["extra-member"] = "{\"type\":\"result\",\"outcome\":\"Ok\",\"value\":\"1\",\"sensitive\":false}",
+        ["value-not-json"] = "{\"type\":\"result\",\"outcome\":\"Ok\",\"value\":\"{\\\"a\\\":\"}",
+        ["ready-mid-run"] = "{\"type\":\"ready\"}",
+        ["compile-answer"] = "{\"type\":\"compiled\",\"image\":\"AA==\"}",
+        ["huge"] = "{\"type\":\"log\",\"text\":\"" + new string('x', 4 * 1024 * 1024) + "\"}",
+    };
+
     public static int Run()
     {
-        Console.Out.WriteLine("{\"ready\":true}");
+        Console.Out.WriteLine("{\"type\":\"ready\"}");
         Console.Out.Flush();
         while (Console.In.ReadLine() is { } line)
         {
             var request = JsonNode.Parse(line)!.AsObject();
-            if (request["context"]?["inputJson"]?.GetValue<string>().Contains("burn", StringComparison.Ordinal) == true)
+            var input = request["context"]?["inputJson"]?.GetValue<string>() ?? string.Empty;
+            if (JsonNode.Parse(input.Length == 0 ? "{}" : input)?["lie"]?.GetValue<string>() is { } lie)
+            {
+                Console.Out.WriteLine(Lies[lie]);
+                Console.Out.Flush();
+                continue;
+            }
+
+            if (input.Contains("burn", StringComparison.Ordinal))
             {
                 using var spinning = new ManualResetEventSlim();
                 new Thread(() =>
@@ -288,7 +316,7 @@ internal static class CompromisedWorker
                 spinning.Wait();
             }
 
-            Console.Out.WriteLine("{\"status\":\"ok\",\"value\":\"1\",\"logs\":[]}");
+            Console.Out.WriteLine("{\"type\":\"result\",\"outcome\":\"Ok\",\"value\":\"1\"}");
             Console.Out.Flush();
         }
 

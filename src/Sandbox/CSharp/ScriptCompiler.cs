@@ -7,7 +7,8 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace Secrets.Runtime.Sandbox.CSharp;
 
 /// <summary>
-/// Compiles code-node scripts with Roslyn as script submissions over one shared reference set, refuses
+/// Compiles code-node scripts with Roslyn as script submissions over one shared reference set (the allowed framework
+/// assemblies and the script-API assembly that holds <see cref="ScriptGlobals"/>, never this one), refuses
 /// <c>#r</c> and <c>#load</c> before compiling (the default resolvers would read host files and echo them in
 /// diagnostics), and checks every symbol against <see cref="ScriptPolicy"/>. It never runs what it compiles.
 /// </summary>
@@ -193,7 +194,8 @@ public sealed class ScriptCompiler
     /// <summary>Everything in a cache key but the source: the same for every script, so built once.</summary>
     private static string KeySuffix { get; } = string.Join("\n", [
         $"policy {ScriptPolicy.Version}", $"guards {GuardInjector.Version}", "debug embedded",
-        $"roslyn {typeof(CSharpCompilation).Assembly.GetName().Version} runtime {Environment.Version} sandbox {typeof(ScriptGlobals).Assembly.ManifestModule.ModuleVersionId}",
+        $"roslyn {typeof(CSharpCompilation).Assembly.GetName().Version} runtime {Environment.Version} sandbox {typeof(ScriptCompiler).Assembly.ManifestModule.ModuleVersionId}",
+        $"script api {typeof(ScriptGlobals).Assembly.ManifestModule.ModuleVersionId}",
         .. AssemblyNames.Order(StringComparer.Ordinal)]);
 
     private static ScriptCompilation Refused(ScriptDiagnostic diagnostic) => new(null, [diagnostic]);

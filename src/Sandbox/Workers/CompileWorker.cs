@@ -1,5 +1,5 @@
-using System.Text.Json.Nodes;
 using Secrets.Runtime.Sandbox.CSharp;
+using Secrets.Runtime.Sandbox.Workers.Protocol;
 
 namespace Secrets.Runtime.Sandbox.Workers;
 
@@ -72,7 +72,7 @@ internal sealed class CompileWorker : IDisposable
             string? line;
             try
             {
-                await _worker.SendAsync(new JsonObject { ["source"] = source }.ToJsonString(), timeout.Token).ConfigureAwait(false);
+                await _worker.SendAsync(WorkerProtocol.Write(new CompileRequest(source)), timeout.Token).ConfigureAwait(false);
                 line = await _worker.ReadLineAsync(64 * 1024 * 1024, timeout.Token).ConfigureAwait(false);
             }
             catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
@@ -91,16 +91,17 @@ internal sealed class CompileWorker : IDisposable
                 return (reason.Contains("OutOfMemory", StringComparison.OrdinalIgnoreCase) ? Limit("compile memory") : Failed(reason), true);
             }
 
-            var response = JsonNode.Parse(line)!.AsObject();
-            if (response["image"]?.GetValue<string>() is { } image)
+            // A line that is not a well-formed answer refuses the script and retires the worker.
+            switch (WorkerProtocol.Read(line))
             {
-                return (ScriptCompiler.Checked(Convert.FromBase64String(image)), false);
+                case CompileAnswer { Image: { } image }:
+                    return (ScriptCompiler.Checked(image), false);
+                case CompileAnswer { Diagnostics: { } diagnostics }:
+                    return (new ScriptCompilation(null, diagnostics), false);
+                default:
+                    await RetireAsync().ConfigureAwait(false);
+                    return (Broken(), true);
             }
-
-            var diagnostics = response["diagnostics"]!.AsArray()
-                .Select(d => new ScriptDiagnostic(d!["line"]!.GetValue<int>(), d["column"]!.GetValue<int>(), d["code"]!.GetValue<string>(), d["message"]!.GetValue<string>()))
-                .ToList();
-            return (new ScriptCompilation(null, diagnostics), false);
         }
         finally
         {
@@ -124,6 +125,9 @@ internal sealed class CompileWorker : IDisposable
 
     private static ScriptCompilation Limit(string which) =>
         new(null, [new ScriptDiagnostic(1, 1, "SR0100", $"limit exceeded: {which}")]);
+
+    private static ScriptCompilation Broken() =>
+        new(null, [new ScriptDiagnostic(1, 1, "SR0102", "the compile worker failed (its answer does not follow the protocol)")]);
 
     private static ScriptCompilation Failed(string errors) =>
         new(null, [new ScriptDiagnostic(1, 1, "SR0102", $"the compile worker failed ({errors.Split('\n', StringSplitOptions.RemoveEmptyEntries).FirstOrDefault() ?? "no message"})")]);

@@ -93,7 +93,7 @@ internal static class WorkerLauncher
     {
         ArgumentNullException.ThrowIfNull(arguments);
         ArgumentNullException.ThrowIfNull(resources);
-        var compiler = arguments.Contains(ScriptWorker.CompileMode);
+        var compiler = arguments.Contains(Protocol.WorkerProtocol.CompileMode);
         var host = DotnetHost();
         var command = new List<string>();
         if (isolation == WorkerIsolation.Bubblewrap)

@@ -6,28 +6,28 @@ namespace Secrets.Runtime.Sandbox.Tests.Workers;
 /// <summary>Compiling in the compile worker, its budgets, and the compilation cache in memory and on disk.</summary>
 public sealed class ScriptCompileTests : IDisposable
 {
-    private readonly string _cache = Directory.CreateTempSubdirectory("script-cache-").FullName;
+    private readonly TemporaryHome _home = new("script-cache-");
 
-    public void Dispose() => Directory.Delete(_cache, recursive: true);
+    public void Dispose() => _home.Dispose();
 
     [Fact]
     public async Task A_compiled_script_is_kept_on_disk_owner_only_and_a_new_runner_skips_roslyn()
     {
         const string source = "return \"cached \" + context.Run.Node;";
-        using (var first = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _cache }))
+        using (var first = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _home.Path }))
         {
             Assert.Equal("cached -", (await first.RunAsync(new ScriptRequest { Source = source })).Value!.GetValue<string>());
             Assert.Equal(1, first.Compiles);
         }
 
-        var file = Path.Combine(_cache, ScriptCompiler.CacheKey(source) + ".dll");
+        var file = Path.Combine(_home.Path, ScriptCompiler.CacheKey(source) + ".dll");
         Assert.True(File.Exists(file));
         if (!OperatingSystem.IsWindows())
         {
             Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite, File.GetUnixFileMode(file));
         }
 
-        using var second = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _cache });
+        using var second = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _home.Path });
         Assert.Equal("cached -", (await second.RunAsync(new ScriptRequest { Source = source })).Value!.GetValue<string>());
         Assert.Equal(0, second.Compiles);
     }
@@ -36,10 +36,10 @@ public sealed class ScriptCompileTests : IDisposable
     public async Task A_tampered_cache_file_is_refused_and_the_script_compiled_again()
     {
         const string source = "return 42;";
-        var file = Path.Combine(_cache, ScriptCompiler.CacheKey(source) + ".dll");
+        var file = Path.Combine(_home.Path, ScriptCompiler.CacheKey(source) + ".dll");
         await File.WriteAllBytesAsync(file, [0x4D, 0x5A, 1, 2, 3]);
 
-        using var runner = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _cache });
+        using var runner = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _home.Path });
         var result = await runner.RunAsync(new ScriptRequest { Source = source });
 
         Assert.Equal(42, result.Value!.GetValue<int>());

@@ -10,13 +10,12 @@ namespace Secrets.Runtime.Sandbox.Tests.Workers;
 /// policy, guards, image check, a sandboxed worker): JSON serialization, URL helpers, records, real cultures, time
 /// zones, public-key crypto, AES-GCM and HKDF; and the neighbours of each widening that stay refused.
 /// </summary>
-public sealed class ScriptEverydaySurfaceTests
+[Collection(WorkersCollection.Name)]
+public sealed class ScriptEverydaySurfaceTests(ScriptRunnerFixture workers)
 {
     private const string Key = "whsec_everyday_3f2e1d";
-    private static readonly ScriptRunner Runner = new();
-    private static readonly ScriptRunner Impatient = new(new ScriptRunnerOptions { Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(1) } });
 
-    private static Task<ScriptResult> Execute(string source, Dictionary<string, string>? secrets = null) => Runner.RunAsync(new ScriptRequest
+    private Task<ScriptResult> Execute(string source, Dictionary<string, string>? secrets = null) => workers.Runner.RunAsync(new ScriptRequest
     {
         Source = source,
         Secrets = secrets ?? new Dictionary<string, string> { ["Key"] = Key },
@@ -24,7 +23,7 @@ public sealed class ScriptEverydaySurfaceTests
         Run = new Sandbox.CSharp.ScriptRunInfo("run-15", "wf", "node", "manual"),
     });
 
-    private static async Task<string> Run(string source, Dictionary<string, string>? secrets = null)
+    private async Task<string> Run(string source, Dictionary<string, string>? secrets = null)
     {
         var result = await Execute(source, secrets);
         Assert.True(result.Status == ScriptStatus.Ok, $"{result.Status}: {result.Error} {string.Join("; ", result.Diagnostics)}");
@@ -252,7 +251,7 @@ public sealed class ScriptEverydaySurfaceTests
     [InlineData("using var h = new System.Security.Cryptography.HMACSHA256(new byte[] { 1 });\ntry { while (true) { } } catch { }\nreturn 1;", LimitKind.Time)]
     public async Task The_guards_hold_in_a_script_compiled_as_one_block(string source, LimitKind limit)
     {
-        var result = await Impatient.RunAsync(new ScriptRequest { Source = source, InputJson = "{}", Run = new Sandbox.CSharp.ScriptRunInfo("run-15", "wf", "node", "manual") });
+        var result = await workers.RunAsync(new ScriptRequest { Source = source, InputJson = "{}", Run = new Sandbox.CSharp.ScriptRunInfo("run-15", "wf", "node", "manual") }, TimeSpan.FromSeconds(1));
 
         Assert.Equal(ScriptStatus.Limited, result.Status);
         Assert.Equal(limit, result.Limit);

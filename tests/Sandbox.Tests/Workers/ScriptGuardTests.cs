@@ -7,14 +7,15 @@ namespace Secrets.Runtime.Sandbox.Tests.Workers;
 /// The guards injected at compile time: runaway code ends with a named limit reported by the worker itself (its logs
 /// come back, which a killed worker's never do), even when the script catches every exception.
 /// </summary>
-public sealed class ScriptGuardTests
+[Collection(WorkersCollection.Name)]
+public sealed class ScriptGuardTests(ScriptRunnerFixture workers)
 {
     // Loops meet the time limit, so it is short; recursion meets the stack guard long before its (generous) limit.
-    private static readonly ScriptRunner Runner = new(new ScriptRunnerOptions { Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(1) } });
-    private static readonly ScriptRunner Patient = new(new ScriptRunnerOptions { Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(10) } });
+    private static readonly TimeSpan Short = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Patient = TimeSpan.FromSeconds(10);
 
-    private static Task<ScriptResult> Run(string source, ScriptRunner? runner = null) =>
-        (runner ?? Runner).RunAsync(new ScriptRequest { Source = "context.Log(\"started\");\n" + source });
+    private Task<ScriptResult> Run(string source, TimeSpan? timeout = null) =>
+        workers.RunAsync(new ScriptRequest { Source = "context.Log(\"started\");\n" + source }, timeout ?? Short);
 
     [Theory]
     [InlineData("while (true) { }")]
@@ -96,7 +97,7 @@ public sealed class ScriptGuardTests
     [InlineData("using Done = System.Threading.Tasks.Task;\nasync Done Nap() => await Task.Delay(1);\nawait Nap();\nreturn 5;", "5")]
     public async Task An_alias_for_Task_is_resolved_by_the_compiler_not_guessed(string source, string expected)
     {
-        var result = await Runner.RunAsync(new ScriptRequest { Source = source });
+        var result = await workers.RunAsync(new ScriptRequest { Source = source }, Short);
 
         Assert.True(result.Status == ScriptStatus.Ok, result.Error + string.Join("; ", result.Diagnostics));
         Assert.Equal(expected, result.Value!.ToJsonString());

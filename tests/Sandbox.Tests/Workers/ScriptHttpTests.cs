@@ -10,17 +10,19 @@ namespace Secrets.Runtime.Sandbox.Tests.Workers;
 /// <c>context.Http</c>: performed by the host for the worker (which has no network of its own under bubblewrap), to the
 /// node's allowed hosts only, without following redirects, with the response capped.
 /// </summary>
+[Collection(WorkersCollection.Name)]
 public sealed class ScriptHttpTests : IDisposable
 {
     private const string Token = "tok_live_9d8c7b6a5f4e3d2c";
     private const string HostSecret = "Sk_Live_Q7wErTy9Zx";
     private readonly HttpListener _server = new();
     private readonly ConcurrentQueue<(string Path, string? Authorization, string Body)> _received = new();
-    private static readonly ScriptRunner Runner = new();
     private readonly int _port;
+    private readonly ScriptRunner _runner;
 
-    public ScriptHttpTests()
+    public ScriptHttpTests(ScriptRunnerFixture workers)
     {
+        _runner = workers.Runner;
         using (var probe = new TcpListener(IPAddress.Loopback, 0))
         {
             probe.Start();
@@ -79,7 +81,7 @@ public sealed class ScriptHttpTests : IDisposable
         }
     }
 
-    private Task<ScriptResult> Run(string source, params string[] allowedHosts) => Runner.RunAsync(new ScriptRequest
+    private Task<ScriptResult> Run(string source, params string[] allowedHosts) => _runner.RunAsync(new ScriptRequest
     {
         Source = source,
         Secrets = new Dictionary<string, string> { ["Token"] = Token, ["Host"] = HostSecret },

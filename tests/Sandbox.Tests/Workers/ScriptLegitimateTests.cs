@@ -5,14 +5,13 @@ using Secrets.Runtime.Sandbox.Workers;
 namespace Secrets.Runtime.Sandbox.Tests.Workers;
 
 /// <summary>Scripts a workflow author writes every day run through the whole pipeline (compile worker, guards, worker) and compute the right values.</summary>
-public sealed class ScriptLegitimateTests
+[Collection(WorkersCollection.Name)]
+public sealed class ScriptLegitimateTests(ScriptRunnerFixture workers)
 {
     private const string Key = "whsec_legit_8e7d6c5b4a";
-    private static readonly ScriptRunner Runner = new();
-
-    private static async Task<string> Run(string source, string input = "{\"items\":[1,2,3],\"name\":\" Ada \"}")
+    private async Task<string> Run(string source, string input = "{\"items\":[1,2,3],\"name\":\" Ada \"}")
     {
-        var result = await Runner.RunAsync(new ScriptRequest
+        var result = await workers.Runner.RunAsync(new ScriptRequest
         {
             Source = source,
             Secrets = new Dictionary<string, string> { ["Key"] = Key, ["Password"] = "pa55", ["User"] = "ada" },

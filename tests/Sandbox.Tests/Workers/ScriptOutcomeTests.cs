@@ -6,22 +6,16 @@ namespace Secrets.Runtime.Sandbox.Tests.Workers;
 /// Every way a run can end has its own name, carried as data from the worker (<see cref="ScriptResult.Limit"/>, the
 /// status, the line), and the log lines written before the end are kept.
 /// </summary>
-public sealed class ScriptOutcomeTests : IClassFixture<ScriptOutcomeTests.Runner>
+[Collection(WorkersCollection.Name)]
+public sealed class ScriptOutcomeTests
 {
+    private static readonly ScriptLimits Limits = new() { Timeout = TimeSpan.FromSeconds(3), MaxResultBytes = 100_000, MaxOutputBytes = 10_000 };
     private readonly ScriptRunner _runner;
 
-    public ScriptOutcomeTests(Runner runner) => _runner = runner.Instance;
-
-    /// <summary>One runner for the class (one compile worker).</summary>
-    public sealed class Runner : IDisposable
-    {
-        public ScriptRunner Instance { get; } = new(new ScriptRunnerOptions { Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(3), MaxResultBytes = 100_000, MaxOutputBytes = 10_000 } });
-
-        public void Dispose() => Instance.Dispose();
-    }
+    public ScriptOutcomeTests(ScriptRunnerFixture workers) => _runner = workers.Runner;
 
     private Task<ScriptResult> RunAsync(string source, Dictionary<string, string>? secrets = null) =>
-        _runner.RunAsync(new ScriptRequest { Source = source, Secrets = secrets ?? [], Run = new Secrets.Runtime.Sandbox.CSharp.ScriptRunInfo("r", "w", "sign", "manual") });
+        _runner.RunAsync(new ScriptRequest { Source = source, Secrets = secrets ?? [], Limits = Limits, Run = new Secrets.Runtime.Sandbox.CSharp.ScriptRunInfo("r", "w", "sign", "manual") });
 
     [Theory]
     [InlineData("context.Log(\"before\");\nvar list = new List<byte[]>();\nwhile (true) { list.Add(new byte[10_000_000]); }", LimitKind.Memory, "limit exceeded: memory")]

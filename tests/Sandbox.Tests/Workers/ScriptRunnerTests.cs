@@ -3,13 +3,13 @@ using Secrets.Runtime.Sandbox.Workers;
 
 namespace Secrets.Runtime.Sandbox.Tests.Workers;
 
-public sealed class ScriptRunnerTests
+[Collection(WorkersCollection.Name)]
+public sealed class ScriptRunnerTests(ScriptRunnerFixture workers)
 {
     private const string Key = "whsec_test_4f8a9c2e1b7d";
-    private static readonly ScriptRunner Runner = new(new ScriptRunnerOptions { Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(8) } });
 
-    private static Task<ScriptResult> Run(string source, string input = "{\"payload\":{\"order\":42}}", TimeSpan? timeout = null) =>
-        Runner.RunAsync(new ScriptRequest
+    private Task<ScriptResult> Run(string source, string input = "{\"payload\":{\"order\":42}}", TimeSpan? timeout = null) =>
+        workers.Runner.RunAsync(new ScriptRequest
         {
             Source = source,
             Secrets = new Dictionary<string, string> { ["SigningKey"] = Key },

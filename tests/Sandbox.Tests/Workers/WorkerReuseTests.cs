@@ -7,12 +7,13 @@ namespace Secrets.Runtime.Sandbox.Tests.Workers;
 /// principal and credentials, and one that used CPU while idle (seen from /proc, whatever ran inside) is killed and
 /// the run that left the work behind is reported.
 /// </summary>
+[Collection(nameof(WorkerReuseTests))]
 public sealed class WorkerReuseTests : IDisposable
 {
     private const string Script = "return context.Secrets.Count;";
-    private readonly string _cache = Directory.CreateTempSubdirectory("reuse-cache-").FullName;
+    private readonly TemporaryHome _home = new("reuse-cache-");
 
-    public void Dispose() => Directory.Delete(_cache, recursive: true);
+    public void Dispose() => _home.Dispose();
 
     private static ScriptRequest Request(string tenant, string principal, IReadOnlyDictionary<string, string> secrets, string run = "r") =>
         new() { Source = Script, Tenant = tenant, Principal = principal, Secrets = secrets, Run = new Secrets.Runtime.Sandbox.CSharp.ScriptRunInfo(run, "w", "n", "manual") };
@@ -63,7 +64,7 @@ public sealed class WorkerReuseTests : IDisposable
     {
         // The image is compiled once by the real compile worker into the disk cache, so the compromised worker below
         // (a test-only program speaking the protocol) is the only worker the second runner starts.
-        using (var real = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _cache }))
+        using (var real = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _home.Path }))
         {
             Assert.Equal(ScriptStatus.Ok, (await real.RunAsync(new ScriptRequest { Source = Script })).Status);
         }
@@ -71,7 +72,7 @@ public sealed class WorkerReuseTests : IDisposable
         var incidents = new List<WorkerIncident>();
         using var runner = new ScriptRunner(new ScriptRunnerOptions
         {
-            CacheDirectory = _cache,
+            CacheDirectory = _home.Path,
             WorkerPath = Path.Combine(AppContext.BaseDirectory, "secrets-runtime-breach-probe.dll"),
         });
         runner.Incident += (_, incident) => incidents.Add(incident);
@@ -90,12 +91,12 @@ public sealed class WorkerReuseTests : IDisposable
     [Fact]
     public async Task A_compromised_worker_that_stays_quiet_is_reused()
     {
-        using (var real = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _cache }))
+        using (var real = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _home.Path }))
         {
             await real.RunAsync(new ScriptRequest { Source = Script });
         }
 
-        using var runner = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _cache, WorkerPath = Path.Combine(AppContext.BaseDirectory, "secrets-runtime-breach-probe.dll") });
+        using var runner = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _home.Path, WorkerPath = Path.Combine(AppContext.BaseDirectory, "secrets-runtime-breach-probe.dll") });
         var secrets = new Dictionary<string, string> { ["Key"] = "sk_live_reuse_1" };
         await runner.RunAsync(Request("org", "alice", secrets));
         await runner.RunAsync(Request("org", "alice", secrets));

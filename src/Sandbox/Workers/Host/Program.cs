@@ -1,4 +1,12 @@
-using Secrets.Runtime.Sandbox.Workers;
+using System.Text;
+using Secrets.Runtime.Sandbox.Workers.Host;
+using Secrets.Runtime.Sandbox.Workers.Protocol;
 
 // A worker: reads requests from stdin, one JSON line each, and answers on stdout. `--compile` makes it a compile worker.
-return await ScriptWorker.RunAsync(args, Console.OpenStandardInput(), Console.OpenStandardOutput()).ConfigureAwait(false);
+// Regexes built without a timeout still stop: set before any Regex is created.
+AppContext.SetData("REGEX_DEFAULT_MATCH_TIMEOUT", TimeSpan.FromMilliseconds(200));
+using var input = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding(false));
+using var output = Console.OpenStandardOutput();
+return args is [WorkerProtocol.CompileMode, ..]
+    ? new CompileLoop().Run(input, output)
+    : await new ScriptWorker().RunAsync(input, output).ConfigureAwait(false);

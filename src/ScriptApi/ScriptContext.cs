@@ -10,16 +10,16 @@ public sealed class ScriptContext
     private readonly Action<string>? _onLog;
     private int _logChars;
 
-    /// <summary>Creates the context from the node's <c>context.json</c> parts.</summary>
+    /// <summary>Creates the context from the node's <c>context.json</c> parts (in the worker; scripts cannot construct one).</summary>
     /// <param name="secrets">Alias to value.</param>
     /// <param name="inputJson">The node's input as JSON text.</param>
     /// <param name="run">The run.</param>
     /// <param name="json">The whole <c>context.json</c> document.</param>
-    /// <param name="http">Calls the host for <c>context.Http</c>; null refuses every call.</param>
+    /// <param name="http">Calls the host for <c>context.Http</c> and throws <see cref="InvalidOperationException"/> for a refused call; null refuses every call.</param>
     /// <param name="maxLogChars">The most log text a run may write; past it the run ends with "limit exceeded: output".</param>
     /// <param name="onLog">Called with each line as it is written (the worker sends it to the host at once).</param>
-    public ScriptContext(IReadOnlyDictionary<string, string> secrets, string inputJson, ScriptRunInfo run, string json,
-        Func<JsonObject, Task<JsonObject>>? http = null, int maxLogChars = 64 * 1024, Action<string>? onLog = null)
+    internal ScriptContext(IReadOnlyDictionary<string, string> secrets, string inputJson, ScriptRunInfo run, string json,
+        Func<ScriptHttpRequest, Task<ScriptHttpResponse>>? http = null, int maxLogChars = 64 * 1024, Action<string>? onLog = null)
     {
         Secrets = new Credentials(secrets, run.Node);
         _onLog = onLog;
@@ -27,7 +27,7 @@ public sealed class ScriptContext
         Input = string.IsNullOrWhiteSpace(inputJson) ? null : JsonNode.Parse(inputJson);
         Run = run;
         Json = json;
-        Http = new ScriptHttp(http ?? (_ => Task.FromResult(new JsonObject { ["error"] = "this node has no network access" })));
+        Http = new ScriptHttp(http ?? (_ => throw new InvalidOperationException("this node has no network access")));
         _maxLogChars = maxLogChars;
     }
 
@@ -59,7 +59,7 @@ public sealed class ScriptContext
         _logChars += message.Length;
         if (_logChars > _maxLogChars)
         {
-            ScriptGuard.Trip(LimitKind.Output);
+            ScriptGuard.Trip(ScriptLimit.Output);
         }
 
         _logs.Add(message);

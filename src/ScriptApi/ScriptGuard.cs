@@ -4,12 +4,13 @@ using System.Runtime.CompilerServices;
 namespace Secrets.Runtime.Sandbox.CSharp;
 
 /// <summary>
-/// The runtime guard that <see cref="GuardInjector"/> weaves into every script: loop back-edges and <c>goto</c> call
+/// The runtime guard that the sandbox's guard injector weaves into every script: loop back-edges and <c>goto</c> call
 /// <see cref="Tick"/>, every method, local function, lambda and accessor starts with <see cref="Enter"/>, and every
 /// <c>catch</c> gets the filter <see cref="CanCatch"/>. Once a budget is breached the guard stays tripped: every
 /// further check throws again and no script <c>catch</c> matches, so the run ends with "limit exceeded: time" or
 /// "limit exceeded: stack" even when the script catches everything. Scripts cannot name this type (the policy
-/// refuses it); only the injected calls reach it. One script runs at a time in a worker, so the state is static.
+/// refuses it); only the injected calls reach it. The injected calls are static, so the state is: one script runs at a
+/// time in a worker, and <see cref="Begin"/> resets it for each run.
 /// </summary>
 public static class ScriptGuard
 {
@@ -24,12 +25,12 @@ public static class ScriptGuard
     {
         if (_tripped != NotTripped)
         {
-            throw new ScriptLimitException((LimitKind)_tripped);
+            throw new ScriptLimitException((ScriptLimit)_tripped);
         }
 
         if (++_ticks % TicksPerClockRead == 0 && Stopwatch.GetTimestamp() > _deadline)
         {
-            Trip(LimitKind.Time);
+            Trip(ScriptLimit.Time);
         }
     }
 
@@ -39,7 +40,7 @@ public static class ScriptGuard
         Tick();
         if (!RuntimeHelpers.TryEnsureSufficientExecutionStack())
         {
-            Trip(LimitKind.Stack);
+            Trip(ScriptLimit.Stack);
         }
     }
 
@@ -58,42 +59,17 @@ public static class ScriptGuard
     }
 
     /// <summary>Ends a run: returns the limit it breached, if any, and trips the guard so code left running stops.</summary>
-    internal static LimitKind? End()
+    internal static ScriptLimit? End()
     {
-        var reason = Interlocked.Exchange(ref _tripped, (int)LimitKind.Time);
-        return reason == NotTripped ? null : (LimitKind)reason;
+        var reason = Interlocked.Exchange(ref _tripped, (int)ScriptLimit.Time);
+        return reason == NotTripped ? null : (ScriptLimit)reason;
     }
 
     /// <summary>Trips the guard for <paramref name="limit"/> (time, stack, output) and throws.</summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    internal static void Trip(LimitKind limit)
+    internal static void Trip(ScriptLimit limit)
     {
         Interlocked.CompareExchange(ref _tripped, (int)limit, NotTripped);
-        throw new ScriptLimitException((LimitKind)_tripped);
+        throw new ScriptLimitException((ScriptLimit)_tripped);
     }
-}
-
-/// <summary>Thrown by <see cref="ScriptGuard"/> when a script breaches a budget; scripts cannot catch it.</summary>
-public sealed class ScriptLimitException : Exception
-{
-    /// <summary>Creates the exception for <paramref name="limit"/>.</summary>
-    public ScriptLimitException(LimitKind limit)
-        : base($"limit exceeded: {limit.ToString().ToLowerInvariant()}") => Limit = limit;
-
-    /// <summary>Creates the exception.</summary>
-    public ScriptLimitException()
-        : this(LimitKind.Time)
-    {
-    }
-
-    /// <summary>Creates the exception.</summary>
-    public ScriptLimitException(string message)
-        : base(message) => Limit = LimitKind.Time;
-
-    /// <summary>Creates the exception.</summary>
-    public ScriptLimitException(string message, Exception innerException)
-        : base(message, innerException) => Limit = LimitKind.Time;
-
-    /// <summary>Which limit: time, stack or output.</summary>
-    public LimitKind Limit { get; }
 }

@@ -1,0 +1,28 @@
+using Secrets.Runtime.Sandbox.Workers.Protocol;
+
+namespace Secrets.Runtime.Sandbox.Workers.Host;
+
+/// <summary>The worker's two pipe ends; writes are serialized, so log lines and HTTP calls of one run never interleave.</summary>
+internal sealed class WorkerPipe(StreamReader reader, Stream output)
+{
+    private readonly SemaphoreSlim _write = new(1, 1);
+
+    /// <summary>The host's side: requests and HTTP answers.</summary>
+    public StreamReader Reader => reader;
+
+    /// <summary>Writes one message as one line.</summary>
+    public async Task WriteAsync(WorkerMessage message)
+    {
+        var bytes = WorkerProtocol.Frame(message);
+        await _write.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            await output.WriteAsync(bytes).ConfigureAwait(false);
+            await output.FlushAsync().ConfigureAwait(false);
+        }
+        finally
+        {
+            _write.Release();
+        }
+    }
+}
