@@ -256,8 +256,8 @@ internal sealed class ExpressionEngine : IDisposable
         }
 
         var secrets = Secrets(names, values, plain);
-        var nodes = nodesJson is null ? JsValue.Undefined : _engine.Invoke(_readJson, new JsString(nodesJson));
-        var inputs = inputsJson is null ? JsValue.Undefined : _engine.Invoke(_readJson, new JsString(inputsJson));
+        var nodes = nodesJson is null ? JsValue.Undefined : _engine.Call(_readJson, new JsString(nodesJson));
+        var inputs = inputsJson is null ? JsValue.Undefined : _engine.Call(_readJson, new JsString(inputsJson));
         if (timed)
         {
             _deadline.Arm();
@@ -272,7 +272,7 @@ internal sealed class ExpressionEngine : IDisposable
             EngineResult data;
             try
             {
-                data = ToData(_engine.Invoke(function, secrets, nodes, inputs, _memoryCheck));
+                data = ToData(_engine.Call(function, JsValue.Undefined, [secrets, nodes, inputs, _memoryCheck]));
             }
             catch (JavaScriptException)
             {
@@ -304,7 +304,7 @@ internal sealed class ExpressionEngine : IDisposable
         }
 
         _notDataFound = null;
-        var json = _engine.Invoke(_toJson, result, _dataCheck).AsString();
+        var json = _engine.Call(_toJson, JsValue.Undefined, [result, _dataCheck]).AsString();
         return _notDataFound is { } kind ? new EngineResult(kind, EngineResultKind.NotData) : new EngineResult(json, EngineResultKind.Json);
     }
 

@@ -19,10 +19,13 @@ public sealed partial class ExpressionEvaluator : IDisposable
     private readonly SecretRedactor? _redactor;
     // A plain stack under a lock: uncontended, it costs a fraction of a ConcurrentBag's thread-local bookkeeping.
     private readonly Stack<ExpressionEngine> _pool = new();
+    // One engine outside the lock: a single-threaded caller takes and returns it with one atomic exchange each.
+    private ExpressionEngine? _ready;
     private readonly Lock _poolLock = new();
     private Task? _warming;
     private readonly ConcurrentDictionary<(string, bool), ExpressionAnalysis> _analyses = new();
     private readonly EvaluationClock _clock;
+    private ExpressionAnalysis? _lastAnalysis;
 
     /// <summary>Creates an evaluator; by default it pre-warms one engine now, so the first evaluation is fast.</summary>
     /// <param name="limits">The limits; defaults are safe.</param>
@@ -53,7 +56,7 @@ public sealed partial class ExpressionEvaluator : IDisposable
     {
         lock (_poolLock)
         {
-            if (_pool.Count > 0 || _warming is { IsCompleted: false })
+            if (_pool.Count > 0 || Volatile.Read(ref _ready) is not null || _warming is { IsCompleted: false })
             {
                 return;
             }
@@ -65,12 +68,9 @@ public sealed partial class ExpressionEvaluator : IDisposable
     /// <summary>Makes sure one engine is ready in the pool (its first creation also compiles Jint's hot paths).</summary>
     public void Prewarm()
     {
-        lock (_poolLock)
+        if (PooledEngines > 0)
         {
-            if (_pool.Count > 0)
-            {
-                return;
-            }
+            return;
         }
 
         Return(NewEngine());
@@ -100,49 +100,38 @@ public sealed partial class ExpressionEvaluator : IDisposable
     public ExpressionResult Evaluate(ExpressionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var analysis = _analyses.Count < 1024
-            ? _analyses.GetOrAdd((request.Expression, request.IsTemplate), key => ExpressionAnalysis.Analyze(key.Item1, key.Item2, _limits))
-            : ExpressionAnalysis.Analyze(request.Expression, request.IsTemplate, _limits);
+        // The same string as last time needs no hashing; otherwise the cache is read first (ConcurrentDictionary.Count takes every lock).
+        var analysis = _lastAnalysis;
+        if (analysis is null || !analysis.IsOf(request.Expression, request.IsTemplate))
+        {
+            var key = (request.Expression, request.IsTemplate);
+            if (!_analyses.TryGetValue(key, out analysis))
+            {
+                analysis = ExpressionAnalysis.Analyze(request.Expression, request.IsTemplate, _limits);
+                if (_analyses.Count < 1024)
+                {
+                    _analyses.TryAdd(key, analysis);
+                }
+            }
+
+            if (analysis.Rejection is null)
+            {
+                _lastAnalysis = analysis;
+            }
+        }
+
         if (analysis.Rejection is not null)
         {
             var status = analysis.Rejection.StartsWith("limit exceeded", StringComparison.Ordinal) ? ExpressionStatus.Limited : ExpressionStatus.Rejected;
             return new ExpressionResult(status, null, analysis.Rejection, false);
         }
 
-        // Deny by default: only the names referenced statically (or explicitly allowed) and actually resolved.
-        var allowed = request.AllowedSecrets is null ? analysis.Secrets : request.AllowedSecrets.Select(n => n.ToUpperInvariant()).ToHashSet(StringComparer.Ordinal);
-        var names = new List<string>(allowed.Count);
-        var values = new List<string>(allowed.Count);
-        var looked = 0;
-        foreach (var name in allowed)
-        {
-            // Names are usually given upper-case: one lookup each; otherwise every given name is compared below.
-            if (request.Secrets.TryGetValue(name, out var value))
-            {
-                names.Add(name);
-                values.Add(value);
-                looked++;
-            }
-        }
-
-        if (looked < allowed.Count && looked < request.Secrets.Count)
-        {
-            foreach (var (name, value) in request.Secrets)
-            {
-                var upper = IsUpper(name) ? name : name.ToUpperInvariant();
-                if (!ReferenceEquals(upper, name) && allowed.Contains(upper) && !names.Contains(upper))
-                {
-                    names.Add(upper);
-                    values.Add(value);
-                }
-            }
-        }
-
+        var (names, values) = Pick(request, analysis);
         var engine = Take() ?? WarmedEngine() ?? NewEngine();
         var reusable = false;
         try
         {
-            var plain = request.AllowedSecrets is null && analysis.ReadsSecretsByNameOnly && names.Count == analysis.Secrets.Count;
+            var plain = request.AllowedSecrets is null && analysis.ReadsSecretsByNameOnly && names.Length == analysis.Secrets.Count;
             var (text, kind) = engine.Run(analysis, names, values, plain, NodesFor(request.Nodes, analysis), analysis.UsesInputs ? request.Inputs?.ToJsonString() : null);
             reusable = true;
             switch (kind)
@@ -172,7 +161,7 @@ public sealed partial class ExpressionEvaluator : IDisposable
             }
 
             reusable = true;
-            return new ExpressionResult(ExpressionStatus.Error, null, Mask(ScriptError(thrown, ex, analysis, request, names.Count > 0), names, values), false);
+            return new ExpressionResult(ExpressionStatus.Error, null, Mask(ScriptError(thrown, ex, analysis, request, names.Length > 0), names, values), false);
         }
         catch (Exception ex) when (LimitName(ex) is { } which)
         {
@@ -195,6 +184,66 @@ public sealed partial class ExpressionEvaluator : IDisposable
                 engine.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Deny by default: the names and values of the secrets the expression references statically (or the explicit
+    /// allow-list) that the request actually holds, names upper-cased.
+    /// </summary>
+    private static (string[] Names, string[] Values) Pick(ExpressionRequest request, ExpressionAnalysis analysis)
+    {
+        IReadOnlySet<string> allowed;
+        string[] wanted;
+        if (request.AllowedSecrets is null)
+        {
+            allowed = analysis.Secrets;
+            wanted = analysis.SecretList;
+        }
+        else
+        {
+            var set = request.AllowedSecrets.Select(n => n.ToUpperInvariant()).ToHashSet(StringComparer.Ordinal);
+            allowed = set;
+            wanted = [.. set];
+        }
+
+        if (wanted.Length == 0)
+        {
+            return ([], []);
+        }
+
+        var names = new string[wanted.Length];
+        var values = new string[wanted.Length];
+        var count = 0;
+        foreach (var name in wanted)
+        {
+            // Names are usually given upper-case: one lookup each; otherwise every given name is compared below.
+            if (request.Secrets.TryGetValue(name, out var value))
+            {
+                names[count] = name;
+                values[count++] = value;
+            }
+        }
+
+        if (count < wanted.Length && count < request.Secrets.Count)
+        {
+            foreach (var (name, value) in request.Secrets)
+            {
+                var upper = IsUpper(name) ? name : name.ToUpperInvariant();
+                if (count < names.Length && !ReferenceEquals(upper, name) && allowed.Contains(upper) && Array.IndexOf(names, upper, 0, count) < 0)
+                {
+                    names[count] = upper;
+                    values[count++] = value;
+                }
+            }
+        }
+
+        if (count < names.Length)
+        {
+            Array.Resize(ref names, count);
+            Array.Resize(ref values, count);
+        }
+
+        return (names, values);
     }
 
     /// <summary>Only the outputs the expression names (<c>nodes.ID</c>) reach it, unless it reads <c>nodes</c> dynamically.</summary>
@@ -239,7 +288,7 @@ public sealed partial class ExpressionEvaluator : IDisposable
         {
             lock (_poolLock)
             {
-                return _pool.Count;
+                return _pool.Count + (Volatile.Read(ref _ready) is null ? 0 : 1);
             }
         }
     }
@@ -264,6 +313,11 @@ public sealed partial class ExpressionEvaluator : IDisposable
 
     private ExpressionEngine? Take()
     {
+        if (Interlocked.Exchange(ref _ready, null) is { } ready)
+        {
+            return ready;
+        }
+
         lock (_poolLock)
         {
             return _pool.TryPop(out var engine) ? engine : null;
@@ -272,17 +326,22 @@ public sealed partial class ExpressionEvaluator : IDisposable
 
     private void Return(ExpressionEngine engine)
     {
+        if (Interlocked.CompareExchange(ref _ready, engine, null) is null)
+        {
+            return;
+        }
+
         lock (_poolLock)
         {
             _pool.Push(engine);
         }
     }
 
-    private string Mask(string message, List<string> names, List<string> values)
+    private string Mask(string message, string[] names, string[] values)
     {
         // Errors are rare: only here is a redactor with every encoded form of this evaluation's values built.
         var masker = new SecretRedactor(_redactor?.Options);
-        for (var i = 0; i < names.Count; i++)
+        for (var i = 0; i < names.Length; i++)
         {
             masker.Add(values[i], names[i]);
         }
@@ -342,7 +401,7 @@ public sealed partial class ExpressionEvaluator : IDisposable
     [GeneratedRegex(@"<anonymous>:(\d+):(\d+)", RegexOptions.CultureInvariant)]
     private static partial Regex StackFrame();
 
-    private static bool ContainsAny(string text, List<string> values)
+    private static bool ContainsAny(string text, string[] values)
     {
         foreach (var value in values)
         {
