@@ -140,7 +140,7 @@ internal sealed class ExpressionEngine : IDisposable
         });
 
         _guards = new BuiltInGuards(_engine, limits);
-        _guards.Install(PrototypeOf("String"), PrototypeOf("Array"), _engine.GetValue("JSON").AsObject(), _engine.GetValue("Object").AsObject(), _engine.GetValue("Reflect").AsObject(), PrototypeOf("RegExp"), _engine.Evaluate("Symbol.match"));
+        _guards.Install(PrototypeOf("String"), PrototypeOf("Array"), _engine.GetValue("JSON").AsObject(), _engine.GetValue("Object").AsObject(), _engine.GetValue("Reflect").AsObject(), PrototypeOf("RegExp"), _engine.Evaluate("Symbol.match"), _engine.GetValue("Array").AsObject(), PrototypeOf("Function"));
         // Math.random's generator is engine-wide state: how far one evaluation advanced it would be visible to the next.
         _engine.GetValue("Math").AsObject().FastSetProperty("random", new PropertyDescriptor(new ClrFunction(_engine, "random", (_, _) => JsNumber.Create(SecureRandom())), true, false, true));
         _dataCheck = new ClrFunction(_engine, string.Empty, CheckData, 2);

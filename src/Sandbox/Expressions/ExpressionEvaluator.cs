@@ -167,7 +167,7 @@ public sealed partial class ExpressionEvaluator : IDisposable
         {
             return new ExpressionResult(ExpressionStatus.Limited, null, $"limit exceeded: {which}", false);
         }
-        catch (Exception ex) when (ex is Jint.JintException or InvalidOperationException or ArgumentException or JsonException)
+        catch (Exception ex) when (ex is Jint.JintException or InvalidOperationException or ArgumentException or JsonException or ArithmeticException or IndexOutOfRangeException)
         {
             // A failure inside the engine: say what kind, never the text it was built from.
             return new ExpressionResult(ExpressionStatus.Error, null, $"expression failed: {ex.GetType().Name}", false);
