@@ -155,6 +155,8 @@ internal sealed class ExpressionEngine : IDisposable
             return args.At(0);
         }, 1);
 
+        // Before the bootstrap deletes globals such as Function, and after the guards, so the accessors hold the guarded built-ins.
+        TameOverrides();
         var helpers = _engine.Evaluate(Bootstrap).AsObject();
         _makeSecrets = (Function)helpers.Get("makeSecrets");
         _makePlainSecrets = (Function)helpers.Get("makePlainSecrets");
@@ -164,6 +166,68 @@ internal sealed class ExpressionEngine : IDisposable
         Collect(helpers.Get("notData"), _notData);
         Collect(helpers.Get("errorKinds"), _errorKinds);
         Freeze(helpers.Get("freeze"), [.. (JsArray)helpers.Get("roots"), .. Intrinsics(_engine.Intrinsics)]);
+    }
+
+    /// <summary>
+    /// Properties of the frozen prototypes that scripts commonly shadow with an assignment (<c>o.toString = ...</c>,
+    /// <c>e.name = ...</c>). On a frozen prototype such an assignment throws in strict mode (the "override mistake"),
+    /// so, as SES does, each becomes an accessor: reading it gives the original value; assigning it defines an own
+    /// property on the receiver and never touches the prototype (assigning on the prototype itself still throws).
+    /// </summary>
+    private static readonly (string Constructor, string[] Names)[] Overridable =
+    [
+        ("Object", ["constructor", "toString", "toLocaleString", "valueOf", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable"]),
+        ("Array", ["toString", "toLocaleString", "join", "push", "concat"]),
+        ("Function", ["toString", "bind", "call", "apply"]),
+        ("Promise", ["constructor", "then"]),
+        ("Error", ["constructor", "toString", "name", "message"]),
+        ("TypeError", ["constructor", "name", "message"]),
+        ("RangeError", ["constructor", "name", "message"]),
+        ("SyntaxError", ["constructor", "name", "message"]),
+        ("ReferenceError", ["constructor", "name", "message"]),
+        ("EvalError", ["constructor", "name", "message"]),
+        ("URIError", ["constructor", "name", "message"]),
+        ("AggregateError", ["constructor", "name", "message"]),
+    ];
+
+    /// <summary>Turns the <see cref="Overridable"/> data properties into accessors; runs before the realm is frozen, which then freezes the accessors' functions too.</summary>
+    private void TameOverrides()
+    {
+        foreach (var (constructor, names) in Overridable)
+        {
+            var prototype = PrototypeOf(constructor);
+            foreach (var name in names)
+            {
+                var key = new JsString(name);
+                var descriptor = prototype.GetOwnProperty(key);
+                if (!descriptor.IsDataDescriptor() || !descriptor.Configurable)
+                {
+                    continue;
+                }
+
+                var value = descriptor.Value;
+                var getter = new ClrFunction(_engine, "get " + name, (_, _) => value, 0);
+                var setter = new ClrFunction(_engine, "set " + name, (self, args) =>
+                {
+                    if (ReferenceEquals(self, prototype) || self is not ObjectInstance receiver)
+                    {
+                        throw new JavaScriptException(_engine.Intrinsics.TypeError, $"Cannot assign to read only property '{name}' of {constructor}.prototype");
+                    }
+
+                    var own = receiver.GetOwnProperty(key);
+                    var done = own == PropertyDescriptor.Undefined
+                        ? receiver.DefineOwnProperty(key, new PropertyDescriptor(args.At(0), writable: true, enumerable: true, configurable: true))
+                        : receiver.Set(key, args.At(0), receiver);
+                    if (!done)
+                    {
+                        throw new JavaScriptException(_engine.Intrinsics.TypeError, $"Cannot assign to read only property '{name}' of object");
+                    }
+
+                    return JsValue.Undefined;
+                }, 1);
+                prototype.DefineOwnProperty(key, new GetSetPropertyDescriptor(getter, setter, descriptor.Enumerable, configurable: true));
+            }
+        }
     }
 
     /// <summary>
