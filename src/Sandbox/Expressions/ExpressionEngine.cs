@@ -1,3 +1,4 @@
+using Acornima.Ast;
 using System.Globalization;
 using System.Reflection;
 using System.Security.Cryptography;
@@ -5,6 +6,7 @@ using Jint;
 using Jint.Native;
 using Jint.Native.Function;
 using Jint.Native.Object;
+using Jint.Native.Symbol;
 using Jint.Runtime;
 using Jint.Runtime.Descriptors;
 using Jint.Runtime.Interop;
@@ -96,9 +98,12 @@ internal sealed class ExpressionEngine : IDisposable
           for (const name of ownKeys(G)) { if (!allowed.has(name)) { delete G[name]; } }
 
           const roots = [G, handler, ...functionPrototypes, ...samples];
-          return freeze({ makeSecrets, makePlainSecrets, readJson, toJson, issuedName, notData, errorKinds, roots, freeze });
+          return freeze({ makeSecrets, makePlainSecrets, readJson, toJson, issuedName, notData, errorKinds, roots });
         })()
         """.Replace("ALLOWED_GLOBALS", "[" + string.Join(", ", ExpressionAnalysis.AllowedGlobals.Select(n => "'" + n + "'")) + "]", StringComparison.Ordinal);
+
+    /// <summary>The bootstrap parsed once per process: every engine runs the same script.</summary>
+    private static readonly Prepared<Script> BootstrapScript = Engine.PrepareScript(Bootstrap, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } });
 
     private readonly DeadlineConstraint _deadline;
     private readonly Engine _engine;
@@ -140,7 +145,7 @@ internal sealed class ExpressionEngine : IDisposable
         });
 
         _guards = new BuiltInGuards(_engine, limits);
-        _guards.Install(PrototypeOf("String"), PrototypeOf("Array"), _engine.GetValue("JSON").AsObject(), _engine.GetValue("Object").AsObject(), _engine.GetValue("Reflect").AsObject(), PrototypeOf("RegExp"), _engine.Evaluate("Symbol.match"), _engine.GetValue("Array").AsObject(), PrototypeOf("Function"));
+        _guards.Install(PrototypeOf("String"), PrototypeOf("Array"), _engine.GetValue("JSON").AsObject(), _engine.GetValue("Object").AsObject(), _engine.GetValue("Reflect").AsObject(), PrototypeOf("RegExp"), GlobalSymbolRegistry.Match, _engine.GetValue("Array").AsObject(), PrototypeOf("Function"));
         // Math.random's generator is engine-wide state: how far one evaluation advanced it would be visible to the next.
         _engine.GetValue("Math").AsObject().FastSetProperty("random", new PropertyDescriptor(new ClrFunction(_engine, "random", (_, _) => JsNumber.Create(SecureRandom())), true, false, true));
         _dataCheck = new ClrFunction(_engine, string.Empty, CheckData, 2);
@@ -157,7 +162,7 @@ internal sealed class ExpressionEngine : IDisposable
 
         // Before the bootstrap deletes globals such as Function, and after the guards, so the accessors hold the guarded built-ins.
         TameOverrides();
-        var helpers = _engine.Evaluate(Bootstrap).AsObject();
+        var helpers = _engine.Evaluate(BootstrapScript).AsObject();
         _makeSecrets = (Function)helpers.Get("makeSecrets");
         _makePlainSecrets = (Function)helpers.Get("makePlainSecrets");
         _readJson = (Function)helpers.Get("readJson");
@@ -165,7 +170,7 @@ internal sealed class ExpressionEngine : IDisposable
         _issuedName = (Function)helpers.Get("issuedName");
         Collect(helpers.Get("notData"), _notData);
         Collect(helpers.Get("errorKinds"), _errorKinds);
-        Freeze(helpers.Get("freeze"), [.. (JsArray)helpers.Get("roots"), .. Intrinsics(_engine.Intrinsics)]);
+        Freeze([.. (JsArray)helpers.Get("roots"), .. Intrinsics(_engine.Intrinsics)]);
     }
 
     /// <summary>
@@ -235,7 +240,7 @@ internal sealed class ExpressionEngine : IDisposable
     /// prototypes, every object in the engine's table of intrinsics), through property values, accessor functions
     /// and prototypes. Walked here rather than in script: a thousand objects cost a fraction of the interpreter's time.
     /// </summary>
-    private void Freeze(JsValue freeze, IEnumerable<JsValue> roots)
+    private static void Freeze(IEnumerable<JsValue> roots)
     {
         var seen = new HashSet<ObjectInstance>(ReferenceEqualityComparer.Instance);
         var work = new Stack<JsValue>(roots);
@@ -246,22 +251,30 @@ internal sealed class ExpressionEngine : IDisposable
                 continue;
             }
 
+            // Object.freeze's own steps (SetIntegrityLevel frozen), without a script call per object.
+            var frozen = value.PreventExtensions();
             foreach (var key in value.GetOwnPropertyKeys())
             {
                 var descriptor = value.GetOwnProperty(key);
                 if (descriptor.IsDataDescriptor())
                 {
                     work.Push(descriptor.Value);
+                    frozen &= value.DefineOwnProperty(key, new PropertyDescriptor(descriptor.Value, writable: false, enumerable: descriptor.Enumerable, configurable: false));
                 }
                 else
                 {
                     work.Push(descriptor.Get ?? JsValue.Undefined);
                     work.Push(descriptor.Set ?? JsValue.Undefined);
+                    frozen &= value.DefineOwnProperty(key, new GetSetPropertyDescriptor(descriptor.Get, descriptor.Set, descriptor.Enumerable, configurable: false));
                 }
             }
 
+            if (!frozen)
+            {
+                throw new InvalidOperationException($"The expression realm could not be frozen: a {value.GetType().Name} refused.");
+            }
+
             work.Push(value.Prototype ?? JsValue.Undefined);
-            freeze.Call(JsValue.Undefined, [value]);
         }
     }
 
@@ -291,6 +304,9 @@ internal sealed class ExpressionEngine : IDisposable
     }
 
     private ObjectInstance PrototypeOf(string constructor) => _engine.GetValue(constructor).AsObject().Get("prototype").AsObject();
+
+    /// <summary>True once the engine has run anything (the host's warm-up run or an evaluation): the JIT has compiled its paths.</summary>
+    public bool IsWarm { get; private set; }
 
     /// <summary>The Jint engine (for the realm-graph test).</summary>
     internal Engine Jint => _engine;
@@ -350,6 +366,7 @@ internal sealed class ExpressionEngine : IDisposable
         finally
         {
             _deadline.Disarm();
+            IsWarm = true;
         }
     }
 

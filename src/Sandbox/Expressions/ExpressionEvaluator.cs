@@ -27,7 +27,7 @@ public sealed partial class ExpressionEvaluator : IDisposable
     private readonly EvaluationClock _clock;
     private ExpressionAnalysis? _lastAnalysis;
 
-    /// <summary>Creates an evaluator; by default it pre-warms one engine now, so the first evaluation is fast.</summary>
+    /// <summary>Creates an evaluator; by default it builds one engine now, so the first evaluation does not wait for one.</summary>
     /// <param name="limits">The limits; defaults are safe.</param>
     /// <param name="redactor">A shared redactor that also masks errors (the evaluation's own secrets are always masked).</param>
     /// <param name="prewarm">False to leave warming to <see cref="Prewarm"/> (or the first evaluation), for hosts that may never evaluate.</param>
@@ -44,7 +44,8 @@ public sealed partial class ExpressionEvaluator : IDisposable
         _clock = clock;
         if (prewarm)
         {
-            Prewarm();
+            // Only the engine: its warm-up run waits until an evaluation needs it (see NewEngine).
+            PrewarmEngine(warmUp: false);
         }
     }
 
@@ -61,29 +62,37 @@ public sealed partial class ExpressionEvaluator : IDisposable
                 return;
             }
 
-            _warming = Task.Run(Prewarm);
+            _warming = Task.Run(() => PrewarmEngine(warmUp: true));
         }
     }
 
     /// <summary>Makes sure one engine is ready in the pool (its first creation also compiles Jint's hot paths).</summary>
-    public void Prewarm()
+    public void Prewarm() => PrewarmEngine(warmUp: true);
+
+    private void PrewarmEngine(bool warmUp)
     {
         if (PooledEngines > 0)
         {
             return;
         }
 
-        Return(NewEngine());
+        Return(NewEngine(warmUp));
     }
 
     /// <summary>
-    /// A new engine, run once through every step of an evaluation (compile, secrets proxy, inputs, result as data)
-    /// so that the JIT compiles those paths here and never inside an expression's time budget.
+    /// A new engine; with <paramref name="warmUp"/>, run once through every step of an evaluation (compile, secrets
+    /// proxy, inputs, result as data) so that the JIT compiles those paths here, outside any expression's budget.
+    /// Without it (a process that evaluates once, such as <c>eval</c>), a first evaluation that the JIT's work takes
+    /// past the time limit runs again on a warmed engine.
     /// </summary>
-    private ExpressionEngine NewEngine()
+    private ExpressionEngine NewEngine(bool warmUp)
     {
         var engine = new ExpressionEngine(_limits, _clock);
-        engine.Run(WarmUp, ["A"], ["a"], plain: false, "{}", "{\"n\":1}", timed: false);
+        if (warmUp)
+        {
+            engine.Run(WarmUp, ["A"], ["a"], plain: false, "{}", "{\"n\":1}", timed: false);
+        }
+
         return engine;
     }
 
@@ -127,7 +136,24 @@ public sealed partial class ExpressionEvaluator : IDisposable
         }
 
         var (names, values) = Pick(request, analysis);
-        var engine = Take() ?? WarmedEngine() ?? NewEngine();
+        var engine = Take() ?? WarmedEngine() ?? NewEngine(warmUp: false);
+        var cold = !engine.IsWarm;
+        var result = Run(engine, request, analysis, names, values);
+        if (cold && result.Status == ExpressionStatus.Limited && result.Error == TimeLimit)
+        {
+            // A cold engine's first run also compiles Jint's paths (JIT) on this thread, inside the budget: an expression
+            // has no effect outside its engine, so it runs once more on an engine warmed up outside any budget.
+            result = Run(NewEngine(warmUp: true), request, analysis, names, values);
+        }
+
+        return result;
+    }
+
+    private const string TimeLimit = "limit exceeded: time";
+
+    /// <summary>Runs the expression on <paramref name="engine"/>, which goes back to the pool unless a limit interrupted it.</summary>
+    private ExpressionResult Run(ExpressionEngine engine, ExpressionRequest request, ExpressionAnalysis analysis, string[] names, string[] values)
+    {
         var reusable = false;
         try
         {
