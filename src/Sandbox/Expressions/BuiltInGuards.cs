@@ -34,7 +34,7 @@ internal sealed class BuiltInGuards
     public void Arm() => _baseline = GC.GetAllocatedBytesForCurrentThread();
 
     /// <summary>Replaces the guarded built-ins; runs before the realm is frozen.</summary>
-    public void Install(ObjectInstance stringPrototype, ObjectInstance arrayPrototype, ObjectInstance json, ObjectInstance objectConstructor, ObjectInstance reflect, ObjectInstance regExpPrototype, JsValue matchSymbol)
+    public void Install(ObjectInstance stringPrototype, ObjectInstance arrayPrototype, ObjectInstance json, ObjectInstance objectConstructor, ObjectInstance reflect, ObjectInstance regExpPrototype, JsValue matchSymbol, ObjectInstance arrayConstructor, ObjectInstance functionPrototype)
     {
         Replace(regExpPrototype, matchSymbol, "[Symbol.match]", 1, original => (self, args) => GlobalMatch(original, self, args));
         foreach (var name in new[] { "keys", "values", "entries", "getOwnPropertyNames", "getOwnPropertyDescriptors", "assign" })
@@ -53,7 +53,124 @@ internal sealed class BuiltInGuards
         Replace(arrayPrototype, "fill", 1, original => (self, args) => ArraysOnly(original, "fill", self, args));
         Replace(arrayPrototype, "copyWithin", 2, original => (self, args) => ArraysOnly(original, "copyWithin", self, args));
         Replace(json, "stringify", 3, original => (_, args) => Stringify(original, args));
+        GuardArrayLikes(arrayPrototype, arrayConstructor, functionPrototype, reflect);
     }
+
+    /// <summary>
+    /// An array-like can claim any <c>length</c> (<c>{length: 2 ** 53 - 1}</c>, or a real array whose length was set),
+    /// and one call of a built-in then loops over it, or allocates for it, inside Jint where the time and memory limits
+    /// look only now and then. Every <c>Array.prototype</c> method (but the iterators, which advance one step per
+    /// statement), <c>Array.from</c>, <c>apply</c>, <c>Reflect.apply</c> and <c>Reflect.construct</c> check the length
+    /// first: past the array limit, the evaluation ends at the memory limit, as an array that long would.
+    /// </summary>
+    private void GuardArrayLikes(ObjectInstance arrayPrototype, ObjectInstance arrayConstructor, ObjectInstance functionPrototype, ObjectInstance reflect)
+    {
+        foreach (var key in arrayPrototype.GetOwnPropertyKeys())
+        {
+            var name = key.IsSymbol() ? "[" + ((JsSymbol)key).ToString() + "]" : key.ToString();
+            if (name is "constructor" or "values" or "keys" or "entries" || key.Equals(Jint.Native.Symbol.GlobalSymbolRegistry.Iterator)
+                || arrayPrototype.GetOwnProperty(key) is not { Value: ObjectInstance method } || !method.IsCallable())
+            {
+                continue;
+            }
+
+            var what = "Array.prototype." + name;
+            Replace(arrayPrototype, key, name, (int)TypeConverter.ToInteger(method.Get("length")), original => (self, args) =>
+            {
+                CheckArrayLike(self, what);
+                if (what == "Array.prototype.concat")
+                {
+                    foreach (var arg in args)
+                    {
+                        CheckArrayLike(arg, what);
+                    }
+                }
+
+                return original.Call(self, args);
+            });
+        }
+
+        Replace(arrayConstructor, "from", 1, original => (self, args) =>
+        {
+            CheckArrayLike(args.At(0), "Array.from");
+            return original.Call(self, args);
+        });
+        Replace(functionPrototype, "apply", 2, original => (self, args) =>
+        {
+            CheckArrayLike(args.At(1), "Function.prototype.apply");
+            return original.Call(self, args);
+        });
+        Replace(reflect, "apply", 3, original => (self, args) =>
+        {
+            CheckArrayLike(args.At(2), "Reflect.apply");
+            return original.Call(self, args);
+        });
+        Replace(reflect, "construct", 2, original => (self, args) =>
+        {
+            CheckArrayLike(args.At(1), "Reflect.construct");
+            return original.Call(self, args);
+        });
+    }
+
+    /// <summary>
+    /// Throws when <paramref name="value"/>, read as an array-like, is longer than an array may be. The length is found
+    /// without running script code (no getter, no proxy trap, no <c>valueOf</c>), so the built-in that reads it next
+    /// finds the same: a length that would need script code to read is refused.
+    /// </summary>
+    private void CheckArrayLike(JsValue value, string what)
+    {
+        double length;
+        switch (value)
+        {
+            case JsArray array:
+                length = array.Length;
+                break;
+            case JsString text:
+                length = text.Length;
+                break;
+            case ObjectInstance obj:
+                length = PlainLength(obj, what);
+                break;
+            default:
+                return;
+        }
+
+        if (length > _maxArraySize)
+        {
+            throw new MemoryLimitExceededException("limit exceeded: memory");
+        }
+    }
+
+    private double PlainLength(ObjectInstance obj, string what)
+    {
+        for (var current = obj; current is not null; current = current.Prototype)
+        {
+            if (current.GetType() == ProxyType)
+            {
+                throw new JavaScriptException(_engine.Intrinsics.TypeError, $"{what} does not take a proxy in expressions");
+            }
+
+            var descriptor = current.GetOwnProperty(LengthKey);
+            if (descriptor == PropertyDescriptor.Undefined)
+            {
+                continue;
+            }
+
+            if (!descriptor.IsDataDescriptor() || descriptor.Value is ObjectInstance)
+            {
+                throw new JavaScriptException(_engine.Intrinsics.TypeError, $"{what} needs an array or an array-like whose length is a number in expressions");
+            }
+
+            return TypeConverter.ToLength(descriptor.Value);
+        }
+
+        return 0;
+    }
+
+    private static readonly JsString LengthKey = new("length");
+
+    /// <summary>Jint's proxy class (internal): a proxy's traps are script code, so its length is never read here. Missing, the engine does not start.</summary>
+    private static readonly Type ProxyType = typeof(Engine).Assembly.GetType("Jint.Native.JsProxy", throwOnError: true)!;
 
     /// <summary>Throws when <paramref name="bytes"/> more would take this evaluation past its memory limit.</summary>
     public void Reserve(double bytes)

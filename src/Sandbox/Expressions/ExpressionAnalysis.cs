@@ -29,6 +29,11 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
     /// <summary>True when the expression names <c>inputs</c>; otherwise the inputs are not converted for it.</summary>
     internal bool UsesInputs { get; init; } = true;
 
+    /// <summary><see cref="Secrets"/> as an array, for an evaluation to walk without an enumerator.</summary>
+    internal string[] SecretList => _secretList ??= [.. Secrets];
+
+    private string[]? _secretList;
+
     /// <summary>The source as it runs (see <see cref="Wrap(string)"/>), built once per analysis.</summary>
     internal string Wrapped { get; init; } = string.Empty;
 
@@ -146,6 +151,9 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
 
     /// <summary>The expression as typed.</summary>
     private string Source { get; init; } = string.Empty;
+
+    /// <summary>True when this is the analysis of this very string object (compared by reference: no hashing) in this mode.</summary>
+    internal bool IsOf(string expression, bool isTemplate) => ReferenceEquals(Source, expression) && (TemplateMap is not null) == isTemplate;
 
     /// <summary>What is parsed: the expression, or the template as a template literal.</summary>
     private string Body { get; init; } = string.Empty;

@@ -1,3 +1,4 @@
+using Acornima.Ast;
 using System.Globalization;
 using System.Reflection;
 using System.Security.Cryptography;
@@ -5,6 +6,7 @@ using Jint;
 using Jint.Native;
 using Jint.Native.Function;
 using Jint.Native.Object;
+using Jint.Native.Symbol;
 using Jint.Runtime;
 using Jint.Runtime.Descriptors;
 using Jint.Runtime.Interop;
@@ -96,9 +98,12 @@ internal sealed class ExpressionEngine : IDisposable
           for (const name of ownKeys(G)) { if (!allowed.has(name)) { delete G[name]; } }
 
           const roots = [G, handler, ...functionPrototypes, ...samples];
-          return freeze({ makeSecrets, makePlainSecrets, readJson, toJson, issuedName, notData, errorKinds, roots, freeze });
+          return freeze({ makeSecrets, makePlainSecrets, readJson, toJson, issuedName, notData, errorKinds, roots });
         })()
         """.Replace("ALLOWED_GLOBALS", "[" + string.Join(", ", ExpressionAnalysis.AllowedGlobals.Select(n => "'" + n + "'")) + "]", StringComparison.Ordinal);
+
+    /// <summary>The bootstrap parsed once per process: every engine runs the same script.</summary>
+    private static readonly Prepared<Script> BootstrapScript = Engine.PrepareScript(Bootstrap, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } });
 
     private readonly DeadlineConstraint _deadline;
     private readonly Engine _engine;
@@ -140,7 +145,7 @@ internal sealed class ExpressionEngine : IDisposable
         });
 
         _guards = new BuiltInGuards(_engine, limits);
-        _guards.Install(PrototypeOf("String"), PrototypeOf("Array"), _engine.GetValue("JSON").AsObject(), _engine.GetValue("Object").AsObject(), _engine.GetValue("Reflect").AsObject(), PrototypeOf("RegExp"), _engine.Evaluate("Symbol.match"));
+        _guards.Install(PrototypeOf("String"), PrototypeOf("Array"), _engine.GetValue("JSON").AsObject(), _engine.GetValue("Object").AsObject(), _engine.GetValue("Reflect").AsObject(), PrototypeOf("RegExp"), GlobalSymbolRegistry.Match, _engine.GetValue("Array").AsObject(), PrototypeOf("Function"));
         // Math.random's generator is engine-wide state: how far one evaluation advanced it would be visible to the next.
         _engine.GetValue("Math").AsObject().FastSetProperty("random", new PropertyDescriptor(new ClrFunction(_engine, "random", (_, _) => JsNumber.Create(SecureRandom())), true, false, true));
         _dataCheck = new ClrFunction(_engine, string.Empty, CheckData, 2);
@@ -155,7 +160,9 @@ internal sealed class ExpressionEngine : IDisposable
             return args.At(0);
         }, 1);
 
-        var helpers = _engine.Evaluate(Bootstrap).AsObject();
+        // Before the bootstrap deletes globals such as Function, and after the guards, so the accessors hold the guarded built-ins.
+        TameOverrides();
+        var helpers = _engine.Evaluate(BootstrapScript).AsObject();
         _makeSecrets = (Function)helpers.Get("makeSecrets");
         _makePlainSecrets = (Function)helpers.Get("makePlainSecrets");
         _readJson = (Function)helpers.Get("readJson");
@@ -163,7 +170,69 @@ internal sealed class ExpressionEngine : IDisposable
         _issuedName = (Function)helpers.Get("issuedName");
         Collect(helpers.Get("notData"), _notData);
         Collect(helpers.Get("errorKinds"), _errorKinds);
-        Freeze(helpers.Get("freeze"), [.. (JsArray)helpers.Get("roots"), .. Intrinsics(_engine.Intrinsics)]);
+        Freeze([.. (JsArray)helpers.Get("roots"), .. Intrinsics(_engine.Intrinsics)]);
+    }
+
+    /// <summary>
+    /// Properties of the frozen prototypes that scripts commonly shadow with an assignment (<c>o.toString = ...</c>,
+    /// <c>e.name = ...</c>). On a frozen prototype such an assignment throws in strict mode (the "override mistake"),
+    /// so, as SES does, each becomes an accessor: reading it gives the original value; assigning it defines an own
+    /// property on the receiver and never touches the prototype (assigning on the prototype itself still throws).
+    /// </summary>
+    private static readonly (string Constructor, string[] Names)[] Overridable =
+    [
+        ("Object", ["constructor", "toString", "toLocaleString", "valueOf", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable"]),
+        ("Array", ["toString", "toLocaleString", "join", "push", "concat"]),
+        ("Function", ["toString", "bind", "call", "apply"]),
+        ("Promise", ["constructor", "then"]),
+        ("Error", ["constructor", "toString", "name", "message"]),
+        ("TypeError", ["constructor", "name", "message"]),
+        ("RangeError", ["constructor", "name", "message"]),
+        ("SyntaxError", ["constructor", "name", "message"]),
+        ("ReferenceError", ["constructor", "name", "message"]),
+        ("EvalError", ["constructor", "name", "message"]),
+        ("URIError", ["constructor", "name", "message"]),
+        ("AggregateError", ["constructor", "name", "message"]),
+    ];
+
+    /// <summary>Turns the <see cref="Overridable"/> data properties into accessors; runs before the realm is frozen, which then freezes the accessors' functions too.</summary>
+    private void TameOverrides()
+    {
+        foreach (var (constructor, names) in Overridable)
+        {
+            var prototype = PrototypeOf(constructor);
+            foreach (var name in names)
+            {
+                var key = new JsString(name);
+                var descriptor = prototype.GetOwnProperty(key);
+                if (!descriptor.IsDataDescriptor() || !descriptor.Configurable)
+                {
+                    continue;
+                }
+
+                var value = descriptor.Value;
+                var getter = new ClrFunction(_engine, "get " + name, (_, _) => value, 0);
+                var setter = new ClrFunction(_engine, "set " + name, (self, args) =>
+                {
+                    if (ReferenceEquals(self, prototype) || self is not ObjectInstance receiver)
+                    {
+                        throw new JavaScriptException(_engine.Intrinsics.TypeError, $"Cannot assign to read only property '{name}' of {constructor}.prototype");
+                    }
+
+                    var own = receiver.GetOwnProperty(key);
+                    var done = own == PropertyDescriptor.Undefined
+                        ? receiver.DefineOwnProperty(key, new PropertyDescriptor(args.At(0), writable: true, enumerable: true, configurable: true))
+                        : receiver.Set(key, args.At(0), receiver);
+                    if (!done)
+                    {
+                        throw new JavaScriptException(_engine.Intrinsics.TypeError, $"Cannot assign to read only property '{name}' of object");
+                    }
+
+                    return JsValue.Undefined;
+                }, 1);
+                prototype.DefineOwnProperty(key, new GetSetPropertyDescriptor(getter, setter, descriptor.Enumerable, configurable: true));
+            }
+        }
     }
 
     /// <summary>
@@ -171,7 +240,7 @@ internal sealed class ExpressionEngine : IDisposable
     /// prototypes, every object in the engine's table of intrinsics), through property values, accessor functions
     /// and prototypes. Walked here rather than in script: a thousand objects cost a fraction of the interpreter's time.
     /// </summary>
-    private void Freeze(JsValue freeze, IEnumerable<JsValue> roots)
+    private static void Freeze(IEnumerable<JsValue> roots)
     {
         var seen = new HashSet<ObjectInstance>(ReferenceEqualityComparer.Instance);
         var work = new Stack<JsValue>(roots);
@@ -182,22 +251,30 @@ internal sealed class ExpressionEngine : IDisposable
                 continue;
             }
 
+            // Object.freeze's own steps (SetIntegrityLevel frozen), without a script call per object.
+            var frozen = value.PreventExtensions();
             foreach (var key in value.GetOwnPropertyKeys())
             {
                 var descriptor = value.GetOwnProperty(key);
                 if (descriptor.IsDataDescriptor())
                 {
                     work.Push(descriptor.Value);
+                    frozen &= value.DefineOwnProperty(key, new PropertyDescriptor(descriptor.Value, writable: false, enumerable: descriptor.Enumerable, configurable: false));
                 }
                 else
                 {
                     work.Push(descriptor.Get ?? JsValue.Undefined);
                     work.Push(descriptor.Set ?? JsValue.Undefined);
+                    frozen &= value.DefineOwnProperty(key, new GetSetPropertyDescriptor(descriptor.Get, descriptor.Set, descriptor.Enumerable, configurable: false));
                 }
             }
 
+            if (!frozen)
+            {
+                throw new InvalidOperationException($"The expression realm could not be frozen: a {value.GetType().Name} refused.");
+            }
+
             work.Push(value.Prototype ?? JsValue.Undefined);
-            freeze.Call(JsValue.Undefined, [value]);
         }
     }
 
@@ -228,6 +305,9 @@ internal sealed class ExpressionEngine : IDisposable
 
     private ObjectInstance PrototypeOf(string constructor) => _engine.GetValue(constructor).AsObject().Get("prototype").AsObject();
 
+    /// <summary>True once the engine has run anything (the host's warm-up run or an evaluation): the JIT has compiled its paths.</summary>
+    public bool IsWarm { get; private set; }
+
     /// <summary>The Jint engine (for the realm-graph test).</summary>
     internal Engine Jint => _engine;
 
@@ -256,8 +336,8 @@ internal sealed class ExpressionEngine : IDisposable
         }
 
         var secrets = Secrets(names, values, plain);
-        var nodes = nodesJson is null ? JsValue.Undefined : _engine.Invoke(_readJson, new JsString(nodesJson));
-        var inputs = inputsJson is null ? JsValue.Undefined : _engine.Invoke(_readJson, new JsString(inputsJson));
+        var nodes = nodesJson is null ? JsValue.Undefined : _engine.Call(_readJson, new JsString(nodesJson));
+        var inputs = inputsJson is null ? JsValue.Undefined : _engine.Call(_readJson, new JsString(inputsJson));
         if (timed)
         {
             _deadline.Arm();
@@ -272,7 +352,7 @@ internal sealed class ExpressionEngine : IDisposable
             EngineResult data;
             try
             {
-                data = ToData(_engine.Invoke(function, secrets, nodes, inputs, _memoryCheck));
+                data = ToData(_engine.Call(function, JsValue.Undefined, [secrets, nodes, inputs, _memoryCheck]));
             }
             catch (JavaScriptException)
             {
@@ -286,6 +366,7 @@ internal sealed class ExpressionEngine : IDisposable
         finally
         {
             _deadline.Disarm();
+            IsWarm = true;
         }
     }
 
@@ -304,7 +385,7 @@ internal sealed class ExpressionEngine : IDisposable
         }
 
         _notDataFound = null;
-        var json = _engine.Invoke(_toJson, result, _dataCheck).AsString();
+        var json = _engine.Call(_toJson, JsValue.Undefined, [result, _dataCheck]).AsString();
         return _notDataFound is { } kind ? new EngineResult(kind, EngineResultKind.NotData) : new EngineResult(json, EngineResultKind.Json);
     }
 

@@ -19,12 +19,15 @@ public sealed partial class ExpressionEvaluator : IDisposable
     private readonly SecretRedactor? _redactor;
     // A plain stack under a lock: uncontended, it costs a fraction of a ConcurrentBag's thread-local bookkeeping.
     private readonly Stack<ExpressionEngine> _pool = new();
+    // One engine outside the lock: a single-threaded caller takes and returns it with one atomic exchange each.
+    private ExpressionEngine? _ready;
     private readonly Lock _poolLock = new();
     private Task? _warming;
     private readonly ConcurrentDictionary<(string, bool), ExpressionAnalysis> _analyses = new();
     private readonly EvaluationClock _clock;
+    private ExpressionAnalysis? _lastAnalysis;
 
-    /// <summary>Creates an evaluator; by default it pre-warms one engine now, so the first evaluation is fast.</summary>
+    /// <summary>Creates an evaluator; by default it builds one engine now, so the first evaluation does not wait for one.</summary>
     /// <param name="limits">The limits; defaults are safe.</param>
     /// <param name="redactor">A shared redactor that also masks errors (the evaluation's own secrets are always masked).</param>
     /// <param name="prewarm">False to leave warming to <see cref="Prewarm"/> (or the first evaluation), for hosts that may never evaluate.</param>
@@ -41,7 +44,8 @@ public sealed partial class ExpressionEvaluator : IDisposable
         _clock = clock;
         if (prewarm)
         {
-            Prewarm();
+            // Only the engine: its warm-up run waits until an evaluation needs it (see NewEngine).
+            PrewarmEngine(warmUp: false);
         }
     }
 
@@ -53,37 +57,42 @@ public sealed partial class ExpressionEvaluator : IDisposable
     {
         lock (_poolLock)
         {
-            if (_pool.Count > 0 || _warming is { IsCompleted: false })
+            if (_pool.Count > 0 || Volatile.Read(ref _ready) is not null || _warming is { IsCompleted: false })
             {
                 return;
             }
 
-            _warming = Task.Run(Prewarm);
+            _warming = Task.Run(() => PrewarmEngine(warmUp: true));
         }
     }
 
     /// <summary>Makes sure one engine is ready in the pool (its first creation also compiles Jint's hot paths).</summary>
-    public void Prewarm()
+    public void Prewarm() => PrewarmEngine(warmUp: true);
+
+    private void PrewarmEngine(bool warmUp)
     {
-        lock (_poolLock)
+        if (PooledEngines > 0)
         {
-            if (_pool.Count > 0)
-            {
-                return;
-            }
+            return;
         }
 
-        Return(NewEngine());
+        Return(NewEngine(warmUp));
     }
 
     /// <summary>
-    /// A new engine, run once through every step of an evaluation (compile, secrets proxy, inputs, result as data)
-    /// so that the JIT compiles those paths here and never inside an expression's time budget.
+    /// A new engine; with <paramref name="warmUp"/>, run once through every step of an evaluation (compile, secrets
+    /// proxy, inputs, result as data) so that the JIT compiles those paths here, outside any expression's budget.
+    /// Without it (a process that evaluates once, such as <c>eval</c>), a first evaluation that the JIT's work takes
+    /// past the time limit runs again on a warmed engine.
     /// </summary>
-    private ExpressionEngine NewEngine()
+    private ExpressionEngine NewEngine(bool warmUp)
     {
         var engine = new ExpressionEngine(_limits, _clock);
-        engine.Run(WarmUp, ["A"], ["a"], plain: false, "{}", "{\"n\":1}", timed: false);
+        if (warmUp)
+        {
+            engine.Run(WarmUp, ["A"], ["a"], plain: false, "{}", "{\"n\":1}", timed: false);
+        }
+
         return engine;
     }
 
@@ -100,48 +109,54 @@ public sealed partial class ExpressionEvaluator : IDisposable
     public ExpressionResult Evaluate(ExpressionRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var analysis = _analyses.Count < 1024
-            ? _analyses.GetOrAdd((request.Expression, request.IsTemplate), key => ExpressionAnalysis.Analyze(key.Item1, key.Item2, _limits))
-            : ExpressionAnalysis.Analyze(request.Expression, request.IsTemplate, _limits);
+        // The same string as last time needs no hashing; otherwise the cache is read first (ConcurrentDictionary.Count takes every lock).
+        var analysis = _lastAnalysis;
+        if (analysis is null || !analysis.IsOf(request.Expression, request.IsTemplate))
+        {
+            var key = (request.Expression, request.IsTemplate);
+            if (!_analyses.TryGetValue(key, out analysis))
+            {
+                analysis = ExpressionAnalysis.Analyze(request.Expression, request.IsTemplate, _limits);
+                if (_analyses.Count < 1024)
+                {
+                    _analyses.TryAdd(key, analysis);
+                }
+            }
+
+            if (analysis.Rejection is null)
+            {
+                _lastAnalysis = analysis;
+            }
+        }
+
         if (analysis.Rejection is not null)
         {
             return analysis.RejectionLimit is { } limit ? ExpressionErrors.Limited(limit, analysis.Rejection) : ExpressionErrors.Rejected(analysis.Rejection);
         }
 
-        // Deny by default: only the names referenced statically (or explicitly allowed) and actually resolved.
-        var allowed = request.AllowedSecrets is null ? analysis.Secrets : request.AllowedSecrets.Select(n => n.ToUpperInvariant()).ToHashSet(StringComparer.Ordinal);
-        var names = new List<string>(allowed.Count);
-        var values = new List<string>(allowed.Count);
-        var looked = 0;
-        foreach (var name in allowed)
+        var (names, values) = Pick(request, analysis);
+        var engine = Take() ?? WarmedEngine() ?? NewEngine(warmUp: false);
+        var cold = !engine.IsWarm;
+        var result = Run(engine, request, analysis, names, values);
+        if (cold && result.Status == ExpressionStatus.Limited && result.Error == TimeLimit)
         {
-            // Names are usually given upper-case: one lookup each; otherwise every given name is compared below.
-            if (request.Secrets.TryGetValue(name, out var value))
-            {
-                names.Add(name);
-                values.Add(value);
-                looked++;
-            }
+            // A cold engine's first run also compiles Jint's paths (JIT) on this thread, inside the budget: an expression
+            // has no effect outside its engine, so it runs once more on an engine warmed up outside any budget.
+            result = Run(NewEngine(warmUp: true), request, analysis, names, values);
         }
 
-        if (looked < allowed.Count && looked < request.Secrets.Count)
-        {
-            foreach (var (name, value) in request.Secrets)
-            {
-                var upper = IsUpper(name) ? name : name.ToUpperInvariant();
-                if (!ReferenceEquals(upper, name) && allowed.Contains(upper) && !names.Contains(upper))
-                {
-                    names.Add(upper);
-                    values.Add(value);
-                }
-            }
-        }
+        return result;
+    }
 
-        var engine = Take() ?? WarmedEngine() ?? NewEngine();
+    private const string TimeLimit = "limit exceeded: time";
+
+    /// <summary>Runs the expression on <paramref name="engine"/>, which goes back to the pool unless a limit interrupted it.</summary>
+    private ExpressionResult Run(ExpressionEngine engine, ExpressionRequest request, ExpressionAnalysis analysis, string[] names, string[] values)
+    {
         var reusable = false;
         try
         {
-            var plain = request.AllowedSecrets is null && analysis.ReadsSecretsByNameOnly && names.Count == analysis.Secrets.Count;
+            var plain = request.AllowedSecrets is null && analysis.ReadsSecretsByNameOnly && names.Length == analysis.Secrets.Count;
             var (text, kind) = engine.Run(analysis, names, values, plain, NodesFor(request.Nodes, analysis), analysis.UsesInputs ? request.Inputs?.ToJsonString() : null);
             reusable = true;
             switch (kind)
@@ -171,13 +186,13 @@ public sealed partial class ExpressionEvaluator : IDisposable
             }
 
             reusable = true;
-            return new ExpressionResult(ExpressionStatus.Error, null, Mask(ScriptError(thrown, ex, analysis, request, names.Count > 0), names, values), false);
+            return new ExpressionResult(ExpressionStatus.Error, null, Mask(ScriptError(thrown, ex, analysis, request, names.Length > 0), names, values), false);
         }
         catch (Exception ex) when (LimitOf(ex) is { } limit)
         {
             return ExpressionErrors.Limited(limit, $"limit exceeded: {(limit == LimitKind.Regex ? "regex time" : limit.ToText())}");
         }
-        catch (Exception ex) when (ex is Jint.JintException or InvalidOperationException or ArgumentException or JsonException)
+        catch (Exception ex) when (ex is Jint.JintException or InvalidOperationException or ArgumentException or JsonException or ArithmeticException or IndexOutOfRangeException)
         {
             // A failure inside the engine: say what kind, never the text it was built from.
             return new ExpressionResult(ExpressionStatus.Error, null, $"expression failed: {ex.GetType().Name}", false);
@@ -194,6 +209,66 @@ public sealed partial class ExpressionEvaluator : IDisposable
                 engine.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// Deny by default: the names and values of the secrets the expression references statically (or the explicit
+    /// allow-list) that the request actually holds, names upper-cased.
+    /// </summary>
+    private static (string[] Names, string[] Values) Pick(ExpressionRequest request, ExpressionAnalysis analysis)
+    {
+        IReadOnlySet<string> allowed;
+        string[] wanted;
+        if (request.AllowedSecrets is null)
+        {
+            allowed = analysis.Secrets;
+            wanted = analysis.SecretList;
+        }
+        else
+        {
+            var set = request.AllowedSecrets.Select(n => n.ToUpperInvariant()).ToHashSet(StringComparer.Ordinal);
+            allowed = set;
+            wanted = [.. set];
+        }
+
+        if (wanted.Length == 0)
+        {
+            return ([], []);
+        }
+
+        var names = new string[wanted.Length];
+        var values = new string[wanted.Length];
+        var count = 0;
+        foreach (var name in wanted)
+        {
+            // Names are usually given upper-case: one lookup each; otherwise every given name is compared below.
+            if (request.Secrets.TryGetValue(name, out var value))
+            {
+                names[count] = name;
+                values[count++] = value;
+            }
+        }
+
+        if (count < wanted.Length && count < request.Secrets.Count)
+        {
+            foreach (var (name, value) in request.Secrets)
+            {
+                var upper = IsUpper(name) ? name : name.ToUpperInvariant();
+                if (count < names.Length && !ReferenceEquals(upper, name) && allowed.Contains(upper) && Array.IndexOf(names, upper, 0, count) < 0)
+                {
+                    names[count] = upper;
+                    values[count++] = value;
+                }
+            }
+        }
+
+        if (count < names.Length)
+        {
+            Array.Resize(ref names, count);
+            Array.Resize(ref values, count);
+        }
+
+        return (names, values);
     }
 
     /// <summary>Only the outputs the expression names (<c>nodes.ID</c>) reach it, unless it reads <c>nodes</c> dynamically.</summary>
@@ -238,7 +313,7 @@ public sealed partial class ExpressionEvaluator : IDisposable
         {
             lock (_poolLock)
             {
-                return _pool.Count;
+                return _pool.Count + (Volatile.Read(ref _ready) is null ? 0 : 1);
             }
         }
     }
@@ -263,6 +338,11 @@ public sealed partial class ExpressionEvaluator : IDisposable
 
     private ExpressionEngine? Take()
     {
+        if (Interlocked.Exchange(ref _ready, null) is { } ready)
+        {
+            return ready;
+        }
+
         lock (_poolLock)
         {
             return _pool.TryPop(out var engine) ? engine : null;
@@ -271,17 +351,22 @@ public sealed partial class ExpressionEvaluator : IDisposable
 
     private void Return(ExpressionEngine engine)
     {
+        if (Interlocked.CompareExchange(ref _ready, engine, null) is null)
+        {
+            return;
+        }
+
         lock (_poolLock)
         {
             _pool.Push(engine);
         }
     }
 
-    private string Mask(string message, List<string> names, List<string> values)
+    private string Mask(string message, string[] names, string[] values)
     {
         // Errors are rare: only here is a redactor with every encoded form of this evaluation's values built.
         var masker = new SecretRedactor(_redactor?.Options);
-        for (var i = 0; i < names.Count; i++)
+        for (var i = 0; i < names.Length; i++)
         {
             masker.Add(values[i], names[i]);
         }
@@ -341,7 +426,7 @@ public sealed partial class ExpressionEvaluator : IDisposable
     [GeneratedRegex(@"<anonymous>:(\d+):(\d+)", RegexOptions.CultureInvariant)]
     private static partial Regex StackFrame();
 
-    private static bool ContainsAny(string text, List<string> values)
+    private static bool ContainsAny(string text, string[] values)
     {
         foreach (var value in values)
         {

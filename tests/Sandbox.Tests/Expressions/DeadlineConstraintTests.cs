@@ -11,8 +11,9 @@ public sealed class DeadlineConstraintTests
         public TimeSpan Cpu;
         public TimeSpan CpuPerRead = TimeSpan.Zero;
         public long WallPerRead = 1_000;
+        public int SlowCpuReads;
 
-        public EvaluationClock Clock => new(() => Wall += WallPerRead, 1_000, () => Cpu += CpuPerRead);
+        public EvaluationClock Clock => new(() => Wall += WallPerRead, 1_000, () => Cpu += SlowCpuReads-- > 0 ? TimeSpan.FromMilliseconds(300) : CpuPerRead);
     }
 
     [Fact]
@@ -93,6 +94,36 @@ public sealed class DeadlineConstraintTests
         using var evaluator = new ExpressionEvaluator(new ExpressionLimits { MaxStatements = int.MaxValue, WallTimeout = TimeSpan.FromMinutes(5) }, null, prewarm: false, machine.Clock);
 
         var result = evaluator.Evaluate(new ExpressionRequest { Expression = "(() => { for (;;) {} })()" });
+
+        Assert.Equal(ExpressionStatus.Limited, result.Status);
+        Assert.Equal("limit exceeded: time", result.Error);
+    }
+
+    private const string Loop = "(() => { let s = 0; for (let i = 0; i < 1000; i++) { s += i; } return s; })()";
+
+    [Fact]
+    public void A_first_evaluation_that_the_JIT_takes_past_the_budget_on_a_cold_engine_runs_again_on_a_warmed_one()
+    {
+        // The first two reads of the thread's CPU clock (the cold engine's start and its first check) find 300 ms gone.
+        var machine = new LoadedMachine { SlowCpuReads = 2 };
+        using var evaluator = new ExpressionEvaluator(new ExpressionLimits { WallTimeout = TimeSpan.FromMinutes(5) }, null, prewarm: true, machine.Clock);
+
+        var result = evaluator.Evaluate(new ExpressionRequest { Expression = Loop });
+
+        Assert.True(result.Status == ExpressionStatus.Ok, result.Error);
+        Assert.Equal(499500, result.Value!.GetValue<int>());
+        Assert.True(machine.SlowCpuReads < 0, "the cold run was never timed");
+    }
+
+    [Fact]
+    public void A_warm_engine_that_passes_the_budget_gets_no_second_run()
+    {
+        var machine = new LoadedMachine();
+        using var evaluator = new ExpressionEvaluator(new ExpressionLimits { WallTimeout = TimeSpan.FromMinutes(5) }, null, prewarm: true, machine.Clock);
+        Assert.Equal(ExpressionStatus.Ok, evaluator.Evaluate(new ExpressionRequest { Expression = "1" }).Status);
+        machine.SlowCpuReads = 2;
+
+        var result = evaluator.Evaluate(new ExpressionRequest { Expression = Loop });
 
         Assert.Equal(ExpressionStatus.Limited, result.Status);
         Assert.Equal("limit exceeded: time", result.Error);

@@ -289,4 +289,40 @@ public sealed class ExpressionIsolationTests : IDisposable
         Assert.Equal(ExpressionStatus.Rejected, Eval("new Uint8Array(2 ** 30)").Status);
         Assert.Equal(ExpressionStatus.Rejected, Eval("new ArrayBuffer(2 ** 30)").Status);
     }
+
+    [Theory]
+    [InlineData("(() => { const o = { a: 1 }; o.toString = () => 'custom'; o.valueOf = () => 41; return [String(o), o + 1, Object.keys(o)]; })()", "[\"custom\",42,[\"a\",\"toString\",\"valueOf\"]]")]
+    [InlineData("(() => { const e = new TypeError('bad input'); e.name = 'ValidationError'; return String(e); })()", "\"ValidationError: bad input\"")]
+    [InlineData("(() => { class Point { constructor(x) { this.x = x; } } const p = new Point(2); p.toString = function () { return `P(${this.x})`; }; return `${p}`; })()", "\"P(2)\"")]
+    [InlineData("(() => { const list = [1, 2]; list.join = () => 'joined'; list.push = () => 0; list.push(3); return `${list}`; })()", "\"joined\"")]
+    [InlineData("(() => { const f = (x) => x; f.call = () => 'mine'; return f.call(null, 1); })()", "\"mine\"")]
+    [InlineData("(() => { const o = Object.create({ toString() { return 'base'; } }); o.toString = () => 'own'; return [String(o), Object.getPrototypeOf(o).toString()]; })()", "[\"own\",\"base\"]")]
+    public void Assigning_a_name_a_frozen_prototype_holds_shadows_it_on_the_object(string expression, string json)
+    {
+        var result = Eval(expression, secrets: new Dictionary<string, string>());
+
+        Assert.Equal(ExpressionStatus.Ok, result.Status);
+        Assert.Equal(json, result.Value!.ToJsonString());
+    }
+
+    [Theory]
+    [InlineData("(() => { Object.prototype.toString = () => 'planted'; })()")]
+    [InlineData("Reflect.set(Object.prototype, 'toString', () => 'planted') && 1")]
+    [InlineData("Object.getOwnPropertyDescriptor(Object.prototype, 'toString').set.call(Object.prototype, () => 'planted')")]
+    [InlineData("Object.defineProperty(Object.prototype, 'toString', { value: () => 'planted' })")]
+    [InlineData("(() => { Object.getOwnPropertyDescriptor(Object.prototype, 'toString').get.planted = 1; })()")]
+    [InlineData("(() => { Object.getOwnPropertyDescriptor(Object.prototype, 'toString').set.call(Object.freeze({}), 1); })()")]
+    [InlineData("(() => { Object.freeze(Object.prototype).valueOf = () => 'planted'; })()")]
+    [InlineData("(() => { const o = Object.freeze({}); o.toString = () => 'planted'; return String(o); })()")]
+    [InlineData("(() => { Error.prototype.name = 'planted'; })()")]
+    [InlineData("(() => { const proto = Object.getPrototypeOf([]); proto.join = () => 'planted'; })()")]
+    public void A_shadowing_accessor_never_changes_the_prototype_or_a_frozen_object(string attack)
+    {
+        var result = Eval(attack, secrets: new Dictionary<string, string>());
+
+        Assert.Equal(ExpressionStatus.Error, result.Status);
+        Assert.StartsWith("TypeError", result.Error, StringComparison.Ordinal);
+        var next = Eval("[String({}), `${[1, 2]}`, String(new Error('m')), ({}).hasOwnProperty('toString'), Object.isFrozen(Object.prototype), Object.isFrozen(Object.getOwnPropertyDescriptor(Object.prototype, 'toString').set)]", secrets: new Dictionary<string, string>());
+        Assert.Equal("[\"[object Object]\",\"1,2\",\"Error: m\",false,true,true]", next.Value!.ToJsonString());
+    }
 }
