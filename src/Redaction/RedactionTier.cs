@@ -7,11 +7,11 @@ namespace Secrets.Runtime.Redaction;
 
 /// <summary>
 /// An immutable group of secrets and all their forms, indexed for one pass over a text. Forms of at least
-/// <see cref="LongLength"/> characters are found by sampling: every occurrence of a form of length L ≥ m covers
-/// one of the text positions p ≡ 0 (mod m - 3) at a pattern offset j ≤ m - 4, so only those positions are looked
-/// up, by their four characters (case-folded), in a bitmap and then a chain of (pattern, offset) candidates.
-/// Building is linear in the total length of the forms, and <see cref="Extend"/> copies the index and adds only the
-/// new forms. Shorter forms (short values) go to one <see cref="SearchValues{T}"/>.
+/// <see cref="LongLength"/> characters are found by sampling (<see cref="SampledIndex"/>): every occurrence of a
+/// form of length L ≥ m covers one of the text positions p ≡ 0 (mod m - 3) at a pattern offset j ≤ m - 4, so only
+/// those positions are looked up, by their eight characters (case-folded), in a Bloom filter and then a chain of
+/// (pattern, offset) candidates. Building is linear in the total length of the forms, and <see cref="Extend"/>
+/// copies the index and adds only the new forms. Shorter forms (short values) go to one <see cref="SearchValues{T}"/>.
 /// </summary>
 internal sealed class RedactionTier
 {
@@ -24,14 +24,7 @@ internal sealed class RedactionTier
 
     private static readonly SearchValues<char> Base64Alphabet = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_");
 
-    private readonly RedactionPattern[] _long;
-    private readonly int _longCount;
-    private readonly Candidate[] _candidates;
-    private int _candidateCount;
-    private readonly Dictionary<ulong, int> _heads;
-    private readonly ulong[] _bits;
-    private readonly int _shift;
-    private readonly int _step;
+    private readonly SampledIndex _index;
     private readonly RedactionPattern[] _short;
     private readonly SearchValues<string>? _shortFinder;
 
@@ -45,60 +38,21 @@ internal sealed class RedactionTier
             patterns.TryAdd((pattern.Text, pattern.IgnoreCase), pattern);
         }
 
-        _long = patterns.Values.Where(p => p.Text.Length >= LongLength).ToArray();
-        _longCount = _long.Length;
+        var longForms = patterns.Values.Where(p => p.Text.Length >= LongLength).ToArray();
         _short = patterns.Values.Where(p => p.Text.Length < LongLength).OrderByDescending(p => p.Text.Length).ToArray();
         _shortFinder = ShortFinder(_short);
         MaxLength = patterns.Count == 0 ? 0 : patterns.Values.Max(p => p.Text.Length);
-        _step = extensible || _long.Length == 0 ? MinimumStep : _long.Min(p => p.Text.Length) - Gram + 1;
-        _candidates = new Candidate[Math.Max(16, _long.Length * _step)];
-        _heads = new Dictionary<ulong, int>(_long.Length * _step);
-        (_bits, _shift) = Bitmap(_long.Length * _step);
-        for (var p = 0; p < _long.Length; p++)
-        {
-            Index(p);
-        }
+        _index = new SampledIndex(longForms, extensible || longForms.Length == 0 ? MinimumStep : longForms.Min(p => p.Text.Length) - Gram + 1);
     }
 
     private RedactionTier(RedactionTier previous, IReadOnlyList<RedactionEntry> entries, RedactionPattern[] added)
     {
         Entries = entries;
-        _step = previous._step;
-        var adding = added.Where(p => p.Text.Length >= LongLength).ToArray();
-        _longCount = previous._longCount + adding.Length;
-        _long = Grow(previous._long, previous._longCount, _longCount);
-        adding.CopyTo(_long, previous._longCount);
-        _candidates = Grow(previous._candidates, previous._candidateCount, _longCount * _step);
-        _candidateCount = previous._candidateCount;
-        _heads = new Dictionary<ulong, int>(previous._heads);
+        _index = previous._index.Extend(added.Where(p => p.Text.Length >= LongLength).ToArray());
         var addingShort = added.Where(p => p.Text.Length < LongLength).ToArray();
         _short = addingShort.Length == 0 ? previous._short : [.. previous._short.Concat(addingShort).OrderByDescending(p => p.Text.Length)];
         _shortFinder = addingShort.Length == 0 ? previous._shortFinder : ShortFinder(_short);
         MaxLength = Math.Max(previous.MaxLength, added.Length == 0 ? 0 : added.Max(p => p.Text.Length));
-        if ((long)_longCount * _step * 12 <= previous._bits.Length * 64L)
-        {
-            // Shared too: a bit set for a new form only sends the previous tier to a table lookup that finds nothing.
-            _bits = previous._bits;
-            _shift = previous._shift;
-            for (var p = previous._longCount; p < _longCount; p++)
-            {
-                Index(p);
-            }
-        }
-        else
-        {
-            // Twice the forms the bitmap was sized for: a new bitmap from every candidate (amortised by doubling).
-            (_bits, _shift) = Bitmap(_longCount * _step * 2);
-            for (var c = 0; c < _candidateCount; c++)
-            {
-                SetBit(Gram4(_long[_candidates[c].Pattern].Text, _candidates[c].Offset));
-            }
-
-            for (var p = previous._longCount; p < _longCount; p++)
-            {
-                Index(p);
-            }
-        }
     }
 
     /// <summary>An empty tier.</summary>
@@ -109,10 +63,13 @@ internal sealed class RedactionTier
 
     public int MaxLength { get; }
 
+    /// <summary>How far apart the sampled positions are (a match is found from a sample within its first this many characters).</summary>
+    public int Step => _index.Step;
+
     /// <summary>A tier with <paramref name="added"/> indexed too, in time linear in this tier's size (a copy) plus the new forms.</summary>
     public RedactionTier Extend(IReadOnlyList<RedactionEntry> added)
     {
-        if (_step != MinimumStep || _longCount == 0)
+        if (_index.Step != MinimumStep || _index.Count == 0)
         {
             return new RedactionTier([.. Entries, .. added], extensible: true);
         }
@@ -120,71 +77,20 @@ internal sealed class RedactionTier
         return new RedactionTier(this, [.. Entries, .. added], added.SelectMany(e => e.Patterns()).ToArray());
     }
 
-    /// <summary>How far apart the sampled positions are (a match is found from a sample within its first this many characters).</summary>
-    public int Step => _step;
-
     /// <summary>Adds every hit in <paramref name="text"/> to <paramref name="hits"/> (allocated on the first hit).</summary>
     public void Find(ReadOnlySpan<char> text, ref List<RedactionHit>? hits) => Find(text, 0, text.Length, ref hits);
 
     /// <summary>Adds every hit of <paramref name="text"/> that starts in [<paramref name="from"/>, <paramref name="to"/>) to <paramref name="hits"/>.</summary>
     public void Find(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
     {
-        if (_longCount > 0)
+        if (_index.Count > 0)
         {
-            FindLong(text, from, to, ref hits);
+            _index.Find(text, from, to, ref hits);
         }
 
         if (_shortFinder is not null)
         {
             FindShort(text, from, to, ref hits);
-        }
-    }
-
-    private void Index(int p)
-    {
-        for (var j = 0; j < _step; j++)
-        {
-            var gram = Gram4(_long[p].Text, j);
-            SetBit(gram);
-            var c = _candidateCount++;
-            var text = _long[p].Text;
-            var second = j + (2 * Gram) <= text.Length ? j + Gram : text.Length - Gram;
-            _candidates[c] = new Candidate(p, j, _heads.TryGetValue(gram, out var head) ? head : -1, text.Length, second, Gram4(text, second));
-            _heads[gram] = c;
-        }
-    }
-
-    private void SetBit(ulong gram)
-    {
-        var (word, mask) = Filter(gram, _shift);
-        _bits[word] |= mask;
-    }
-
-    private void FindLong(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
-    {
-        var bits = _bits;
-        var last = Math.Min(to + _step - 1, text.Length - Gram);
-        for (var p = from; p <= last; p += _step)
-        {
-            var gram = Read(text[p..]) & Fold;
-            var (word, mask) = Filter(gram, _shift);
-            if ((bits[word] & mask) != mask || !_heads.TryGetValue(gram, out var c))
-            {
-                continue;
-            }
-
-            // A second gram, kept in the candidate, rejects most candidates without touching the pattern.
-            for (; c >= 0; c = _candidates[c].Next)
-            {
-                ref readonly var candidate = ref _candidates[c];
-                var start = p - candidate.Offset;
-                if (start >= from && start < to && start + candidate.Length <= text.Length
-                    && (Read(text[(start + candidate.SecondOffset)..]) & Fold) == candidate.Second
-                    && Matches(text, start, _long[candidate.Pattern]))
-                {
-                    Add(text, start, _long[candidate.Pattern], ref hits);
-                }
-            }
         }
     }
 
@@ -251,16 +157,9 @@ internal sealed class RedactionTier
     private static SearchValues<string>? ShortFinder(RedactionPattern[] patterns) =>
         patterns.Length == 0 ? null : SearchValues.Create(patterns.Select(p => p.Text).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(), StringComparison.OrdinalIgnoreCase);
 
-    /// <summary>About 12 bits per candidate gram (a 1-2% false-positive rate), at least 4,096; small enough to stay in cache.</summary>
-    private static (ulong[] Bits, int Shift) Bitmap(int candidates)
-    {
-        var words = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, candidates * 12 / 64));
-        return (new ulong[words], 64 - BitOperations.Log2((uint)words));
-    }
-
     private static T[] Grow<T>(T[] array, int used, int needed)
     {
-        // Shared with the previous tier when there is room: it never reads past its own count.
+        // Shared with the previous index when there is room: it never reads past its own count.
         if (needed <= array.Length)
         {
             return array;
@@ -276,12 +175,186 @@ internal sealed class RedactionTier
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Read(ReadOnlySpan<char> text) => Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref MemoryMarshal.GetReference(text)));
 
-    /// <summary>A blocked Bloom filter: two bits of one word per gram, so a lookup touches one cache line.</summary>
+    /// <summary>A blocked Bloom filter over hashed keys: the top bits choose a word and the next twelve two bits of it, so a lookup touches one cache line.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (int Word, ulong Mask) Filter(ulong gram, int shift)
+    private static (int Word, ulong Mask) Filter(ulong hash, int shift) =>
+        ((int)(hash >> shift), (1UL << (int)((hash >> (shift - 6)) & 63)) | (1UL << (int)((hash >> (shift - 12)) & 63)));
+
+    /// <summary>The key of a candidate whose gram at the sampled position and the gram after it are both known.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong PairKey(ulong gram, ulong next) => (gram * 0x9E37_79B9_7F4A_7C15UL) ^ BitOperations.RotateLeft(next * 0xC2B2_AE3D_27D4_EB4FUL, 29);
+
+    /// <summary>The key of a candidate near the end of its form, where only the gram at the sampled position is known.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong GramKey(ulong gram) => gram * 0xD6E8_FEB8_6659_FD93UL;
+
+    /// <summary>About 12 bits per key (a 1-2% false-positive rate), at least 4,096; small enough to stay in cache.</summary>
+    private static (ulong[] Bits, int Shift) Bitmap(int keys)
     {
-        var hash = gram * 0x9E37_79B9_7F4A_7C15UL;
-        return ((int)(hash >> shift), (1UL << (int)(hash & 63)) | (1UL << (int)((hash >> 6) & 63)));
+        var words = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, keys * 12 / 64));
+        return (new ulong[words], 64 - BitOperations.Log2((uint)words));
+    }
+
+    /// <summary>
+    /// Long forms sampled every <see cref="Step"/> characters: a form of length L ≥ Step + 3 holds, at one of its
+    /// first Step offsets, a sampled position. A candidate is kept per form and offset, keyed by the gram there and
+    /// the gram after it (forms share prefixes, such as <c>sk_live_</c> or <c>postgres://</c>, so one gram alone
+    /// would chain hundreds of candidates), or, where the form ends before a second gram, by the one gram.
+    /// </summary>
+    private sealed class SampledIndex
+    {
+        private readonly RedactionPattern[] _long;
+        private readonly Candidate[] _candidates;
+        private readonly Dictionary<ulong, int> _heads;
+        private readonly Dictionary<ulong, int> _tailHeads;
+        private readonly ulong[] _bits;
+        private readonly int _shift;
+        private readonly ulong[] _tailBits;
+        private readonly int _tailShift;
+        private int _candidateCount;
+        private int _tailCount;
+
+        public SampledIndex(RedactionPattern[] patterns, int step)
+        {
+            Step = step;
+            _long = patterns;
+            Count = patterns.Length;
+            _candidates = new Candidate[Math.Max(16, Count * Step)];
+            _heads = new Dictionary<ulong, int>(Count * Step);
+            _tailHeads = [];
+            (_bits, _shift) = Bitmap(Count * Step);
+            var tails = patterns.Sum(p => Math.Max(0, Step - (p.Text.Length - (2 * Gram) + 1)));
+            (_tailBits, _tailShift) = Bitmap(tails);
+            for (var p = 0; p < Count; p++)
+            {
+                Index(p);
+            }
+        }
+
+        private SampledIndex(SampledIndex previous, RedactionPattern[] adding)
+        {
+            Step = previous.Step;
+            Count = previous.Count + adding.Length;
+            _long = Grow(previous._long, previous.Count, Count);
+            adding.CopyTo(_long, previous.Count);
+            _candidates = Grow(previous._candidates, previous._candidateCount, Count * Step);
+            _candidateCount = previous._candidateCount;
+            _tailCount = previous._tailCount;
+            _heads = new Dictionary<ulong, int>(previous._heads);
+            _tailHeads = new Dictionary<ulong, int>(previous._tailHeads);
+            var tails = _tailCount + adding.Sum(p => Math.Max(0, Step - (p.Text.Length - (2 * Gram) + 1)));
+            var shared = (long)Count * Step * 12 <= previous._bits.Length * 64L && (long)tails * 12 <= previous._tailBits.Length * 64L;
+            if (shared)
+            {
+                // Shared too: a bit set for a new form only sends the previous index to a table lookup that finds nothing.
+                (_bits, _shift, _tailBits, _tailShift) = (previous._bits, previous._shift, previous._tailBits, previous._tailShift);
+            }
+            else
+            {
+                // Twice the forms the bitmaps were sized for: new bitmaps from every candidate (amortised by doubling).
+                (_bits, _shift) = Bitmap(Count * Step * 2);
+                (_tailBits, _tailShift) = Bitmap(tails * 2);
+                for (var c = 0; c < _candidateCount; c++)
+                {
+                    SetBits(_long[_candidates[c].Pattern].Text, _candidates[c].Offset);
+                }
+            }
+
+            for (var p = previous.Count; p < Count; p++)
+            {
+                Index(p);
+            }
+        }
+
+        /// <summary>How far apart the sampled positions are (a match is found from a sample within its first this many characters).</summary>
+        public int Step { get; }
+
+        /// <summary>How many forms are indexed.</summary>
+        public int Count { get; }
+
+        /// <summary>This index with <paramref name="adding"/> (none shorter than <see cref="Step"/> + 3) indexed too.</summary>
+        public SampledIndex Extend(RedactionPattern[] adding) => adding.Length == 0 ? this : new SampledIndex(this, adding);
+
+        public void Find(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
+        {
+            var bits = _bits;
+            var shift = _shift;
+            var step = Step;
+            var last = Math.Min(to + step - 1, text.Length - Gram);
+            var lastPair = text.Length - (2 * Gram);
+            var tails = _tailCount > 0;
+            for (var p = from; p <= last; p += step)
+            {
+                var gram = Read(text[p..]) & Fold;
+                if (p <= lastPair)
+                {
+                    var key = PairKey(gram, Read(text[(p + Gram)..]) & Fold);
+                    var (word, mask) = Filter(key, shift);
+                    if ((bits[word] & mask) == mask && _heads.TryGetValue(key, out var c))
+                    {
+                        Walk(text, from, to, p, c, ref hits);
+                    }
+                }
+
+                if (tails)
+                {
+                    var key = GramKey(gram);
+                    var (word, mask) = Filter(key, _tailShift);
+                    if ((_tailBits[word] & mask) == mask && _tailHeads.TryGetValue(key, out var c))
+                    {
+                        Walk(text, from, to, p, c, ref hits);
+                    }
+                }
+            }
+        }
+
+        private void Walk(ReadOnlySpan<char> text, int from, int to, int p, int c, ref List<RedactionHit>? hits)
+        {
+            // A second gram, kept in the candidate, rejects a candidate whose key only collided, without touching the pattern.
+            for (; c >= 0; c = _candidates[c].Next)
+            {
+                ref readonly var candidate = ref _candidates[c];
+                var start = p - candidate.Offset;
+                if (start >= from && start < to && start + candidate.Length <= text.Length
+                    && (Read(text[(start + candidate.SecondOffset)..]) & Fold) == candidate.Second
+                    && Matches(text, start, _long[candidate.Pattern]))
+                {
+                    Add(text, start, _long[candidate.Pattern], ref hits);
+                }
+            }
+        }
+
+        private void Index(int p)
+        {
+            var text = _long[p].Text;
+            for (var j = 0; j < Step; j++)
+            {
+                var gram = Gram4(text, j);
+                var c = _candidateCount++;
+                var paired = j + (2 * Gram) <= text.Length;
+                var second = paired ? j + Gram : text.Length - Gram;
+                var key = paired ? PairKey(gram, Gram4(text, second)) : GramKey(gram);
+                var heads = paired ? _heads : _tailHeads;
+                _candidates[c] = new Candidate(p, j, heads.TryGetValue(key, out var head) ? head : -1, text.Length, second, Gram4(text, second));
+                heads[key] = c;
+                _tailCount += paired ? 0 : 1;
+                SetBits(text, j);
+            }
+        }
+
+        private void SetBits(string text, int j)
+        {
+            if (j + (2 * Gram) <= text.Length)
+            {
+                var (word, mask) = Filter(PairKey(Gram4(text, j), Gram4(text, j + Gram)), _shift);
+                _bits[word] |= mask;
+            }
+            else
+            {
+                var (word, mask) = Filter(GramKey(Gram4(text, j)), _tailShift);
+                _tailBits[word] |= mask;
+            }
+        }
     }
 
     /// <summary>A form (index into the long forms) with the gram at <see cref="Offset"/>; the next candidate with the same gram; and a second gram of the form, for a cheap first check.</summary>

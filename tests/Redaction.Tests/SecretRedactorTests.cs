@@ -150,6 +150,28 @@ public sealed class SecretRedactorTests
     }
 
     [Fact]
+    public void Values_sharing_a_long_prefix_are_each_masked_at_every_offset_and_the_prefix_alone_is_not()
+    {
+        // Hundreds of forms share their first grams (sk_live_, postgres://); a short value among them is sampled
+        // near its end, where only one gram of it is left after the sampled position.
+        var values = Enumerable.Range(0, 300).Select(i => $"sk_live_{i:0000}abcdefghijklmnop").Append("tiny-key-123").ToArray();
+        var redactor = new SecretRedactor();
+        redactor.AddRange(values.Select(v => new RedactionValue(v)));
+
+        foreach (var value in new[] { values[0], values[150], values[^2], values[^1] })
+        {
+            for (var pad = 0; pad < 24; pad++)
+            {
+                var text = new string('.', pad) + value + " tail";
+                Assert.Equal(new string('.', pad) + "*** tail", redactor.Redact(text));
+            }
+        }
+
+        Assert.Equal("sk_live_0000abcdefghijklmno", redactor.Redact("sk_live_0000abcdefghijklmno"));
+        Assert.Equal("tiny-key-12", redactor.Redact("tiny-key-12"));
+    }
+
+    [Fact]
     public void Removing_a_value_stops_masking_it()
     {
         var redactor = With("old-value-123", "new-value-456");
