@@ -293,7 +293,8 @@ public sealed class SecretRedactor
                 continue;
             }
 
-            var view = new DecodedView(Math.Min(text.Length + 16, 4096));
+            // Pooled and sized for the whole text (each window or block shrinks by more than the separator it adds), so it never grows by copying.
+            var view = new DecodedView(text.Length + 16);
             try
             {
                 if (decoder.Decode(text, window, ref view))
