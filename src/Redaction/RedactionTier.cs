@@ -157,19 +157,6 @@ internal sealed class RedactionTier
     private static SearchValues<string>? ShortFinder(RedactionPattern[] patterns) =>
         patterns.Length == 0 ? null : SearchValues.Create(patterns.Select(p => p.Text).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(), StringComparison.OrdinalIgnoreCase);
 
-    private static T[] Grow<T>(T[] array, int used, int needed)
-    {
-        // Shared with the previous index when there is room: it never reads past its own count.
-        if (needed <= array.Length)
-        {
-            return array;
-        }
-
-        var grown = new T[Math.Max(needed, array.Length * 2)];
-        Array.Copy(array, grown, used);
-        return grown;
-    }
-
     private static ulong Gram4(string text, int offset) => Read(text.AsSpan(offset)) & Fold;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -205,14 +192,14 @@ internal sealed class RedactionTier
     {
         private readonly RedactionPattern[] _long;
         private readonly Candidate[] _candidates;
-        private readonly Dictionary<ulong, int> _heads;
-        private readonly Dictionary<ulong, int> _tailHeads;
+        private readonly HeadTable _heads;
+        private readonly HeadTable _tailHeads;
         private readonly ulong[] _bits;
         private readonly int _shift;
         private readonly ulong[] _tailBits;
         private readonly int _tailShift;
         private int _candidateCount;
-        private int _tailCount;
+        private bool _extended;
 
         public SampledIndex(RedactionPattern[] patterns, int step)
         {
@@ -220,10 +207,10 @@ internal sealed class RedactionTier
             _long = patterns;
             Count = patterns.Length;
             _candidates = new Candidate[Math.Max(16, Count * Step)];
-            _heads = new Dictionary<ulong, int>(Count * Step);
-            _tailHeads = [];
+            var tails = Tails(patterns, Step);
+            _heads = new HeadTable(Count * Step);
+            _tailHeads = new HeadTable(tails);
             (_bits, _shift) = Bitmap(Count * Step);
-            var tails = patterns.Sum(p => Math.Max(0, Step - (p.Text.Length - (2 * Gram) + 1)));
             (_tailBits, _tailShift) = Bitmap(tails);
             for (var p = 0; p < Count; p++)
             {
@@ -235,23 +222,26 @@ internal sealed class RedactionTier
         {
             Step = previous.Step;
             Count = previous.Count + adding.Length;
-            _long = Grow(previous._long, previous.Count, Count);
-            adding.CopyTo(_long, previous.Count);
-            _candidates = Grow(previous._candidates, previous._candidateCount, Count * Step);
             _candidateCount = previous._candidateCount;
-            _tailCount = previous._tailCount;
-            _heads = new Dictionary<ulong, int>(previous._heads);
-            _tailHeads = new Dictionary<ulong, int>(previous._tailHeads);
-            var tails = _tailCount + adding.Sum(p => Math.Max(0, Step - (p.Text.Length - (2 * Gram) + 1)));
-            var shared = (long)Count * Step * 12 <= previous._bits.Length * 64L && (long)tails * 12 <= previous._tailBits.Length * 64L;
-            if (shared)
+            var tails = previous._tailHeads.Count + Tails(adding, Step);
+            if (Count <= previous._long.Length && Count * Step <= previous._candidates.Length && Count * Step <= previous._heads.Capacity
+                && tails <= previous._tailHeads.Capacity && (long)Count * Step * 12 <= previous._bits.Length * 64L && (long)tails * 12 <= previous._tailBits.Length * 64L)
             {
-                // Shared too: a bit set for a new form only sends the previous index to a table lookup that finds nothing.
+                // Room for the new forms: every structure is shared and the new forms are written past what the previous
+                // index reads. A reader of the previous index may still follow a new chain head to a new candidate, fully
+                // written before its head was published, and at worst masks a value added a moment ago.
+                (_long, _candidates, _heads, _tailHeads) = (previous._long, previous._candidates, previous._heads, previous._tailHeads);
                 (_bits, _shift, _tailBits, _tailShift) = (previous._bits, previous._shift, previous._tailBits, previous._tailShift);
             }
             else
             {
-                // Twice the forms the bitmaps were sized for: new bitmaps from every candidate (amortised by doubling).
+                // Out of room: everything twice as large, copied (amortised by doubling), so an addition is linear in its own forms.
+                _long = new RedactionPattern[Count * 2];
+                Array.Copy(previous._long, _long, previous.Count);
+                _candidates = new Candidate[Count * Step * 2];
+                Array.Copy(previous._candidates, _candidates, _candidateCount);
+                _heads = previous._heads.CopyWith(Count * Step * 2);
+                _tailHeads = previous._tailHeads.CopyWith(tails * 2);
                 (_bits, _shift) = Bitmap(Count * Step * 2);
                 (_tailBits, _tailShift) = Bitmap(tails * 2);
                 for (var c = 0; c < _candidateCount; c++)
@@ -260,6 +250,7 @@ internal sealed class RedactionTier
                 }
             }
 
+            adding.CopyTo(_long, previous.Count);
             for (var p = previous.Count; p < Count; p++)
             {
                 Index(p);
@@ -272,8 +263,22 @@ internal sealed class RedactionTier
         /// <summary>How many forms are indexed.</summary>
         public int Count { get; }
 
-        /// <summary>This index with <paramref name="adding"/> (none shorter than <see cref="Step"/> + 3) indexed too.</summary>
-        public SampledIndex Extend(RedactionPattern[] adding) => adding.Length == 0 ? this : new SampledIndex(this, adding);
+        /// <summary>This index with <paramref name="adding"/> (none shorter than <see cref="Step"/> + 3) indexed too; an index is extended at most once, as the new one may share its structures.</summary>
+        public SampledIndex Extend(RedactionPattern[] adding)
+        {
+            if (adding.Length == 0)
+            {
+                return this;
+            }
+
+            if (_extended)
+            {
+                throw new InvalidOperationException("a sampled index was extended twice; extend only the newest one");
+            }
+
+            _extended = true;
+            return new SampledIndex(this, adding);
+        }
 
         public void Find(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
         {
@@ -282,7 +287,7 @@ internal sealed class RedactionTier
             var step = Step;
             var last = Math.Min(to + step - 1, text.Length - Gram);
             var lastPair = text.Length - (2 * Gram);
-            var tails = _tailCount > 0;
+            var tails = _tailHeads.Count > 0;
             for (var p = from; p <= last; p += step)
             {
                 var gram = Read(text[p..]) & Fold;
@@ -290,7 +295,7 @@ internal sealed class RedactionTier
                 {
                     var key = PairKey(gram, Read(text[(p + Gram)..]) & Fold);
                     var (word, mask) = Filter(key, shift);
-                    if ((bits[word] & mask) == mask && _heads.TryGetValue(key, out var c))
+                    if ((bits[word] & mask) == mask && _heads.TryGet(key, out var c))
                     {
                         Walk(text, from, to, p, c, ref hits);
                     }
@@ -300,7 +305,7 @@ internal sealed class RedactionTier
                 {
                     var key = GramKey(gram);
                     var (word, mask) = Filter(key, _tailShift);
-                    if ((_tailBits[word] & mask) == mask && _tailHeads.TryGetValue(key, out var c))
+                    if ((_tailBits[word] & mask) == mask && _tailHeads.TryGet(key, out var c))
                     {
                         Walk(text, from, to, p, c, ref hits);
                     }
@@ -324,6 +329,10 @@ internal sealed class RedactionTier
             }
         }
 
+        /// <summary>How many candidates of <paramref name="patterns"/> end before a second gram (keyed by one gram).</summary>
+        private static int Tails(IEnumerable<RedactionPattern> patterns, int step) =>
+            patterns.Sum(p => Math.Max(0, step - (p.Text.Length - (2 * Gram) + 1)));
+
         private void Index(int p)
         {
             var text = _long[p].Text;
@@ -335,9 +344,10 @@ internal sealed class RedactionTier
                 var second = paired ? j + Gram : text.Length - Gram;
                 var key = paired ? PairKey(gram, Gram4(text, second)) : GramKey(gram);
                 var heads = paired ? _heads : _tailHeads;
-                _candidates[c] = new Candidate(p, j, heads.TryGetValue(key, out var head) ? head : -1, text.Length, second, Gram4(text, second));
-                heads[key] = c;
-                _tailCount += paired ? 0 : 1;
+
+                // The candidate is written before its head is published: readers take no lock.
+                _candidates[c] = new Candidate(p, j, heads.TryGet(key, out var head) ? head : -1, text.Length, second, Gram4(text, second));
+                heads.Set(key, c);
                 SetBits(text, j);
             }
         }
@@ -355,6 +365,91 @@ internal sealed class RedactionTier
                 _tailBits[word] |= mask;
             }
         }
+    }
+
+    /// <summary>
+    /// Chain heads by key, in open addressing: one writer (the redactor's write lock) and readers that take no lock. A
+    /// slot's key is written before its head, and a head only ever moves to a newer candidate, so a reader sees either
+    /// no entry, or a key with a head that is valid for it.
+    /// </summary>
+    private sealed class HeadTable
+    {
+        private readonly ulong[] _keys;
+        private readonly int[] _heads;
+        private readonly int _shift;
+
+        public HeadTable(int capacity)
+        {
+            var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, capacity * 2));
+            _keys = new ulong[size];
+            _heads = new int[size];
+            Array.Fill(_heads, -1);
+            _shift = 64 - BitOperations.Log2((uint)size);
+        }
+
+        /// <summary>How many keys are held.</summary>
+        public int Count { get; private set; }
+
+        /// <summary>How many keys fit before the table is more than half full.</summary>
+        public int Capacity => _keys.Length / 2;
+
+        public bool TryGet(ulong key, out int head)
+        {
+            var mask = _keys.Length - 1;
+            for (var i = Slot(key); ; i = (i + 1) & mask)
+            {
+                var found = Volatile.Read(ref _heads[i]);
+                if (found < 0)
+                {
+                    head = -1;
+                    return false;
+                }
+
+                if (_keys[i] == key)
+                {
+                    head = found;
+                    return true;
+                }
+            }
+        }
+
+        public void Set(ulong key, int head)
+        {
+            var mask = _keys.Length - 1;
+            for (var i = Slot(key); ; i = (i + 1) & mask)
+            {
+                if (_heads[i] < 0)
+                {
+                    _keys[i] = key;
+                    Volatile.Write(ref _heads[i], head);
+                    Count++;
+                    return;
+                }
+
+                if (_keys[i] == key)
+                {
+                    Volatile.Write(ref _heads[i], head);
+                    return;
+                }
+            }
+        }
+
+        /// <summary>A copy with room for <paramref name="capacity"/> keys.</summary>
+        public HeadTable CopyWith(int capacity)
+        {
+            var copy = new HeadTable(Math.Max(capacity, Count));
+            for (var i = 0; i < _keys.Length; i++)
+            {
+                if (_heads[i] >= 0)
+                {
+                    copy.Set(_keys[i], _heads[i]);
+                }
+            }
+
+            return copy;
+        }
+
+        private int Slot(ulong key) => (int)((key * 0xFF51_AFD7_ED55_8CCDUL) >> _shift);
     }
 
     /// <summary>A form (index into the long forms) with the gram at <see cref="Offset"/>; the next candidate with the same gram; and a second gram of the form, for a cheap first check.</summary>
