@@ -42,6 +42,7 @@ internal sealed class RedactionTier
         _short = patterns.Values.Where(p => p.Text.Length < LongLength).OrderByDescending(p => p.Text.Length).ToArray();
         _shortFinder = ShortFinder(_short);
         MaxLength = patterns.Count == 0 ? 0 : patterns.Values.Max(p => p.Text.Length);
+        SpansLines = patterns.Values.Any(SpansLinesOrTokens);
         _index = new SampledIndex(longForms, extensible || longForms.Length == 0 ? MinimumStep : longForms.Min(p => p.Text.Length) - Gram + 1);
     }
 
@@ -53,6 +54,7 @@ internal sealed class RedactionTier
         _short = addingShort.Length == 0 ? previous._short : [.. previous._short.Concat(addingShort).OrderByDescending(p => p.Text.Length)];
         _shortFinder = addingShort.Length == 0 ? previous._shortFinder : ShortFinder(_short);
         MaxLength = Math.Max(previous.MaxLength, added.Length == 0 ? 0 : added.Max(p => p.Text.Length));
+        SpansLines = previous.SpansLines || added.Any(SpansLinesOrTokens);
     }
 
     /// <summary>An empty tier.</summary>
@@ -62,6 +64,12 @@ internal sealed class RedactionTier
     public IReadOnlyList<RedactionEntry> Entries { get; }
 
     public int MaxLength { get; }
+
+    /// <summary>
+    /// Whether a form holds a line break or must stand as a whole token: only such a form can match in a joined
+    /// Base64 block's source and not in its joined view (see <see cref="Views.Base64LineJoiner"/>).
+    /// </summary>
+    public bool SpansLines { get; }
 
     /// <summary>How far apart the sampled positions are (a match is found from a sample within its first this many characters).</summary>
     public int Step => _index.Step;
@@ -153,6 +161,8 @@ internal sealed class RedactionTier
 
     private static bool IsToken(ReadOnlySpan<char> text, int start, int length) =>
         (start == 0 || !char.IsLetterOrDigit(text[start - 1])) && (start + length >= text.Length || !char.IsLetterOrDigit(text[start + length]));
+
+    private static bool SpansLinesOrTokens(RedactionPattern pattern) => pattern.TokenOnly || pattern.Text.AsSpan().ContainsAny('\n', '\r');
 
     private static SearchValues<string>? ShortFinder(RedactionPattern[] patterns) =>
         patterns.Length == 0 ? null : SearchValues.Create(patterns.Select(p => p.Text).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(), StringComparison.OrdinalIgnoreCase);

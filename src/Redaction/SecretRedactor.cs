@@ -271,8 +271,56 @@ public sealed class SecretRedactor
     /// <summary>Finds hits in <paramref name="text"/> and in its decoded views.</summary>
     private void FindIn(Snapshot snapshot, ReadOnlySpan<char> text, int depth, int decoders, ref List<RedactionHit>? hits)
     {
+        const int joiner = 1 << 3;
+        if (depth == 0 && (decoders & joiner) != 0 && !snapshot.SpansLines && text.Length > 2 * snapshot.MaxLength && text.Contains('\n'))
+        {
+            // Joined Base64 blocks (PEM, MIME) are searched whole in their view; the plain search skips their insides,
+            // which hold no match the view lacks (no form has a line break), so those lines are searched once, not twice.
+            var blocks = FindInJoinedBlocks(snapshot, text, ref hits);
+            var position = 0;
+            foreach (var (start, end) in blocks)
+            {
+                var skipTo = end - snapshot.MaxLength - 8;
+                if (skipTo > start && start >= position)
+                {
+                    Search(snapshot, text, position, start, ref hits);
+                    position = skipTo;
+                }
+            }
+
+            Search(snapshot, text, position, text.Length, ref hits);
+            FindInViews(snapshot, text, depth, decoders & ~joiner, ref hits);
+            return;
+        }
+
         Search(snapshot, text, 0, text.Length, ref hits);
         FindInViews(snapshot, text, depth, decoders, ref hits);
+    }
+
+    /// <summary>Searches the whole joined view of the Base64 blocks of <paramref name="text"/>; returns the blocks the plain search may skip.</summary>
+    private static List<(int Start, int End)> FindInJoinedBlocks(Snapshot snapshot, ReadOnlySpan<char> text, ref List<RedactionHit>? hits)
+    {
+        var blocks = new List<(int Start, int End)>();
+        var view = new DecodedView(text.Length + 16);
+        try
+        {
+            if (TextDecoder.LineJoiner.Decode(text, ref view, blocks))
+            {
+                List<RedactionHit>? inner = null;
+                Search(snapshot, view.Text, 0, view.Length, ref inner);
+                foreach (var hit in inner ?? [])
+                {
+                    var (start, end) = view.Source(hit.Start, hit.End);
+                    (hits ??= []).Add(new RedactionHit(start, end, hit.Name));
+                }
+            }
+        }
+        finally
+        {
+            view.Return();
+        }
+
+        return blocks;
     }
 
     /// <summary>
@@ -494,7 +542,7 @@ public sealed class SecretRedactor
     }
 
     private void Publish(RedactionTier main, RedactionTier middle, RedactionTier recent) =>
-        Volatile.Write(ref _snapshot, new Snapshot(main, middle, recent, Math.Max(main.MaxLength, Math.Max(middle.MaxLength, recent.MaxLength))));
+        Volatile.Write(ref _snapshot, new Snapshot(main, middle, recent, Math.Max(main.MaxLength, Math.Max(middle.MaxLength, recent.MaxLength)), main.SpansLines || middle.SpansLines || recent.SpansLines));
 
     private void Unregister(Registration registration)
     {
@@ -590,8 +638,8 @@ public sealed class SecretRedactor
         public Tier Tier { get; set; } = Tier.Recent;
     }
 
-    private sealed record Snapshot(RedactionTier Main, RedactionTier Middle, RedactionTier Recent, int MaxLength)
+    private sealed record Snapshot(RedactionTier Main, RedactionTier Middle, RedactionTier Recent, int MaxLength, bool SpansLines)
     {
-        public static readonly Snapshot Empty = new(RedactionTier.Empty, RedactionTier.Empty, RedactionTier.Empty, 0);
+        public static readonly Snapshot Empty = new(RedactionTier.Empty, RedactionTier.Empty, RedactionTier.Empty, 0, false);
     }
 }
