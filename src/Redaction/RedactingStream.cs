@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Text;
 
 namespace Secrets.Runtime.Redaction;
@@ -43,16 +42,9 @@ public sealed class RedactingStream : Stream
     /// <inheritdoc />
     public override void Write(ReadOnlySpan<byte> buffer)
     {
-        var chars = ArrayPool<char>.Shared.Rent(Math.Max(16, buffer.Length + 4));
-        try
-        {
-            var written = _decoder.GetChars(buffer, chars, flush: false);
-            _writer.Write(chars.AsSpan(0, written));
-        }
-        finally
-        {
-            ArrayPool<char>.Shared.Return(chars);
-        }
+        // Decoded straight into the writer's pending text: UTF-8 never gives more characters than bytes, plus what the decoder held.
+        var chars = _writer.Reserve(buffer.Length + 4);
+        _writer.Commit(_decoder.GetChars(buffer, chars, flush: false));
     }
 
     /// <inheritdoc />

@@ -48,16 +48,28 @@ public sealed class RedactingTextWriter : TextWriter
             return;
         }
 
-        if (_length + buffer.Length > _pending.Length)
+        buffer.CopyTo(Reserve(buffer.Length));
+        Commit(buffer.Length);
+    }
+
+    /// <summary>Room for at least <paramref name="count"/> more characters at the end of the pending text, for <see cref="Commit"/>; lets a stream decode into it without a copy.</summary>
+    internal Span<char> Reserve(int count)
+    {
+        if (_length + count > _pending.Length)
         {
-            var larger = ArrayPool<char>.Shared.Rent(Math.Max(_pending.Length * 2, _length + buffer.Length));
+            var larger = ArrayPool<char>.Shared.Rent(Math.Max(_pending.Length * 2, _length + count));
             _pending.AsSpan(0, _length).CopyTo(larger);
             ArrayPool<char>.Shared.Return(_pending);
             _pending = larger;
         }
 
-        buffer.CopyTo(_pending.AsSpan(_length));
-        _length += buffer.Length;
+        return _pending.AsSpan(_length);
+    }
+
+    /// <summary>Adds <paramref name="count"/> characters written into <see cref="Reserve"/>'s span to the pending text.</summary>
+    internal void Commit(int count)
+    {
+        _length += count;
 
         // Small writes gather until the buffer is worth a search: each search re-reads the held-back tail.
         if (_length >= Math.Max(4096, 2 * _redactor.HoldBack))

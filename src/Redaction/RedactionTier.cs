@@ -7,11 +7,11 @@ namespace Secrets.Runtime.Redaction;
 
 /// <summary>
 /// An immutable group of secrets and all their forms, indexed for one pass over a text. Forms of at least
-/// <see cref="LongLength"/> characters are found by sampling: every occurrence of a form of length L ≥ m covers
-/// one of the text positions p ≡ 0 (mod m - 3) at a pattern offset j ≤ m - 4, so only those positions are looked
-/// up, by their four characters (case-folded), in a bitmap and then a chain of (pattern, offset) candidates.
-/// Building is linear in the total length of the forms, and <see cref="Extend"/> copies the index and adds only the
-/// new forms. Shorter forms (short values) go to one <see cref="SearchValues{T}"/>.
+/// <see cref="LongLength"/> characters are found by sampling (<see cref="SampledIndex"/>): every occurrence of a
+/// form of length L ≥ m covers one of the text positions p ≡ 0 (mod m - 3) at a pattern offset j ≤ m - 4, so only
+/// those positions are looked up, by their eight characters (case-folded), in a Bloom filter and then a chain of
+/// (pattern, offset) candidates. Building is linear in the total length of the forms, and <see cref="Extend"/>
+/// copies the index and adds only the new forms. Shorter forms (short values) go to one <see cref="SearchValues{T}"/>.
 /// </summary>
 internal sealed class RedactionTier
 {
@@ -24,14 +24,7 @@ internal sealed class RedactionTier
 
     private static readonly SearchValues<char> Base64Alphabet = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_");
 
-    private readonly RedactionPattern[] _long;
-    private readonly int _longCount;
-    private readonly Candidate[] _candidates;
-    private int _candidateCount;
-    private readonly Dictionary<ulong, int> _heads;
-    private readonly ulong[] _bits;
-    private readonly int _shift;
-    private readonly int _step;
+    private readonly SampledIndex _index;
     private readonly RedactionPattern[] _short;
     private readonly SearchValues<string>? _shortFinder;
 
@@ -45,60 +38,23 @@ internal sealed class RedactionTier
             patterns.TryAdd((pattern.Text, pattern.IgnoreCase), pattern);
         }
 
-        _long = patterns.Values.Where(p => p.Text.Length >= LongLength).ToArray();
-        _longCount = _long.Length;
+        var longForms = patterns.Values.Where(p => p.Text.Length >= LongLength).ToArray();
         _short = patterns.Values.Where(p => p.Text.Length < LongLength).OrderByDescending(p => p.Text.Length).ToArray();
         _shortFinder = ShortFinder(_short);
         MaxLength = patterns.Count == 0 ? 0 : patterns.Values.Max(p => p.Text.Length);
-        _step = extensible || _long.Length == 0 ? MinimumStep : _long.Min(p => p.Text.Length) - Gram + 1;
-        _candidates = new Candidate[Math.Max(16, _long.Length * _step)];
-        _heads = new Dictionary<ulong, int>(_long.Length * _step);
-        (_bits, _shift) = Bitmap(_long.Length * _step);
-        for (var p = 0; p < _long.Length; p++)
-        {
-            Index(p);
-        }
+        SpansLines = patterns.Values.Any(SpansLinesOrTokens);
+        _index = new SampledIndex(longForms, extensible || longForms.Length == 0 ? MinimumStep : longForms.Min(p => p.Text.Length) - Gram + 1);
     }
 
     private RedactionTier(RedactionTier previous, IReadOnlyList<RedactionEntry> entries, RedactionPattern[] added)
     {
         Entries = entries;
-        _step = previous._step;
-        var adding = added.Where(p => p.Text.Length >= LongLength).ToArray();
-        _longCount = previous._longCount + adding.Length;
-        _long = Grow(previous._long, previous._longCount, _longCount);
-        adding.CopyTo(_long, previous._longCount);
-        _candidates = Grow(previous._candidates, previous._candidateCount, _longCount * _step);
-        _candidateCount = previous._candidateCount;
-        _heads = new Dictionary<ulong, int>(previous._heads);
+        _index = previous._index.Extend(added.Where(p => p.Text.Length >= LongLength).ToArray());
         var addingShort = added.Where(p => p.Text.Length < LongLength).ToArray();
         _short = addingShort.Length == 0 ? previous._short : [.. previous._short.Concat(addingShort).OrderByDescending(p => p.Text.Length)];
         _shortFinder = addingShort.Length == 0 ? previous._shortFinder : ShortFinder(_short);
         MaxLength = Math.Max(previous.MaxLength, added.Length == 0 ? 0 : added.Max(p => p.Text.Length));
-        if ((long)_longCount * _step * 12 <= previous._bits.Length * 64L)
-        {
-            // Shared too: a bit set for a new form only sends the previous tier to a table lookup that finds nothing.
-            _bits = previous._bits;
-            _shift = previous._shift;
-            for (var p = previous._longCount; p < _longCount; p++)
-            {
-                Index(p);
-            }
-        }
-        else
-        {
-            // Twice the forms the bitmap was sized for: a new bitmap from every candidate (amortised by doubling).
-            (_bits, _shift) = Bitmap(_longCount * _step * 2);
-            for (var c = 0; c < _candidateCount; c++)
-            {
-                SetBit(Gram4(_long[_candidates[c].Pattern].Text, _candidates[c].Offset));
-            }
-
-            for (var p = previous._longCount; p < _longCount; p++)
-            {
-                Index(p);
-            }
-        }
+        SpansLines = previous.SpansLines || added.Any(SpansLinesOrTokens);
     }
 
     /// <summary>An empty tier.</summary>
@@ -109,10 +65,19 @@ internal sealed class RedactionTier
 
     public int MaxLength { get; }
 
+    /// <summary>
+    /// Whether a form holds a line break or must stand as a whole token: only such a form can match in a joined
+    /// Base64 block's source and not in its joined view (see <see cref="Views.Base64LineJoiner"/>).
+    /// </summary>
+    public bool SpansLines { get; }
+
+    /// <summary>How far apart the sampled positions are (a match is found from a sample within its first this many characters).</summary>
+    public int Step => _index.Step;
+
     /// <summary>A tier with <paramref name="added"/> indexed too, in time linear in this tier's size (a copy) plus the new forms.</summary>
     public RedactionTier Extend(IReadOnlyList<RedactionEntry> added)
     {
-        if (_step != MinimumStep || _longCount == 0)
+        if (_index.Step != MinimumStep || _index.Count == 0)
         {
             return new RedactionTier([.. Entries, .. added], extensible: true);
         }
@@ -120,71 +85,20 @@ internal sealed class RedactionTier
         return new RedactionTier(this, [.. Entries, .. added], added.SelectMany(e => e.Patterns()).ToArray());
     }
 
-    /// <summary>How far apart the sampled positions are (a match is found from a sample within its first this many characters).</summary>
-    public int Step => _step;
-
     /// <summary>Adds every hit in <paramref name="text"/> to <paramref name="hits"/> (allocated on the first hit).</summary>
     public void Find(ReadOnlySpan<char> text, ref List<RedactionHit>? hits) => Find(text, 0, text.Length, ref hits);
 
     /// <summary>Adds every hit of <paramref name="text"/> that starts in [<paramref name="from"/>, <paramref name="to"/>) to <paramref name="hits"/>.</summary>
     public void Find(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
     {
-        if (_longCount > 0)
+        if (_index.Count > 0)
         {
-            FindLong(text, from, to, ref hits);
+            _index.Find(text, from, to, ref hits);
         }
 
         if (_shortFinder is not null)
         {
             FindShort(text, from, to, ref hits);
-        }
-    }
-
-    private void Index(int p)
-    {
-        for (var j = 0; j < _step; j++)
-        {
-            var gram = Gram4(_long[p].Text, j);
-            SetBit(gram);
-            var c = _candidateCount++;
-            var text = _long[p].Text;
-            var second = j + (2 * Gram) <= text.Length ? j + Gram : text.Length - Gram;
-            _candidates[c] = new Candidate(p, j, _heads.TryGetValue(gram, out var head) ? head : -1, text.Length, second, Gram4(text, second));
-            _heads[gram] = c;
-        }
-    }
-
-    private void SetBit(ulong gram)
-    {
-        var (word, mask) = Filter(gram, _shift);
-        _bits[word] |= mask;
-    }
-
-    private void FindLong(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
-    {
-        var bits = _bits;
-        var last = Math.Min(to + _step - 1, text.Length - Gram);
-        for (var p = from; p <= last; p += _step)
-        {
-            var gram = Read(text[p..]) & Fold;
-            var (word, mask) = Filter(gram, _shift);
-            if ((bits[word] & mask) != mask || !_heads.TryGetValue(gram, out var c))
-            {
-                continue;
-            }
-
-            // A second gram, kept in the candidate, rejects most candidates without touching the pattern.
-            for (; c >= 0; c = _candidates[c].Next)
-            {
-                ref readonly var candidate = ref _candidates[c];
-                var start = p - candidate.Offset;
-                if (start >= from && start < to && start + candidate.Length <= text.Length
-                    && (Read(text[(start + candidate.SecondOffset)..]) & Fold) == candidate.Second
-                    && Matches(text, start, _long[candidate.Pattern]))
-                {
-                    Add(text, start, _long[candidate.Pattern], ref hits);
-                }
-            }
         }
     }
 
@@ -248,40 +162,304 @@ internal sealed class RedactionTier
     private static bool IsToken(ReadOnlySpan<char> text, int start, int length) =>
         (start == 0 || !char.IsLetterOrDigit(text[start - 1])) && (start + length >= text.Length || !char.IsLetterOrDigit(text[start + length]));
 
+    private static bool SpansLinesOrTokens(RedactionPattern pattern) => pattern.TokenOnly || pattern.Text.AsSpan().ContainsAny('\n', '\r');
+
     private static SearchValues<string>? ShortFinder(RedactionPattern[] patterns) =>
         patterns.Length == 0 ? null : SearchValues.Create(patterns.Select(p => p.Text).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(), StringComparison.OrdinalIgnoreCase);
-
-    /// <summary>About 12 bits per candidate gram (a 1-2% false-positive rate), at least 4,096; small enough to stay in cache.</summary>
-    private static (ulong[] Bits, int Shift) Bitmap(int candidates)
-    {
-        var words = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, candidates * 12 / 64));
-        return (new ulong[words], 64 - BitOperations.Log2((uint)words));
-    }
-
-    private static T[] Grow<T>(T[] array, int used, int needed)
-    {
-        // Shared with the previous tier when there is room: it never reads past its own count.
-        if (needed <= array.Length)
-        {
-            return array;
-        }
-
-        var grown = new T[Math.Max(needed, array.Length * 2)];
-        Array.Copy(array, grown, used);
-        return grown;
-    }
 
     private static ulong Gram4(string text, int offset) => Read(text.AsSpan(offset)) & Fold;
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Read(ReadOnlySpan<char> text) => Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref MemoryMarshal.GetReference(text)));
 
-    /// <summary>A blocked Bloom filter: two bits of one word per gram, so a lookup touches one cache line.</summary>
+    /// <summary>A blocked Bloom filter over hashed keys: the top bits choose a word and the next twelve two bits of it, so a lookup touches one cache line.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static (int Word, ulong Mask) Filter(ulong gram, int shift)
+    private static (int Word, ulong Mask) Filter(ulong hash, int shift) =>
+        ((int)(hash >> shift), (1UL << (int)((hash >> (shift - 6)) & 63)) | (1UL << (int)((hash >> (shift - 12)) & 63)));
+
+    /// <summary>The key of a candidate whose gram at the sampled position and the gram after it are both known.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong PairKey(ulong gram, ulong next) => (gram * 0x9E37_79B9_7F4A_7C15UL) ^ BitOperations.RotateLeft(next * 0xC2B2_AE3D_27D4_EB4FUL, 29);
+
+    /// <summary>The key of a candidate near the end of its form, where only the gram at the sampled position is known.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong GramKey(ulong gram) => gram * 0xD6E8_FEB8_6659_FD93UL;
+
+    /// <summary>About 12 bits per key (a 1-2% false-positive rate), at least 4,096; small enough to stay in cache.</summary>
+    private static (ulong[] Bits, int Shift) Bitmap(int keys)
     {
-        var hash = gram * 0x9E37_79B9_7F4A_7C15UL;
-        return ((int)(hash >> shift), (1UL << (int)(hash & 63)) | (1UL << (int)((hash >> 6) & 63)));
+        var words = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, keys * 12 / 64));
+        return (new ulong[words], 64 - BitOperations.Log2((uint)words));
+    }
+
+    /// <summary>
+    /// Long forms sampled every <see cref="Step"/> characters: a form of length L ≥ Step + 3 holds, at one of its
+    /// first Step offsets, a sampled position. A candidate is kept per form and offset, keyed by the gram there and
+    /// the gram after it (forms share prefixes, such as <c>sk_live_</c> or <c>postgres://</c>, so one gram alone
+    /// would chain hundreds of candidates), or, where the form ends before a second gram, by the one gram.
+    /// </summary>
+    private sealed class SampledIndex
+    {
+        private readonly RedactionPattern[] _long;
+        private readonly Candidate[] _candidates;
+        private readonly HeadTable _heads;
+        private readonly HeadTable _tailHeads;
+        private readonly ulong[] _bits;
+        private readonly int _shift;
+        private readonly ulong[] _tailBits;
+        private readonly int _tailShift;
+        private int _candidateCount;
+        private bool _extended;
+
+        public SampledIndex(RedactionPattern[] patterns, int step)
+        {
+            Step = step;
+            _long = patterns;
+            Count = patterns.Length;
+            _candidates = new Candidate[Math.Max(16, Count * Step)];
+            var tails = Tails(patterns, Step);
+            _heads = new HeadTable(Count * Step);
+            _tailHeads = new HeadTable(tails);
+            (_bits, _shift) = Bitmap(Count * Step);
+            (_tailBits, _tailShift) = Bitmap(tails);
+            for (var p = 0; p < Count; p++)
+            {
+                Index(p);
+            }
+        }
+
+        private SampledIndex(SampledIndex previous, RedactionPattern[] adding)
+        {
+            Step = previous.Step;
+            Count = previous.Count + adding.Length;
+            _candidateCount = previous._candidateCount;
+            var tails = previous._tailHeads.Count + Tails(adding, Step);
+            if (Count <= previous._long.Length && Count * Step <= previous._candidates.Length && Count * Step <= previous._heads.Capacity
+                && tails <= previous._tailHeads.Capacity && (long)Count * Step * 12 <= previous._bits.Length * 64L && (long)tails * 12 <= previous._tailBits.Length * 64L)
+            {
+                // Room for the new forms: every structure is shared and the new forms are written past what the previous
+                // index reads. A reader of the previous index may still follow a new chain head to a new candidate, fully
+                // written before its head was published, and at worst masks a value added a moment ago.
+                (_long, _candidates, _heads, _tailHeads) = (previous._long, previous._candidates, previous._heads, previous._tailHeads);
+                (_bits, _shift, _tailBits, _tailShift) = (previous._bits, previous._shift, previous._tailBits, previous._tailShift);
+            }
+            else
+            {
+                // Out of room: everything twice as large, copied (amortised by doubling), so an addition is linear in its own forms.
+                _long = new RedactionPattern[Count * 2];
+                Array.Copy(previous._long, _long, previous.Count);
+                _candidates = new Candidate[Count * Step * 2];
+                Array.Copy(previous._candidates, _candidates, _candidateCount);
+                _heads = previous._heads.CopyWith(Count * Step * 2);
+                _tailHeads = previous._tailHeads.CopyWith(tails * 2);
+                (_bits, _shift) = Bitmap(Count * Step * 2);
+                (_tailBits, _tailShift) = Bitmap(tails * 2);
+                for (var c = 0; c < _candidateCount; c++)
+                {
+                    SetBits(_long[_candidates[c].Pattern].Text, _candidates[c].Offset);
+                }
+            }
+
+            adding.CopyTo(_long, previous.Count);
+            for (var p = previous.Count; p < Count; p++)
+            {
+                Index(p);
+            }
+        }
+
+        /// <summary>How far apart the sampled positions are (a match is found from a sample within its first this many characters).</summary>
+        public int Step { get; }
+
+        /// <summary>How many forms are indexed.</summary>
+        public int Count { get; }
+
+        /// <summary>This index with <paramref name="adding"/> (none shorter than <see cref="Step"/> + 3) indexed too; an index is extended at most once, as the new one may share its structures.</summary>
+        public SampledIndex Extend(RedactionPattern[] adding)
+        {
+            if (adding.Length == 0)
+            {
+                return this;
+            }
+
+            if (_extended)
+            {
+                throw new InvalidOperationException("a sampled index was extended twice; extend only the newest one");
+            }
+
+            _extended = true;
+            return new SampledIndex(this, adding);
+        }
+
+        public void Find(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
+        {
+            var bits = _bits;
+            var shift = _shift;
+            var step = Step;
+            var last = Math.Min(to + step - 1, text.Length - Gram);
+            var lastPair = text.Length - (2 * Gram);
+            var tails = _tailHeads.Count > 0;
+            for (var p = from; p <= last; p += step)
+            {
+                var gram = Read(text[p..]) & Fold;
+                if (p <= lastPair)
+                {
+                    var key = PairKey(gram, Read(text[(p + Gram)..]) & Fold);
+                    var (word, mask) = Filter(key, shift);
+                    if ((bits[word] & mask) == mask && _heads.TryGet(key, out var c))
+                    {
+                        Walk(text, from, to, p, c, ref hits);
+                    }
+                }
+
+                if (tails)
+                {
+                    var key = GramKey(gram);
+                    var (word, mask) = Filter(key, _tailShift);
+                    if ((_tailBits[word] & mask) == mask && _tailHeads.TryGet(key, out var c))
+                    {
+                        Walk(text, from, to, p, c, ref hits);
+                    }
+                }
+            }
+        }
+
+        private void Walk(ReadOnlySpan<char> text, int from, int to, int p, int c, ref List<RedactionHit>? hits)
+        {
+            // A second gram, kept in the candidate, rejects a candidate whose key only collided, without touching the pattern.
+            for (; c >= 0; c = _candidates[c].Next)
+            {
+                ref readonly var candidate = ref _candidates[c];
+                var start = p - candidate.Offset;
+                if (start >= from && start < to && start + candidate.Length <= text.Length
+                    && (Read(text[(start + candidate.SecondOffset)..]) & Fold) == candidate.Second
+                    && Matches(text, start, _long[candidate.Pattern]))
+                {
+                    Add(text, start, _long[candidate.Pattern], ref hits);
+                }
+            }
+        }
+
+        /// <summary>How many candidates of <paramref name="patterns"/> end before a second gram (keyed by one gram).</summary>
+        private static int Tails(IEnumerable<RedactionPattern> patterns, int step) =>
+            patterns.Sum(p => Math.Max(0, step - (p.Text.Length - (2 * Gram) + 1)));
+
+        private void Index(int p)
+        {
+            var text = _long[p].Text;
+            for (var j = 0; j < Step; j++)
+            {
+                var gram = Gram4(text, j);
+                var c = _candidateCount++;
+                var paired = j + (2 * Gram) <= text.Length;
+                var second = paired ? j + Gram : text.Length - Gram;
+                var key = paired ? PairKey(gram, Gram4(text, second)) : GramKey(gram);
+                var heads = paired ? _heads : _tailHeads;
+
+                // The candidate is written before its head is published: readers take no lock.
+                _candidates[c] = new Candidate(p, j, heads.TryGet(key, out var head) ? head : -1, text.Length, second, Gram4(text, second));
+                heads.Set(key, c);
+                SetBits(text, j);
+            }
+        }
+
+        private void SetBits(string text, int j)
+        {
+            if (j + (2 * Gram) <= text.Length)
+            {
+                var (word, mask) = Filter(PairKey(Gram4(text, j), Gram4(text, j + Gram)), _shift);
+                _bits[word] |= mask;
+            }
+            else
+            {
+                var (word, mask) = Filter(GramKey(Gram4(text, j)), _tailShift);
+                _tailBits[word] |= mask;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Chain heads by key, in open addressing: one writer (the redactor's write lock) and readers that take no lock. A
+    /// slot's key is written before its head, and a head only ever moves to a newer candidate, so a reader sees either
+    /// no entry, or a key with a head that is valid for it.
+    /// </summary>
+    private sealed class HeadTable
+    {
+        private readonly ulong[] _keys;
+        private readonly int[] _heads;
+        private readonly int _shift;
+
+        public HeadTable(int capacity)
+        {
+            var size = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(16, capacity * 2));
+            _keys = new ulong[size];
+            _heads = new int[size];
+            Array.Fill(_heads, -1);
+            _shift = 64 - BitOperations.Log2((uint)size);
+        }
+
+        /// <summary>How many keys are held.</summary>
+        public int Count { get; private set; }
+
+        /// <summary>How many keys fit before the table is more than half full.</summary>
+        public int Capacity => _keys.Length / 2;
+
+        public bool TryGet(ulong key, out int head)
+        {
+            var mask = _keys.Length - 1;
+            for (var i = Slot(key); ; i = (i + 1) & mask)
+            {
+                var found = Volatile.Read(ref _heads[i]);
+                if (found < 0)
+                {
+                    head = -1;
+                    return false;
+                }
+
+                if (_keys[i] == key)
+                {
+                    head = found;
+                    return true;
+                }
+            }
+        }
+
+        public void Set(ulong key, int head)
+        {
+            var mask = _keys.Length - 1;
+            for (var i = Slot(key); ; i = (i + 1) & mask)
+            {
+                if (_heads[i] < 0)
+                {
+                    _keys[i] = key;
+                    Volatile.Write(ref _heads[i], head);
+                    Count++;
+                    return;
+                }
+
+                if (_keys[i] == key)
+                {
+                    Volatile.Write(ref _heads[i], head);
+                    return;
+                }
+            }
+        }
+
+        /// <summary>A copy with room for <paramref name="capacity"/> keys.</summary>
+        public HeadTable CopyWith(int capacity)
+        {
+            var copy = new HeadTable(Math.Max(capacity, Count));
+            for (var i = 0; i < _keys.Length; i++)
+            {
+                if (_heads[i] >= 0)
+                {
+                    copy.Set(_keys[i], _heads[i]);
+                }
+            }
+
+            return copy;
+        }
+
+        private int Slot(ulong key) => (int)((key * 0xFF51_AFD7_ED55_8CCDUL) >> _shift);
     }
 
     /// <summary>A form (index into the long forms) with the gram at <see cref="Offset"/>; the next candidate with the same gram; and a second gram of the form, for a cheap first check.</summary>

@@ -9,12 +9,14 @@ namespace Secrets.Runtime.Redaction;
 /// releasing values publishes a new one.
 /// </summary>
 /// <remarks>
-/// Values live in two tiers. A batch (<see cref="AddRange"/>, <see cref="Lease"/>) at least as large as what is
-/// registered is indexed at once, in time linear in its forms. Smaller additions go to a recent tier of at most
-/// about 64 values, rebuilt on each addition, which a background task merges into the main tier once it is full; a
-/// value released while in the main tier is matched until that merge, which also runs once a quarter of the main
-/// tier is released. Masking is a safety net against accidental exposure in the forms listed in the README, not a
-/// boundary against code that holds a value.
+/// Values live in three tiers. A batch (<see cref="AddRange"/>, <see cref="Lease"/>) at least as large as what is
+/// registered is indexed at once into the main tier, in time linear in its forms. Smaller additions go to a recent
+/// tier of about 64 values, extended on each addition; once it is full a background task merges it into a middle
+/// tier of about √(64 × main) values, and the middle tier into the main one when it outgrows that, so an addition
+/// never rebuilds a large index on the caller's thread and the background work per addition grows as √n, not n. A
+/// value released while in the main or middle tier is matched until the next merge that rebuilds its tier, and a
+/// full merge also runs once a quarter of what is indexed is released. Masking is a safety net against accidental
+/// exposure in the forms listed in the README, not a boundary against code that holds a value.
 /// </remarks>
 public sealed class SecretRedactor
 {
@@ -29,6 +31,7 @@ public sealed class SecretRedactor
     private readonly Queue<(Registration Registration, long Due)> _releases = new();
     private readonly List<Registration> _recent = [];
     private Registration[] _main = [];
+    private Registration[] _middle = [];
     private int _dead;
     private int _live;
     private int _generation;
@@ -65,7 +68,7 @@ public sealed class SecretRedactor
         get
         {
             var snapshot = Volatile.Read(ref _snapshot);
-            return snapshot.Main.Entries.Count + snapshot.Recent.Entries.Count;
+            return snapshot.Main.Entries.Count + snapshot.Middle.Entries.Count + snapshot.Recent.Entries.Count;
         }
     }
 
@@ -268,8 +271,56 @@ public sealed class SecretRedactor
     /// <summary>Finds hits in <paramref name="text"/> and in its decoded views.</summary>
     private void FindIn(Snapshot snapshot, ReadOnlySpan<char> text, int depth, int decoders, ref List<RedactionHit>? hits)
     {
+        const int joiner = 1 << 3;
+        if (depth == 0 && (decoders & joiner) != 0 && !snapshot.SpansLines && text.Length > 2 * snapshot.MaxLength && text.Contains('\n'))
+        {
+            // Joined Base64 blocks (PEM, MIME) are searched whole in their view; the plain search skips their insides,
+            // which hold no match the view lacks (no form has a line break), so those lines are searched once, not twice.
+            var blocks = FindInJoinedBlocks(snapshot, text, ref hits);
+            var position = 0;
+            foreach (var (start, end) in blocks)
+            {
+                var skipTo = end - snapshot.MaxLength - 8;
+                if (skipTo > start && start >= position)
+                {
+                    Search(snapshot, text, position, start, ref hits);
+                    position = skipTo;
+                }
+            }
+
+            Search(snapshot, text, position, text.Length, ref hits);
+            FindInViews(snapshot, text, depth, decoders & ~joiner, ref hits);
+            return;
+        }
+
         Search(snapshot, text, 0, text.Length, ref hits);
         FindInViews(snapshot, text, depth, decoders, ref hits);
+    }
+
+    /// <summary>Searches the whole joined view of the Base64 blocks of <paramref name="text"/>; returns the blocks the plain search may skip.</summary>
+    private static List<(int Start, int End)> FindInJoinedBlocks(Snapshot snapshot, ReadOnlySpan<char> text, ref List<RedactionHit>? hits)
+    {
+        var blocks = new List<(int Start, int End)>();
+        var view = new DecodedView(text.Length + 16);
+        try
+        {
+            if (TextDecoder.LineJoiner.Decode(text, ref view, blocks))
+            {
+                List<RedactionHit>? inner = null;
+                Search(snapshot, view.Text, 0, view.Length, ref inner);
+                foreach (var hit in inner ?? [])
+                {
+                    var (start, end) = view.Source(hit.Start, hit.End);
+                    (hits ??= []).Add(new RedactionHit(start, end, hit.Name));
+                }
+            }
+        }
+        finally
+        {
+            view.Return();
+        }
+
+        return blocks;
     }
 
     /// <summary>
@@ -293,7 +344,8 @@ public sealed class SecretRedactor
                 continue;
             }
 
-            var view = new DecodedView(Math.Min(text.Length + 16, 4096));
+            // Pooled and sized for the whole text (each window or block shrinks by more than the separator it adds), so it never grows by copying.
+            var view = new DecodedView(text.Length + 16);
             try
             {
                 if (decoder.Decode(text, window, ref view))
@@ -353,6 +405,7 @@ public sealed class SecretRedactor
     private static void Search(Snapshot snapshot, ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
     {
         snapshot.Main.Find(text, from, to, ref hits);
+        snapshot.Middle.Find(text, from, to, ref hits);
         snapshot.Recent.Find(text, from, to, ref hits);
     }
 
@@ -362,13 +415,15 @@ public sealed class SecretRedactor
         if (_recent.Count + added.Count >= Math.Max(RecentCapacity, _live - _recent.Count - added.Count))
         {
             // A batch at least as large as what is indexed: rebuild everything now, linear in the total (amortised by doubling).
-            var all = _main.Where(r => r.Tier != Tier.None).Concat(_recent).Concat(added).ToArray();
+            var all = _main.Concat(_middle).Where(r => r.Tier != Tier.None).Concat(_recent).Concat(added).ToArray();
             var main = new RedactionTier(all.Select(r => r.Entry).ToArray());
-            InstallMain(all);
+            Install(all, Tier.Main);
+            _main = all;
+            _middle = [];
             _recent.Clear();
             _dead = 0;
             _generation++;
-            Publish(main, RedactionTier.Empty);
+            Publish(main, RedactionTier.Empty, RedactionTier.Empty);
             return;
         }
 
@@ -378,7 +433,7 @@ public sealed class SecretRedactor
         }
 
         _recent.AddRange(added);
-        Publish(snapshot.Main, snapshot.Recent.Extend(added.Select(r => r.Entry).ToArray()));
+        Publish(snapshot.Main, snapshot.Middle, snapshot.Recent.Extend(added.Select(r => r.Entry).ToArray()));
         if (_recent.Count >= RecentCapacity)
         {
             StartMerge();
@@ -390,10 +445,11 @@ public sealed class SecretRedactor
         if (_live == 0 && _dead > 0)
         {
             _main = [];
+            _middle = [];
             _recent.Clear();
             _dead = 0;
             _generation++;
-            Publish(RedactionTier.Empty, RedactionTier.Empty);
+            Publish(RedactionTier.Empty, RedactionTier.Empty, RedactionTier.Empty);
         }
         else if (NeedsMerge())
         {
@@ -401,21 +457,34 @@ public sealed class SecretRedactor
         }
     }
 
-    private bool NeedsMerge() => _recent.Count >= RecentCapacity || (_dead >= 16 && _dead * 4 > _live);
+    private bool NeedsMerge() => _recent.Count >= RecentCapacity || NeedsMajorMerge();
 
-    private void InstallMain(Registration[] registrations)
+    /// <summary>A quarter of what is indexed is released, or the middle tier outgrew its share of the main one.</summary>
+    private bool NeedsMajorMerge() => (_dead >= 16 && _dead * 4 > _live) || _middle.Length + _recent.Count > MiddleCapacity();
+
+    /// <summary>
+    /// How many values the middle tier holds before it is merged into the main one: about √(64 × main), so adding
+    /// n values one by one rebuilds O(√n) values per addition in the background rather than the whole main tier
+    /// every 64 additions.
+    /// </summary>
+    private int MiddleCapacity() => Math.Max(4 * RecentCapacity, (int)Math.Sqrt((double)RecentCapacity * _main.Length));
+
+    private static void Install(Registration[] registrations, Tier tier)
     {
         foreach (var registration in registrations)
         {
             if (registration.Tier != Tier.None)
             {
-                registration.Tier = Tier.Main;
+                registration.Tier = tier;
             }
         }
-
-        _main = registrations;
     }
 
+    /// <summary>
+    /// Merges in the background: the recent tier into the middle one (a minor merge, small), or, when the middle
+    /// tier is full or many values were released, everything into the main one. Masking goes on over the published
+    /// tiers meanwhile; additions go to the recent tier.
+    /// </summary>
     private void StartMerge()
     {
         if (_merging)
@@ -425,21 +494,34 @@ public sealed class SecretRedactor
 
         _merging = true;
         var generation = _generation;
-        var registrations = _main.Where(r => r.Tier != Tier.None).Concat(_recent).ToArray();
+        var major = NeedsMajorMerge();
+        var registrations = (major ? _main.Concat(_middle) : _middle).Where(r => r.Tier != Tier.None).Concat(_recent).ToArray();
         _merge = Task.Run(() =>
         {
             var merged = false;
             try
             {
-                var main = new RedactionTier(registrations.Select(r => r.Entry).ToArray());
+                var tier = new RedactionTier(registrations.Select(r => r.Entry).ToArray());
                 lock (_writeLock)
                 {
                     if (generation == _generation)
                     {
-                        InstallMain(registrations);
+                        Install(registrations, major ? Tier.Main : Tier.Middle);
                         _recent.RemoveAll(r => r.Tier != Tier.Recent);
-                        _dead = registrations.Count(r => r.Tier == Tier.None);
-                        Publish(main, new RedactionTier(_recent.Select(r => r.Entry).ToArray(), extensible: true));
+                        var recent = new RedactionTier(_recent.Select(r => r.Entry).ToArray(), extensible: true);
+                        if (major)
+                        {
+                            _main = registrations;
+                            _middle = [];
+                            Publish(tier, RedactionTier.Empty, recent);
+                        }
+                        else
+                        {
+                            _middle = registrations;
+                            Publish(_snapshot.Main, tier, recent);
+                        }
+
+                        _dead = _main.Count(r => r.Tier == Tier.None) + _middle.Count(r => r.Tier == Tier.None);
                     }
                 }
 
@@ -459,8 +541,8 @@ public sealed class SecretRedactor
         });
     }
 
-    private void Publish(RedactionTier main, RedactionTier recent) =>
-        Volatile.Write(ref _snapshot, new Snapshot(main, recent, Math.Max(main.MaxLength, recent.MaxLength)));
+    private void Publish(RedactionTier main, RedactionTier middle, RedactionTier recent) =>
+        Volatile.Write(ref _snapshot, new Snapshot(main, middle, recent, Math.Max(main.MaxLength, Math.Max(middle.MaxLength, recent.MaxLength)), main.SpansLines || middle.SpansLines || recent.SpansLines));
 
     private void Unregister(Registration registration)
     {
@@ -538,6 +620,7 @@ public sealed class SecretRedactor
     {
         None,
         Main,
+        Middle,
         Recent,
     }
 
@@ -555,8 +638,8 @@ public sealed class SecretRedactor
         public Tier Tier { get; set; } = Tier.Recent;
     }
 
-    private sealed record Snapshot(RedactionTier Main, RedactionTier Recent, int MaxLength)
+    private sealed record Snapshot(RedactionTier Main, RedactionTier Middle, RedactionTier Recent, int MaxLength, bool SpansLines)
     {
-        public static readonly Snapshot Empty = new(RedactionTier.Empty, RedactionTier.Empty, 0);
+        public static readonly Snapshot Empty = new(RedactionTier.Empty, RedactionTier.Empty, RedactionTier.Empty, 0, false);
     }
 }

@@ -179,6 +179,40 @@ public sealed class FormFamilyTests
     }
 
     [Fact]
+    public void Inside_a_long_wrapped_block_every_value_is_masked_once_its_lines_are_searched_only_joined()
+    {
+        // A PEM block longer than the longest form, so its inside is searched only in the joined view: a value
+        // standing inside one line, a value wrapped over a line break, and (when a multi-line value is registered,
+        // which turns the skip off) a value whose own line break falls on the block's.
+        const string inLine = "QUJDREVGR0hJSktMTU5PUFFSU1RV";
+        const string wrapped = "c2VjcmV0LXdyYXBwZWQtb3Zlci1saW5lcy0wMTIzNDU2Nzg5";
+        var body = new StringBuilder();
+        var random = new Random(5);
+        for (var i = 0; i < 40; i++)
+        {
+            body.Append(Convert.ToBase64String(GeneratedSecrets.RandomBytes(random, 48)));
+        }
+
+        var pem = body.ToString().Insert(700, inLine).Insert(1300, wrapped);
+        var text = "-----BEGIN CERTIFICATE-----\n" + ToolForms.Wrap(pem, 64, "\n") + "\n-----END CERTIFICATE-----\n";
+        var redactor = new SecretRedactor();
+        redactor.AddRange([new RedactionValue(inLine), new RedactionValue(wrapped)]);
+
+        var masked = redactor.Redact(text);
+        Assert.DoesNotContain(inLine, masked.Replace("\n", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.DoesNotContain(wrapped, masked.Replace("\n", string.Empty, StringComparison.Ordinal), StringComparison.Ordinal);
+        Assert.Equal(2, masked.Split("***").Length - 1);
+
+        var lines = text.Split('\n');
+        var multiLine = lines[30] + "\n" + lines[31];
+        redactor.Add(multiLine);
+        masked = redactor.Redact(text);
+        Assert.DoesNotContain(lines[30], masked, StringComparison.Ordinal);
+        Assert.DoesNotContain(lines[31], masked, StringComparison.Ordinal);
+        Assert.Equal(3, masked.Split("***").Length - 1);
+    }
+
+    [Fact]
     public void A_hit_in_a_decoded_view_masks_exactly_the_source_range_it_came_from()
     {
         var redactor = new SecretRedactor();

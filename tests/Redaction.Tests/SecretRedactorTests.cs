@@ -150,6 +150,59 @@ public sealed class SecretRedactorTests
     }
 
     [Fact]
+    public void Values_sharing_a_long_prefix_are_each_masked_at_every_offset_and_the_prefix_alone_is_not()
+    {
+        // Hundreds of forms share their first grams (sk_live_, postgres://); a short value among them is sampled
+        // near its end, where only one gram of it is left after the sampled position.
+        var values = Enumerable.Range(0, 300).Select(i => $"sk_live_{i:0000}abcdefghijklmnop").Append("tiny-key-123").ToArray();
+        var redactor = new SecretRedactor();
+        redactor.AddRange(values.Select(v => new RedactionValue(v)));
+
+        foreach (var value in new[] { values[0], values[150], values[^2], values[^1] })
+        {
+            for (var pad = 0; pad < 24; pad++)
+            {
+                var text = new string('.', pad) + value + " tail";
+                Assert.Equal(new string('.', pad) + "*** tail", redactor.Redact(text));
+            }
+        }
+
+        Assert.Equal("sk_live_0000abcdefghijklmno", redactor.Redact("sk_live_0000abcdefghijklmno"));
+        Assert.Equal("tiny-key-12", redactor.Redact("tiny-key-12"));
+    }
+
+    [Fact]
+    public async Task Values_added_one_by_one_to_a_large_redactor_are_masked_at_once_and_after_every_merge()
+    {
+        // 1,000 in one batch, then 1,500 one by one: the recent tier fills and merges into the middle one many
+        // times, and the middle one into the main one several times; a released value goes with its merge.
+        var redactor = new SecretRedactor();
+        redactor.AddRange(Enumerable.Range(0, 1000).Select(i => new RedactionValue($"batch-secret-{i:00000}")));
+        for (var i = 0; i < 1500; i++)
+        {
+            redactor.Add($"single-secret-{i:00000}");
+            Assert.Equal("a *** b", redactor.Redact($"a single-secret-{i:00000} b"));
+            if (i % 100 == 0)
+            {
+                Assert.Equal("a *** b", redactor.Redact($"a batch-secret-{i % 1000:00000} b"));
+            }
+        }
+
+        redactor.Remove("single-secret-00007");
+        await redactor.WhenMergedAsync();
+
+        Assert.Equal(2499, redactor.Count);
+        Assert.Equal("single-secret-00007", redactor.Redact("single-secret-00007"));
+        foreach (var i in new[] { 0, 8, 255, 256, 999, 1499 })
+        {
+            Assert.Equal("***", redactor.Redact($"single-secret-{i:00000}"));
+        }
+
+        Assert.Equal("***", redactor.Redact("batch-secret-00999"));
+        Assert.InRange(redactor.Indexed, 2499, 2500);
+    }
+
+    [Fact]
     public void Removing_a_value_stops_masking_it()
     {
         var redactor = With("old-value-123", "new-value-456");

@@ -19,9 +19,18 @@ internal sealed class Base64LineJoiner : TextDecoder
 
     public override SearchValues<char> Triggers => NewLine;
 
-    public override bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view)
+    public override bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view) => Decode(text, ref view, blocks: null);
+
+    /// <summary>
+    /// Joins the blocks of <paramref name="text"/> into <paramref name="view"/>, and adds to <paramref name="blocks"/>
+    /// the source range of each block whose lines are not indented: every character in it is Base64 or a line break,
+    /// so every match inside it that holds no line break is also a match of the view.
+    /// </summary>
+    public bool Decode(ReadOnlySpan<char> text, ref DecodedView view, List<(int Start, int End)>? blocks)
     {
         var changed = false;
+        int blockStart = -1, blockEnd = -1;
+        var indented = false;
         var lines = 0;
         (int Start, int End) first = default;
         var lineStart = 0;
@@ -46,9 +55,12 @@ internal sealed class Base64LineJoiner : TextDecoder
                     view.Break(first.Start);
                     view.AppendSource(text, first.Start, first.End);
                     changed = true;
+                    (blockStart, indented) = (first.Start, false);
                 }
 
                 view.AppendSource(text, start, end);
+                blockEnd = end;
+                indented |= start > lineStart;
             }
             else
             {
@@ -62,11 +74,15 @@ internal sealed class Base64LineJoiner : TextDecoder
                         view.Break(first.Start);
                         view.AppendSource(text, first.Start, first.End);
                         changed = true;
+                        (blockStart, indented) = (first.Start, false);
                     }
 
                     view.AppendSource(text, start, start + head);
+                    blockEnd = start + head;
+                    indented |= start > lineStart;
                 }
 
+                Close(blocks, ref blockStart, blockEnd, indented);
                 lines = 0;
             }
 
@@ -88,7 +104,18 @@ internal sealed class Base64LineJoiner : TextDecoder
             lineStart = lineEnd + 1;
         }
 
+        Close(blocks, ref blockStart, blockEnd, indented);
         return changed;
+    }
+
+    private static void Close(List<(int Start, int End)>? blocks, ref int blockStart, int blockEnd, bool indented)
+    {
+        if (blockStart >= 0 && !indented)
+        {
+            blocks?.Add((blockStart, blockEnd));
+        }
+
+        blockStart = -1;
     }
 
     protected override int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed)

@@ -19,7 +19,7 @@ internal struct DecodedView
     public DecodedView(int capacity)
     {
         _text = ArrayPool<char>.Shared.Rent(capacity);
-        _segments = ArrayPool<Segment>.Shared.Rent(64);
+        _segments = ArrayPool<Segment>.Shared.Rent(Math.Max(64, capacity / 16));
         _segmentCount = 0;
         Length = 0;
         ProducedTriggers = 0;

@@ -13,6 +13,9 @@ internal abstract class TextDecoder
     /// <summary>The decoders a redactor applies, each also to the output of the others, up to the configured depth.</summary>
     public static readonly TextDecoder[] All = [new PercentDecoder(), new EntityDecoder(), new BackslashDecoder(), new Base64LineJoiner()];
 
+    /// <summary>The Base64 line joiner, the last of <see cref="All"/> (bit 8), which the redactor also runs first on its own.</summary>
+    public static Base64LineJoiner LineJoiner => (Base64LineJoiner)All[^1];
+
     /// <summary>All decoders' bits (see <see cref="TriggeredBy"/>).</summary>
     public const int AllBits = 0b1111;
 
