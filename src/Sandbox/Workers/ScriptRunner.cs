@@ -256,10 +256,16 @@ public sealed class ScriptRunner : IDisposable
                     break;
                 }
 
+                // One call past the limit ends the run as that limit, whatever the script would do with a refusal
+                // (catch it and carry on, or fail with an error that hides the limit).
+                if (++calls > limits.MaxHttpCalls)
+                {
+                    worker.Kill();
+                    return ScriptResult.Limited(LimitKind.HttpCalls, logs);
+                }
+
                 var call = JsonNode.Parse(response)!["http"]!.AsObject();
-                var answer = ++calls > limits.MaxHttpCalls
-                    ? new JsonObject { ["error"] = $"limit exceeded: more than {limits.MaxHttpCalls} HTTP calls" }
-                    : await HttpAsync(call, allowed, limits, logs, masker, deadline.Token).ConfigureAwait(false);
+                var answer = await HttpAsync(call, allowed, limits, logs, masker, deadline.Token).ConfigureAwait(false);
                 await worker.SendAsync(answer.ToJsonString(), deadline.Token).ConfigureAwait(false);
             }
         }
