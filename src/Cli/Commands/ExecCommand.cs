@@ -20,8 +20,9 @@ internal static class ExecCommand
         var secretsFile = new Option<string?>("--secrets-file") { Description = "Test values from a .env or JSON object file, instead of the store" };
         var input = new Option<string?>("--input") { Description = "The node input as JSON" };
         var timeout = new Option<int?>("--timeout") { Description = "Wall time in milliseconds, 1 to 600000 (default 10000)" };
+        var cpuTime = new Option<int?>("--cpu-time") { Description = "CPU time in milliseconds, 1 to 600000 (default 10000)" };
         var json = new Option<bool>("--json") { Description = "{status, value, error, logs} as one JSON line" };
-        var command = new Command("exec", "Run a C# script as a code node would: policy-checked, in a worker process, output masked") { script, credentials, secretsFile, input, timeout, json };
+        var command = new Command("exec", "Run a C# script as a code node would: policy-checked, in a worker process, output masked") { script, credentials, secretsFile, input, timeout, cpuTime, json };
         command.SetAction((parse, ct) =>
         {
             var redactor = new SecretRedactor();
@@ -29,6 +30,7 @@ internal static class ExecCommand
             {
                 var path = parse.GetValue(script)!;
                 var wallTime = CliInput.InRange(parse, timeout, 1, 600_000, "milliseconds");
+                var cpu = CliInput.InRange(parse, cpuTime, 1, 600_000, "milliseconds");
 
                 var bindings = new JsonArray();
                 foreach (var binding in parse.GetValue(credentials) ?? [])
@@ -53,7 +55,9 @@ internal static class ExecCommand
                 scriptFile = scriptFile.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? scriptFile;
                 var node = new JsonObject { ["id"] = "exec", ["type"] = CodeNode.TypeName, ["language"] = "csharp", ["file"] = scriptFile.Name, ["credentials"] = bindings };
                 var workflow = WorkflowLoader.Parse(new JsonObject { ["name"] = "exec", ["project"] = "default", ["owner"] = context.User(parse), ["nodes"] = new JsonArray(node) }.ToJsonString(), scriptFile.FullName);
-                var limits = wallTime is { } ms ? new Sandbox.Workers.ScriptLimits { Timeout = TimeSpan.FromMilliseconds(ms) } : new Sandbox.Workers.ScriptLimits();
+                var limits = new Sandbox.Workers.ScriptLimits();
+                limits = wallTime is { } ms ? limits with { Timeout = TimeSpan.FromMilliseconds(ms) } : limits;
+                limits = cpu is { } cpuMs ? limits with { CpuTime = TimeSpan.FromMilliseconds(cpuMs) } : limits;
 
                 // The record is kept where `run` keeps its records, so the run id printed below is one `runs show` knows;
                 // test values (--secrets-file) run offline and keep none.

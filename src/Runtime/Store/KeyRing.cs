@@ -8,18 +8,42 @@ namespace Secrets.Runtime.Store;
 /// <summary>
 /// The key-encryption keys (KEKs), each wrapped by the master key. Unwrapped keys are cached by id; an id this
 /// process has not seen (another host rotated) is loaded from the rows on first use, so a rotation anywhere is usable
-/// everywhere without a restart.
+/// everywhere without a restart. Nothing is unwrapped or hashed before a key is needed: whether the master key is
+/// the store's own is checked at its first use, so listing metadata costs no cryptography.
 /// </summary>
 internal sealed class KeyRing : IDisposable
 {
     private readonly MasterKey _master;
+    private readonly string? _neededId;
     private readonly Lock _lock = new();
     private Dictionary<string, byte[]> _keks = new(StringComparer.Ordinal);
+    private volatile bool _verified;
 
-    public KeyRing(MasterKey master) => _master = master;
+    /// <param name="master">The master key.</param>
+    /// <param name="neededId">The master key id the store was created with, or null for a ring not created yet.</param>
+    public KeyRing(MasterKey master, string? neededId)
+    {
+        _master = master;
+        _neededId = neededId;
+    }
 
     /// <summary>The master key's id (stored with the ring, named in errors).</summary>
     public string MasterKeyId => _master.Id;
+
+    /// <summary>The master key, once it is known to be the store's own (store.master_key_wrong otherwise).</summary>
+    private MasterKey Master
+    {
+        get
+        {
+            if (!_verified)
+            {
+                MasterKeySource.Verify(_master, _neededId);
+                _verified = true;
+            }
+
+            return _master;
+        }
+    }
 
     /// <summary>Creates the first key when the ring is empty and records the master key's id.</summary>
     public async Task InitializeAsync(ISecretRowsTransaction transaction, CancellationToken cancellationToken)
@@ -69,7 +93,7 @@ internal sealed class KeyRing : IDisposable
         byte[] kek;
         try
         {
-            kek = EnvelopeCipher.Open(_master.Key, wrapped, AssociatedData(id));
+            kek = EnvelopeCipher.Open(Master.Key, wrapped, AssociatedData(id));
         }
         catch (CryptographicException)
         {
@@ -99,7 +123,7 @@ internal sealed class KeyRing : IDisposable
     private async Task<byte[]> AddAsync(ISecretRowsTransaction transaction, string id, CancellationToken cancellationToken)
     {
         var kek = RandomNumberGenerator.GetBytes(EnvelopeCipher.KeySize);
-        await transaction.InsertKeyAsync(id, EnvelopeCipher.Seal(_master.Key, kek, AssociatedData(id)), DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+        await transaction.InsertKeyAsync(id, EnvelopeCipher.Seal(Master.Key, kek, AssociatedData(id)), DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
         return kek;
     }
 

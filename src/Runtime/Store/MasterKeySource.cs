@@ -6,7 +6,8 @@ namespace Secrets.Runtime.Store;
 /// <summary>
 /// Finds the master key: <c>SECRETS_RUNTIME_MASTER_KEY</c> (base64 of 32 bytes) when set, else the key file
 /// <c>master.key</c> in the home folder, created with mode 0600 on first use. A key file readable by group or others
-/// is refused.
+/// is refused, and so is a missing or malformed key. Whether it is the key the store was made with is checked by
+/// <see cref="Verify"/>, which hashes it; the key ring calls that before the key's first use.
 /// </summary>
 internal static class MasterKeySource
 {
@@ -14,12 +15,12 @@ internal static class MasterKeySource
     public const string FileName = "master.key";
 
     /// <param name="options">Home folder and environment.</param>
-    /// <param name="neededId">The id the store was created with, or null for a new store (a key file may then be created).</param>
+    /// <param name="neededId">The id the store was created with (to name in errors), or null for a new store (a key file may then be created).</param>
     public static MasterKey Load(StoreOptions options, string? neededId)
     {
         if (options.Environment.TryGetValue(EnvironmentVariable, out var fromEnv) && !string.IsNullOrWhiteSpace(fromEnv))
         {
-            return Check(new MasterKey(Decode(fromEnv.Trim(), EnvironmentVariable)), neededId, EnvironmentVariable);
+            return new MasterKey(Decode(fromEnv.Trim(), EnvironmentVariable), EnvironmentVariable);
         }
 
         var path = Path.Combine(options.Home, FileName);
@@ -35,7 +36,7 @@ internal static class MasterKeySource
                 }
             }
 
-            return Check(new MasterKey(Decode(File.ReadAllText(path).Trim(), path)), neededId, path);
+            return new MasterKey(Decode(File.ReadAllText(path).Trim(), path), path);
         }
 
         if (neededId is not null)
@@ -55,19 +56,16 @@ internal static class MasterKeySource
             writer.Write(Convert.ToBase64String(key));
         }
 
-        return new MasterKey(key);
+        return new MasterKey(key, path);
     }
 
-    private static MasterKey Check(MasterKey key, string? neededId, string source)
+    /// <summary>Throws when <paramref name="key"/> is not the key the store was created with.</summary>
+    public static void Verify(MasterKey key, string? neededId)
     {
         if (neededId is not null && key.Id != neededId)
         {
-            var got = key.Id;
-            key.Dispose();
-            throw StoreErrors.MasterKeyWrong($"the master key from {source} is {got}, but this store needs {neededId}");
+            throw StoreErrors.MasterKeyWrong($"the master key from {key.Source} is {key.Id}, but this store needs {neededId}");
         }
-
-        return key;
     }
 
     private static byte[] Decode(string base64, string source)

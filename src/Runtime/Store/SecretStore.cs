@@ -261,7 +261,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             neededId = await read.MasterKeyIdAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var keys = new KeyRing(MasterKeySource.Load(options, neededId));
+        var keys = new KeyRing(MasterKeySource.Load(options, neededId), neededId);
         try
         {
             if (neededId is null)

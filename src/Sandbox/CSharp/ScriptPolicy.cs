@@ -14,7 +14,7 @@ namespace Secrets.Runtime.Sandbox.CSharp;
 internal static class ScriptPolicy
 {
     /// <summary>Bumped whenever the rules change; part of the compilation cache key.</summary>
-    public const int Version = 5;
+    public const int Version = 6;
 
     /// <summary>
     /// Every type a script may use, by metadata name, each named on its own: no namespace is allowed as a whole, so a
@@ -23,7 +23,7 @@ internal static class ScriptPolicy
     /// type (enumerators and the like are part of that type's API). Left out on purpose: <c>System.Numerics.Vector*</c>
     /// and <c>System.Runtime.Intrinsics</c> (raw loads and stores), <c>Matrix*</c>, <c>Quaternion</c>, <c>Plane</c>
     /// (no script needs them), <c>RegexRunner</c> and
-    /// <c>RegexCompilationInfo</c> (regex compilation internals), <c>Utf8JsonWriter</c> (needs streams or buffers).
+    /// <c>RegexCompilationInfo</c> (regex compilation internals).
     /// </summary>
     private static readonly FrozenSet<string> AllowedTypes = new[]
     {
@@ -100,10 +100,14 @@ internal static class ScriptPolicy
         // The serializer, over types the script can name: a System.Type, a JsonTypeInfo, a JsonSerializerContext or a
         // stream are not obtainable by a script, so only the generic overloads (Serialize<T>, SerializeToNode<T>,
         // Deserialize<T>, ...) over the script's own and allowed types are callable; attributes, the way to polymorphic
-        // or custom type handling, are refused, and JsonConverter<T> is not allowed, so a script has no converter of its
-        // own (its Read takes a System.Type); JsonStringEnumConverter is the one converter a script can add.
+        // or custom type handling, are refused. A script's own JsonConverter<T> overrides Read and Write: Read declares a
+        // System.Type parameter, which is allowed as the declared type of an override's parameter and nowhere else, so
+        // the value the serializer passes in cannot be named (see IsTypeParameterOfOverride). The Utf8JsonWriter a
+        // converter writes to comes from the serializer: its constructors and Reset take a stream or a buffer writer,
+        // types a script cannot name.
         "System.Text.Json.JsonSerializer", "System.Text.Json.Serialization.JsonIgnoreCondition", "System.Text.Json.Serialization.JsonNumberHandling",
-        "System.Text.Json.Serialization.JsonConverter", "System.Text.Json.Serialization.JsonStringEnumConverter",
+        "System.Text.Json.Serialization.JsonConverter", "System.Text.Json.Serialization.JsonConverter`1", "System.Text.Json.Serialization.JsonStringEnumConverter",
+        "System.Text.Json.Utf8JsonWriter",
         "System.Text.Json.Nodes.JsonNode", "System.Text.Json.Nodes.JsonObject", "System.Text.Json.Nodes.JsonArray", "System.Text.Json.Nodes.JsonValue",
         "System.Text.Json.Nodes.JsonNodeOptions",
 
@@ -174,6 +178,9 @@ internal static class ScriptPolicy
         // Streams and pipes only (not obtainable anyway); kept refused so an allowed stream type later does not open them.
         "System.Text.Json.JsonSerializer.SerializeAsync", "System.Text.Json.JsonSerializer.DeserializeAsync",
         "System.Text.Json.JsonSerializer.DeserializeAsyncEnumerable",
+
+        // A converter's own System.Type (what it converts): the way into reflection.
+        "System.Text.Json.Serialization.JsonConverter.Type", "System.Text.Json.Serialization.JsonConverter`1.Type",
 
         // Process-wide: drops every cached zone (and the local one) for every later run in the worker.
         "System.TimeZoneInfo.ClearCachedData",
@@ -255,6 +262,11 @@ internal static class ScriptPolicy
             if (CoveredChild(node, symbol) is { } child)
             {
                 covered.Add(child);
+            }
+
+            if (IsTypeParameterOfOverride(node, symbol))
+            {
+                continue;
             }
 
             if (symbol is not null && SymbolRefusal(symbol) is { } symbolRefusal)
@@ -397,6 +409,27 @@ internal static class ScriptPolicy
         (ObjectCreationExpressionSyntax creation, IMethodSymbol { MethodKind: MethodKind.Constructor }) => creation.Type,
         _ => null,
     };
+
+    /// <summary>
+    /// True for <c>System.Type</c> written as the declared type of a parameter of an <c>override</c> method (or
+    /// <c>Type?</c>): the shape of <c>JsonConverter&lt;T&gt;.Read(ref Utf8JsonReader, Type, JsonSerializerOptions)</c>.
+    /// Only the name in the signature is allowed: every expression of type <c>Type</c> (the parameter read, a
+    /// <c>typeof</c>, a <c>null</c> or <c>default</c> passed for one) is still refused, as is every member of
+    /// <c>Type</c>, so the value the caller passes in stays out of the script's reach.
+    /// </summary>
+    private static bool IsTypeParameterOfOverride(SyntaxNode node, ISymbol? symbol)
+    {
+        if (symbol is not INamedTypeSymbol { Name: "Type", Arity: 0, ContainingType: null, ContainingNamespace: { Name: "System", ContainingNamespace.IsGlobalNamespace: true } })
+        {
+            return false;
+        }
+
+        var declared = node.Parent is NullableTypeSyntax nullable && nullable.ElementType == node ? nullable : node;
+        return declared.Parent is ParameterSyntax { Parent: ParameterListSyntax { Parent: MethodDeclarationSyntax method } } parameter
+            && parameter.Type == declared
+            && parameter.Modifiers.Count == 0
+            && method.Modifiers.Any(t => t.IsKind(SyntaxKind.OverrideKeyword));
+    }
 
     private static bool IsStatic(SyntaxTokenList modifiers) => modifiers.Any(t => t.IsKind(SyntaxKind.StaticKeyword));
 

@@ -216,9 +216,15 @@ public sealed class ScriptRunner : IDisposable
                         logs.Add(Mask(masker, log.Text));
                         break;
                     case HttpCall call:
-                        var reply = ++calls > limits.MaxHttpCalls
-                            ? HttpAnswer.Refused($"limit exceeded: more than {limits.MaxHttpCalls} HTTP calls")
-                            : await _http.SendAsync(call, allowed, limits, logs, text => Mask(masker, text), deadline.Token).ConfigureAwait(false);
+                        // One call past the limit ends the run as that limit, whatever the script would do with a
+                        // refusal (catch it and carry on, or fail with an error that hides the limit).
+                        if (++calls > limits.MaxHttpCalls)
+                        {
+                            worker.Kill();
+                            return ScriptResult.Limited(LimitKind.HttpCalls, logs);
+                        }
+
+                        var reply = await _http.SendAsync(call, allowed, limits, logs, text => Mask(masker, text), deadline.Token).ConfigureAwait(false);
                         await worker.SendAsync(WorkerProtocol.Write(reply), deadline.Token).ConfigureAwait(false);
                         break;
                     case RunAnswer end:

@@ -3,7 +3,10 @@ using Secrets.Runtime.Cli.Demo;
 
 namespace Secrets.Runtime.Cli.Tests.Commands;
 
-/// <summary><c>run</c> attacked through an HTTP node: header injection from the run input, and a secret used as a URL host.</summary>
+/// <summary>
+/// <c>run</c> attacked through an HTTP node: header injection from the run input, and a secret used as a URL host; and
+/// every way a code node fails, as the run reports and records it.
+/// </summary>
 public sealed class RunCommandTests : IDisposable
 {
     private const string Token = "tok_live_8a7b6c5d4e";
@@ -69,5 +72,42 @@ public sealed class RunCommandTests : IDisposable
         Assert.Contains(expected, run.Out + run.Err, StringComparison.Ordinal);
         Assert.DoesNotContain(HostSecret, everything, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(HostSecret.ToLowerInvariant(), everything, StringComparison.Ordinal);
+    }
+    // A code node that logs its credential and then fails, in each way a script can: the run fails (exit 1), prints the
+    // node's kept log lines masked, and its record (what `runs show` prints) names the failure by its stable code.
+    [Theory]
+    [InlineData("var list = new List<byte[]>(); while (true) { list.Add(new byte[10_000_000]); }", "code.limit.memory", "limit exceeded: memory", true)]
+    [InlineData("async Task Spin() { while (true) { await Task.Delay(20); } } _ = Spin(); return 1;", "code.limit.background_work", "limit exceeded: background work", true)]
+    [InlineData("for (var i = 0; i < 50; i++) { try { await context.Http.GetAsync(\"https://api.example.com/?key=\" + context.Secrets[\"Pw\"]); } catch (InvalidOperationException) { } } return 1;", "code.limit.http_calls", "limit exceeded: HTTP calls", true)]
+    [InlineData("await context.Http.GetAsync(\"https://api.example.com/?key=\" + context.Secrets[\"Pw\"]); return 1;", "code.error", "host api.example.com is not in this node's allowedHosts", true)]
+    [InlineData("throw new InvalidOperationException(\"refused for \" + context.Secrets[\"Pw\"]);", "code.error", "InvalidOperationException: refused for ***", true)]
+    [InlineData("return undefinedName + context.Secrets[\"Pw\"];", "code.rejected", "CS0103", false)]
+    [InlineData("return System.IO.File.ReadAllText(context.Secrets[\"Pw\"]);", "code.rejected", "SR0002", false)]
+    public async Task Each_way_a_code_node_fails_is_recorded_by_its_code_with_the_logs_kept_and_no_value(string body, string errorCode, string error, bool ran)
+    {
+        await _cli.PipeAsync(Token, "secret", "set", "API_PASSWORD");
+        var path = Path.Combine(_cli.Home, $"w{Guid.NewGuid():N}.json");
+        var source = "context.Log(\"before \" + context.Secrets[\"Pw\"]);\n" + body;
+        File.WriteAllText(path, new JsonObject
+        {
+            ["name"] = "w", ["project"] = "default", ["owner"] = "o",
+            ["nodes"] = new JsonArray(new JsonObject
+            {
+                ["id"] = "script", ["type"] = "code", ["language"] = "csharp", ["source"] = source,
+                ["credentials"] = new JsonArray(new JsonObject { ["secret"] = "API_PASSWORD", ["alias"] = "Pw" }),
+            }),
+        }.ToJsonString());
+
+        var run = await _cli.RunAsync("run", path);
+
+        Assert.Equal(1, run.Code);
+        Assert.Contains(" failed (manual", run.Out, StringComparison.Ordinal);
+        Assert.Equal(ran, run.Out.Contains("  script: before ***", StringComparison.Ordinal));
+        var record = JsonNode.Parse((await _cli.RunAsync("runs", "show", run.Out.Split("runs show ")[1].Split(';')[0].Trim())).Out)!;
+        var node = record["nodes"]![0]!;
+        Assert.Equal(errorCode, node["errorCode"]!.GetValue<string>());
+        Assert.Contains(error, node["error"]!.GetValue<string>(), StringComparison.Ordinal);
+        Assert.Equal(ran ? "before ***" : null, node["logs"]?.AsArray().FirstOrDefault()?.GetValue<string>());
+        Assert.DoesNotContain(Token, await Everything(run), StringComparison.Ordinal);
     }
 }

@@ -102,8 +102,10 @@ public abstract class SecretStoreContractTests : IDisposable
         await Assert.ThrowsAsync<StoreException>(() => StoreFixture.ReadAsync(store, "ROLLED"));
     }
 
+    // The key ring is lazy: opening and listing metadata (names, versions, dates) need no key, so a wrong master key is
+    // found, and refused, at the first read or write of a value, before anything is decrypted or written.
     [StoreFact]
-    public async Task A_wrong_master_key_is_refused_naming_the_key_id_needed()
+    public async Task A_wrong_master_key_is_refused_at_the_first_read_or_write_naming_the_key_id_needed()
     {
         using (var store = await _fixture.OpenAsync())
         {
@@ -113,10 +115,19 @@ public abstract class SecretStoreContractTests : IDisposable
         var needed = await _fixture.ScalarAsync("SELECT value FROM meta WHERE key = 'master_key_id'");
         _fixture.Environment["SECRETS_RUNTIME_MASTER_KEY"] = Convert.ToBase64String(new byte[32]);
 
-        var ex = await Assert.ThrowsAsync<StoreException>(() => _fixture.OpenAsync());
+        using var wrong = await _fixture.OpenAsync();
+        Assert.Equal(["A"], (await wrong.ListAsync(StoreFixture.Admin, new SecretListQuery())).Select(m => m.Name.Value));
+        var read = await Assert.ThrowsAsync<StoreException>(() => StoreFixture.ReadAsync(wrong, "A"));
+        var write = await Assert.ThrowsAsync<StoreException>(() => wrong.SetAsync(StoreFixture.Admin, StoreFixture.Write("B", "value-b")));
 
-        Assert.Equal("store.master_key_wrong", ex.Code);
-        Assert.Contains(needed, ex.Message, StringComparison.Ordinal);
+        foreach (var ex in new[] { read, write })
+        {
+            Assert.Equal("store.master_key_wrong", ex.Code);
+            Assert.Contains(needed, ex.Message, StringComparison.Ordinal);
+            Assert.Contains("SECRETS_RUNTIME_MASTER_KEY", ex.Message, StringComparison.Ordinal);
+        }
+
+        Assert.Equal(["A"], (await wrong.ListAsync(StoreFixture.Admin, new SecretListQuery())).Select(m => m.Name.Value));
     }
 
     [StoreFact]

@@ -72,6 +72,30 @@ public sealed class ImageCheckAttackTests
         Assert.Contains(expected, Refusal(Emit(source)), StringComparison.Ordinal);
     }
 
+    // A converter's Type parameter passes the image check as a name in a signature; what a crafted image does with the
+    // value is refused at the first member of Type it reaches.
+    private const string CraftedConverter = "public sealed class C : System.Text.Json.Serialization.JsonConverter<int> { "
+        + "public override int Read(ref System.Text.Json.Utf8JsonReader r, System.Type t, System.Text.Json.JsonSerializerOptions o) => BODY; "
+        + "public override void Write(System.Text.Json.Utf8JsonWriter w, int v, System.Text.Json.JsonSerializerOptions o) => w.WriteNumberValue(v); }";
+
+    [Theory]
+    [InlineData("t.GetMethods().Length", "System.Type.GetMethods")]
+    [InlineData("t.Assembly.GetTypes().Length", "System.Type.get_Assembly")]
+    [InlineData("(int)t.InvokeMember(\"Parse\", System.Reflection.BindingFlags.InvokeMethod, null, null, new object[] { \"1\" })!", "System.Type.InvokeMember")]
+    [InlineData("Type!.Name.Length", "get_Type")]
+    public void A_crafted_converter_that_reflects_over_its_type_is_refused_on_the_image(string body, string expected)
+    {
+        Assert.Contains(expected, Refusal(Emit(CraftedConverter.Replace("BODY", body, StringComparison.Ordinal))), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_converter_whose_type_parameter_is_only_declared_passes_the_image_check()
+    {
+        var result = ScriptCompiler.Checked(Emit(CraftedConverter.Replace("BODY", "r.GetInt32()", StringComparison.Ordinal)));
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics));
+    }
+
     [Theory]
     [InlineData("public static unsafe class S { public static int Run() { int* p = stackalloc int[4]; return p[0]; } }")]
     [InlineData("public static unsafe class S { static int M() => 1; public static int Run() { delegate*<int> f = &M; return f(); } }")]

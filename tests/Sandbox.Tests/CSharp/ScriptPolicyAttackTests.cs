@@ -216,4 +216,87 @@ public sealed class ScriptPolicyAttackTests
 
         Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics));
     }
+    // A script's own JsonConverter<T>: the name System.Type is allowed in an override's signature and nowhere else; the
+    // Type the serializer passes in, a typeof, the converter's own Type property and every member of Type stay refused.
+    private const string Converter = """
+        using System.Text.Json.Serialization;
+        record Money(decimal Amount, string Currency);
+        sealed class MoneyConverter : JsonConverter<Money>
+        {
+            public override Money Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+            {
+                BODY
+                var parts = reader.GetString()!.Split(' ');
+                return new Money(decimal.Parse(parts[0], CultureInfo.InvariantCulture), parts[1]);
+            }
+
+            public override void Write(Utf8JsonWriter writer, Money value, JsonSerializerOptions options) =>
+                writer.WriteStringValue(value.Amount.ToString(CultureInfo.InvariantCulture) + " " + value.Currency);
+        }
+        TAIL
+        return 1;
+        """;
+
+    private static string WithConverter(string body, string tail = "") => Converter.Replace("BODY", body, StringComparison.Ordinal).Replace("TAIL", tail, StringComparison.Ordinal);
+
+    [Fact]
+    public void A_scripts_own_json_converter_with_a_type_parameter_compiles()
+    {
+        var result = Compiler.Compile(WithConverter(string.Empty, "var o = new JsonSerializerOptions(); o.Converters.Add(new MoneyConverter()); _ = JsonSerializer.Serialize(new Money(1m, \"EUR\"), o);"));
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics));
+    }
+
+    [Theory]
+    [InlineData("_ = typeToConvert.GetMethod(\"Parse\");")]
+    [InlineData("_ = typeToConvert.Assembly;")]
+    [InlineData("_ = typeToConvert.InvokeMember(\"Parse\", System.Reflection.BindingFlags.InvokeMethod, null, null, null);")]
+    [InlineData("_ = typeToConvert.Name;")]
+    [InlineData("object o = typeToConvert; _ = o.ToString();")]
+    [InlineData("var copy = typeToConvert; _ = copy;")]
+    [InlineData("Func<object> keep = () => typeToConvert; _ = keep();")]
+    [InlineData("if (typeToConvert is { IsValueType: true }) { }")]
+    [InlineData("_ = typeToConvert == typeof(Money);")]
+    [InlineData("_ = typeof(Money).GetMethods();")]
+    [InlineData("_ = JsonSerializer.Deserialize(ref reader, typeToConvert, options);")]
+    [InlineData("_ = options.GetConverter(typeToConvert);")]
+    [InlineData("_ = CanConvert(typeToConvert);")]
+    [InlineData("_ = Type!.Assembly;")]
+    [InlineData("_ = this.Type;")]
+    [InlineData("_ = ((JsonConverter)this).Type;")]
+    public void Reflection_through_the_type_a_converter_is_handed_is_refused(string body)
+    {
+        AssertRefusedNaming(WithConverter(body), "Type");
+    }
+
+    [Theory]
+    [InlineData("sealed class Keep { public Type? Held; }")]
+    [InlineData("sealed class Keep { public Type? Held { get; set; } }")]
+    [InlineData("Type? Make() => null;")]
+    [InlineData("void Hold(Type t) { }")]
+    [InlineData("sealed class Keep { public void Hold(Type t) { } }")]
+    [InlineData("sealed class Keep { public virtual void Hold(Type t) { } }")]
+    [InlineData("Func<Type, int> f = t => 1;")]
+    [InlineData("var list = new List<Type>();")]
+    [InlineData("Type[] none = [];")]
+    [InlineData("System.Type? nothing = null;")]
+    [InlineData("var r = new Utf8JsonReader(Encoding.UTF8.GetBytes(\"\\\"1 EUR\\\"\")); r.Read(); _ = new MoneyConverter().Read(ref r, null!, new JsonSerializerOptions());")]
+    [InlineData("var r = new Utf8JsonReader(Encoding.UTF8.GetBytes(\"\\\"1 EUR\\\"\")); r.Read(); _ = new MoneyConverter().Read(ref r, default!, new JsonSerializerOptions());")]
+    [InlineData("var r = new Utf8JsonReader(Encoding.UTF8.GetBytes(\"\\\"1 EUR\\\"\")); r.Read(); _ = new MoneyConverter().Read(ref r, default(Type)!, new JsonSerializerOptions());")]
+    [InlineData("_ = new MoneyConverter().Type;")]
+    [InlineData("_ = new MoneyConverter().CanConvert(null!);")]
+    [InlineData("_ = JsonSerializer.Serialize(new Money(1m, \"EUR\"), typeof(Money));")]
+    public void The_type_name_is_refused_outside_an_overrides_parameter_and_no_type_value_can_be_made(string tail)
+    {
+        AssertRefusedNaming(WithConverter(string.Empty, tail), "Type");
+    }
+
+    [Theory]
+    [InlineData("sealed class Other : JsonConverter<int> { public override int Read(ref Utf8JsonReader r, Type t, JsonSerializerOptions o) => t.Name.Length; public override void Write(Utf8JsonWriter w, int v, JsonSerializerOptions o) { } }")]
+    [InlineData("sealed class Other : JsonConverter<int> { public override bool CanConvert(Type t) => t.IsPrimitive; public override int Read(ref Utf8JsonReader r, Type t, JsonSerializerOptions o) => 1; public override void Write(Utf8JsonWriter w, int v, JsonSerializerOptions o) { } }")]
+    [InlineData("sealed class Other : JsonConverter<int> { public override int Read(ref Utf8JsonReader r, Type t, JsonSerializerOptions o) { var m = t.GetMethods(); return m.Length; } public override void Write(Utf8JsonWriter w, int v, JsonSerializerOptions o) { } }")]
+    public void Another_override_that_reads_its_type_parameter_is_refused(string tail)
+    {
+        AssertRefusedNaming(WithConverter(string.Empty, tail), "System.Type");
+    }
 }

@@ -89,7 +89,6 @@ public sealed class ScriptPolicyConventionTests
     [InlineData("System.Text.Json.Serialization.Metadata.JsonTypeInfo")]
     [InlineData("System.Text.Json.Serialization.Metadata.IJsonTypeInfoResolver")]
     [InlineData("System.Text.Json.Serialization.JsonSerializerContext")]
-    [InlineData("System.Text.Json.Serialization.JsonConverter`1")]
     [InlineData("System.Text.Json.Serialization.JsonConverterFactory")]
     [InlineData("System.Text.RegularExpressions.RegexRunner")]
     public void Memory_reflection_and_vector_types_are_not_on_the_allow_list(string name)

@@ -58,6 +58,35 @@ public sealed class ScriptEverydaySurfaceTests(ScriptRunnerFixture workers)
     }
 
     [Fact]
+    public async Task A_scripts_own_json_converter_reads_and_writes_its_type_in_a_round_trip()
+    {
+        var value = await Run("""
+            using System.Text.Json.Serialization;
+            record Money(decimal Amount, string Currency);
+            record Invoice(string Id, Money Total, List<Money> Lines);
+            sealed class MoneyConverter : JsonConverter<Money>
+            {
+                public override Money Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
+                {
+                    var parts = reader.GetString()!.Split(' ');
+                    return new Money(decimal.Parse(parts[0], CultureInfo.InvariantCulture), parts[1]);
+                }
+
+                public override void Write(Utf8JsonWriter writer, Money value, JsonSerializerOptions options) =>
+                    writer.WriteStringValue(value.Amount.ToString(CultureInfo.InvariantCulture) + " " + value.Currency);
+            }
+            var options = new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase };
+            options.Converters.Add(new MoneyConverter());
+            var invoice = new Invoice("inv-7", new Money(12.50m, "EUR"), [new Money(10m, "EUR"), new Money(2.5m, "EUR")]);
+            var json = JsonSerializer.Serialize(invoice, options);
+            var back = JsonSerializer.Deserialize<Invoice>("{\"id\":\"inv-8\",\"total\":\"3.25 USD\",\"lines\":[\"3.25 USD\"]}", options)!;
+            return json + "|" + back.Total + "|" + (back.Lines[0] == back.Total) + "|" + (JsonSerializer.Deserialize<Invoice>(json, options)!.Total == invoice.Total);
+            """);
+
+        Assert.Equal("{\"id\":\"inv-7\",\"total\":\"12.50 EUR\",\"lines\":[\"10 EUR\",\"2.5 EUR\"]}|Money { Amount = 3.25, Currency = USD }|True|True", value);
+    }
+
+    [Fact]
     public async Task Url_helpers_escape_reserved_characters_and_build_urls()
     {
         const string Reserved = "a b&c=d/e?f#g+h%é";
@@ -266,7 +295,8 @@ public sealed class ScriptEverydaySurfaceTests(ScriptRunnerFixture workers)
     [InlineData("return JsonSerializer.Deserialize(\"{}\", typeof(Dictionary<string, int>))!.ToString();")]
     [InlineData("var c = new System.Text.Json.Serialization.JsonStringEnumConverter(); return c.Type!.Name;")]
     [InlineData("var o = new JsonSerializerOptions(); return o.TypeInfoResolver is null;")]
-    [InlineData("class Conv : System.Text.Json.Serialization.JsonConverter<int> { public override int Read(ref Utf8JsonReader r, Type t, JsonSerializerOptions o) => 1; public override void Write(Utf8JsonWriter w, int v, JsonSerializerOptions o) { } } return 1;")]
+    [InlineData("class Conv : System.Text.Json.Serialization.JsonConverter<int> { public override int Read(ref Utf8JsonReader r, Type t, JsonSerializerOptions o) => t.Name.Length; public override void Write(Utf8JsonWriter w, int v, JsonSerializerOptions o) { } } return 1;")]
+    [InlineData("class Conv : System.Text.Json.Serialization.JsonConverter<int> { public override int Read(ref Utf8JsonReader r, Type t, JsonSerializerOptions o) => 1; public override void Write(Utf8JsonWriter w, int v, JsonSerializerOptions o) => w.WriteStringValue(Type.Assembly.FullName); } return 1;")]
     [InlineData("return new Uri(\"file:///etc/passwd\").GetType().Name;")]
     public async Task The_neighbours_of_the_widened_surface_stay_refused(string source)
     {

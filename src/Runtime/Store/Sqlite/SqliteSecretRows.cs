@@ -8,6 +8,11 @@ namespace Secrets.Runtime.Store.Sqlite;
 /// The embedded backend: one SQLite file in WAL mode, migrations numbered in <c>PRAGMA user_version</c>, writes in
 /// <c>BEGIN IMMEDIATE</c> transactions. Nothing is cached: every read sees the file.
 /// </summary>
+/// <remarks>
+/// SQLite has no asynchronous IO: Microsoft.Data.Sqlite runs its async methods synchronously, and documents that they
+/// are best not called. The paths every command takes (open, connect, list, the key ring's first read) call the
+/// synchronous ones, which also spares a short-lived CLI process from compiling an async state machine per call.
+/// </remarks>
 internal sealed class SqliteSecretRows : ISecretRows
 {
     private static readonly string[] Migrations =
@@ -46,8 +51,9 @@ internal sealed class SqliteSecretRows : ISecretRows
 
     public string Location { get; }
 
-    public static async Task<SqliteSecretRows> OpenAsync(StoreOptions options, CancellationToken cancellationToken)
+    public static Task<SqliteSecretRows> OpenAsync(StoreOptions options, CancellationToken cancellationToken)
     {
+        cancellationToken.ThrowIfCancellationRequested();
         Directory.CreateDirectory(options.Home);
         if (!OperatingSystem.IsWindows())
         {
@@ -56,10 +62,17 @@ internal sealed class SqliteSecretRows : ISecretRows
 
         var connectionString = new SqliteConnectionStringBuilder { DataSource = options.DatabasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
         var rows = new SqliteSecretRows(connectionString, options.DatabasePath);
-        using var connection = await rows.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, "PRAGMA journal_mode=WAL;", cancellationToken).ConfigureAwait(false);
-        await MigrateAsync(connection, cancellationToken).ConfigureAwait(false);
-        return rows;
+        using var connection = rows.OpenConnection();
+
+        // A store at this program's schema was put in WAL mode (which persists in the file) when it was created: one
+        // read of user_version, outside any transaction, is all an open costs then.
+        if (UserVersion(connection, null) != Migrations.Length)
+        {
+            Execute(connection, "PRAGMA journal_mode=WAL;");
+            Migrate(connection);
+        }
+
+        return Task.FromResult(rows);
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
@@ -68,10 +81,11 @@ internal sealed class SqliteSecretRows : ISecretRows
     {
     }
 
-    public async Task<ISecretRowsTransaction> BeginAsync(CancellationToken cancellationToken)
+    public Task<ISecretRowsTransaction> BeginAsync(CancellationToken cancellationToken)
     {
-        var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return new Transaction(connection, connection.BeginTransaction());
+        cancellationToken.ThrowIfCancellationRequested();
+        var connection = OpenConnection();
+        return Task.FromResult<ISecretRowsTransaction>(new Transaction(connection, connection.BeginTransaction()));
     }
 
     public async Task<SecretMetadata?> GetAsync(SecretKey key, CancellationToken cancellationToken)
@@ -80,18 +94,19 @@ internal sealed class SqliteSecretRows : ISecretRows
         return await CurrentAsync(connection, null, key, cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<SecretMetadata>> ListAsync(CancellationToken cancellationToken)
+    public Task<IReadOnlyList<SecretMetadata>> ListAsync(CancellationToken cancellationToken)
     {
-        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        using var connection = OpenConnection();
         using var command = Command(connection, null, "SELECT * FROM secrets ORDER BY scope, owner, name");
-        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        using var reader = command.ExecuteReader();
         var list = new List<SecretMetadata>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        while (reader.Read())
         {
             list.Add(Metadata(reader));
         }
 
-        return list;
+        return Task.FromResult<IReadOnlyList<SecretMetadata>>(list);
     }
 
     public async Task<IReadOnlyList<StoredSecret>> ReadAsync(IReadOnlyList<SecretKey> keys, long minimumChange, CancellationToken cancellationToken)
@@ -169,12 +184,26 @@ internal sealed class SqliteSecretRows : ISecretRows
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    private Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(OpenConnection());
+    }
+
+    private SqliteConnection OpenConnection()
     {
         var connection = new SqliteConnection(_connectionString);
-        await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
-        await ExecuteAsync(connection, "PRAGMA busy_timeout=30000;", cancellationToken).ConfigureAwait(false);
-        return connection;
+        try
+        {
+            connection.Open();
+            Execute(connection, "PRAGMA busy_timeout=30000;");
+            return connection;
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
     }
 
     private static async Task<SecretMetadata?> CurrentAsync(SqliteConnection connection, SqliteTransaction? transaction, SecretKey key, CancellationToken cancellationToken)
@@ -208,11 +237,10 @@ internal sealed class SqliteSecretRows : ISecretRows
         Change = r.GetInt64(r.GetOrdinal("change")),
     };
 
-    private static async Task MigrateAsync(SqliteConnection connection, CancellationToken cancellationToken)
+    private static void Migrate(SqliteConnection connection)
     {
         using var transaction = connection.BeginTransaction();
-        using var read = Command(connection, transaction, "PRAGMA user_version");
-        var version = (int)(long)(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
+        var version = UserVersion(connection, transaction);
         if (version > Migrations.Length)
         {
             throw StoreErrors.SchemaNewer(string.Create(CultureInfo.InvariantCulture, $"the store's schema is version {version}, newer than this program knows ({Migrations.Length}); upgrade secrets-runtime"));
@@ -221,10 +249,16 @@ internal sealed class SqliteSecretRows : ISecretRows
         for (var v = version; v < Migrations.Length; v++)
         {
             using var command = Command(connection, transaction, Migrations[v] + string.Create(CultureInfo.InvariantCulture, $"; PRAGMA user_version = {v + 1};"));
-            await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+            command.ExecuteNonQuery();
         }
 
-        await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+        transaction.Commit();
+    }
+
+    private static int UserVersion(SqliteConnection connection, SqliteTransaction? transaction)
+    {
+        using var read = Command(connection, transaction, "PRAGMA user_version");
+        return (int)(long)read.ExecuteScalar()!;
     }
 
     private static (string, object?)[] KeyParameters(SecretKey key) => [("$scope", key.Scope.ToText()), ("$owner", key.Owner), ("$name", key.Name.Value)];
@@ -244,10 +278,10 @@ internal sealed class SqliteSecretRows : ISecretRows
         return command;
     }
 
-    private static async Task ExecuteAsync(SqliteConnection connection, string sql, CancellationToken cancellationToken)
+    private static void Execute(SqliteConnection connection, string sql)
     {
         using var command = Command(connection, null, sql);
-        await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        command.ExecuteNonQuery();
     }
 
     private static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
@@ -256,10 +290,11 @@ internal sealed class SqliteSecretRows : ISecretRows
 
     private sealed class Transaction(SqliteConnection connection, SqliteTransaction transaction) : ISecretRowsTransaction
     {
-        public async Task<string?> MasterKeyIdAsync(CancellationToken cancellationToken)
+        public Task<string?> MasterKeyIdAsync(CancellationToken cancellationToken)
         {
+            cancellationToken.ThrowIfCancellationRequested();
             using var command = Command(connection, transaction, "SELECT value FROM meta WHERE key = 'master_key_id'");
-            return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as string;
+            return Task.FromResult(command.ExecuteScalar() as string);
         }
 
         public Task SetMasterKeyIdAsync(string id, CancellationToken cancellationToken) =>
@@ -348,10 +383,11 @@ internal sealed class SqliteSecretRows : ISecretRows
 
         public Task CommitAsync(CancellationToken cancellationToken) => transaction.CommitAsync(cancellationToken);
 
-        public async ValueTask DisposeAsync()
+        public ValueTask DisposeAsync()
         {
-            await transaction.DisposeAsync().ConfigureAwait(false);
-            await connection.DisposeAsync().ConfigureAwait(false);
+            transaction.Dispose();
+            connection.Dispose();
+            return ValueTask.CompletedTask;
         }
 
         private async Task<int> ExecuteAsync(string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
