@@ -88,7 +88,12 @@ public sealed class WorkflowExecutor : IDisposable
     {
         ArgumentNullException.ThrowIfNull(workflow);
         ArgumentNullException.ThrowIfNull(request);
-        var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        if (request.RunId is { } given && (given.Length is 0 or > 64 || !given.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')))
+        {
+            throw new ArgumentException("RunRequest.RunId must be 1 to 64 letters, digits and dashes", nameof(request));
+        }
+
+        var runId = request.RunId ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var principal = request.Trigger == RunTrigger.Manual ? request.User : workflow.Owner;
         var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, principal, request.MinimumChange);
         var outputs = new JsonObject();

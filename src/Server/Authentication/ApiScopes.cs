@@ -1,0 +1,38 @@
+namespace Secrets.Runtime.Server.Authentication;
+
+/// <summary>The scopes a token may carry; each endpoint requires one (its authorization policy has the same name).</summary>
+public static class ApiScopes
+{
+    /// <summary>List secrets and read their metadata, versions and usages.</summary>
+    public const string SecretsRead = "secrets:read";
+
+    /// <summary>Create, change, restore, import and delete secrets; includes <see cref="SecretsRead"/>.</summary>
+    public const string SecretsWrite = "secrets:write";
+
+    /// <summary>Manage members and rotate keys; includes <see cref="SecretsWrite"/>.</summary>
+    public const string SecretsAdmin = "secrets:admin";
+
+    /// <summary>Save workflows, start runs and read their masked records.</summary>
+    public const string RunsExecute = "runs:execute";
+
+    /// <summary>Read the audit log.</summary>
+    public const string AuditRead = "audit:read";
+
+    /// <summary>Create, list and revoke tokens.</summary>
+    public const string TokensManage = "tokens:manage";
+
+    /// <summary>Every scope.</summary>
+    public static IReadOnlyList<string> All { get; } = [SecretsRead, SecretsWrite, SecretsAdmin, RunsExecute, AuditRead, TokensManage];
+
+    /// <summary>Whether a token holding <paramref name="held"/> satisfies <paramref name="required"/> (the secrets scopes nest: admin ⊃ write ⊃ read).</summary>
+    public static bool Satisfies(IEnumerable<string> held, string required)
+    {
+        ArgumentNullException.ThrowIfNull(held);
+        return held.Any(scope => string.Equals(scope, required, StringComparison.Ordinal) || (scope, required) switch
+        {
+            (SecretsAdmin, SecretsWrite or SecretsRead) => true,
+            (SecretsWrite, SecretsRead) => true,
+            _ => false,
+        });
+    }
+}

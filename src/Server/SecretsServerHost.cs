@@ -1,0 +1,131 @@
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.DependencyInjection.Extensions;
+using Microsoft.Extensions.Hosting;
+using Secrets.Runtime.Hosting;
+using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Redaction.Logging;
+using Secrets.Runtime.Server.Authentication;
+using Secrets.Runtime.Server.Endpoints;
+using Secrets.Runtime.Server.Http;
+using Secrets.Runtime.Server.Problems;
+using Secrets.Runtime.Server.Runs;
+using Serilog;
+
+namespace Secrets.Runtime.Server;
+
+/// <summary>
+/// Builds the server: one host for <c>secrets-runtime serve</c>, the tests' <c>WebApplicationFactory</c> and an
+/// embedder. Kestrel, bearer authentication with a policy per scope, problem+json errors, security headers, request
+/// logs through the redacting Serilog pipeline, and the API's endpoints.
+/// </summary>
+public static class SecretsServerHost
+{
+    /// <summary>A host builder for <paramref name="options"/>; <paramref name="configureServices"/> may replace services (tests do).</summary>
+    /// <exception cref="ArgumentException">The options are invalid (every problem is listed).</exception>
+    public static IHostBuilder CreateBuilder(SecretsServerOptions options, Action<IServiceCollection>? configureServices = null)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        return new HostBuilder()
+            .UseContentRoot(AppContext.BaseDirectory)
+            .ConfigureServices(services =>
+            {
+                services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+                AddServices(services, options);
+                configureServices?.Invoke(services);
+            })
+            .UseSerilog((_, provider, logging) => logging
+                .MinimumLevel.Information()
+                .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
+                .MinimumLevel.Override("Serilog.AspNetCore.RequestLoggingMiddleware", Serilog.Events.LogEventLevel.Information)
+                .WithSecretRedaction(provider.GetRequiredService<SecretRedactor>(), options.WriteLogsTo ?? (sinks => sinks.Console(new Serilog.Formatting.Compact.RenderedCompactJsonFormatter()))))
+            .ConfigureWebHost(web => web
+                .UseKestrel(kestrel =>
+                {
+                    kestrel.AddServerHeader = false;
+                    kestrel.Limits.MaxRequestBodySize = options.MaxRequestBodyBytes;
+                })
+                .UseUrls(options.Urls)
+                .UseShutdownTimeout(options.ShutdownTimeout)
+                .Configure(Configure));
+    }
+
+    private static void AddServices(IServiceCollection services, SecretsServerOptions options)
+    {
+        services.AddSingleton(options);
+        services.AddSecretsRuntime(runtime =>
+        {
+            runtime.Home = options.Runtime.Home;
+            runtime.Environment = options.Runtime.Environment;
+            runtime.Database = options.Runtime.Database;
+            runtime.MaxStaleness = options.Runtime.MaxStaleness;
+            runtime.Redaction = options.Runtime.Redaction;
+            runtime.Executor = options.Runtime.Executor;
+        });
+        services.AddRouting();
+        services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
+        services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
+        {
+            // Errors the framework writes itself (an unknown route, a wrong method) get the same two members.
+            var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
+            context.ProblemDetails.Extensions.TryAdd("code", status switch
+            {
+                StatusCodes.Status404NotFound => "http.not_found",
+                StatusCodes.Status405MethodNotAllowed => "http.method_not_allowed",
+                StatusCodes.Status415UnsupportedMediaType => "http.unsupported_media_type",
+                _ => "http." + status.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            });
+            context.ProblemDetails.Extensions.TryAdd("errors", Array.Empty<ApiError>());
+            context.ProblemDetails.Extensions.Remove("traceId");
+        });
+        services.AddExceptionHandler<ApiExceptionHandler>();
+        services.AddSingleton<FailedAuthenticationLimiter>();
+        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        services.AddAuthorization(authorization =>
+        {
+            foreach (var scope in ApiScopes.All)
+            {
+                authorization.AddPolicy(scope, policy => policy
+                    .AddAuthenticationSchemes(BearerAuthenticationHandler.SchemeName)
+                    .RequireAuthenticatedUser()
+                    .RequireAssertion(context => ApiScopes.Satisfies(context.User.FindAll(BearerAuthenticationHandler.ScopeClaim).Select(c => c.Value), scope)));
+            }
+        });
+        services.AddOpenApi(ApiDocument.Configure);
+        services.TryAddSingleton(TimeProvider.System);
+        services.TryAddSingleton<Workflows.StoredWorkflowStore>();
+        services.TryAddSingleton<Secrets.Runtime.Workflows.IRunRecordStore>(provider =>
+            (provider.GetRequiredService<Store.ISecretStore>() as Store.SecretStore)?.SharedRunRecords ?? new Secrets.Runtime.Workflows.RunRecordStore(options.Runtime.Home!));
+        services.TryAddSingleton<RunCoordinator>();
+        services.AddHostedService(provider => provider.GetRequiredService<RunCoordinator>());
+        services.AddHostedService<BootstrapTokenService>();
+    }
+
+    private static void Configure(IApplicationBuilder app)
+    {
+        app.Use(SecurityHeaders.ApplyAsync);
+        app.UseSerilogRequestLogging();
+        app.UseExceptionHandler();
+        app.UseStatusCodePages();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseEndpoints(endpoints =>
+        {
+            endpoints.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+            HealthEndpoints.Map(endpoints);
+            var api = endpoints.MapGroup("/api/v1");
+            SecretEndpoints.Map(api);
+            ImportEndpoints.Map(api);
+            KeyEndpoints.Map(api);
+            AuditEndpoints.Map(api);
+            WorkflowEndpoints.Map(api);
+            RunEndpoints.Map(api);
+        });
+    }
+}
