@@ -9,6 +9,7 @@ using Secrets.Runtime.Hosting;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Redaction.Logging;
 using Secrets.Runtime.Server.Authentication;
+using Secrets.Runtime.Server.WebConsole;
 using Secrets.Runtime.Server.Endpoints;
 using Secrets.Runtime.Server.Http;
 using Secrets.Runtime.Server.Problems;
@@ -84,8 +85,9 @@ public static class SecretsServerHost
         });
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddSingleton<FailedAuthenticationLimiter>();
-        services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
-            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, null);
+        var authentication = services.AddAuthentication(BearerAuthenticationHandler.SchemeName)
+            .AddScheme<AuthenticationSchemeOptions, BearerAuthenticationHandler>(BearerAuthenticationHandler.SchemeName, bearer => bearer.ForwardDefaultSelector = ConsoleSetup.SelectScheme);
+        ConsoleSetup.AddServices(services, authentication);
         services.AddAuthorization(authorization =>
         {
             foreach (var scope in ApiScopes.All)
@@ -114,12 +116,15 @@ public static class SecretsServerHost
         app.UseStatusCodePages();
         app.UseRouting();
         app.UseAuthentication();
+        app.Use(ConsoleAntiforgery.ValidateAsync);
         app.UseAuthorization();
         app.UseEndpoints(endpoints =>
         {
             endpoints.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
             HealthEndpoints.Map(endpoints);
+            ConsoleEndpoints.Map(endpoints);
             var api = endpoints.MapGroup("/api/v1");
+            MeEndpoint.Map(api);
             SecretEndpoints.Map(api);
             ImportEndpoints.Map(api);
             KeyEndpoints.Map(api);

@@ -24,7 +24,7 @@ internal sealed class BearerAuthenticationHandler(
     public const string SchemeName = "Bearer";
 
     /// <summary>The claim type of each token scope.</summary>
-    public const string ScopeClaim = "scope";
+    public const string ScopeClaim = CallerIdentity.ScopeClaim;
 
     private const string FailureItem = "secrets-runtime.auth-failure";
 
@@ -54,11 +54,8 @@ internal sealed class BearerAuthenticationHandler(
             return Count(address, result.FailureCode ?? "auth.token_unknown");
         }
 
-        var claims = new List<Claim> { new(ClaimTypes.NameIdentifier, caller.Principal.UserId), new("token_id", caller.TokenId) };
-        claims.AddRange(caller.Scopes.Select(s => new Claim(ScopeClaim, s)));
         Context.Features.Set(caller);
-        var identity = new ClaimsIdentity(claims, SchemeName);
-        return AuthenticateResult.Success(new AuthenticationTicket(new ClaimsPrincipal(identity), SchemeName));
+        return AuthenticateResult.Success(new AuthenticationTicket(CallerIdentity.Create(caller, SchemeName), SchemeName));
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)

@@ -4,7 +4,7 @@ using Microsoft.AspNetCore.Routing;
 using Secrets.Runtime.Server.Authentication;
 using Secrets.Runtime.Store;
 
-namespace Secrets.Runtime.Server.Console;
+namespace Secrets.Runtime.Server.WebConsole;
 
 /// <summary><c>GET /api/v1/me</c>: who the caller is, the token's scopes, and the organizations and projects it can see (for pickers).</summary>
 internal static class MeEndpoint

@@ -6,7 +6,7 @@ using Microsoft.AspNetCore.Routing;
 using Secrets.Runtime.Server.Authentication;
 using Secrets.Runtime.Server.Problems;
 
-namespace Secrets.Runtime.Server.Console;
+namespace Secrets.Runtime.Server.WebConsole;
 
 /// <summary>
 /// The Settings › Secrets console: its embedded page and files under <c>/console</c>, and sign-in and sign-out. The page
@@ -40,7 +40,6 @@ internal static class ConsoleEndpoints
             return ApiProblem.Result(StatusCodes.Status404NotFound, "http.not_found", "no such console file");
         }
 
-        context.Response.Headers.CacheControl = "no-cache";
         return TypedResults.Bytes(asset.Content, asset.ContentType);
     }
 
@@ -104,7 +103,7 @@ internal static class ConsoleEndpoints
 }
 
 /// <summary>Source-generated JSON for the console's own endpoints.</summary>
-[JsonSourceGenerationOptions(JsonSerializerDefaults.Web)]
+[JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(ConsoleEndpoints.SignInRequest))]
 [JsonSerializable(typeof(ConsoleEndpoints.AntiforgeryToken))]
 internal sealed partial class ConsoleJson : JsonSerializerContext;

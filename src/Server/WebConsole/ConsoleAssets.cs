@@ -1,7 +1,7 @@
 using System.Collections.Frozen;
 using System.Reflection;
 
-namespace Secrets.Runtime.Server.Console;
+namespace Secrets.Runtime.Server.WebConsole;
 
 /// <summary>The console's files, embedded in this assembly: nothing is read from disk or fetched from another host.</summary>
 internal static class ConsoleAssets

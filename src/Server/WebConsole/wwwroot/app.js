@@ -469,8 +469,13 @@ function wireImport() {
 }
 
 function reportLines(report) {
-  const lines = report?.lines ?? report?.data ?? (Array.isArray(report) ? report : []);
-  return lines.map(l => ({ line: l.line, name: l.name, action: (l.action || '').toLowerCase(), reason: l.reason || l.message || '' }));
+  // The API's report: created and updated names with their line, and skipped lines with why; never a value.
+  const lines = [
+    ...(report?.created ?? []).map(l => ({ line: l.line, name: l.name, action: 'create', reason: '' })),
+    ...(report?.updated ?? []).map(l => ({ line: l.line, name: l.name, action: 'update', reason: '' })),
+    ...(report?.skipped ?? []).map(l => ({ line: l.line, name: l.name ?? '', action: l.malformed || /invalid|malformed|expected/i.test(l.message ?? '') ? 'invalid' : 'skip', reason: l.message ?? '' })),
+  ];
+  return lines.sort((a, b) => a.line - b.line);
 }
 
 // ---------- drawers: members, versions, usage ----------
@@ -611,10 +616,12 @@ async function loadRuns() {
   status.className = 'state';
   status.textContent = 'Loading runs…';
   try {
-    const list = await api.runs();
+    const list = await api.runs(20);
+    // Each run's nodes, statuses and durations come from its (masked) record.
+    const records = await Promise.all(list.map(r => api.run(r.id ?? r.runId).catch(() => null)));
     status.className = list.length ? 'state' : 'state empty';
     status.textContent = list.length ? '' : 'No runs yet.';
-    $('runs-list').replaceChildren(...list.map(runItem));
+    $('runs-list').replaceChildren(...list.map((r, i) => runItem({ ...r, runId: r.id ?? r.runId, nodes: records[i]?.nodes ?? [] })));
   } catch (error) {
     status.textContent = '';
     toast(`Could not load runs: ${error.message}`, 'error');

@@ -7,7 +7,7 @@ using Microsoft.Extensions.Options;
 using Secrets.Runtime.Server.Authentication;
 using Secrets.Runtime.Server.Problems;
 
-namespace Secrets.Runtime.Server.Console;
+namespace Secrets.Runtime.Server.WebConsole;
 
 /// <summary>
 /// Authenticates the console's requests by their session cookie: the session's API token is checked again by

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
 using Secrets.Runtime.Server.Problems;
 
-namespace Secrets.Runtime.Server.Console;
+namespace Secrets.Runtime.Server.WebConsole;
 
 /// <summary>
 /// Requests authenticated by the console's cookie that change something must carry the antiforgery token in

@@ -54,7 +54,8 @@ export async function request(method, url, { json, text, headers = {}, accept = 
 /** The list items of a response, whether it is a bare array or { data: [...] }. */
 export const items = body => Array.isArray(body) ? body : (body?.data ?? body?.items ?? []);
 
-export const signIn = token => request('POST', '/console/session', { json: { token } });
+// Antiforgery tokens are bound to who is signed in: fetch a fresh one after signing in or out.
+export const signIn = token => request('POST', '/console/session', { json: { token } }).finally(() => { csrf = null; });
 export const signOut = () => request('DELETE', '/console/session').finally(() => { csrf = null; });
 export const me = () => request('GET', '/api/v1/me').then(r => r.body);
 

@@ -1,7 +1,7 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
 
-namespace Secrets.Runtime.Server.Console;
+namespace Secrets.Runtime.Server.WebConsole;
 
 /// <summary>
 /// The console's sign-in sessions, held in this server's memory: the browser keeps only a random session id in an
