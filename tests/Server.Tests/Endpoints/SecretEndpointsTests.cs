@@ -103,7 +103,7 @@ public sealed class SecretEndpointsTests : IDisposable
     [Fact]
     public async Task A_system_managed_secret_cannot_be_deleted_409()
     {
-        var store = (Store.ISecretStore)_server.Services.GetService(typeof(Store.ISecretStore))!;
+        var store = _server.Store;
         await store.SetSystemAsync(Store.Principal.LocalAdmin("admin"), new Store.SecretWrite
         {
             Scope = Store.SecretScope.Project,
@@ -146,7 +146,7 @@ public sealed class SecretEndpointsTests : IDisposable
     [Fact]
     public async Task A_token_with_read_scope_only_cannot_write_even_for_an_admin_user()
     {
-        var token = _server.Tokens.Add("admin", [new Store.RoleGrant(Store.SecretScope.Project, "*", Store.SecretRole.Admin)], Authentication.ApiScopes.SecretsRead);
+        var token = _server.CreateToken("admin", [new Store.RoleGrant(Store.SecretScope.Project, "*", Store.SecretRole.Admin)], Authentication.ApiScopes.SecretsRead);
         await Problems.AssertAsync(await _server.ClientFor(token).PutSecretAsync("/api/v1/projects/alpha/secrets/X", Value), HttpStatusCode.Forbidden, "auth.scope_missing");
     }
 
