@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Secrets.Runtime.Hosting;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store;
 
@@ -39,69 +40,58 @@ public sealed class CliContext
     /// <summary>The explicit <c>--home</c>, or null.</summary>
     public string? Home(ParseResult parse) => parse.GetValue(HomeOption);
 
-    /// <summary>The store options for this invocation: <c>--home</c>, else <c>SECRETS_RUNTIME_HOME</c>, else <c>~/.secrets-runtime</c>.</summary>
-    public StoreOptions StoreOptions(ParseResult parse) => new()
+    /// <summary>
+    /// The runtime options of this invocation: <c>--home</c> and <c>--database</c> when given; everything else
+    /// (<c>SECRETS_RUNTIME_HOME</c>, <c>SECRETS_RUNTIME_DATABASE</c>, <c>SECRETS_RUNTIME_ISOLATION</c>, the master key) is
+    /// read by the library from the console's environment, as <c>AddSecretsRuntime</c> reads it from the process's.
+    /// </summary>
+    public SecretsRuntimeOptions RuntimeOptions(ParseResult parse, SecretRedactor? redactor = null) => new()
     {
-        Home = Store.StoreOptions.ResolveHome(Home(parse), Console.Environment),
+        Home = Home(parse),
+        Database = parse.GetValue(DatabaseOption),
         Environment = Console.Environment,
-        Database = Store.StoreOptions.ResolveDatabase(parse.GetValue(DatabaseOption), Console.Environment),
+        Redactor = redactor,
     };
 
+    /// <summary>The effective configuration of this invocation (home, database, isolation, compile cache, limits).</summary>
+    public SecretsRuntimeConfiguration Configuration(ParseResult parse) => RuntimeOptions(parse).Resolve();
+
+    /// <summary>The store options for this invocation: <c>--home</c>, else <c>SECRETS_RUNTIME_HOME</c>, else <c>~/.secrets-runtime</c>.</summary>
+    public StoreOptions StoreOptions(ParseResult parse) => Configuration(parse).Store;
+
     /// <summary>Where run records are: the shared database when one is configured, else <c>HOME/runs</c>.</summary>
-    public async Task<Workflows.IRunRecordStore> OpenRunRecordsAsync(ParseResult parse, CancellationToken cancellationToken)
-    {
-        var options = StoreOptions(parse);
-        return options.Database is { } database
-            ? await Store.Postgres.PostgresRunRecordStore.OpenAsync(database, cancellationToken).ConfigureAwait(false)
-            : new Workflows.RunRecordStore(options.Home);
-    }
+    public Task<Workflows.IRunRecordStore> OpenRunRecordsAsync(ParseResult parse, CancellationToken cancellationToken) =>
+        SecretsRuntime.OpenRunRecordsAsync(Configuration(parse), cancellationToken);
 
     /// <summary>
-    /// How code nodes run for this invocation: compiled images cached in <c>HOME/cache/scripts</c>, isolation from
-    /// <c>SECRETS_RUNTIME_ISOLATION</c>: <c>bubblewrap</c> (default; <c>auto</c> is an old name for it), <c>strict</c>
-    /// (bubblewrap and a fresh worker for every run), or <c>process</c> (trusted code only: no sandbox).
+    /// When code nodes run without the sandbox (<c>SECRETS_RUNTIME_ISOLATION=process</c>), a warning on stderr, every
+    /// time a command is about to run one.
     /// </summary>
-    public Sandbox.Workers.ScriptRunnerOptions ScriptOptions(ParseResult parse)
+    public async Task WarnIfUnsandboxedAsync(SecretsRuntimeConfiguration configuration)
     {
-        var mode = Console.Environment.TryGetValue("SECRETS_RUNTIME_ISOLATION", out var value) && value is not null ? value.Trim().ToLowerInvariant() : "bubblewrap";
-        var isolation = mode switch
+        ArgumentNullException.ThrowIfNull(configuration);
+        if (configuration.Isolation == CodeNodeIsolation.Process)
         {
-            "bubblewrap" or "auto" or "strict" or "" => Sandbox.Workers.WorkerIsolation.Bubblewrap,
-            "process" => Sandbox.Workers.WorkerIsolation.Process,
-            _ => throw new SecretsRuntimeException("cli.isolation_invalid", ErrorKind.InvalidInput, "SECRETS_RUNTIME_ISOLATION is not bubblewrap, strict or process"),
-        };
-        return new()
-        {
-            CacheDirectory = Path.Combine(StoreOptions(parse).Home, "cache", "scripts"),
-            Isolation = isolation,
-            ReuseWorkers = mode != "strict",
-        };
-    }
-
-    /// <summary>
-    /// The options for a command that runs code nodes: <see cref="ScriptOptions"/>, and, when they run without the
-    /// sandbox (<c>SECRETS_RUNTIME_ISOLATION=process</c>), a warning on stderr first, every time.
-    /// </summary>
-    public async Task<Sandbox.Workers.ScriptRunnerOptions> CodeNodeOptionsAsync(ParseResult parse)
-    {
-        var options = ScriptOptions(parse);
-        if (options.Isolation == Sandbox.Workers.WorkerIsolation.Process)
-        {
-            await Console.Error.WriteLineAsync("warning: SECRETS_RUNTIME_ISOLATION=process runs code nodes without a sandbox: use it for trusted code only").ConfigureAwait(false);
+            await Console.Error.WriteLineAsync(UnsandboxedWarning).ConfigureAwait(false);
         }
-
-        return options;
     }
 
-    /// <summary>Opens the embedded store.</summary>
-    public Task<SecretStore> OpenStoreAsync(ParseResult parse, CancellationToken cancellationToken) =>
-        SecretStore.OpenAsync(StoreOptions(parse), cancellationToken);
+    /// <summary>The warning printed whenever code nodes run without the sandbox.</summary>
+    public const string UnsandboxedWarning = "warning: SECRETS_RUNTIME_ISOLATION=process runs code nodes without a sandbox: use it for trusted code only";
+
+    /// <summary>Opens the runtime (and its store, created when missing) for this invocation.</summary>
+    public Task<SecretsRuntime> OpenRuntimeAsync(ParseResult parse, CancellationToken cancellationToken, SecretRedactor? redactor = null, Action<SecretsRuntimeOptions>? configure = null)
+    {
+        var options = RuntimeOptions(parse, redactor);
+        configure?.Invoke(options);
+        return SecretsRuntime.OpenAsync(options, cancellationToken);
+    }
 
     /// <summary>
-    /// Opens the store for a command that only reads it: a home with no store is an error (a mistyped <c>--home</c>
-    /// must not create a new store and master key).
+    /// Opens the runtime for a command that only reads the store: a home with no store is an error (a mistyped
+    /// <c>--home</c> must not create a new store and master key).
     /// </summary>
-    public Task<SecretStore> OpenExistingStoreAsync(ParseResult parse, CancellationToken cancellationToken)
+    public Task<SecretsRuntime> OpenExistingRuntimeAsync(ParseResult parse, CancellationToken cancellationToken, SecretRedactor? redactor = null)
     {
         var options = StoreOptions(parse);
         if (options.Database is null && !File.Exists(options.DatabasePath))
@@ -111,7 +101,7 @@ public sealed class CliContext
                 $"no store in {where} (no secrets.db): check --home or SECRETS_RUNTIME_HOME; `secret set` or `secret import` creates one");
         }
 
-        return SecretStore.OpenAsync(options, cancellationToken);
+        return OpenRuntimeAsync(parse, cancellationToken, redactor);
     }
 
     /// <summary>A follow-up command to print, carrying the global options the user passed (<c>--home</c>, <c>--user</c>).</summary>

@@ -14,6 +14,7 @@ using Secrets.Runtime.Server.Endpoints;
 using Secrets.Runtime.Server.Http;
 using Secrets.Runtime.Server.Problems;
 using Secrets.Runtime.Server.Runs;
+using Secrets.Runtime.Workflows;
 using Serilog;
 
 namespace Secrets.Runtime.Server;
@@ -31,19 +32,26 @@ public static class SecretsServerHost
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+
+        // One redactor for the runtime and the log pipeline, created before either, so no log line can miss it.
+        var redactor = options.Runtime.Redactor ??= new SecretRedactor(options.Runtime.Redaction);
+        var logger = new LoggerConfiguration()
+            .MinimumLevel.Information()
+            .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
+            .MinimumLevel.Override("Serilog.AspNetCore.RequestLoggingMiddleware", Serilog.Events.LogEventLevel.Information)
+            .WithSecretRedaction(redactor, options.WriteLogsTo ?? (sinks => sinks.Console(new Serilog.Formatting.Compact.RenderedCompactJsonFormatter())))
+            .CreateLogger();
+        options.Runtime.Logger ??= logger;
         return new HostBuilder()
             .UseContentRoot(AppContext.BaseDirectory)
             .ConfigureServices(services =>
             {
                 services.Configure<HostOptions>(host => host.ShutdownTimeout = options.ShutdownTimeout);
+                services.AddSingleton<ILogger>(logger);
                 AddServices(services, options);
                 configureServices?.Invoke(services);
             })
-            .UseSerilog((_, provider, logging) => logging
-                .MinimumLevel.Information()
-                .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
-                .MinimumLevel.Override("Serilog.AspNetCore.RequestLoggingMiddleware", Serilog.Events.LogEventLevel.Information)
-                .WithSecretRedaction(provider.GetRequiredService<SecretRedactor>(), options.WriteLogsTo ?? (sinks => sinks.Console(new Serilog.Formatting.Compact.RenderedCompactJsonFormatter()))))
+            .UseSerilog(logger, dispose: true)
             .ConfigureWebHost(web => web
                 .UseKestrel(kestrel =>
                 {
@@ -58,15 +66,27 @@ public static class SecretsServerHost
     private static void AddServices(IServiceCollection services, SecretsServerOptions options)
     {
         services.AddSingleton(options);
-        services.AddSecretsRuntime(runtime =>
+        var runtime = options.Runtime;
+        services.AddSecretsRuntime(o =>
         {
-            runtime.Home = options.Runtime.Home;
-            runtime.Environment = options.Runtime.Environment;
-            runtime.Database = options.Runtime.Database;
-            runtime.MaxStaleness = options.Runtime.MaxStaleness;
-            runtime.Redaction = options.Runtime.Redaction;
-            runtime.Executor = options.Runtime.Executor;
+            o.Home = runtime.Home;
+            o.Environment = runtime.Environment;
+            o.Database = runtime.Database;
+            o.MaxStaleness = runtime.MaxStaleness;
+            o.Isolation = runtime.Isolation;
+            o.CompileCacheDirectory = runtime.CompileCacheDirectory;
+            o.ScriptLimits = runtime.ScriptLimits;
+            o.ExpressionLimits = runtime.ExpressionLimits;
+            o.Redaction = runtime.Redaction;
+            o.Redactor = runtime.Redactor;
+            o.Logger = runtime.Logger;
+            o.HttpHandler = runtime.HttpHandler;
+            o.HttpTimeout = runtime.HttpTimeout;
+            o.KeepRunRecords = true;
         });
+        services.TryAddSingleton<IRunRecordStore>(provider => provider.GetRequiredService<SecretsRuntime>().RunRecords
+            ?? throw new InvalidOperationException("the runtime keeps no run records"));
+        services.TryAddSingleton<ITokenAuthenticator, StoreTokenAuthenticator>();
         services.AddRouting();
         services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>
@@ -101,8 +121,6 @@ public static class SecretsServerHost
         services.AddOpenApi(ApiDocument.Configure);
         services.TryAddSingleton(TimeProvider.System);
         services.TryAddSingleton<Workflows.StoredWorkflowStore>();
-        services.TryAddSingleton<Secrets.Runtime.Workflows.IRunRecordStore>(provider =>
-            (provider.GetRequiredService<Store.ISecretStore>() as Store.SecretStore)?.SharedRunRecords ?? new Secrets.Runtime.Workflows.RunRecordStore(options.Runtime.Home!));
         services.TryAddSingleton<RunCoordinator>();
         services.AddHostedService(provider => provider.GetRequiredService<RunCoordinator>());
         services.AddHostedService<BootstrapTokenService>();
@@ -111,7 +129,8 @@ public static class SecretsServerHost
     private static void Configure(IApplicationBuilder app)
     {
         app.Use(SecurityHeaders.ApplyAsync);
-        app.UseSerilogRequestLogging();
+        // Method, path (never the query string), status and time of each request, through the redacting logger.
+        app.UseSerilogRequestLogging(o => o.Logger = app.ApplicationServices.GetRequiredService<ILogger>());
         app.UseExceptionHandler();
         app.UseStatusCodePages();
         app.UseRouting();

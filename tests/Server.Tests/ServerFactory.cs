@@ -1,9 +1,7 @@
 using System.Net.Http.Headers;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Extensions.DependencyInjection;
-using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Hosting;
-using Secrets.Runtime.Server.Authentication;
 using Secrets.Runtime.Store;
 
 namespace Secrets.Runtime.Server.Tests;
@@ -26,29 +24,71 @@ public sealed class ServerFactory : WebApplicationFactory<ServerFactory>
     {
         _configure = configure;
         Home = Directory.CreateTempSubdirectory("srt-server-").FullName;
-        AdminToken = Tokens.Add("admin", [new RoleGrant(SecretScope.Organization, "*", SecretRole.Admin), new RoleGrant(SecretScope.Project, "*", SecretRole.Admin)]);
-        WriterToken = Tokens.Add("wendy", [new RoleGrant(SecretScope.Project, "alpha", SecretRole.Writer), new RoleGrant(SecretScope.Organization, "default", SecretRole.Reader)]);
-        ReaderToken = Tokens.Add("rita", [new RoleGrant(SecretScope.Project, "alpha", SecretRole.Reader), new RoleGrant(SecretScope.Organization, "default", SecretRole.Reader)]);
-        OutsiderToken = Tokens.Add("olga", []);
+        _users = new Lazy<Users>(CreateUsers);
     }
 
-    public string Home { get; }
+    private readonly Lazy<Users> _users;
 
-    public TestTokens Tokens { get; } = new();
+    private sealed record Users(string Admin, string Writer, string Reader, string Outsider);
+
+    public string Home { get; }
 
     public CollectingSink Logs { get; } = new();
 
     public StringWriter BootstrapOutput { get; } = new();
 
-    public string AdminToken { get; }
+    /// <summary>The bootstrap token the server printed on its first start: user <c>admin</c>, every scope.</summary>
+    public string AdminToken => _users.Value.Admin;
 
-    public string WriterToken { get; }
+    /// <summary>User <c>wendy</c>: writer of project alpha, reader of organization default.</summary>
+    public string WriterToken => _users.Value.Writer;
 
-    public string ReaderToken { get; }
+    /// <summary>User <c>rita</c>: reader of project alpha and organization default.</summary>
+    public string ReaderToken => _users.Value.Reader;
 
-    public string OutsiderToken { get; }
+    /// <summary>User <c>olga</c>: no grants.</summary>
+    public string OutsiderToken => _users.Value.Outsider;
 
     public SecretsServerOptions Options { get; private set; } = null!;
+
+    public SecretStore Store => (SecretStore)Services.GetRequiredService<ISecretStore>();
+
+    /// <summary>Grants <paramref name="grants"/> to <paramref name="user"/> and creates a token with <paramref name="scopes"/> (all when none), as the admin.</summary>
+    public string CreateToken(string user, IReadOnlyList<RoleGrant> grants, params string[] scopes)
+    {
+        _ = _users.Value;
+        return CreateTokenAsync(user, grants, scopes).GetAwaiter().GetResult();
+    }
+
+    private async Task<string> CreateTokenAsync(string user, IReadOnlyList<RoleGrant> grants, string[] scopes)
+    {
+        var access = Store.Access;
+        var admin = await access.PrincipalAsync("admin");
+        foreach (var grant in grants)
+        {
+            await access.GrantAsync(admin, user, grant);
+        }
+
+        var issued = await access.CreateTokenAsync(admin, new Secrets.Runtime.Store.Access.TokenRequest
+        {
+            Name = "test " + Guid.NewGuid().ToString("N")[..8],
+            UserId = user,
+            Scopes = scopes.Length == 0 ? Authentication.ApiScopes.All : scopes,
+        });
+        return issued.Bearer;
+    }
+
+    private Users CreateUsers()
+    {
+        _ = Services;
+        var admin = BootstrapOutput.ToString().Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+            .Single(l => l.StartsWith(Secrets.Runtime.Store.Access.AccessStore.TokenPrefix, StringComparison.Ordinal));
+        return new Users(
+            admin,
+            CreateTokenAsync("wendy", [new RoleGrant(SecretScope.Project, "alpha", SecretRole.Writer), new RoleGrant(SecretScope.Organization, "default", SecretRole.Reader)], []).GetAwaiter().GetResult(),
+            CreateTokenAsync("rita", [new RoleGrant(SecretScope.Project, "alpha", SecretRole.Reader), new RoleGrant(SecretScope.Organization, "default", SecretRole.Reader)], []).GetAwaiter().GetResult(),
+            CreateTokenAsync("olga", [], []).GetAwaiter().GetResult());
+    }
 
     /// <summary>A client that sends <paramref name="token"/> as its bearer token.</summary>
     public HttpClient ClientFor(string token)
@@ -67,7 +107,7 @@ public sealed class ServerFactory : WebApplicationFactory<ServerFactory>
             BootstrapOutput = BootstrapOutput,
         };
         _configure?.Invoke(Options);
-        return SecretsServerHost.CreateBuilder(Options, services => services.Replace(ServiceDescriptor.Singleton<ITokenAuthenticator>(Tokens)));
+        return SecretsServerHost.CreateBuilder(Options);
     }
 
     // The server has no content of its own: the content root is where the tests run, not a folder beside the solution.

@@ -17,7 +17,8 @@ internal static class AuditCommand
         {
             var from = parse.GetValue(since) is { } text ? ParseSince(text) : (DateTimeOffset?)null;
             var count = CliInput.InRange(parse, limit, 1, 1_000_000, "entries") ?? int.MaxValue;
-            using var store = await context.OpenExistingStoreAsync(parse, ct).ConfigureAwait(false);
+            await using var runtime = await context.OpenExistingRuntimeAsync(parse, ct).ConfigureAwait(false);
+            var store = runtime.Store;
             var all = await store.AuditAsync(context.Principal(parse), from, ct).ConfigureAwait(false);
             var entries = all.Skip(Math.Max(0, all.Count - count)).ToList();
             if (parse.GetValue(json))

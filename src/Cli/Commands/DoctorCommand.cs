@@ -21,8 +21,9 @@ internal static class DoctorCommand
         var command = new Command("doctor", "Show which isolation layers code nodes run under here (starts a worker and probes it)") { json };
         command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
-            var options = context.ScriptOptions(parse);
-            var home = context.StoreOptions(parse).Home;
+            var configuration = context.Configuration(parse);
+            var options = configuration.Scripts;
+            var home = configuration.Home;
             using var runner = new ScriptRunner(options);
             if (!runner.IsAvailable)
             {
@@ -60,7 +61,7 @@ internal static class DoctorCommand
             if (missing.Count > 0)
             {
                 await context.Console.Error.WriteLineAsync(options.Isolation == WorkerIsolation.Process
-                    ? "warning: SECRETS_RUNTIME_ISOLATION=process runs code nodes without a sandbox: use it for trusted code only"
+                    ? CliContext.UnsandboxedWarning
                     : $"warning: missing isolation layers: {string.Join(", ", missing)}").ConfigureAwait(false);
                 return ExitCodes.Failure;
             }

@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
-using Secrets.Runtime.References;
+using Secrets.Runtime.Hosting;
 using Secrets.Runtime.Sandbox.Expressions;
 using Secrets.Runtime.Store;
 
@@ -28,29 +28,20 @@ internal static class EvalCommand
                 var list = parse.GetValue(expressions)!;
                 var allowed = parse.GetValue(allow) is { Length: > 0 } names ? names.Select(n => CliInput.Name(context, n, "--allow").Value).ToList() : null;
                 var inputs = RunCommand.ParseInput(parse.GetValue(input));
-                using var evaluator = new ExpressionEvaluator(redactor: redactor);
-                IReadOnlyList<ExpressionResult> results;
-                if (parse.GetValue(secretsFile) is { } file)
-                {
-                    var values = await TestValues.ReadAsync(context, file, ct).ConfigureAwait(false);
-                    foreach (var (name, value) in values)
-                    {
-                        redactor.Add(value, name);
-                    }
+                var values = parse.GetValue(secretsFile) is { } file ? await TestValues.ReadAsync(context, file, ct).ConfigureAwait(false) : null;
 
-                    results = list.Select(e => StoreSecrets.Masked(evaluator.Evaluate(new ExpressionRequest { Expression = e, Secrets = values, AllowedSecrets = allowed, Inputs = inputs }), redactor)).ToList();
-                }
-                else if (allowed is null && !list.Any(e => ExpressionEvaluator.FindSecretReferences(e).Any()))
+                // Nothing to resolve: no store is opened, nothing decrypted or audited (and `eval '1+1'` starts faster).
+                var resolves = allowed is not null || list.Any(e => ExpressionEvaluator.FindSecretReferences(e).Any());
+                await using var runtime = values is null && resolves
+                    ? await context.OpenExistingRuntimeAsync(parse, ct, redactor).ConfigureAwait(false)
+                    : await context.OpenRuntimeAsync(parse, ct, redactor, o => o.TestValues = values ?? new Dictionary<string, string>()).ConfigureAwait(false);
+                if (values is not null)
                 {
-                    // Nothing to resolve: no store is opened, nothing decrypted or audited (and `eval '1+1'` starts faster).
-                    results = list.Select(e => evaluator.Evaluate(new ExpressionRequest { Expression = e, Inputs = inputs })).ToList();
-                }
-                else
-                {
-                    using var store = await context.OpenExistingStoreAsync(parse, ct).ConfigureAwait(false);
-                    results = await StoreSecrets.EvaluateAsync(store, context.Principal(parse), evaluator, list, allowed, inputs, "default", parse.GetValue(project), redactor, ct).ConfigureAwait(false);
+                    // Every test value is masked, also one an expression reaches without naming it.
+                    await runtime.RegisterValuesAsync(context.Principal(parse), cancellationToken: ct).ConfigureAwait(false);
                 }
 
+                var results = await runtime.EvaluateAsync(context.Principal(parse), new EvaluationRequest { Expressions = list, Allow = allowed, Input = inputs, Project = parse.GetValue(project) }, ct).ConfigureAwait(false);
                 foreach (var result in results)
                 {
                     await (result.Status == ExpressionStatus.Ok || parse.GetValue(json) ? context.Console.Out : context.Console.Error).WriteLineAsync(redactor.Redact(Line(result, parse.GetValue(json)))).ConfigureAwait(false);

@@ -51,24 +51,18 @@ internal static class ExecCommand
                 var workflow = WorkflowLoader.Parse(new JsonObject { ["name"] = "exec", ["project"] = "default", ["owner"] = context.User(parse), ["nodes"] = new JsonArray(node) }.ToJsonString(), scriptFile.FullName);
                 var limits = wallTime is { } ms ? new Sandbox.Workers.ScriptLimits { Timeout = TimeSpan.FromMilliseconds(ms) } : new Sandbox.Workers.ScriptLimits();
 
-                // The record is kept where `run` keeps its records, so the run id printed below is one `runs show` knows.
-                var records = parse.GetValue(secretsFile) is null ? await context.OpenRunRecordsAsync(parse, ct).ConfigureAwait(false) : null;
-                var options = new WorkflowExecutorOptions { Redactor = redactor, RunRecords = records, Scripts = await context.CodeNodeOptionsAsync(parse).ConfigureAwait(false) with { Limits = limits } };
-                RunRecord record;
-                if (parse.GetValue(secretsFile) is { } file)
+                // The record is kept where `run` keeps its records, so the run id printed below is one `runs show` knows;
+                // test values (--secrets-file) run offline and keep none.
+                var values = parse.GetValue(secretsFile) is { } file ? await TestValues.ReadAsync(context, file, ct).ConfigureAwait(false) : null;
+                await using var runtime = await context.OpenRuntimeAsync(parse, ct, redactor, o =>
                 {
-                    var values = await TestValues.ReadAsync(context, file, ct).ConfigureAwait(false);
-                    record = await WorkflowExecutor.RunWithValuesAsync(workflow, values, options, RunCommand.ParseInput(parse.GetValue(input)), ct).ConfigureAwait(false);
-                }
-                else
-                {
-                    using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
-                    using var executor = WorkflowExecutor.Create(store, options);
-                    record = await executor.RunAsync(workflow, new RunRequest { User = context.User(parse), ActingUser = context.ActingUser(parse), Input = RunCommand.ParseInput(parse.GetValue(input)) }, null, ct).ConfigureAwait(false);
-                }
+                    o.ScriptLimits = limits;
+                    o.TestValues = values;
+                }).ConfigureAwait(false);
+                await context.WarnIfUnsandboxedAsync(runtime.Configuration).ConfigureAwait(false);
+                var record = await runtime.RunAsync(workflow, new RunRequest { User = context.User(parse), ActingUser = context.ActingUser(parse), Input = RunCommand.ParseInput(parse.GetValue(input)) }, null, ct).ConfigureAwait(false);
 
-                // Test values (--secrets-file) run offline and keep no record; a run on the store keeps one.
-                var saved = parse.GetValue(secretsFile) is null;
+                var saved = runtime.Configuration.KeepRunRecords;
                 var result = record.Nodes[0];
                 var status = result.Status == RunStatus.Succeeded ? "ok" : result.ErrorKind switch
                 {

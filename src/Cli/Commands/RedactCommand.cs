@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
 using Secrets.Runtime.Redaction;
-using Secrets.Runtime.References;
 
 namespace Secrets.Runtime.Cli.Commands;
 
@@ -31,8 +30,8 @@ internal static class RedactCommand
             }
             else
             {
-                using var store = await context.OpenExistingStoreAsync(parse, ct).ConfigureAwait(false);
-                await StoreSecrets.RegisterAllAsync(store, context.Principal(parse), redactor, ct, purpose: "redact").ConfigureAwait(false);
+                await using var runtime = await context.OpenExistingRuntimeAsync(parse, ct, redactor).ConfigureAwait(false);
+                await runtime.RegisterValuesAsync(context.Principal(parse), purpose: "redact", ct).ConfigureAwait(false);
             }
 
             await using var writer = new RedactingTextWriter(context.Console.Out, redactor, leaveOpen: true);

@@ -30,8 +30,7 @@ internal static class RunCommand
                 var json = CliInput.Choice(parse, logFormat, "text", "json") == "json";
                 var definition = await WorkflowLoader.LoadFileAsync(CliInput.ExistingFile(context, parse.GetValue(file), "FILE"), ct).ConfigureAwait(false);
                 var runInput = ParseInput(parse.GetValue(input));
-                var options = context.StoreOptions(parse);
-                var logPath = parse.GetValue(logFile) ?? Path.Combine(options.Home, "logs", json ? "runs.jsonl" : "runs.log");
+                var logPath = parse.GetValue(logFile) ?? Path.Combine(context.Configuration(parse).Home, "logs", json ? "runs.jsonl" : "runs.log");
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logPath))!);
                 await using var logger = new LoggerConfiguration()
                     .WithSecretRedaction(redactor, wt =>
@@ -46,11 +45,14 @@ internal static class RunCommand
                         }
                     })
                     .CreateLogger();
-                using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
-                var scripts = definition.Nodes.OfType<CodeNode>().Any() ? await context.CodeNodeOptionsAsync(parse).ConfigureAwait(false) : context.ScriptOptions(parse);
-                using var executor = WorkflowExecutor.Create(store, new WorkflowExecutorOptions { Redactor = redactor, Logger = logger, RunRecords = await context.OpenRunRecordsAsync(parse, ct).ConfigureAwait(false), Scripts = scripts });
+                await using var runtime = await context.OpenRuntimeAsync(parse, ct, redactor, o => o.Logger = logger).ConfigureAwait(false);
+                if (definition.Nodes.OfType<CodeNode>().Any())
+                {
+                    await context.WarnIfUnsandboxedAsync(runtime.Configuration).ConfigureAwait(false);
+                }
+
                 var progress = new RunProgressPrinter(context.Console, redactor);
-                var record = await executor.RunAsync(definition, new RunRequest { Trigger = runTrigger, User = context.User(parse), ActingUser = context.ActingUser(parse), Input = runInput }, progress, ct).ConfigureAwait(false);
+                var record = await runtime.RunAsync(definition, new RunRequest { Trigger = runTrigger, User = context.User(parse), ActingUser = context.ActingUser(parse), Input = runInput }, progress, ct).ConfigureAwait(false);
                 progress.Finish();
                 foreach (var node in record.Nodes)
                 {

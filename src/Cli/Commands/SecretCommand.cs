@@ -33,7 +33,8 @@ internal static class SecretCommand
             var secretName = CliInput.Name(context, parse.GetValue(name));
             var (secretScope, owner) = scope.Resolve(parse, context.User(parse));
             var value = await ReadValueAsync(context, secretName, ct).ConfigureAwait(false);
-            using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
+            await using var runtime = await context.OpenRuntimeAsync(parse, ct).ConfigureAwait(false);
+            var store = runtime.Store;
             var metadata = await store.SetAsync(context.Principal(parse), new SecretWrite
             {
                 Scope = secretScope,
@@ -60,7 +61,8 @@ internal static class SecretCommand
         command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
             var filter = scope.Filter(parse);
-            using var store = await context.OpenExistingStoreAsync(parse, ct).ConfigureAwait(false);
+            await using var runtime = await context.OpenExistingRuntimeAsync(parse, ct).ConfigureAwait(false);
+            var store = runtime.Store;
             var items = await store.ListAsync(context.Principal(parse), new SecretListQuery
             {
                 Scope = filter,
@@ -118,7 +120,8 @@ internal static class SecretCommand
         {
             var secretName = CliInput.Name(context, parse.GetValue(name));
             var (secretScope, owner) = scope.Resolve(parse, context.User(parse));
-            using var store = await context.OpenExistingStoreAsync(parse, ct).ConfigureAwait(false);
+            await using var runtime = await context.OpenExistingRuntimeAsync(parse, ct).ConfigureAwait(false);
+            var store = runtime.Store;
             var principal = context.Principal(parse);
             if (await store.GetAsync(principal, secretScope, owner, secretName, ct).ConfigureAwait(false) is null)
             {
@@ -196,7 +199,8 @@ internal static class SecretCommand
                     $"import refused, nothing was written: {problems.Count} problem(s) above; fix the file{skippable}");
             }
 
-            using var store = await context.OpenStoreAsync(parse, ct).ConfigureAwait(false);
+            await using var runtime = await context.OpenRuntimeAsync(parse, ct).ConfigureAwait(false);
+            var store = runtime.Store;
             var summary = await store.ImportAsync(context.Principal(parse), secretScope, owner, document, parse.GetValue(dryRun), ct).ConfigureAwait(false);
             var output = context.Console.Out;
             var verb = summary.DryRun ? "would be " : string.Empty;

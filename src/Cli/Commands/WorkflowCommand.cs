@@ -31,8 +31,8 @@ internal static class WorkflowCommand
             // Scripts kept in files are inlined from what the loader read (confined and capped), never read again here.
             var document = WorkflowTemplateExporter.Inline(workflow);
 
-            using var store = await context.OpenExistingStoreAsync(parse, ct).ConfigureAwait(false);
-            var result = await References.StoreSecrets.ExportTemplateAsync(store, context.Principal(parse), document, ct).ConfigureAwait(false);
+            await using var runtime = await context.OpenExistingRuntimeAsync(parse, ct).ConfigureAwait(false);
+            var result = await runtime.ExportTemplateAsync(context.Principal(parse), document, ct).ConfigureAwait(false);
             var target = parse.GetValue(output) ?? Path.ChangeExtension(path, ".template.json");
             var needs = string.Join(", ", result.RequiredSecrets.Select(n => n.Value));
             if (target == "-")
@@ -102,7 +102,7 @@ internal static class WorkflowCommand
             return problems;
         }
 
-        using var runner = new Sandbox.Workers.ScriptRunner(context.ScriptOptions(parse));
+        using var runner = new Sandbox.Workers.ScriptRunner(context.Configuration(parse).Scripts);
         if (!runner.IsAvailable)
         {
             throw new SecretsRuntimeException("cli.worker_missing", ErrorKind.Internal, "cannot compile code nodes: the worker program is missing; build src/Cli again");
@@ -128,7 +128,8 @@ internal static class WorkflowCommand
     private static async Task<List<WorkflowProblem>> MissingSecretsAsync(CliContext context, ParseResult parse, WorkflowDefinition workflow, CancellationToken cancellationToken)
     {
         var user = context.User(parse);
-        using var store = await context.OpenExistingStoreAsync(parse, cancellationToken).ConfigureAwait(false);
+        await using var runtime = await context.OpenExistingRuntimeAsync(parse, cancellationToken).ConfigureAwait(false);
+        var store = runtime.Store;
         var held = new HashSet<SecretName>();
         foreach (var principal in new[] { user, workflow.Owner }.Distinct(StringComparer.Ordinal))
         {

@@ -1,39 +1,38 @@
-using System.Collections;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store;
 using Secrets.Runtime.Workflows;
 
 namespace Secrets.Runtime.Hosting;
 
-/// <summary><c>services.AddSecretsRuntime(options => ...)</c>: the store, one shared redactor and the workflow executor.</summary>
+/// <summary><c>services.AddSecretsRuntime(options => ...)</c>: one <see cref="SecretsRuntime"/>, opened when the host starts.</summary>
 public static class SecretsRuntimeServiceCollectionExtensions
 {
     /// <summary>
-    /// Registers <see cref="ISecretStore"/> (SQLite in <see cref="SecretsRuntimeOptions.Home"/>, or the shared PostgreSQL <see cref="SecretsRuntimeOptions.Database"/>), a singleton
-    /// <see cref="SecretRedactor"/> (share it with Serilog's <c>WithSecretRedaction</c>) and <see cref="WorkflowExecutor"/>.
+    /// Registers a <see cref="SecretsRuntime"/> configured exactly as the CLI configures one from the same settings,
+    /// opened asynchronously by a hosted service when the host starts. Also registers its <see cref="ISecretStore"/>,
+    /// <see cref="WorkflowExecutor"/> and the shared <see cref="SecretRedactor"/> (available before the start, to give to
+    /// Serilog's <c>WithSecretRedaction</c>). The options are checked here, listing every problem.
     /// </summary>
+    /// <exception cref="SecretsRuntimeException">A setting is invalid.</exception>
     public static IServiceCollection AddSecretsRuntime(this IServiceCollection services, Action<SecretsRuntimeOptions> configure)
     {
         ArgumentNullException.ThrowIfNull(services);
         ArgumentNullException.ThrowIfNull(configure);
         var options = new SecretsRuntimeOptions();
         configure(options);
-        if (string.IsNullOrWhiteSpace(options.Home))
-        {
-            throw new ArgumentException("SecretsRuntimeOptions.Home is required: the folder of the store", nameof(configure));
-        }
+        var configuration = options.Resolve();
 
-        var environment = options.Environment ?? System.Environment.GetEnvironmentVariables().Cast<DictionaryEntry>()
-            .ToDictionary(e => (string)e.Key, e => e.Value as string, StringComparer.Ordinal);
-        var storeOptions = new StoreOptions { Home = options.Home, Environment = environment, Database = options.Database, MaxStaleness = options.MaxStaleness };
-        storeOptions.Validate();
+        // The redactor exists before the runtime opens, so a logger built at start-up can share it.
+        options.Redactor ??= new SecretRedactor(configuration.Redaction);
         services.AddSingleton(options);
-        services.AddSingleton(_ => new SecretRedactor(options.Redaction));
-        services.AddSingleton<ISecretStore>(_ => SecretStore.OpenAsync(storeOptions).GetAwaiter().GetResult());
-        services.AddSingleton(provider => WorkflowExecutor.Create(
-            provider.GetRequiredService<ISecretStore>(),
-            options.Executor with { Redactor = provider.GetRequiredService<SecretRedactor>(), RunRecordsHome = options.Executor.RunRecordsHome ?? options.Home }));
+        services.AddSingleton(options.Redactor);
+        services.AddSingleton<SecretsRuntimeInitializer>();
+        services.AddHostedService(provider => provider.GetRequiredService<SecretsRuntimeInitializer>());
+        services.AddSingleton(provider => provider.GetRequiredService<SecretsRuntimeInitializer>().Runtime);
+        services.AddSingleton(provider => provider.GetRequiredService<SecretsRuntime>().Store);
+        services.AddSingleton(provider => provider.GetRequiredService<SecretsRuntime>().Runs);
         return services;
     }
 }

@@ -9,6 +9,9 @@ internal interface ISecretRows : IKeyRows, IAsyncDisposable
     /// <summary>Where the rows live, for messages (a file path, or host and port; never a password).</summary>
     string Location { get; }
 
+    /// <summary>The users, role grants and tokens in the same database.</summary>
+    Access.IAccessRows Access { get; }
+
     /// <summary>Starts a write transaction; writes of concurrent transactions to one row are serialised.</summary>
     Task<ISecretRowsTransaction> BeginAsync(CancellationToken cancellationToken);
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Store.Access;
 using Secrets.Runtime.Store.Postgres;
 using Secrets.Runtime.Store.Sqlite;
 using Secrets.Runtime.Workflows;
@@ -22,7 +23,11 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
     {
         _rows = rows;
         _keys = keys;
+        Access = new AccessStore(rows.Access, TimeProvider.System);
     }
+
+    /// <summary>Users, role grants and bearer tokens in the same database: authentication for the server.</summary>
+    public AccessStore Access { get; }
 
     /// <summary>Where the rows live: the SQLite file, or the PostgreSQL host and port (never a password).</summary>
     public string Location => _rows.Location;

@@ -6,16 +6,17 @@ namespace Secrets.Runtime.Workflows;
 internal sealed class TestValueReader : ISecretStore, ISecretValueReader, IDisposable
 {
     private readonly Dictionary<SecretName, string> _values;
-    private readonly string _organization;
+    private readonly string? _organization;
 
-    public TestValueReader(IReadOnlyDictionary<string, string> values, string organization)
+    /// <summary>Serves <paramref name="values"/> as the secrets of <paramref name="organization"/>; null: of whichever organization asks.</summary>
+    public TestValueReader(IReadOnlyDictionary<string, string> values, string? organization)
     {
         _values = values.ToDictionary(v => SecretName.Parse(v.Key), v => v.Value);
         _organization = organization;
     }
 
     public Task<ResolvedSecret?> TryReadAsync(SecretScope scope, string owner, SecretName name, CancellationToken cancellationToken) =>
-        Task.FromResult(scope == SecretScope.Organization && owner == _organization && _values.TryGetValue(name, out var value)
+        Task.FromResult(scope == SecretScope.Organization && (_organization is null || owner == _organization) && _values.TryGetValue(name, out var value)
             ? new ResolvedSecret(scope, owner, name, 1, value)
             : null);
 
@@ -34,7 +35,7 @@ internal sealed class TestValueReader : ISecretStore, ISecretValueReader, IDispo
     }
 
     public Task<IReadOnlyList<ResolvedSecret>> ReadAllAsync(Principal principal, CancellationToken cancellationToken) =>
-        Task.FromResult<IReadOnlyList<ResolvedSecret>>(_values.Select(v => new ResolvedSecret(SecretScope.Organization, _organization, v.Key, 1, v.Value)).ToList());
+        Task.FromResult<IReadOnlyList<ResolvedSecret>>(_values.Select(v => new ResolvedSecret(SecretScope.Organization, _organization ?? "default", v.Key, 1, v.Value)).ToList());
 
     public Task RecordUsageAsync(IReadOnlyList<SecretUsage> usages, CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -1,28 +1,30 @@
+using Secrets.Runtime.Store.Access;
+
 namespace Secrets.Runtime.Server.Authentication;
 
 /// <summary>The scopes a token may carry; each endpoint requires one (its authorization policy has the same name).</summary>
 public static class ApiScopes
 {
     /// <summary>List secrets and read their metadata, versions and usages.</summary>
-    public const string SecretsRead = "secrets:read";
+    public const string SecretsRead = TokenScopes.SecretsRead;
 
     /// <summary>Create, change, restore, import and delete secrets; includes <see cref="SecretsRead"/>.</summary>
-    public const string SecretsWrite = "secrets:write";
+    public const string SecretsWrite = TokenScopes.SecretsWrite;
 
     /// <summary>Manage members and rotate keys; includes <see cref="SecretsWrite"/>.</summary>
-    public const string SecretsAdmin = "secrets:admin";
+    public const string SecretsAdmin = TokenScopes.SecretsAdmin;
 
     /// <summary>Save workflows, start runs and read their masked records.</summary>
-    public const string RunsExecute = "runs:execute";
+    public const string RunsExecute = TokenScopes.RunsExecute;
 
     /// <summary>Read the audit log.</summary>
-    public const string AuditRead = "audit:read";
+    public const string AuditRead = TokenScopes.AuditRead;
 
     /// <summary>Create, list and revoke tokens.</summary>
-    public const string TokensManage = "tokens:manage";
+    public const string TokensManage = TokenScopes.TokensManage;
 
     /// <summary>Every scope.</summary>
-    public static IReadOnlyList<string> All { get; } = [SecretsRead, SecretsWrite, SecretsAdmin, RunsExecute, AuditRead, TokensManage];
+    public static IReadOnlyList<string> All => TokenScopes.All;
 
     /// <summary>Whether a token holding <paramref name="held"/> satisfies <paramref name="required"/> (the secrets scopes nest: admin ⊃ write ⊃ read).</summary>
     public static bool Satisfies(IEnumerable<string> held, string required)

@@ -1,13 +1,14 @@
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 
 namespace Secrets.Runtime.Server.Authentication;
 
 /// <summary>On the first start with an empty store, prints the one bootstrap admin token, once, and never logs it.</summary>
-internal sealed class BootstrapTokenService(ITokenAuthenticator authenticator, SecretsServerOptions options) : IHostedService
+internal sealed class BootstrapTokenService(IServiceProvider services, SecretsServerOptions options) : IHostedService
 {
     public async Task StartAsync(CancellationToken cancellationToken)
     {
-        var token = await authenticator.BootstrapAsync(cancellationToken).ConfigureAwait(false);
+        var token = await services.GetRequiredService<ITokenAuthenticator>().BootstrapAsync(cancellationToken).ConfigureAwait(false);
         if (token is null)
         {
             return;

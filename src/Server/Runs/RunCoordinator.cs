@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Security.Cryptography;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 using Secrets.Runtime.Workflows;
@@ -10,7 +11,8 @@ namespace Secrets.Runtime.Server.Runs;
 /// Starts runs in the background and keeps their live feeds. On shutdown it stops taking runs and waits for the
 /// in-flight ones until the host's shutdown timeout, then cancels what is left.
 /// </summary>
-internal sealed class RunCoordinator(WorkflowExecutor executor, ILogger<RunCoordinator> logger) : IHostedService, IDisposable
+// The executor is resolved on first use: hosted services are built before the runtime opens.
+internal sealed class RunCoordinator(IServiceProvider services, ILogger<RunCoordinator> logger) : IHostedService, IDisposable
 {
     private readonly ConcurrentDictionary<string, (RunFeed Feed, Task Task)> _active = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, string> _starters = new(StringComparer.Ordinal);
@@ -35,7 +37,7 @@ internal sealed class RunCoordinator(WorkflowExecutor executor, ILogger<RunCoord
         {
             try
             {
-                var record = await executor.RunAsync(workflow, request with { RunId = runId }, feed, _abort.Token).ConfigureAwait(false);
+                var record = await services.GetRequiredService<WorkflowExecutor>().RunAsync(workflow, request with { RunId = runId }, feed, _abort.Token).ConfigureAwait(false);
                 feed.Complete(record);
             }
 #pragma warning disable CA1031 // A background run's failure goes to its feed; the caller waiting on it sees it.

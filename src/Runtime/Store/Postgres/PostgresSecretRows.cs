@@ -21,7 +21,10 @@ internal sealed class PostgresSecretRows : ISecretRows
         _database = database;
         _feed = feed;
         RunRecords = new PostgresRunRecordStore(database, owned: false);
+        Access = new PostgresAccessRows(database);
     }
+
+    public Access.IAccessRows Access { get; }
 
     /// <summary>Run records in the same database.</summary>
     public PostgresRunRecordStore RunRecords { get; }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Store.Access;
 
 namespace Secrets.Runtime.Store.Sqlite;
 
@@ -32,9 +33,10 @@ internal sealed class SqliteSecretRows : ISecretRows
         ALTER TABLE secrets ADD COLUMN change INTEGER NOT NULL DEFAULT 0;
         CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, scope TEXT, owner TEXT, name TEXT);
         """,
+        SqliteAccessRows.Migration,
     ];
 
-    private const string InsertAudit = "INSERT INTO audit (at, actor, action, scope, owner, name, version, detail) VALUES ($at, $actor, $action, $scope, $owner, $name, $version, $detail)";
+    internal const string InsertAudit = "INSERT INTO audit (at, actor, action, scope, owner, name, version, detail) VALUES ($at, $actor, $action, $scope, $owner, $name, $version, $detail)";
 
     private readonly string _connectionString;
 
@@ -42,9 +44,12 @@ internal sealed class SqliteSecretRows : ISecretRows
     {
         _connectionString = connectionString;
         Location = path;
+        Access = new SqliteAccessRows(OpenConnectionAsync);
     }
 
     public string Location { get; }
+
+    public IAccessRows Access { get; }
 
     public static async Task<SqliteSecretRows> OpenAsync(StoreOptions options, CancellationToken cancellationToken)
     {
@@ -169,7 +174,7 @@ internal sealed class SqliteSecretRows : ISecretRows
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    internal async Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         var connection = new SqliteConnection(_connectionString);
         await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
@@ -229,7 +234,7 @@ internal sealed class SqliteSecretRows : ISecretRows
 
     private static (string, object?)[] KeyParameters(SecretKey key) => [("$scope", key.Scope.ToText()), ("$owner", key.Owner), ("$name", key.Name.Value)];
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    internal static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();
 #pragma warning disable CA2100 // SQL text is constant; every value goes through parameters.
@@ -250,9 +255,9 @@ internal sealed class SqliteSecretRows : ISecretRows
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    internal static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    internal static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     private sealed class Transaction(SqliteConnection connection, SqliteTransaction transaction) : ISecretRowsTransaction
     {
