@@ -23,6 +23,8 @@ public sealed class ConsolePageTests(ConsoleServer server)
         var (context, page, _) = await server.OpenAsync();
         await using var _context = context;
         await page.GotoAsync("/console");
+        await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
+        server.AssertNoPageErrors();
         await page.GetByLabel("API token").FillAsync("srt_not-a-real-token");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page.GetByText("That token was not accepted.")).ToBeVisibleAsync();

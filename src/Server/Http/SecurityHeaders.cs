@@ -14,7 +14,7 @@ internal static class SecurityHeaders
         new("Content-Security-Policy", "default-src 'none'; frame-ancestors 'none'"),
         new("Cross-Origin-Opener-Policy", "same-origin"),
         new("Cross-Origin-Resource-Policy", "same-origin"),
-        new("Permissions-Policy", "()"),
+        new("Permissions-Policy", "camera=(), microphone=(), geolocation=(), payment=(), usb=()"),
         new("Cache-Control", "no-store"),
     ];
 

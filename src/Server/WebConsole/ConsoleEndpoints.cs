@@ -23,10 +23,10 @@ internal static class ConsoleEndpoints
     {
         var console = endpoints.MapGroup("/console").AllowAnonymous().ExcludeFromDescription();
         console.MapGet("/", Page);
-        endpoints.MapGet("/console", Page).AllowAnonymous().ExcludeFromDescription();
         console.MapGet("/{file}", (string file, HttpContext context) => File(file, context));
         console.MapGet("/antiforgery", (IAntiforgery antiforgery, HttpContext context) =>
             TypedResults.Ok(new AntiforgeryToken(antiforgery.GetAndStoreTokens(context).RequestToken!)));
+        console.MapGet("/session", SessionAsync);
         console.MapPost("/session", SignInAsync);
         console.MapDelete("/session", SignOut);
     }
@@ -41,6 +41,14 @@ internal static class ConsoleEndpoints
         }
 
         return TypedResults.Bytes(asset.Content, asset.ContentType);
+    }
+
+    /// <summary>Whether this browser holds a live session, so the page can choose between sign-in and the list without a failed call.</summary>
+    private static async Task<IResult> SessionAsync(HttpContext context, ITokenAuthenticator authenticator, ConsoleSessions sessions)
+    {
+        var token = sessions.TokenOf(context.Request.Cookies[ConsoleSessionHandler.CookieName]);
+        var live = token is not null && (await authenticator.AuthenticateAsync(token, context.RequestAborted).ConfigureAwait(false)).Caller is not null;
+        return TypedResults.Ok(new SessionState(live));
     }
 
     private static async Task<IResult> SignInAsync(
@@ -95,6 +103,9 @@ internal static class ConsoleEndpoints
         IsEssential = true,
     };
 
+    /// <summary>Whether the browser is signed in.</summary>
+    internal sealed record SessionState(bool SignedIn);
+
     /// <summary>The sign-in body.</summary>
     internal sealed record SignInRequest(string? Token);
 
@@ -105,5 +116,6 @@ internal static class ConsoleEndpoints
 /// <summary>Source-generated JSON for the console's own endpoints.</summary>
 [JsonSourceGenerationOptions(System.Text.Json.JsonSerializerDefaults.Web)]
 [JsonSerializable(typeof(ConsoleEndpoints.SignInRequest))]
+[JsonSerializable(typeof(ConsoleEndpoints.SessionState))]
 [JsonSerializable(typeof(ConsoleEndpoints.AntiforgeryToken))]
 internal sealed partial class ConsoleJson : JsonSerializerContext;

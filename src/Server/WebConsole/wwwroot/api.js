@@ -57,6 +57,7 @@ export const items = body => Array.isArray(body) ? body : (body?.data ?? body?.i
 // Antiforgery tokens are bound to who is signed in: fetch a fresh one after signing in or out.
 export const signIn = token => request('POST', '/console/session', { json: { token } }).finally(() => { csrf = null; });
 export const signOut = () => request('DELETE', '/console/session').finally(() => { csrf = null; });
+export const session = () => request('GET', '/console/session').then(r => r.body);
 export const me = () => request('GET', '/api/v1/me').then(r => r.body);
 
 /** The resource path of a secret, from its scope, owner and name. */

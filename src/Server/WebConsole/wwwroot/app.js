@@ -17,6 +17,7 @@ async function start() {
   wireConsole();
   window.addEventListener('signed-out', () => showSignIn());
   try {
+    if (!(await api.session()).signedIn) { showSignIn(); return; }
     state.me = await api.me();
     await showConsole();
   } catch {
