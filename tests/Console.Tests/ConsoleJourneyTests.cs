@@ -7,7 +7,7 @@ public sealed class ConsoleJourneyTests(ConsoleServer server)
     [Fact]
     public async Task Create_to_delete_works_with_the_keyboard_alone()
     {
-        var (context, page, _) = await server.OpenAsync();
+        var (context, page, recorder) = await server.OpenAsync();
         await using var _context = context;
         await page.GotoAsync("/console");
         await Expect(page.GetByLabel("API token")).ToBeFocusedAsync();
@@ -22,8 +22,7 @@ public sealed class ConsoleJourneyTests(ConsoleServer server)
         await Expect(dialog.GetByLabel("Name", new() { Exact = true })).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync("keyboard_key");
         await page.Keyboard.PressAsync("Tab");
-        await page.Keyboard.PressAsync("Tab");
-        await Expect(dialog.GetByLabel("Value")).ToBeFocusedAsync();
+        await Expect(dialog.GetByLabel("Value", new() { Exact = true })).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync("keyboard-value-42");
         await TabToAsync(page, "Create");
         await page.Keyboard.PressAsync("Enter");
@@ -58,11 +57,14 @@ public sealed class ConsoleJourneyTests(ConsoleServer server)
         await page.Keyboard.PressAsync("ArrowUp");
         await Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Delete" })).ToBeFocusedAsync();
         await page.Keyboard.PressAsync("Enter");
+        await Expect(delete.GetByLabel("Confirm name")).ToBeFocusedAsync();
         await page.Keyboard.TypeAsync("KEYBOARD_KEY");
         await TabToAsync(page, "Delete secret");
         await page.Keyboard.PressAsync("Enter");
         await Expect(delete).ToBeHiddenAsync();
+        recorder.AssertNoPageErrors();
         await Expect(page.Locator("tr[data-name='KEYBOARD_KEY']")).ToHaveCountAsync(0);
+        recorder.AssertNoPageErrors();
     }
 
     [Fact]
@@ -79,8 +81,8 @@ public sealed class ConsoleJourneyTests(ConsoleServer server)
         await page.GetByRole(AriaRole.Button, new() { Name = "New secret" }).ClickAsync();
         var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "New secret" });
         await dialog.GetByLabel("Name", new() { Exact = true }).FillAsync("LEAK_PROBE");
-        await dialog.GetByLabel("Value").FillAsync(created);
-        await dialog.GetByLabel("Value").DispatchEventAsync("input");
+        await dialog.GetByLabel("Value", new() { Exact = true }).FillAsync(created);
+        await dialog.GetByLabel("Value", new() { Exact = true }).DispatchEventAsync("input");
         await dialog.GetByLabel("Name", new() { Exact = true }).DispatchEventAsync("input");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
         await Expect(page.Locator("tr[data-name='LEAK_PROBE']")).ToBeVisibleAsync();
@@ -89,7 +91,7 @@ public sealed class ConsoleJourneyTests(ConsoleServer server)
         await page.GetByRole(AriaRole.Button, new() { Name = "Actions for LEAK_PROBE" }).ClickAsync();
         await page.GetByRole(AriaRole.Menuitem, new() { Name = "Replace value" }).ClickAsync();
         var replace = page.GetByRole(AriaRole.Dialog, new() { Name = "Replace value" });
-        await replace.GetByLabel("New value").FillAsync(replaced);
+        await replace.GetByLabel("New value", new() { Exact = true }).FillAsync(replaced);
         await replace.GetByRole(AriaRole.Button, new() { Name = "Replace" }).ClickAsync();
         await Expect(page.Locator("tr[data-name='LEAK_PROBE']")).ToContainTextAsync("v2");
         await recorder.SnapshotAsync(page, "replace");
@@ -124,6 +126,7 @@ public sealed class ConsoleJourneyTests(ConsoleServer server)
         await recorder.SnapshotAsync(page, "reload");
 
         Assert.True(recorder.Count > 30, $"only {recorder.Count} texts were recorded");
+        recorder.AssertNoPageErrors();
         await recorder.AssertAbsentAsync(created);
         await recorder.AssertAbsentAsync(replaced);
         await recorder.AssertAbsentAsync(imported);

@@ -20,11 +20,11 @@ public sealed class ConsolePageTests(ConsoleServer server)
     [Fact]
     public async Task Sign_in_takes_a_token_into_an_http_only_strict_cookie_and_sign_out_ends_it()
     {
-        var (context, page, _) = await server.OpenAsync();
+        var (context, page, recorder) = await server.OpenAsync();
         await using var _context = context;
         await page.GotoAsync("/console");
         await page.WaitForLoadStateAsync(LoadState.NetworkIdle);
-        server.AssertNoPageErrors();
+        recorder.AssertNoPageErrors();
         await page.GetByLabel("API token").FillAsync("srt_not-a-real-token");
         await page.GetByRole(AriaRole.Button, new() { Name = "Sign in" }).ClickAsync();
         await Expect(page.GetByText("That token was not accepted.")).ToBeVisibleAsync();
@@ -71,14 +71,14 @@ public sealed class ConsolePageTests(ConsoleServer server)
         await name.FillAsync("");
         await name.PressSequentiallyAsync("bad-name");
         await Expect(dialog.GetByText("“-” at position 4 is not allowed")).ToBeVisibleAsync();
-        await dialog.GetByLabel("Value").FillAsync("sk_live_create_value_1");
+        await dialog.GetByLabel("Value", new() { Exact = true }).FillAsync("sk_live_create_value_1");
         await Expect(create).ToBeDisabledAsync();
 
         await name.FillAsync("");
         await name.PressSequentiallyAsync("stripe_key");
-        await dialog.GetByLabel("Description").FillAsync("Stripe live key");
+        await dialog.GetByLabel("Description", new() { Exact = true }).FillAsync("Stripe live key");
         await Expect(dialog.GetByText("22 B of 64 KiB")).ToBeVisibleAsync();
-        Assert.Equal("off", await dialog.GetByLabel("Value").GetAttributeAsync("autocomplete"));
+        Assert.Equal("off", await dialog.GetByLabel("Value", new() { Exact = true }).GetAttributeAsync("autocomplete"));
         await Expect(create).ToBeEnabledAsync();
         await SaveScreenshotAsync(page, "console-create.png");
         await create.ClickAsync();
@@ -92,7 +92,7 @@ public sealed class ConsolePageTests(ConsoleServer server)
         // The same name again: the server's refusal appears beside the field.
         await page.GetByRole(AriaRole.Button, new() { Name = "New secret" }).ClickAsync();
         await name.PressSequentiallyAsync("stripe_key");
-        await dialog.GetByLabel("Value").FillAsync("another");
+        await dialog.GetByLabel("Value", new() { Exact = true }).FillAsync("another");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Create" }).ClickAsync();
         await Expect(dialog.GetByText("STRIPE_KEY already exists here")).ToBeVisibleAsync();
         await page.Keyboard.PressAsync("Escape");
@@ -115,14 +115,14 @@ public sealed class ConsolePageTests(ConsoleServer server)
         var dialogA = pageA.GetByRole(AriaRole.Dialog, new() { Name = "Replace value" });
         var dialogB = pageB.GetByRole(AriaRole.Dialog, new() { Name = "Replace value" });
         await Expect(dialogA.GetByText("current version v1")).ToBeVisibleAsync();
-        await Expect(dialogA.GetByLabel("New value")).ToHaveValueAsync(string.Empty);
+        await Expect(dialogA.GetByLabel("New value", new() { Exact = true })).ToHaveValueAsync(string.Empty);
 
-        await dialogA.GetByLabel("New value").FillAsync("shared-value-version-2");
+        await dialogA.GetByLabel("New value", new() { Exact = true }).FillAsync("shared-value-version-2");
         await dialogA.GetByRole(AriaRole.Button, new() { Name = "Replace" }).ClickAsync();
         await Expect(dialogA).ToBeHiddenAsync();
         await Expect(Row(pageA, "SHARED_KEY")).ToContainTextAsync("v2");
 
-        await dialogB.GetByLabel("New value").FillAsync("shared-value-version-3");
+        await dialogB.GetByLabel("New value", new() { Exact = true }).FillAsync("shared-value-version-3");
         await dialogB.GetByRole(AriaRole.Button, new() { Name = "Replace" }).ClickAsync();
         await Expect(dialogB.GetByText("changed since this dialog opened: it is now v2, updated by " + server.AdminUser)).ToBeVisibleAsync();
         await dialogB.GetByRole(AriaRole.Button, new() { Name = "Reload" }).ClickAsync();
@@ -143,7 +143,7 @@ public sealed class ConsolePageTests(ConsoleServer server)
         var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Edit details" });
         await Expect(dialog.GetByLabel("Name")).ToBeDisabledAsync();
         await Expect(dialog.GetByLabel("Name")).ToHaveValueAsync("EDIT_ME");
-        await dialog.GetByLabel("Description").FillAsync("new words");
+        await dialog.GetByLabel("Description", new() { Exact = true }).FillAsync("new words");
         await dialog.GetByRole(AriaRole.Button, new() { Name = "Save" }).ClickAsync();
         await Expect(Row(page, "EDIT_ME")).ToContainTextAsync("new words");
         await Expect(Row(page, "EDIT_ME")).ToContainTextAsync("v1");
@@ -247,7 +247,7 @@ public sealed class ConsolePageTests(ConsoleServer server)
         await ConsoleServer.SignInAsync(page, server.AdminToken);
         await page.GetByRole(AriaRole.Tab, new() { Name = "Audit" }).ClickAsync();
         await Expect(page.GetByRole(AriaRole.Table)).ToContainTextAsync("AUDITED_KEY");
-        await page.GetByLabel("Action").SelectOptionAsync("create");
+        await page.GetByLabel("Action", new() { Exact = true }).SelectOptionAsync("create");
         await Expect(page.GetByRole(AriaRole.Table)).ToContainTextAsync("AUDITED_KEY");
         var download = await page.RunAndWaitForDownloadAsync(() => page.GetByRole(AriaRole.Button, new() { Name = "Download CSV" }).ClickAsync());
         var path = await download.PathAsync();

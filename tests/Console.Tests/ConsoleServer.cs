@@ -34,9 +34,6 @@ public sealed class ConsoleServer : IAsyncLifetime
     /// <summary>The browser.</summary>
     public IBrowser Browser { get; private set; } = null!;
 
-    /// <summary>Script errors and console errors of every page (a test that fails shows them).</summary>
-    public ConcurrentQueue<string> PageErrors { get; } = new();
-
     /// <summary>Every rendered log line the server wrote.</summary>
     public ConcurrentQueue<string> Logs { get; } = new();
 
@@ -123,8 +120,6 @@ public sealed class ConsoleServer : IAsyncLifetime
         var recorder = new LeakRecorder(context, BaseUrl);
         var page = await context.NewPageAsync();
         recorder.Watch(page);
-        page.Console += (_, message) => { if (message.Type is "error" or "warning") { PageErrors.Enqueue(message.Text); } };
-        page.PageError += (_, error) => PageErrors.Enqueue(error);
         return (context, page, recorder);
     }
 
@@ -137,8 +132,7 @@ public sealed class ConsoleServer : IAsyncLifetime
         await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Secrets", Exact = true })).ToBeVisibleAsync();
     }
 
-    /// <summary>Fails with the pages' script errors, if there were any.</summary>
-    public void AssertNoPageErrors() => Assert.True(PageErrors.IsEmpty, "script errors: " + string.Join(" | ", PageErrors) + "\nserver log: " + string.Join("\n", Logs.TakeLast(15)));
+
 
     /// <summary>Creates or replaces a secret through the API.</summary>
     public async Task PutSecretAsync(string token, string path, string value, string? description = null)

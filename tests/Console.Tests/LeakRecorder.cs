@@ -16,6 +16,12 @@ public sealed class LeakRecorder(IBrowserContext context, string baseUrl)
     private readonly ConcurrentQueue<(string Where, string Text)> _seen = new();
     private readonly ConcurrentQueue<Task> _pending = new();
 
+    /// <summary>Script errors and console errors and warnings of the watched pages.</summary>
+    public ConcurrentQueue<string> PageErrors { get; } = new();
+
+    /// <summary>Fails with the pages' script and console errors, if there were any.</summary>
+    public void AssertNoPageErrors() => Assert.True(PageErrors.IsEmpty, "script errors: " + string.Join(" | ", PageErrors));
+
     /// <summary>URLs of every request the page made to another host (there must be none).</summary>
     public ConcurrentQueue<string> ForeignRequests { get; } = new();
 
@@ -29,7 +35,22 @@ public sealed class LeakRecorder(IBrowserContext context, string baseUrl)
                 ForeignRequests.Enqueue(request.Url);
             }
         };
-        page.Response += (_, response) => _pending.Enqueue(RecordAsync(response));
+        page.Response += (_, response) =>
+        {
+            _pending.Enqueue(RecordAsync(response));
+            if (response.Status >= 400)
+            {
+                PageErrors.Enqueue($"{response.Status} {response.Request.Method} {response.Url}");
+            }
+        };
+        page.Console += (_, message) =>
+        {
+            if (message.Type is "error" or "warning" && !message.Text.StartsWith("Failed to load resource", StringComparison.Ordinal))
+            {
+                PageErrors.Enqueue(message.Text);
+            }
+        };
+        page.PageError += (_, error) => PageErrors.Enqueue(error);
     }
 
     /// <summary>Snapshots the DOM, both storages and the cookies of <paramref name="page"/> under <paramref name="step"/>.</summary>

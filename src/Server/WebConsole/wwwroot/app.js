@@ -231,7 +231,8 @@ function wireMenu() {
     const action = event.target.closest('[role=menuitem]')?.dataset.action;
     if (!action) return;
     const { secret } = state.menuFor;
-    closeMenu(false);
+    // Back on the row's button first, so a dialog opened from here returns focus to it when it closes.
+    closeMenu(true);
     ({ replace: openReplace, edit: openEdit, delete: openDelete, members: openMembers, versions: openVersions, usage: openUsage, copy: copyReference })[action](secret);
   });
 }

@@ -49,11 +49,26 @@ export function openDialog(dialog, focus) {
   if (focus) focus.focus();
 }
 
-/** Wires every [data-close] button inside dialogs to close its dialog. */
+/** Wires every [data-close] button inside dialogs to close its dialog, and keeps Tab inside an open dialog. */
 export function wireCloseButtons() {
   for (const button of document.querySelectorAll('dialog [data-close]')) {
     button.addEventListener('click', () => button.closest('dialog').close());
   }
+  for (const dialog of document.querySelectorAll('dialog')) {
+    dialog.addEventListener('keydown', event => trapTab(dialog, event));
+  }
+}
+
+const FOCUSABLE = 'button, [href], input, select, textarea, [tabindex]:not([tabindex="-1"])';
+
+/** A modal dialog already makes the page behind it inert; this also stops Tab from leaving it for the browser's own UI. */
+function trapTab(dialog, event) {
+  if (event.key !== 'Tab') return;
+  const items = [...dialog.querySelectorAll(FOCUSABLE)].filter(e => !e.disabled && !e.hidden && e.offsetParent !== null);
+  if (items.length === 0) return;
+  const first = items[0], last = items[items.length - 1];
+  if (event.shiftKey && document.activeElement === first) { event.preventDefault(); last.focus(); }
+  else if (!event.shiftKey && document.activeElement === last) { event.preventDefault(); first.focus(); }
 }
 
 /** Shows a problem's per-field errors beside fields (map: problem field → element id), the rest in a general slot. */
