@@ -51,7 +51,7 @@ public static class StoreSecrets
         ArgumentNullException.ThrowIfNull(expressions);
         ArgumentNullException.ThrowIfNull(redactor);
         var reader = Reader(store);
-        var resolver = new SecretResolver(reader, organization, project ?? string.Empty, principal.UserId);
+        var resolver = new SecretResolver(reader, organization, project ?? string.Empty, principal);
         var results = new List<ExpressionResult>();
         foreach (var expression in expressions)
         {
