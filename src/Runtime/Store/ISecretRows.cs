@@ -27,6 +27,15 @@ internal interface ISecretRows : IKeyRows, IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<StoredSecret>> ReadAsync(IReadOnlyList<SecretKey> keys, long minimumChange, CancellationToken cancellationToken);
 
+    /// <summary>The history of a secret, newest first; never a value.</summary>
+    Task<IReadOnlyList<Versions.SecretVersion>> VersionsAsync(SecretKey key, CancellationToken cancellationToken);
+
+    /// <summary>The explicit members of a secret.</summary>
+    Task<IReadOnlyList<Access.SecretMemberRow>> MembersAsync(SecretKey key, CancellationToken cancellationToken);
+
+    /// <summary>Every secret <paramref name="userId"/> is an explicit member of.</summary>
+    Task<IReadOnlyList<Access.SecretMemberRow>> MembershipsAsync(string userId, CancellationToken cancellationToken);
+
     /// <summary>Audit rows at or after <paramref name="since"/>, oldest first.</summary>
     Task<IReadOnlyList<AuditEntry>> AuditAsync(DateTimeOffset since, CancellationToken cancellationToken);
 

@@ -94,8 +94,8 @@ public sealed class WorkflowExecutor : IDisposable
         }
 
         var runId = request.RunId ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        var principal = request.Trigger == RunTrigger.Manual ? request.User : workflow.Owner;
-        var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, principal, request.MinimumChange);
+        var principal = request.Principal?.UserId ?? (request.Trigger == RunTrigger.Manual ? request.User : workflow.Owner);
+        var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, request.Principal ?? Principal.LocalAdmin(principal), request.MinimumChange);
         var outputs = new JsonObject();
         var records = new List<NodeRecord>();
         var started = DateTimeOffset.UtcNow;

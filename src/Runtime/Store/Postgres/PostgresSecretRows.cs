@@ -1,4 +1,6 @@
 using Npgsql;
+using Secrets.Runtime.Store.Access;
+using Secrets.Runtime.Store.Versions;
 
 namespace Secrets.Runtime.Store.Postgres;
 
@@ -145,6 +147,51 @@ internal sealed class PostgresSecretRows : ISecretRows
         command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = id });
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
     });
+
+    public Task<IReadOnlyList<SecretVersion>> VersionsAsync(SecretKey key, CancellationToken cancellationToken) => _database.GuardAsync<IReadOnlyList<SecretVersion>>(async () =>
+    {
+        await using var command = _database.DataSource.CreateCommand(
+            "SELECT version, created_at, created_by, source, value_length, restored_from FROM secret_versions WHERE scope = $1 AND owner = $2 AND name = $3 ORDER BY version DESC");
+        AddKey(command.Parameters, key);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var versions = new List<SecretVersion>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            versions.Add(new SecretVersion(reader.GetInt32(0), new DateTimeOffset(reader.GetDateTime(1)), reader.GetString(2), SecretVersionText.ParseSource(reader.GetString(3)), reader.GetInt32(4),
+                reader.IsDBNull(5) ? null : reader.GetInt32(5)));
+        }
+
+        return versions;
+    });
+
+    public Task<IReadOnlyList<SecretMemberRow>> MembersAsync(SecretKey key, CancellationToken cancellationToken) => _database.GuardAsync(async () =>
+    {
+        await using var command = _database.DataSource.CreateCommand(SelectMembers + " WHERE scope = $1 AND owner = $2 AND name = $3 ORDER BY user_id");
+        AddKey(command.Parameters, key);
+        return await ReadMembersAsync(command, cancellationToken).ConfigureAwait(false);
+    });
+
+    public Task<IReadOnlyList<SecretMemberRow>> MembershipsAsync(string userId, CancellationToken cancellationToken) => _database.GuardAsync(async () =>
+    {
+        await using var command = _database.DataSource.CreateCommand(SelectMembers + " WHERE user_id = $1 ORDER BY scope, owner, name");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = userId });
+        return await ReadMembersAsync(command, cancellationToken).ConfigureAwait(false);
+    });
+
+    internal const string SelectMembers = "SELECT scope, owner, name, user_id, role, added_at, added_by FROM secret_members";
+
+    internal static async Task<IReadOnlyList<SecretMemberRow>> ReadMembersAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var members = new List<SecretMemberRow>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            members.Add(new SecretMemberRow(new SecretKey(SecretScopeText.Parse(reader.GetString(0)), reader.GetString(1), SecretName.Parse(reader.GetString(2))), reader.GetString(3),
+                reader.GetString(4) == "admin" ? SecretMemberRole.Admin : SecretMemberRole.Member, new DateTimeOffset(reader.GetDateTime(5)), reader.GetString(6)));
+        }
+
+        return members;
+    }
 
     public Task<IReadOnlyList<AuditEntry>> AuditAsync(DateTimeOffset since, CancellationToken cancellationToken) => _database.GuardAsync<IReadOnlyList<AuditEntry>>(async () =>
     {
