@@ -4,6 +4,7 @@ using System.Text;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store.Access;
 using Secrets.Runtime.Store.Postgres;
+using Secrets.Runtime.Store.Listing;
 using Secrets.Runtime.Store.Sqlite;
 using Secrets.Runtime.Store.Versions;
 using Secrets.Runtime.Workflows;
@@ -107,6 +108,108 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         ArgumentNullException.ThrowIfNull(query);
         AccessStore.RequireScope(principal, TokenScopes.SecretsRead);
         return await VisibleAsync(principal, query, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One page of the secrets the principal may see (member or admin), in (scope, owner, name) order, filtered by
+    /// scope, owner and a search over name and description; <see cref="SecretPage.NextCursor"/> continues it. A page
+    /// is read in batches until it is full, so secrets the principal may not see never shorten it.
+    /// </summary>
+    /// <exception cref="StoreException">A limit out of range or a cursor this store did not hand out (<c>store.cursor_invalid</c>).</exception>
+    public async Task<SecretPage> ListPageAsync(Principal principal, SecretPageQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        ArgumentNullException.ThrowIfNull(query);
+        AccessStore.RequireScope(principal, TokenScopes.SecretsRead);
+        RequireLimit(query.Limit, SecretPageQuery.MaxLimit);
+        if (query.Search is { Length: > 200 })
+        {
+            throw new StoreException("store.search_too_long", ErrorKind.InvalidInput, "a search is at most 200 characters");
+        }
+
+        var after = PageCursor.SecretAfter(query.Cursor);
+        var search = string.IsNullOrWhiteSpace(query.Search) ? null : query.Search.Trim();
+        var memberships = await _rows.MembershipsAsync(principal.UserId, cancellationToken).ConfigureAwait(false);
+        var items = new List<SecretMetadata>();
+        var batch = Math.Max(query.Limit + 1, 100);
+        while (true)
+        {
+            var rows = await _rows.PageAsync(new SecretPageFilter(query.Scope, query.Owner, search, query.IncludeSystem, after, batch), cancellationToken).ConfigureAwait(false);
+            foreach (var row in rows)
+            {
+                var key = new SecretKey(row.Scope, row.Owner, row.Name);
+                after = key;
+                if (Combine(principal, key, memberships) is { } role)
+                {
+                    items.Add(row with { MyRole = role });
+                    if (items.Count > query.Limit)
+                    {
+                        items.RemoveAt(query.Limit);
+                        var last = items[^1];
+                        return new SecretPage(items, PageCursor.ForSecret(new SecretKey(last.Scope, last.Owner, last.Name)));
+                    }
+                }
+            }
+
+            if (rows.Count < batch)
+            {
+                return new SecretPage(items, null);
+            }
+        }
+    }
+
+    /// <summary>
+    /// The latest uses of a secret by runs: workflow, run, node, version, when and for whom (newest first, at most
+    /// <paramref name="limit"/>). Needs the member role.
+    /// </summary>
+    /// <exception cref="StoreException">Not found, not permitted, or a limit out of range.</exception>
+    public async Task<IReadOnlyList<SecretUse>> UsagesAsync(Principal principal, SecretScope scope, string owner, SecretName name, int limit = 100, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        RequireLimit(limit, 1000);
+        var key = new SecretKey(scope, owner, name);
+        await RequireMemberAsync(principal, key, cancellationToken).ConfigureAwait(false);
+        return await _rows.UsesAsync(key, limit, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// One page of the audit entries the principal may see (all for an admin; else those of scopes it may read),
+    /// oldest first, from <see cref="AuditQuery.Since"/>, of one <see cref="AuditQuery.Action"/> or all. Each entry
+    /// carries its <see cref="AuditEntry.Id"/>. Needs the <c>audit:read</c> scope.
+    /// </summary>
+    /// <exception cref="StoreException">A limit out of range, or a cursor this store did not hand out.</exception>
+    public async Task<AuditPage> AuditPageAsync(Principal principal, AuditQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(principal);
+        ArgumentNullException.ThrowIfNull(query);
+        AccessStore.RequireScope(principal, TokenScopes.AuditRead);
+        RequireLimit(query.Limit, AuditQuery.MaxLimit);
+        var afterId = PageCursor.AuditAfter(query.Cursor);
+        var since = query.Since ?? DateTimeOffset.MinValue;
+        var entries = new List<AuditEntry>();
+        var batch = Math.Max(query.Limit + 1, 200);
+        while (true)
+        {
+            var rows = await _rows.AuditPageAsync(since, query.Action, afterId, batch, cancellationToken).ConfigureAwait(false);
+            foreach (var entry in rows)
+            {
+                afterId = entry.Id;
+                if (principal.IsAdmin || (entry.Scope is { } s && entry.Owner is not null && principal.Has(s, entry.Owner, SecretRole.Reader)))
+                {
+                    entries.Add(entry);
+                    if (entries.Count > query.Limit)
+                    {
+                        entries.RemoveAt(query.Limit);
+                        return new AuditPage(entries, PageCursor.ForAudit(entries[^1].Id));
+                    }
+                }
+            }
+
+            if (rows.Count < batch)
+            {
+                return new AuditPage(entries, null);
+            }
+        }
     }
 
     /// <inheritdoc />
@@ -770,6 +873,14 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         if (current is null || !string.Equals(current.ETag, ifMatch, StringComparison.Ordinal))
         {
             throw StoreErrors.PreconditionFailed(key, current?.ETag, ifMatch);
+        }
+    }
+
+    private static void RequireLimit(int limit, int max)
+    {
+        if (limit < 1 || limit > max)
+        {
+            throw new StoreException("store.limit_invalid", ErrorKind.InvalidInput, string.Create(CultureInfo.InvariantCulture, $"a page holds 1 to {max} items"));
         }
     }
 

@@ -182,7 +182,7 @@ public sealed class WorkflowExecutor : IDisposable
                 var found = await resolver.TryResolveAsync(reference.Name, cancellationToken).ConfigureAwait(false)
                     ?? throw resolver.Missing(node.Id, path, reference);
                 secrets[reference.Name] = found.Value;
-                usages.Add(new SecretUsage(runId, node.Id, found.Scope, found.Owner, found.Name, found.Version, Principal.AuditActor(request.ActingUser, principal)));
+                usages.Add(new SecretUsage(runId, node.Id, found.Scope, found.Owner, found.Name, found.Version, Principal.AuditActor(request.ActingUser, principal)) { Workflow = workflow.Name });
             }
 
             // One batch for the node, held by the run's lease, before any code sees a value.

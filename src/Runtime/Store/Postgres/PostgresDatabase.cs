@@ -67,6 +67,12 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         INSERT INTO secret_members (scope, owner, name, user_id, role, added_at, added_by)
             SELECT scope, owner, name, created_by, 'admin', created_at, created_by FROM secrets WHERE scope <> 'personal';
         """,
+        """
+        CREATE TABLE secret_uses (
+            id bigserial PRIMARY KEY, scope text NOT NULL, owner text NOT NULL, name text NOT NULL,
+            at timestamptz NOT NULL, workflow text, run_id text NOT NULL, node_id text NOT NULL, version integer NOT NULL, user_id text NOT NULL);
+        CREATE INDEX secret_uses_key ON secret_uses (scope, owner, name, id);
+        """,
     ];
 
     private PostgresDatabase(NpgsqlDataSource dataSource, NpgsqlConnectionStringBuilder settings)

@@ -66,6 +66,7 @@ internal sealed class PostgresRowsTransaction(PostgresDatabase database, NpgsqlC
         await ExecuteAsync("DELETE FROM secrets WHERE scope = $1 AND owner = $2 AND name = $3", cancellationToken, Key(key)).ConfigureAwait(false);
         await ExecuteAsync("DELETE FROM secret_versions WHERE scope = $1 AND owner = $2 AND name = $3", cancellationToken, Key(key)).ConfigureAwait(false);
         await ExecuteAsync("DELETE FROM secret_members WHERE scope = $1 AND owner = $2 AND name = $3", cancellationToken, Key(key)).ConfigureAwait(false);
+        await ExecuteAsync("DELETE FROM secret_uses WHERE scope = $1 AND owner = $2 AND name = $3", cancellationToken, Key(key)).ConfigureAwait(false);
     }
 
     public Task InsertVersionAsync(SecretVersionRow row, CancellationToken cancellationToken) =>

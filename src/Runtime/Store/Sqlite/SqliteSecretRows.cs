@@ -2,6 +2,7 @@ using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store.Access;
+using Secrets.Runtime.Store.Listing;
 using Secrets.Runtime.Store.Versions;
 
 namespace Secrets.Runtime.Store.Sqlite;
@@ -50,6 +51,12 @@ internal sealed class SqliteSecretRows : ISecretRows
         CREATE INDEX secret_members_user ON secret_members (user_id);
         INSERT INTO secret_members (scope, owner, name, user_id, role, added_at, added_by)
             SELECT scope, owner, name, created_by, 'admin', created_at, created_by FROM secrets WHERE scope <> 'personal';
+        """,
+        """
+        CREATE TABLE secret_uses (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, owner TEXT NOT NULL, name TEXT NOT NULL,
+            at TEXT NOT NULL, workflow TEXT, run_id TEXT NOT NULL, node_id TEXT NOT NULL, version INTEGER NOT NULL, user_id TEXT NOT NULL);
+        CREATE INDEX secret_uses_key ON secret_uses (scope, owner, name, id);
         """,
     ];
 
@@ -174,6 +181,65 @@ internal sealed class SqliteSecretRows : ISecretRows
         return await MembersAsync(connection, null, "user_id = $user", [("$user", userId)], cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<SecretMetadata>> PageAsync(SecretPageFilter filter, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var command = Command(connection, null,
+            """
+            SELECT * FROM secrets
+            WHERE ($scope IS NULL OR scope = $scope) AND ($owner IS NULL OR owner = $owner) AND ($system = 1 OR is_system = 0)
+              AND ($search IS NULL OR instr(lower(name), $search) > 0 OR instr(lower(coalesce(description, '')), $search) > 0)
+              AND ($after_scope IS NULL OR (scope, owner, name) > ($after_scope, $after_owner, $after_name))
+            ORDER BY scope, owner, name LIMIT $limit
+            """,
+            ("$scope", filter.Scope?.ToText()), ("$owner", filter.Owner), ("$system", filter.IncludeSystem ? 1 : 0), ("$search", filter.Search?.ToLowerInvariant()),
+            ("$after_scope", filter.After?.Scope.ToText()), ("$after_owner", filter.After?.Owner), ("$after_name", filter.After?.Name.Value), ("$limit", filter.Limit));
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var list = new List<SecretMetadata>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(Metadata(reader));
+        }
+
+        return list;
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> AuditPageAsync(DateTimeOffset since, string? action, long afterId, int limit, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var command = Command(connection, null,
+            "SELECT at, actor, action, scope, owner, name, version, detail, id FROM audit WHERE id > $after AND at >= $since AND ($action IS NULL OR action = $action) ORDER BY id LIMIT $limit",
+            ("$after", afterId), ("$since", Format(since)), ("$action", action), ("$limit", limit));
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var entries = new List<AuditEntry>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(Audit(reader) with { Id = reader.GetInt64(8) });
+        }
+
+        return entries;
+    }
+
+    public async Task<IReadOnlyList<SecretUse>> UsesAsync(SecretKey key, int limit, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var command = Command(connection, null,
+            "SELECT at, workflow, run_id, node_id, version, user_id FROM secret_uses WHERE scope = $scope AND owner = $owner AND name = $name ORDER BY id DESC LIMIT $limit",
+            [.. KeyParameters(key), ("$limit", limit)]);
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var uses = new List<SecretUse>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            uses.Add(new SecretUse(Parse(reader.GetString(0)), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4), reader.GetString(5)));
+        }
+
+        return uses;
+    }
+
+    private static AuditEntry Audit(SqliteDataReader reader) =>
+        new(Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : SecretScopeText.Parse(reader.GetString(3)),
+            reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7));
+
     public async Task<IReadOnlyList<AuditEntry>> AuditAsync(DateTimeOffset since, CancellationToken cancellationToken)
     {
         using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -215,6 +281,23 @@ internal sealed class SqliteSecretRows : ISecretRows
             insert.Parameters["$version"].Value = usage.Version;
             insert.Parameters["$detail"].Value = usage.Detail ?? $"run {usage.RunId} node {usage.NodeId}";
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
+        using var use = Command(connection, transaction,
+            "INSERT INTO secret_uses (scope, owner, name, at, workflow, run_id, node_id, version, user_id) VALUES ($scope, $owner, $name, $at, $workflow, $run, $node, $version, $user)",
+            ("$scope", string.Empty), ("$owner", string.Empty), ("$name", string.Empty), ("$at", now), ("$workflow", string.Empty), ("$run", string.Empty), ("$node", string.Empty), ("$version", 0), ("$user", string.Empty));
+        use.Prepare();
+        foreach (var usage in usages.Where(u => u.RunId.Length > 0))
+        {
+            use.Parameters["$scope"].Value = usage.Scope.ToText();
+            use.Parameters["$owner"].Value = usage.Owner;
+            use.Parameters["$name"].Value = usage.Name.Value;
+            use.Parameters["$workflow"].Value = (object?)usage.Workflow ?? DBNull.Value;
+            use.Parameters["$run"].Value = usage.RunId;
+            use.Parameters["$node"].Value = usage.NodeId;
+            use.Parameters["$version"].Value = usage.Version;
+            use.Parameters["$user"].Value = usage.UserId;
+            await use.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -384,6 +467,7 @@ internal sealed class SqliteSecretRows : ISecretRows
             await ExecuteAsync("DELETE FROM secrets WHERE scope = $scope AND owner = $owner AND name = $name", cancellationToken, KeyParameters(key)).ConfigureAwait(false);
             await ExecuteAsync("DELETE FROM secret_versions WHERE scope = $scope AND owner = $owner AND name = $name", cancellationToken, KeyParameters(key)).ConfigureAwait(false);
             await ExecuteAsync("DELETE FROM secret_members WHERE scope = $scope AND owner = $owner AND name = $name", cancellationToken, KeyParameters(key)).ConfigureAwait(false);
+            await ExecuteAsync("DELETE FROM secret_uses WHERE scope = $scope AND owner = $owner AND name = $name", cancellationToken, KeyParameters(key)).ConfigureAwait(false);
         }
 
         public Task InsertVersionAsync(SecretVersionRow row, CancellationToken cancellationToken) =>
