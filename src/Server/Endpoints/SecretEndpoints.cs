@@ -8,6 +8,7 @@ using Secrets.Runtime.Server.Contracts;
 using Secrets.Runtime.Server.Http;
 using Secrets.Runtime.Server.Problems;
 using Secrets.Runtime.Store;
+using Secrets.Runtime.Store.Listing;
 
 namespace Secrets.Runtime.Server.Endpoints;
 
@@ -47,13 +48,13 @@ internal static class SecretEndpoints
                 .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
             SecretVersionEndpoints.Map(secret, address);
             SecretMemberEndpoints.Map(secret, address);
+            SecretUsageEndpoints.Map(secret, address);
         }
     }
 
-    private static async Task<Ok<SecretPage>> ListAsync(HttpContext context, SecretStore store, string? scope, string? project, string? search, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<Ok<Contracts.SecretPage>> ListAsync(HttpContext context, SecretStore store, string? scope, string? project, string? search, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         var principal = Callers.PrincipalOf(context);
-        var take = Cursor.Limit(limit, 50, 200);
         SecretScope? scopeFilter = null;
         if (!string.IsNullOrEmpty(scope))
         {
@@ -77,31 +78,16 @@ internal static class SecretEndpoints
             scopeFilter = SecretScope.Project;
         }
 
-        var after = Cursor.Decode(cursor, 3);
-        var all = await store.ListAsync(principal, new SecretListQuery { Scope = scopeFilter, Owner = string.IsNullOrEmpty(project) ? null : project, IncludeSystem = true }, cancellationToken).ConfigureAwait(false);
-        var ordered = all
-            .Where(m => string.IsNullOrEmpty(search)
-                || m.Name.Value.Contains(search, StringComparison.OrdinalIgnoreCase)
-                || (m.Description?.Contains(search, StringComparison.OrdinalIgnoreCase) ?? false))
-            .OrderBy(m => m.Scope.ToText(), StringComparer.Ordinal).ThenBy(m => m.Owner, StringComparer.Ordinal).ThenBy(m => m.Name.Value, StringComparer.Ordinal)
-            .Where(m => after is null || Compare(m, after) > 0)
-            .Take(take + 1)
-            .ToList();
-        var page = ordered.Take(take).ToList();
-        var next = ordered.Count > take ? Cursor.Encode(page[^1].Scope.ToText(), page[^1].Owner, page[^1].Name.Value) : null;
-        return TypedResults.Ok(new SecretPage(page.Select(m => SecretMetaMapper.ToMeta(m, principal)).ToList(), next));
-    }
-
-    private static int Compare(SecretMetadata item, string[] key)
-    {
-        var byScope = string.CompareOrdinal(item.Scope.ToText(), key[0]);
-        if (byScope != 0)
+        var page = await store.ListPageAsync(principal, new SecretPageQuery
         {
-            return byScope;
-        }
-
-        var byOwner = string.CompareOrdinal(item.Owner, key[1]);
-        return byOwner != 0 ? byOwner : string.CompareOrdinal(item.Name.Value, key[2]);
+            Scope = scopeFilter,
+            Owner = string.IsNullOrEmpty(project) ? null : project,
+            Search = string.IsNullOrEmpty(search) ? null : search,
+            Limit = limit ?? SecretPageQuery.DefaultLimit,
+            Cursor = string.IsNullOrEmpty(cursor) ? null : cursor,
+            IncludeSystem = true,
+        }, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new Contracts.SecretPage(page.Items.Select(m => SecretMetaMapper.ToMeta(m, principal)).ToList(), page.NextCursor));
     }
 
     private static async Task<Ok<SecretMeta>> GetAsync(HttpContext context, SecretStore store, SecretAddress address, string owner, string name, CancellationToken cancellationToken)

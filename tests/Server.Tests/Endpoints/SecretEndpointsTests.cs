@@ -233,8 +233,8 @@ public sealed class SecretEndpointsTests : IDisposable
     [Fact]
     public async Task A_forged_cursor_or_limit_out_of_range_is_400()
     {
-        await Problems.AssertAsync(await Admin.GetAsync(Api.Url("/api/v1/secrets?cursor=bm90LWEtY3Vyc29y")), HttpStatusCode.BadRequest, "request.cursor_invalid");
-        await Problems.AssertAsync(await Admin.GetAsync(Api.Url("/api/v1/secrets?limit=0")), HttpStatusCode.BadRequest, "request.limit_invalid");
+        await Problems.AssertAsync(await Admin.GetAsync(Api.Url("/api/v1/secrets?cursor=bm90LWEtY3Vyc29y")), HttpStatusCode.BadRequest, "store.cursor_invalid");
+        await Problems.AssertAsync(await Admin.GetAsync(Api.Url("/api/v1/secrets?limit=0")), HttpStatusCode.BadRequest, "store.limit_invalid");
         await Problems.AssertAsync(await Admin.GetAsync(Api.Url("/api/v1/secrets?scope=galaxy")), HttpStatusCode.BadRequest, "request.scope_invalid");
     }
 }
