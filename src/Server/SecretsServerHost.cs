@@ -87,6 +87,10 @@ public static class SecretsServerHost
         services.TryAddSingleton<IRunRecordStore>(provider => provider.GetRequiredService<SecretsRuntime>().RunRecords
             ?? throw new InvalidOperationException("the runtime keeps no run records"));
         services.TryAddSingleton<ITokenAuthenticator, StoreTokenAuthenticator>();
+
+        // The server needs the store's members, versions and check-and-set, which only SecretStore has.
+        services.TryAddSingleton(provider => provider.GetRequiredService<Store.ISecretStore>() as Store.SecretStore
+            ?? throw new InvalidOperationException("the server serves a SecretStore (SQLite or PostgreSQL)"));
         services.AddRouting();
         services.ConfigureHttpJsonOptions(json => ApiJson.Configure(json.SerializerOptions));
         services.AddProblemDetails(problems => problems.CustomizeProblemDetails = context =>

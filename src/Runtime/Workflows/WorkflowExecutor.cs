@@ -94,8 +94,8 @@ public sealed class WorkflowExecutor : IDisposable
         }
 
         var runId = request.RunId ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        var principal = request.Trigger == RunTrigger.Manual ? request.User : workflow.Owner;
-        var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, principal, request.MinimumChange);
+        var principal = request.Principal?.UserId ?? (request.Trigger == RunTrigger.Manual ? request.User : workflow.Owner);
+        var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, request.Principal ?? Principal.LocalAdmin(principal), request.MinimumChange);
         var outputs = new JsonObject();
         var records = new List<NodeRecord>();
         var started = DateTimeOffset.UtcNow;
@@ -182,7 +182,7 @@ public sealed class WorkflowExecutor : IDisposable
                 var found = await resolver.TryResolveAsync(reference.Name, cancellationToken).ConfigureAwait(false)
                     ?? throw resolver.Missing(node.Id, path, reference);
                 secrets[reference.Name] = found.Value;
-                usages.Add(new SecretUsage(runId, node.Id, found.Scope, found.Owner, found.Name, found.Version, Principal.AuditActor(request.ActingUser, principal)));
+                usages.Add(new SecretUsage(runId, node.Id, found.Scope, found.Owner, found.Name, found.Version, Principal.AuditActor(request.ActingUser, principal)) { Workflow = workflow.Name });
             }
 
             // One batch for the node, held by the run's lease, before any code sees a value.

@@ -8,10 +8,10 @@ public static class ApiScopes
     /// <summary>List secrets and read their metadata, versions and usages.</summary>
     public const string SecretsRead = TokenScopes.SecretsRead;
 
-    /// <summary>Create, change, restore, import and delete secrets; includes <see cref="SecretsRead"/>.</summary>
+    /// <summary>Create, change, restore, import and delete secrets.</summary>
     public const string SecretsWrite = TokenScopes.SecretsWrite;
 
-    /// <summary>Manage members and rotate keys; includes <see cref="SecretsWrite"/>.</summary>
+    /// <summary>Manage members and rotate keys.</summary>
     public const string SecretsAdmin = TokenScopes.SecretsAdmin;
 
     /// <summary>Save workflows, start runs and read their masked records.</summary>
@@ -26,15 +26,10 @@ public static class ApiScopes
     /// <summary>Every scope.</summary>
     public static IReadOnlyList<string> All => TokenScopes.All;
 
-    /// <summary>Whether a token holding <paramref name="held"/> satisfies <paramref name="required"/> (the secrets scopes nest: admin ⊃ write ⊃ read).</summary>
+    /// <summary>Whether a token holding <paramref name="held"/> carries <paramref name="required"/>: scopes are exact, as the store checks them.</summary>
     public static bool Satisfies(IEnumerable<string> held, string required)
     {
         ArgumentNullException.ThrowIfNull(held);
-        return held.Any(scope => string.Equals(scope, required, StringComparison.Ordinal) || (scope, required) switch
-        {
-            (SecretsAdmin, SecretsWrite or SecretsRead) => true,
-            (SecretsWrite, SecretsRead) => true,
-            _ => false,
-        });
+        return held.Contains(required, StringComparer.Ordinal);
     }
 }

@@ -42,8 +42,8 @@ public sealed record SecretMeta
     /// <summary>The integration of a system-managed secret, or null.</summary>
     public string? Integration { get; init; }
 
-    /// <summary>The explicit members (user and role); scope admins are implicit admins and not listed.</summary>
-    public required IReadOnlyList<SecretMember> Members { get; init; }
+    /// <summary>The explicit members (user and role) on a single secret's answers; null in listings. Scope admins are implicit admins and not listed.</summary>
+    public IReadOnlyList<SecretMember>? Members { get; init; }
 
     /// <summary>The caller's role on this secret: <c>admin</c> or <c>member</c>.</summary>
     public required string MyRole { get; init; }

@@ -7,6 +7,7 @@ using Secrets.Runtime.Server.Authentication;
 using Secrets.Runtime.Server.Contracts;
 using Secrets.Runtime.Server.Http;
 using Secrets.Runtime.Store;
+using Secrets.Runtime.Store.Listing;
 
 namespace Secrets.Runtime.Server.Endpoints;
 
@@ -17,34 +18,31 @@ internal static class AuditEndpoints
         api.MapGet("/audit", ReadAsync)
             .WithName("listAudit").WithTags("audit").WithSummary("Audit entries the caller may read, oldest first; Accept: text/csv exports the same entries.")
             .RequireAuthorization(ApiScopes.AuditRead)
-            .Produces<AuditPage>(StatusCodes.Status200OK, "application/json", "text/csv")
+            .Produces<Contracts.AuditPage>(StatusCodes.Status200OK, "application/json", "text/csv")
             .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
 
-    private static async Task<IResult> ReadAsync(HttpContext context, ISecretStore store, DateTimeOffset? since, string? action, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<IResult> ReadAsync(HttpContext context, SecretStore store, DateTimeOffset? since, string? action, int? limit, string? cursor, CancellationToken cancellationToken)
     {
-        var take = Cursor.Limit(limit, 100, 10_000);
-        var after = Cursor.Decode(cursor, 1) is { } key && int.TryParse(key[0], NumberStyles.None, CultureInfo.InvariantCulture, out var position) ? position : -1;
-        var entries = await store.AuditAsync(Callers.PrincipalOf(context), since, cancellationToken).ConfigureAwait(false);
-
-        // Entries are append-only and ordered oldest first: the position of the last entry shown is a stable key.
-        var matching = entries.Select((entry, index) => (entry, index))
-            .Where(e => e.index > after && (string.IsNullOrEmpty(action) || string.Equals(e.entry.Action, action, StringComparison.OrdinalIgnoreCase)))
-            .Take(take + 1)
-            .ToList();
-        var page = matching.Take(take).ToList();
-        var next = matching.Count > take ? Cursor.Encode(page[^1].index.ToString(CultureInfo.InvariantCulture)) : null;
-        var records = page.Select(e => new AuditRecord(e.entry.At, e.entry.Actor, e.entry.Action, e.entry.Scope?.ToText(), e.entry.Owner, e.entry.Name, e.entry.Version, e.entry.Detail)).ToList();
+        var page = await store.AuditPageAsync(Callers.PrincipalOf(context), new AuditQuery
+        {
+            Since = since,
+            Action = string.IsNullOrEmpty(action) ? null : action,
+            Limit = limit ?? AuditQuery.DefaultLimit,
+            Cursor = string.IsNullOrEmpty(cursor) ? null : cursor,
+        }, cancellationToken).ConfigureAwait(false);
+        var records = page.Entries.Select(e => new AuditRecord(e.At, e.Actor, e.Action, e.Scope?.ToText(), e.Owner, e.Name, e.Version, e.Detail)).ToList();
         if (context.Request.GetTypedHeaders().Accept.Any(a => a.MediaType.Equals("text/csv", StringComparison.OrdinalIgnoreCase)))
         {
-            if (next is not null)
+            // The same entries as the JSON page; the next page's cursor travels in a header.
+            if (page.NextCursor is not null)
             {
-                context.Response.Headers["X-Next-Cursor"] = next;
+                context.Response.Headers["X-Next-Cursor"] = page.NextCursor;
             }
 
             return TypedResults.Text(ToCsv(records), "text/csv", Encoding.UTF8);
         }
 
-        return TypedResults.Ok(new AuditPage(records, next));
+        return TypedResults.Ok(new Contracts.AuditPage(records, page.NextCursor));
     }
 
     private static string ToCsv(IEnumerable<AuditRecord> records)

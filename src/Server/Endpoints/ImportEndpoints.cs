@@ -36,11 +36,13 @@ internal static class ImportEndpoints
 
         // Every value of the body is masked in this process's logs while the request runs.
         using var lease = redactor.Lease(document.Entries.Where(e => e.Value.Length > 0).Select(e => new RedactionValue(e.Value, e.Name.Value)));
-        if (document.Errors.Count > 0)
+        // All or nothing: a line that is not a statement refuses the import too (the CLI's --skip-invalid has no API twin).
+        var problems = document.Errors.Concat(document.Warnings.Where(w => w.Malformed)).OrderBy(i => i.Line).ToList();
+        if (problems.Count > 0)
         {
             throw new ApiProblemException(StatusCodes.Status400BadRequest, "import.invalid",
-                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the .env body has {document.Errors.Count} problem(s); nothing was written"),
-                document.Errors.Select(e => new ApiError(redactor.Redact(e.Message), null, e.Line)).ToList());
+                string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the .env body has {problems.Count} problem(s); nothing was written"),
+                problems.Select(e => new ApiError(redactor.Redact(e.Message), null, e.Line)).ToList());
         }
 
         var summary = await store.ImportAsync(principal, address.Scope, owner, document, dryRun, cancellationToken).ConfigureAwait(false);

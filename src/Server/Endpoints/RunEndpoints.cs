@@ -46,7 +46,7 @@ internal static class RunEndpoints
             .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
     }
 
-    private static async Task<IResult> StartStoredAsync(HttpContext context, StoredWorkflowStore workflows, RunCoordinator runs, SecretsServerOptions options, string project, string name, bool? wait, CancellationToken cancellationToken)
+    private static async Task<IResult> StartStoredAsync(HttpContext context, StoredWorkflowStore workflows, SecretStore store, RunCoordinator runs, SecretsServerOptions options, string project, string name, bool? wait, CancellationToken cancellationToken)
     {
         var principal = Callers.PrincipalOf(context);
         StoredWorkflowStore.ValidateName(project, "project");
@@ -55,11 +55,14 @@ internal static class RunEndpoints
             ? new StartRunRequest()
             : await RequestBody.ReadJsonAsync<StartRunRequest>(context, options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
         var trigger = ParseTrigger(body.Trigger);
-        RequireUse(principal, project, null);
+        RequireUse(principal, project);
         var stored = await WorkflowEndpoints.FindAsync(workflows, project, name, cancellationToken).ConfigureAwait(false);
         var workflow = WorkflowLoader.Parse(stored.Workflow.ToJsonString(), $"{project}/{name}");
-        RequireUse(principal, workflow.Project, workflow.Organization);
-        var feed = runs.Start(workflow, new RunRequest { User = principal.UserId, Trigger = trigger, Input = body.Input }, principal.UserId);
+
+        // Manual: the caller's values (its token's scopes included). Api, webhook, schedule: the stored workflow's
+        // owner's, whose personal secrets apply to its own workflow's triggers only.
+        var runAs = trigger == RunTrigger.Manual ? principal : await store.Access.PrincipalAsync(stored.Owner, cancellationToken).ConfigureAwait(false);
+        var feed = runs.Start(workflow, new RunRequest { User = runAs.UserId, Principal = runAs, Trigger = trigger, Input = body.Input, ActingUser = principal.UserId }, principal.UserId);
         return await AnswerAsync(feed, wait ?? false, cancellationToken).ConfigureAwait(false);
     }
 
@@ -72,25 +75,20 @@ internal static class RunEndpoints
         // An inline run is manual and runs as the caller: whatever owner the document names, the caller's personal secrets apply.
         document["owner"] = principal.UserId;
         var workflow = WorkflowLoader.Parse(document.ToJsonString(), "inline");
-        RequireUse(principal, workflow.Project, workflow.Organization);
-        var feed = runs.Start(workflow, new RunRequest { User = principal.UserId, Trigger = RunTrigger.Manual, Input = body.Input }, principal.UserId);
+        RequireUse(principal, workflow.Project);
+        var feed = runs.Start(workflow, new RunRequest { User = principal.UserId, Principal = principal, Trigger = RunTrigger.Manual, Input = body.Input }, principal.UserId);
         return await AnswerAsync(feed, wait ?? false, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
-    /// A run may resolve only what its caller may use: a project (or organization) the caller has no role in is
-    /// refused here, before the executor reads any value, so no "use" reaches the audit log.
+    /// A workflow naming a project the caller has no role in is refused here, before the executor reads any value, so
+    /// no "use" reaches the audit log. Past this, every value read is checked against the run's principal by the store.
     /// </summary>
-    private static void RequireUse(Principal principal, string project, string? organization)
+    private static void RequireUse(Principal principal, string project)
     {
         if (!principal.Has(SecretScope.Project, project, SecretRole.Reader))
         {
             throw new ApiProblemException(StatusCodes.Status403Forbidden, "run.project_forbidden", "you may not use the secrets of this workflow's project", [new ApiError("no role in this project", "$.project")]);
-        }
-
-        if (organization is not null && !principal.Has(SecretScope.Organization, organization, SecretRole.Reader))
-        {
-            throw new ApiProblemException(StatusCodes.Status403Forbidden, "run.organization_forbidden", "you may not use the secrets of this workflow's organization", [new ApiError("no role in this organization", "$.organization")]);
         }
     }
 

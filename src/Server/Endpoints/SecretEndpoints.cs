@@ -8,6 +8,7 @@ using Secrets.Runtime.Server.Contracts;
 using Secrets.Runtime.Server.Http;
 using Secrets.Runtime.Server.Problems;
 using Secrets.Runtime.Store;
+using Secrets.Runtime.Store.Listing;
 
 namespace Secrets.Runtime.Server.Endpoints;
 
@@ -26,27 +27,34 @@ internal static class SecretEndpoints
         foreach (var address in SecretAddress.All)
         {
             var secret = api.MapGroup($"/{address.Segment}/{{owner}}/secrets/{{name}}").WithTags("secrets");
-            secret.MapGet("/", (HttpContext context, ISecretStore store, string owner, string name, CancellationToken ct) => GetAsync(context, store, address, owner, name, ct))
+            secret.MapGet("/", (HttpContext context, SecretStore store, string owner, string name, CancellationToken ct) => GetAsync(context, store, address, owner, name, ct))
                 .WithName("get" + address.Noun + "Secret").WithSummary("The secret's metadata and ETag; never its value.")
                 .RequireAuthorization(ApiScopes.SecretsRead).Produces<SecretMeta>().ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
-            secret.MapPut("/", (HttpContext context, ISecretStore store, SecretRedactor redactor, string owner, string name, CancellationToken ct) => PutAsync(context, store, redactor, address, owner, name, ct))
+            secret.MapPut("/", (HttpContext context, SecretStore store, SecretRedactor redactor, string owner, string name, CancellationToken ct) => PutAsync(context, store, redactor, address, owner, name, ct))
                 .WithName("put" + address.Noun + "Secret").WithSummary("Creates the secret (201) or gives it a new version (200); honours If-Match and If-None-Match: *.")
                 .RequireAuthorization(ApiScopes.SecretsWrite).Accepts<PutSecretRequest>("application/json")
                 .Produces<SecretMeta>(StatusCodes.Status200OK).Produces<SecretMeta>(StatusCodes.Status201Created)
                 .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
                 .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
-            secret.MapDelete("/", (HttpContext context, ISecretStore store, string owner, string name, CancellationToken ct) => DeleteAsync(context, store, address, owner, name, ct))
+            secret.MapPatch("/", (HttpContext context, SecretStore store, string owner, string name, CancellationToken ct) => PatchAsync(context, store, address, owner, name, ct))
+                .WithName("patch" + address.Noun + "Secret").WithSummary("Changes the description only (no new value version); honours If-Match.")
+                .RequireAuthorization(ApiScopes.SecretsWrite).Accepts<PatchSecretRequest>("application/json").Produces<SecretMeta>()
+                .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden)
+                .ProducesProblem(StatusCodes.Status404NotFound).ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            secret.MapDelete("/", (HttpContext context, SecretStore store, string owner, string name, CancellationToken ct) => DeleteAsync(context, store, address, owner, name, ct))
                 .WithName("delete" + address.Noun + "Secret").WithSummary("Deletes the secret and every version; honours If-Match; 409 for system-managed secrets.")
                 .RequireAuthorization(ApiScopes.SecretsWrite).Produces(StatusCodes.Status204NoContent)
                 .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
                 .ProducesProblem(StatusCodes.Status409Conflict).ProducesProblem(StatusCodes.Status412PreconditionFailed);
+            SecretVersionEndpoints.Map(secret, address);
+            SecretMemberEndpoints.Map(secret, address);
+            SecretUsageEndpoints.Map(secret, address);
         }
     }
 
-    private static async Task<Ok<SecretPage>> ListAsync(HttpContext context, ISecretStore store, string? scope, string? project, string? search, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<Ok<Contracts.SecretPage>> ListAsync(HttpContext context, SecretStore store, string? scope, string? project, string? search, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         var principal = Callers.PrincipalOf(context);
-        var take = Cursor.Limit(limit, 50, 200);
         SecretScope? scopeFilter = null;
         if (!string.IsNullOrEmpty(scope))
         {
@@ -70,42 +78,35 @@ internal static class SecretEndpoints
             scopeFilter = SecretScope.Project;
         }
 
-        var after = Cursor.Decode(cursor, 3);
-        var all = await store.ListAsync(principal, new SecretListQuery { Scope = scopeFilter, Owner = string.IsNullOrEmpty(project) ? null : project, IncludeSystem = true }, cancellationToken).ConfigureAwait(false);
-        var ordered = all
-            .Where(m => string.IsNullOrEmpty(search)
-                || m.Name.Value.Contains(search, StringComparison.OrdinalIgnoreCase)
-                || (m.Description?.Contains(search, StringComparison.OrdinalIgnoreCase) ?? false))
-            .OrderBy(m => m.Scope.ToText(), StringComparer.Ordinal).ThenBy(m => m.Owner, StringComparer.Ordinal).ThenBy(m => m.Name.Value, StringComparer.Ordinal)
-            .Where(m => after is null || Compare(m, after) > 0)
-            .Take(take + 1)
-            .ToList();
-        var page = ordered.Take(take).ToList();
-        var next = ordered.Count > take ? Cursor.Encode(page[^1].Scope.ToText(), page[^1].Owner, page[^1].Name.Value) : null;
-        return TypedResults.Ok(new SecretPage(page.Select(m => SecretMetaMapper.ToMeta(m, principal)).ToList(), next));
-    }
-
-    private static int Compare(SecretMetadata item, string[] key)
-    {
-        var byScope = string.CompareOrdinal(item.Scope.ToText(), key[0]);
-        if (byScope != 0)
+        var page = await store.ListPageAsync(principal, new SecretPageQuery
         {
-            return byScope;
-        }
-
-        var byOwner = string.CompareOrdinal(item.Owner, key[1]);
-        return byOwner != 0 ? byOwner : string.CompareOrdinal(item.Name.Value, key[2]);
+            Scope = scopeFilter,
+            Owner = string.IsNullOrEmpty(project) ? null : project,
+            Search = string.IsNullOrEmpty(search) ? null : search,
+            Limit = limit ?? SecretPageQuery.DefaultLimit,
+            Cursor = string.IsNullOrEmpty(cursor) ? null : cursor,
+            IncludeSystem = true,
+        }, cancellationToken).ConfigureAwait(false);
+        return TypedResults.Ok(new Contracts.SecretPage(page.Items.Select(m => SecretMetaMapper.ToMeta(m, principal)).ToList(), page.NextCursor));
     }
 
-    private static async Task<Ok<SecretMeta>> GetAsync(HttpContext context, ISecretStore store, SecretAddress address, string owner, string name, CancellationToken cancellationToken)
+    private static async Task<Ok<SecretMeta>> GetAsync(HttpContext context, SecretStore store, SecretAddress address, string owner, string name, CancellationToken cancellationToken)
     {
         var principal = Callers.PrincipalOf(context);
-        var metadata = await Find(store, principal, address, owner, SecretAddress.Name(name), cancellationToken).ConfigureAwait(false);
-        context.Response.Headers.ETag = SecretMetaMapper.ETag(metadata);
-        return TypedResults.Ok(SecretMetaMapper.ToMeta(metadata, principal));
+        var secretName = SecretAddress.Name(name);
+        var metadata = await Find(store, principal, address, owner, secretName, cancellationToken).ConfigureAwait(false);
+        return await AnswerAsync(context, store, principal, address, owner, secretName, metadata, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task<IResult> PutAsync(HttpContext context, ISecretStore store, SecretRedactor redactor, SecretAddress address, string owner, string name, CancellationToken cancellationToken)
+    /// <summary>The secret's metadata with its members and <c>ETag</c> header, as every single-secret answer gives it.</summary>
+    public static async Task<Ok<SecretMeta>> AnswerAsync(HttpContext context, SecretStore store, Principal principal, SecretAddress address, string owner, SecretName name, SecretMetadata metadata, CancellationToken cancellationToken)
+    {
+        var members = await store.MembersAsync(principal, address.Scope, owner, name, cancellationToken).ConfigureAwait(false);
+        context.Response.Headers.ETag = metadata.ETag;
+        return TypedResults.Ok(SecretMetaMapper.ToMeta(metadata, principal, members));
+    }
+
+    private static async Task<IResult> PutAsync(HttpContext context, SecretStore store, SecretRedactor redactor, SecretAddress address, string owner, string name, CancellationToken cancellationToken)
     {
         var principal = Callers.PrincipalOf(context);
         var secretName = SecretAddress.Name(name);
@@ -118,20 +119,8 @@ internal static class SecretEndpoints
             lease.Add([new RedactionValue(body.Value, secretName.Value)]);
         }
 
-        var current = await store.GetAsync(principal, address.Scope, owner, secretName, cancellationToken).ConfigureAwait(false);
-        int? expected = null;
-        if (IsAny(context.Request.Headers.IfNoneMatch))
-        {
-            expected = current is null ? 0 : throw Stale("If-None-Match: * and the secret exists", "If-None-Match");
-        }
-
-        if (context.Request.Headers.IfMatch.Count > 0)
-        {
-            expected = current is not null && Matches(context.Request.Headers.IfMatch, current)
-                ? current.Version
-                : throw Stale(current is null ? "If-Match and the secret does not exist" : "If-Match names a version that is no longer current", "If-Match");
-        }
-
+        var createOnly = IsAny(context.Request.Headers.IfNoneMatch);
+        var ifMatch = await IfMatchAsync(context, store, principal, address, owner, secretName, cancellationToken).ConfigureAwait(false);
         var written = await store.SetAsync(principal, new SecretWrite
         {
             Scope = address.Scope,
@@ -139,46 +128,68 @@ internal static class SecretEndpoints
             Name = secretName,
             Value = body.Value ?? string.Empty,
             Description = body.Description,
-            ExpectedVersion = expected,
+            IfMatch = ifMatch,
+            CreateOnly = createOnly,
         }, cancellationToken).ConfigureAwait(false);
-        context.Response.Headers.ETag = SecretMetaMapper.ETag(written);
-        var meta = SecretMetaMapper.ToMeta(written, principal);
-        return current is null
-            ? TypedResults.Created(address.PathOf(owner, secretName), meta)
-            : TypedResults.Ok(meta);
+        var answer = await AnswerAsync(context, store, principal, address, owner, secretName, written, cancellationToken).ConfigureAwait(false);
+
+        // Delete removes every version, so version 1 is always a creation.
+        return written.Version == 1
+            ? TypedResults.Created(address.PathOf(owner, secretName), answer.Value)
+            : answer;
     }
 
-    private static async Task<NoContent> DeleteAsync(HttpContext context, ISecretStore store, SecretAddress address, string owner, string name, CancellationToken cancellationToken)
+    private static async Task<Ok<SecretMeta>> PatchAsync(HttpContext context, SecretStore store, SecretAddress address, string owner, string name, CancellationToken cancellationToken)
     {
         var principal = Callers.PrincipalOf(context);
         var secretName = SecretAddress.Name(name);
-        if (context.Request.Headers.IfMatch.Count > 0)
-        {
-            var current = await Find(store, principal, address, owner, secretName, cancellationToken).ConfigureAwait(false);
-            if (!Matches(context.Request.Headers.IfMatch, current))
-            {
-                throw Stale("If-Match names a version that is no longer current", "If-Match");
-            }
-        }
+        var body = await RequestBody.ReadJsonAsync<PatchSecretRequest>(context, 16 * 1024, cancellationToken).ConfigureAwait(false);
+        var ifMatch = await IfMatchAsync(context, store, principal, address, owner, secretName, cancellationToken).ConfigureAwait(false);
+        var written = await store.DescribeAsync(principal, address.Scope, owner, secretName, body.Description, ifMatch, cancellationToken).ConfigureAwait(false);
+        return await AnswerAsync(context, store, principal, address, owner, secretName, written, cancellationToken).ConfigureAwait(false);
+    }
 
-        await store.DeleteAsync(principal, address.Scope, owner, secretName, cancellationToken).ConfigureAwait(false);
+    private static async Task<NoContent> DeleteAsync(HttpContext context, SecretStore store, SecretAddress address, string owner, string name, CancellationToken cancellationToken)
+    {
+        var principal = Callers.PrincipalOf(context);
+        var secretName = SecretAddress.Name(name);
+        var ifMatch = await IfMatchAsync(context, store, principal, address, owner, secretName, cancellationToken).ConfigureAwait(false);
+        await store.DeleteAsync(principal, address.Scope, owner, secretName, ifMatch, cancellationToken).ConfigureAwait(false);
         return TypedResults.NoContent();
     }
 
-    private static async Task<SecretMetadata> Find(ISecretStore store, Principal principal, SecretAddress address, string owner, SecretName name, CancellationToken cancellationToken) =>
+    /// <summary>
+    /// The ETag an <c>If-Match</c> header names, for the store to compare atomically with the write; <c>*</c> means
+    /// "whatever is current" (the secret must exist). Several tags are not supported: one secret has one current tag.
+    /// </summary>
+    public static async Task<string?> IfMatchAsync(HttpContext context, SecretStore store, Principal principal, SecretAddress address, string owner, SecretName name, CancellationToken cancellationToken)
+    {
+        var tags = context.Request.Headers.IfMatch.SelectMany(h => (h ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+        if (tags.Count == 0)
+        {
+            return null;
+        }
+
+        if (tags.Count > 1)
+        {
+            throw new ApiProblemException(StatusCodes.Status400BadRequest, "request.if_match_invalid", "If-Match takes one ETag", [new ApiError("one ETag, as GET returned it", "If-Match")]);
+        }
+
+        if (tags[0] != "*")
+        {
+            return tags[0];
+        }
+
+        var current = await store.GetAsync(principal, address.Scope, owner, name, cancellationToken).ConfigureAwait(false)
+            ?? throw new ApiProblemException(StatusCodes.Status412PreconditionFailed, "store.precondition_failed", "If-Match: * and the secret does not exist", [new ApiError("the secret does not exist", "If-Match")]);
+        return current.ETag;
+    }
+
+    /// <summary>The secret's metadata, or 404.</summary>
+    public static async Task<SecretMetadata> Find(SecretStore store, Principal principal, SecretAddress address, string owner, SecretName name, CancellationToken cancellationToken) =>
         await store.GetAsync(principal, address.Scope, owner, name, cancellationToken).ConfigureAwait(false)
             ?? throw new ApiProblemException(StatusCodes.Status404NotFound, "secret.not_found", $"no secret {name.Value} in this {address.Scope.ToText()}");
 
     private static bool IsAny(Microsoft.Extensions.Primitives.StringValues header) =>
         header.Any(h => h is not null && h.Trim() == "*");
-
-    private static bool Matches(Microsoft.Extensions.Primitives.StringValues header, SecretMetadata current)
-    {
-        var tag = SecretMetaMapper.ETag(current);
-        return header.SelectMany(h => (h ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            .Any(h => h == "*" || string.Equals(h, tag, StringComparison.Ordinal));
-    }
-
-    private static ApiProblemException Stale(string why, string header) =>
-        new(StatusCodes.Status412PreconditionFailed, "secret.precondition_failed", why + "; GET the secret for its current ETag", [new ApiError(why, header)]);
 }

@@ -48,8 +48,8 @@ internal static class WorkflowEndpoints
         StoredWorkflowStore.ValidateName(name, "name");
         RequireProject(principal, project, SecretRole.Writer, "save");
         var document = await RequestBody.ReadJsonAsync<JsonObject>(context, options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+        // The path is the address: a document's own name is replaced by it; a different project is refused.
         RequireSame(document, "project", project);
-        RequireSame(document, "name", name);
         document["project"] = project;
         document["name"] = name;
         var existing = await workflows.GetAsync(project, name, cancellationToken).ConfigureAwait(false);

@@ -43,7 +43,7 @@ public static class ApiProblem
             ErrorKind.InvalidInput => StatusCodes.Status400BadRequest,
             ErrorKind.PermissionDenied => StatusCodes.Status403Forbidden,
             ErrorKind.NotFound => StatusCodes.Status404NotFound,
-            ErrorKind.Conflict when exception.Code.Contains("conflict", StringComparison.Ordinal) || exception.Code.Contains("precondition", StringComparison.Ordinal) => StatusCodes.Status412PreconditionFailed,
+            ErrorKind.Conflict when exception.Code is "store.precondition_failed" or "store.already_exists" or "store.conflict" => StatusCodes.Status412PreconditionFailed,
             ErrorKind.Conflict => StatusCodes.Status409Conflict,
             ErrorKind.Refused => StatusCodes.Status409Conflict,
             ErrorKind.LimitExceeded => StatusCodes.Status413PayloadTooLarge,

@@ -77,6 +77,34 @@ internal sealed class StoredWorkflowStore
         }
     }
 
+    /// <summary>Every saved workflow (for usages); a file that does not parse is skipped.</summary>
+    public async Task<IReadOnlyList<StoredWorkflow>> ListAsync(CancellationToken cancellationToken)
+    {
+        var found = new List<StoredWorkflow>();
+        if (!Directory.Exists(_root))
+        {
+            return found;
+        }
+
+        foreach (var file in Directory.EnumerateFiles(_root, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
+        {
+            try
+            {
+                await using var stream = File.OpenRead(file);
+                if (await JsonSerializer.DeserializeAsync<StoredWorkflow>(stream, cancellationToken: cancellationToken).ConfigureAwait(false) is { } stored)
+                {
+                    found.Add(stored);
+                }
+            }
+            catch (JsonException)
+            {
+                // A damaged file is not a usage; GET of that workflow reports it.
+            }
+        }
+
+        return found;
+    }
+
     public async Task<bool> DeleteAsync(string project, string name, CancellationToken cancellationToken)
     {
         await _writes.WaitAsync(cancellationToken).ConfigureAwait(false);

@@ -51,7 +51,7 @@ public sealed class SecretEndpointsTests : IDisposable
 
         // The second writer still holds the first ETag: its write is refused, not silently applied.
         var stale = await Admin.PutSecretAsync("/api/v1/projects/alpha/secrets/TOKEN", Value + "c", headers: r => r.Headers.TryAddWithoutValidation("If-Match", etag));
-        await Problems.AssertAsync(stale, HttpStatusCode.PreconditionFailed, "secret.precondition_failed");
+        await Problems.AssertAsync(stale, HttpStatusCode.PreconditionFailed, "store.precondition_failed");
         var now = await (await Admin.GetAsync(Api.Url("/api/v1/projects/alpha/secrets/TOKEN"))).JsonAsync();
         Assert.Equal(2, now.GetProperty("version").GetInt32());
     }
@@ -61,14 +61,14 @@ public sealed class SecretEndpointsTests : IDisposable
     {
         Assert.Equal(HttpStatusCode.Created, (await Admin.PutSecretAsync("/api/v1/organizations/default/secrets/ONCE", Value, headers: r => r.Headers.TryAddWithoutValidation("If-None-Match", "*"))).StatusCode);
         var again = await Admin.PutSecretAsync("/api/v1/organizations/default/secrets/ONCE", Value, headers: r => r.Headers.TryAddWithoutValidation("If-None-Match", "*"));
-        await Problems.AssertAsync(again, HttpStatusCode.PreconditionFailed, "secret.precondition_failed");
+        await Problems.AssertAsync(again, HttpStatusCode.PreconditionFailed, "store.already_exists");
     }
 
     [Fact]
     public async Task If_match_on_a_missing_secret_is_412()
     {
         var response = await Admin.PutSecretAsync("/api/v1/projects/alpha/secrets/NEW_ONE", Value, headers: r => r.Headers.TryAddWithoutValidation("If-Match", "\"1.1\""));
-        await Problems.AssertAsync(response, HttpStatusCode.PreconditionFailed, "secret.precondition_failed");
+        await Problems.AssertAsync(response, HttpStatusCode.PreconditionFailed, "store.precondition_failed");
     }
 
     [Fact]
@@ -92,7 +92,7 @@ public sealed class SecretEndpointsTests : IDisposable
         var created = await Admin.PutSecretAsync("/api/v1/projects/alpha/secrets/GONE", Value);
         var stale = new HttpRequestMessage(HttpMethod.Delete, Api.Url("/api/v1/projects/alpha/secrets/GONE"));
         stale.Headers.TryAddWithoutValidation("If-Match", "\"9.9\"");
-        await Problems.AssertAsync(await Admin.SendAsync(stale), HttpStatusCode.PreconditionFailed, "secret.precondition_failed");
+        await Problems.AssertAsync(await Admin.SendAsync(stale), HttpStatusCode.PreconditionFailed, "store.precondition_failed");
 
         var delete = new HttpRequestMessage(HttpMethod.Delete, Api.Url("/api/v1/projects/alpha/secrets/GONE"));
         delete.Headers.TryAddWithoutValidation("If-Match", created.Headers.ETag!.Tag);
@@ -148,6 +148,30 @@ public sealed class SecretEndpointsTests : IDisposable
     {
         var token = _server.CreateToken("admin", [new Store.RoleGrant(Store.SecretScope.Project, "*", Store.SecretRole.Admin)], Authentication.ApiScopes.SecretsRead);
         await Problems.AssertAsync(await _server.ClientFor(token).PutSecretAsync("/api/v1/projects/alpha/secrets/X", Value), HttpStatusCode.Forbidden, "auth.scope_missing");
+    }
+
+    [Fact]
+    public async Task Patch_changes_the_description_without_a_new_version_and_honours_if_match()
+    {
+        var created = await Admin.PutSecretAsync("/api/v1/projects/alpha/secrets/DESCRIBED", Value, "old");
+        var patch = new HttpRequestMessage(HttpMethod.Patch, Api.Url("/api/v1/projects/alpha/secrets/DESCRIBED"))
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { description = "new words" }),
+        };
+        patch.Headers.TryAddWithoutValidation("If-Match", created.Headers.ETag!.Tag);
+        var response = await Admin.SendAsync(patch);
+        var body = await response.JsonAsync();
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("new words", body.GetProperty("description").GetString());
+        Assert.Equal(1, body.GetProperty("version").GetInt32());
+        Assert.NotEqual(created.Headers.ETag.Tag, response.Headers.ETag?.Tag);
+
+        var stale = new HttpRequestMessage(HttpMethod.Patch, Api.Url("/api/v1/projects/alpha/secrets/DESCRIBED"))
+        {
+            Content = System.Net.Http.Json.JsonContent.Create(new { description = "lost update" }),
+        };
+        stale.Headers.TryAddWithoutValidation("If-Match", created.Headers.ETag.Tag);
+        await Problems.AssertAsync(await Admin.SendAsync(stale), HttpStatusCode.PreconditionFailed, "store.precondition_failed");
     }
 
     [Fact]
@@ -209,8 +233,8 @@ public sealed class SecretEndpointsTests : IDisposable
     [Fact]
     public async Task A_forged_cursor_or_limit_out_of_range_is_400()
     {
-        await Problems.AssertAsync(await Admin.GetAsync(Api.Url("/api/v1/secrets?cursor=bm90LWEtY3Vyc29y")), HttpStatusCode.BadRequest, "request.cursor_invalid");
-        await Problems.AssertAsync(await Admin.GetAsync(Api.Url("/api/v1/secrets?limit=0")), HttpStatusCode.BadRequest, "request.limit_invalid");
+        await Problems.AssertAsync(await Admin.GetAsync(Api.Url("/api/v1/secrets?cursor=bm90LWEtY3Vyc29y")), HttpStatusCode.BadRequest, "store.cursor_invalid");
+        await Problems.AssertAsync(await Admin.GetAsync(Api.Url("/api/v1/secrets?limit=0")), HttpStatusCode.BadRequest, "store.limit_invalid");
         await Problems.AssertAsync(await Admin.GetAsync(Api.Url("/api/v1/secrets?scope=galaxy")), HttpStatusCode.BadRequest, "request.scope_invalid");
     }
 }

@@ -21,8 +21,9 @@ internal static class AccessErrors
     public static StoreException TokenNameInvalid() =>
         new("access.token_name_invalid", ErrorKind.InvalidInput, string.Create(CultureInfo.InvariantCulture, $"a token name is 1 to {TokenRequest.MaxNameLength} characters with no control characters"));
 
-    public static StoreException TokenScopeUnknown(string scope) =>
-        new("access.token_scope_unknown", ErrorKind.InvalidInput, $"unknown token scope '{Printable(scope)}'; the scopes are {string.Join(", ", TokenScopes.All)}");
+    // The text is not echoed: a mistyped argument may be something pasted by accident.
+    public static StoreException TokenScopeUnknown() =>
+        new("access.token_scope_unknown", ErrorKind.InvalidInput, $"unknown token scope; the scopes are {string.Join(", ", TokenScopes.All)}");
 
     public static StoreException TokenScopeNotHeld(string scope) =>
         new("access.token_scope_not_held", ErrorKind.PermissionDenied, $"a token may not grant the scope '{scope}', which the token creating it lacks");
@@ -40,11 +41,4 @@ internal static class AccessErrors
 
     public static StoreException NotAdmin(Principal principal, string what) =>
         new("access.permission_denied", ErrorKind.PermissionDenied, $"user '{principal.UserId}' may not {what}");
-
-    // Input echoed in a message is cut short and stripped of control characters: it may be a mistyped token.
-    private static string Printable(string text)
-    {
-        var cut = text.Length > 40 ? text[..40] + "…" : text;
-        return new string(cut.Select(c => char.IsControl(c) ? '?' : c).ToArray());
-    }
 }

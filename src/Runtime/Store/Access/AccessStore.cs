@@ -164,7 +164,7 @@ public sealed class AccessStore
         {
             if (!TokenScopes.IsKnown(scope))
             {
-                throw AccessErrors.TokenScopeUnknown(scope);
+                throw AccessErrors.TokenScopeUnknown();
             }
         }
 
