@@ -132,7 +132,7 @@ async function refreshCounts() {
     const slot = document.querySelector(`[data-count=${view}]`);
     if (view === 'project' && !state.project) { slot.textContent = '0'; continue; }
     try {
-      const page = await api.listSecrets({ scope: view, project: state.project, limit: 500 });
+      const page = await api.listSecrets({ scope: view, project: state.project, limit: 200 });
       slot.textContent = String(page.data.length) + (page.nextCursor ? '+' : '');
     } catch { slot.textContent = ''; }
   }
