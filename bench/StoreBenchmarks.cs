@@ -107,7 +107,7 @@ public sealed class StoreBench(string? database) : IDisposable
             _store.Rows.Forget(null);
         }
 
-        return (await ((ISecretValueReader)_store).TryReadAsync(SecretScope.Organization, "default", _names[7], CancellationToken.None).ConfigureAwait(false))!.Value;
+        return (await ((ISecretValueReader)_store).TryReadAsync(Principal.LocalAdmin("bench"), SecretScope.Organization, "default", _names[7], CancellationToken.None).ConfigureAwait(false))!.Value;
     }
 
     /// <summary>What a run does: its 100 names looked up in project, organization and personal scope, in one read.</summary>
@@ -118,7 +118,7 @@ public sealed class StoreBench(string? database) : IDisposable
             _store.Rows.Forget(null);
         }
 
-        var resolver = new SecretResolver(_store, "default", "project", "bench");
+        var resolver = new SecretResolver(_store, "default", "project", Principal.LocalAdmin("bench"));
         await resolver.PrefetchAsync(_names, CancellationToken.None).ConfigureAwait(false);
         return resolver.Resolved.Count;
     }
@@ -145,10 +145,10 @@ public sealed class StoreBench(string? database) : IDisposable
             var figures = new double[samples];
             for (var i = 0; i < samples; i++)
             {
-                await reader.ReadManyAsync([key], 0, CancellationToken.None).ConfigureAwait(false);
+                await reader.ReadManyAsync(Principal.LocalAdmin("bench"), [key], 0, CancellationToken.None).ConfigureAwait(false);
                 var written = await _store.SetAsync(Admin, new SecretWrite { Scope = key.Scope, Owner = key.Owner, Name = key.Name, Value = "visible-" + i }).ConfigureAwait(false);
                 var start = System.Diagnostics.Stopwatch.GetTimestamp();
-                while ((await reader.ReadManyAsync([key], 0, CancellationToken.None).ConfigureAwait(false))[0].Version != written.Version)
+                while ((await reader.ReadManyAsync(Principal.LocalAdmin("bench"), [key], 0, CancellationToken.None).ConfigureAwait(false))[0].Version != written.Version)
                 {
                     await Task.Delay(1).ConfigureAwait(false);
                 }

@@ -20,6 +20,8 @@ public static class CliApplication
         root.Subcommands.Add(Commands.SecretCommand.Create(context));
         root.Subcommands.Add(Commands.KeyCommand.Create(context));
         root.Subcommands.Add(Commands.AuditCommand.Create(context));
+        root.Subcommands.Add(Commands.AccessCommand.Create(context));
+        root.Subcommands.Add(Commands.TokenCommand.Create(context));
         root.Subcommands.Add(Commands.WorkflowCommand.Create(context));
         root.Subcommands.Add(Commands.RunCommand.Create(context));
         root.Subcommands.Add(Commands.RunsCommand.Create(context));

@@ -59,7 +59,7 @@ async Task<string> Set(string name, string value)
 
 async Task<string> Read(string name, long minimumChange)
 {
-    var found = await reader.ReadManyAsync([new SecretKey(SecretScope.Organization, "default", SecretName.Parse(name))], minimumChange, CancellationToken.None);
+    var found = await reader.ReadManyAsync(Principal.LocalAdmin("host"), [new SecretKey(SecretScope.Organization, "default", SecretName.Parse(name))], minimumChange, CancellationToken.None);
     return found.Count == 0 ? "absent" : string.Create(CultureInfo.InvariantCulture, $"{found[0].Version} {found[0].Value}");
 }
 
@@ -71,7 +71,7 @@ async Task<string> Increment(string name, int times)
     {
         while (true)
         {
-            var found = (await reader.ReadManyAsync([new SecretKey(SecretScope.Organization, "default", SecretName.Parse(name))], 0, CancellationToken.None))[0];
+            var found = (await reader.ReadManyAsync(Principal.LocalAdmin("host"), [new SecretKey(SecretScope.Organization, "default", SecretName.Parse(name))], 0, CancellationToken.None))[0];
             try
             {
                 await store.SetAsync(admin, new SecretWrite

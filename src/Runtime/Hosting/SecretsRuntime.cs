@@ -113,7 +113,7 @@ public sealed class SecretsRuntime : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(principal);
         ArgumentNullException.ThrowIfNull(request);
         var evaluator = _evaluator.Value;
-        var resolver = new SecretResolver(_reader, request.Organization, request.Project ?? string.Empty, principal.UserId);
+        var resolver = new SecretResolver(_reader, request.Organization, request.Project ?? string.Empty, principal);
         var results = new List<ExpressionResult>();
         foreach (var expression in request.Expressions)
         {

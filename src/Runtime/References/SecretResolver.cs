@@ -14,16 +14,18 @@ internal sealed class SecretResolver
     private readonly (SecretScope Scope, string Owner)[] _order;
     private readonly Dictionary<SecretName, ResolvedSecret> _pinned = [];
     private readonly long _minimumChange;
+    private readonly Principal _principal;
 
     /// <param name="reader">Where values come from.</param>
     /// <param name="organization">The workflow's organization.</param>
     /// <param name="project">The workflow's project.</param>
-    /// <param name="principal">The user whose personal secrets apply.</param>
+    /// <param name="principal">Whom values are read for: every read is checked against it, and its personal secrets apply.</param>
     /// <param name="minimumChange">No value older than this store change number is used (0: no minimum).</param>
-    public SecretResolver(ISecretValueReader reader, string organization, string project, string principal, long minimumChange = 0)
+    public SecretResolver(ISecretValueReader reader, string organization, string project, Principal principal, long minimumChange = 0)
     {
         _reader = reader;
-        _order = [(SecretScope.Project, project), (SecretScope.Organization, organization), (SecretScope.Personal, principal)];
+        _principal = principal;
+        _order = [(SecretScope.Project, project), (SecretScope.Organization, organization), (SecretScope.Personal, principal.UserId)];
         _minimumChange = minimumChange;
     }
 
@@ -52,7 +54,7 @@ internal sealed class SecretResolver
         }
 
         var keys = wanted.SelectMany(name => _order.Select(o => new SecretKey(o.Scope, o.Owner, name))).ToList();
-        var found = (await _reader.ReadManyAsync(keys, _minimumChange, cancellationToken).ConfigureAwait(false))
+        var found = (await _reader.ReadManyAsync(_principal, keys, _minimumChange, cancellationToken).ConfigureAwait(false))
             .ToDictionary(r => new SecretKey(r.Scope, r.Owner, r.Name));
         foreach (var name in wanted)
         {

@@ -9,6 +9,9 @@ internal interface ISecretRows : IKeyRows, IAsyncDisposable
     /// <summary>Where the rows live, for messages (a file path, or host and port; never a password).</summary>
     string Location { get; }
 
+    /// <summary>The users, role grants and tokens in the same database.</summary>
+    Access.IAccessRows Access { get; }
+
     /// <summary>Starts a write transaction; writes of concurrent transactions to one row are serialised.</summary>
     Task<ISecretRowsTransaction> BeginAsync(CancellationToken cancellationToken);
 
@@ -23,6 +26,24 @@ internal interface ISecretRows : IKeyRows, IAsyncDisposable
     /// and has seen at least change <paramref name="minimumChange"/>).
     /// </summary>
     Task<IReadOnlyList<StoredSecret>> ReadAsync(IReadOnlyList<SecretKey> keys, long minimumChange, CancellationToken cancellationToken);
+
+    /// <summary>The history of a secret, newest first; never a value.</summary>
+    Task<IReadOnlyList<Versions.SecretVersion>> VersionsAsync(SecretKey key, CancellationToken cancellationToken);
+
+    /// <summary>The explicit members of a secret.</summary>
+    Task<IReadOnlyList<Access.SecretMemberRow>> MembersAsync(SecretKey key, CancellationToken cancellationToken);
+
+    /// <summary>Every secret <paramref name="userId"/> is an explicit member of.</summary>
+    Task<IReadOnlyList<Access.SecretMemberRow>> MembershipsAsync(string userId, CancellationToken cancellationToken);
+
+    /// <summary>Up to <see cref="Listing.SecretPageFilter.Limit"/> rows matching the filter after its key, in (scope, owner, name) order.</summary>
+    Task<IReadOnlyList<SecretMetadata>> PageAsync(Listing.SecretPageFilter filter, CancellationToken cancellationToken);
+
+    /// <summary>Up to <paramref name="limit"/> audit rows after id <paramref name="afterId"/>, at or after <paramref name="since"/>, of one action or all, oldest first, with their ids.</summary>
+    Task<IReadOnlyList<AuditEntry>> AuditPageAsync(DateTimeOffset since, string? action, long afterId, int limit, CancellationToken cancellationToken);
+
+    /// <summary>The latest <paramref name="limit"/> uses of a secret by runs, newest first.</summary>
+    Task<IReadOnlyList<Listing.SecretUse>> UsesAsync(SecretKey key, int limit, CancellationToken cancellationToken);
 
     /// <summary>Audit rows at or after <paramref name="since"/>, oldest first.</summary>
     Task<IReadOnlyList<AuditEntry>> AuditAsync(DateTimeOffset since, CancellationToken cancellationToken);

@@ -24,7 +24,31 @@ internal interface ISecretRowsTransaction : IKeyRows, IAsyncDisposable
     /// <summary>Inserts (expected version 0) or updates the row; false when the row's version is no longer <paramref name="expectedVersion"/>.</summary>
     Task<bool> WriteAsync(SecretRow row, int expectedVersion, CancellationToken cancellationToken);
 
-    /// <summary>Deletes a row.</summary>
+    /// <summary>Adds a version to a secret's history, with its sealed value.</summary>
+    Task InsertVersionAsync(Versions.SecretVersionRow row, CancellationToken cancellationToken);
+
+    /// <summary>One version of a secret with its sealed value, or null.</summary>
+    Task<Versions.SecretVersionRow?> VersionAsync(SecretKey key, int version, CancellationToken cancellationToken);
+
+    /// <summary>Every version of every secret with its envelope (for re-wrapping).</summary>
+    Task<IReadOnlyList<Versions.SecretVersionRow>> AllVersionsAsync(CancellationToken cancellationToken);
+
+    /// <summary>Replaces a version's wrapped data key (key rotation).</summary>
+    Task RewrapVersionAsync(SecretKey key, int version, string keyId, byte[] wrappedDataKey, CancellationToken cancellationToken);
+
+    /// <summary>Changes the description of a row (locked by <see cref="CurrentAsync"/>) without a new value version.</summary>
+    Task DescribeAsync(SecretKey key, string? description, DateTimeOffset at, string by, long change, CancellationToken cancellationToken);
+
+    /// <summary>The explicit members of a secret.</summary>
+    Task<IReadOnlyList<Access.SecretMemberRow>> MembersAsync(SecretKey key, CancellationToken cancellationToken);
+
+    /// <summary>Adds a member or changes its role.</summary>
+    Task PutMemberAsync(Access.SecretMemberRow member, CancellationToken cancellationToken);
+
+    /// <summary>Removes a member; false when the user was not one.</summary>
+    Task<bool> DeleteMemberAsync(SecretKey key, string userId, CancellationToken cancellationToken);
+
+    /// <summary>Deletes a row, every version of its value and its members.</summary>
     Task DeleteAsync(SecretKey key, CancellationToken cancellationToken);
 
     /// <summary>Every row with its envelope (for re-wrapping).</summary>

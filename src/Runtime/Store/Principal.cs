@@ -29,4 +29,19 @@ public sealed record Principal(string UserId, IReadOnlyList<RoleGrant> Grants)
 
     /// <summary>Whether the principal is admin of any scope (key rotation, whole audit log).</summary>
     public bool IsAdmin => Grants.Any(g => g.Role == SecretRole.Admin);
+
+    /// <summary>Whether the principal is admin of every organization (<c>*</c>): it may manage every user's grants and tokens.</summary>
+    public bool IsStoreAdmin => Grants.Any(g => g.Scope == SecretScope.Organization && g.Owner == "*" && g.Role == SecretRole.Admin);
+
+    /// <summary>
+    /// The scopes of the token this principal authenticated with (see <see cref="Access.TokenScopes"/>), or null when
+    /// it did not come from a token (the CLI's local user), which limits nothing beyond its grants.
+    /// </summary>
+    public IReadOnlySet<string>? Scopes { get; init; }
+
+    /// <summary>The id of the token this principal authenticated with, or null.</summary>
+    public string? TokenId { get; init; }
+
+    /// <summary>Whether the principal's token carries <paramref name="scope"/> (always true without a token).</summary>
+    public bool HasScope(string scope) => Scopes is null || Scopes.Contains(scope);
 }

@@ -47,4 +47,14 @@ public sealed record SecretMetadata
     /// started with <c>RunRequest.MinimumChange</c> at least this number never uses an older version, on any host.
     /// </summary>
     public long Change { get; init; }
+
+    /// <summary>
+    /// The entity tag of this state of the secret, from its version and change number: a new value or a new
+    /// description gives a new one. A strong, quoted HTTP ETag such as <c>"3.17"</c>; pass it back as
+    /// <see cref="SecretWrite.IfMatch"/> to write only if nobody changed the secret in between.
+    /// </summary>
+    public string ETag => string.Create(System.Globalization.CultureInfo.InvariantCulture, $"\"{Version}.{Change}\"");
+
+    /// <summary>The role of the principal who read this metadata on the secret (admin or member), or null where not computed.</summary>
+    public Access.SecretMemberRole? MyRole { get; init; }
 }

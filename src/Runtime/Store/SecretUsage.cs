@@ -5,4 +5,7 @@ internal sealed record SecretUsage(string RunId, string NodeId, SecretScope Scop
 {
     /// <summary>What used the secret when it was not a node of a run (<c>eval</c>, <c>redact</c>); null for a run.</summary>
     public string? Detail { get; init; }
+
+    /// <summary>The workflow of the run, for the secret's usages; null when unknown.</summary>
+    public string? Workflow { get; init; }
 }

@@ -26,4 +26,13 @@ public sealed record SecretWrite
 
     /// <summary>When set, the write succeeds only if the current version is this (0: only if it does not exist yet).</summary>
     public int? ExpectedVersion { get; init; }
+
+    /// <summary>
+    /// HTTP <c>If-Match</c>: when set, the write succeeds only if the secret exists and its <see cref="SecretMetadata.ETag"/>
+    /// is this; otherwise <c>store.precondition_failed</c>.
+    /// </summary>
+    public string? IfMatch { get; init; }
+
+    /// <summary>HTTP <c>If-None-Match: *</c>: the write only creates; when the secret exists it fails with <c>store.already_exists</c>.</summary>
+    public bool CreateOnly { get; init; }
 }

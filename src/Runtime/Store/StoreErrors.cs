@@ -1,4 +1,6 @@
+using System.Globalization;
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Store.Access;
 
 namespace Secrets.Runtime.Store;
 
@@ -83,6 +85,30 @@ public static class StoreErrors
     /// <summary><c>store.value_too_long</c> (InvalidInput).</summary>
     public const string ValueTooLongCode = "store.value_too_long";
 
+    /// <summary><c>store.precondition_failed</c> (Conflict): a check-and-set write whose ETag is stale.</summary>
+    public const string PreconditionFailedCode = "store.precondition_failed";
+
+    /// <summary><c>store.already_exists</c> (Conflict): a create-only write of a secret that exists.</summary>
+    public const string AlreadyExistsCode = "store.already_exists";
+
+    /// <summary><c>store.version_not_found</c> (NotFound).</summary>
+    public const string VersionNotFoundCode = "store.version_not_found";
+
+    /// <summary><c>store.personal_not_shareable</c> (Refused).</summary>
+    public const string PersonalNotShareableCode = "store.personal_not_shareable";
+
+    /// <summary><c>store.member_implicit_admin</c> (Refused).</summary>
+    public const string MemberImplicitAdminCode = "store.member_implicit_admin";
+
+    /// <summary><c>store.member_last_admin</c> (Refused).</summary>
+    public const string MemberLastAdminCode = "store.member_last_admin";
+
+    /// <summary><c>store.member_not_found</c> (NotFound).</summary>
+    public const string MemberNotFoundCode = "store.member_not_found";
+
+    /// <summary><c>store.member_role_unknown</c> (InvalidInput).</summary>
+    public const string MemberRoleUnknownCode = "store.member_role_unknown";
+
     /// <summary>An exception with code <c>store.conflict</c>.</summary>
     internal static StoreException Conflict(string message) => new(ConflictCode, ErrorKind.Conflict, message);
 
@@ -157,4 +183,45 @@ public static class StoreErrors
 
     /// <summary>An exception with code <c>store.value_too_long</c>.</summary>
     internal static StoreException ValueTooLong(string message) => new(ValueTooLongCode, ErrorKind.InvalidInput, message);
+
+    /// <summary>A check-and-set write or delete whose expected ETag is not the current one.</summary>
+    internal static StoreException PreconditionFailed(SecretKey key, string? actual, string expected) =>
+        new(PreconditionFailedCode, ErrorKind.Conflict, actual is null
+            ? $"{key} does not exist, but the write expected ETag {expected}; create it without one"
+            : $"{key} changed since it was read (ETag is {actual}, the write expected {expected}); read it again and retry");
+
+    /// <summary>A create-only write (<c>If-None-Match: *</c>) of a secret that exists.</summary>
+    internal static StoreException AlreadyExists(SecretKey key) =>
+        new(AlreadyExistsCode, ErrorKind.Conflict, $"{key} already exists and the write asked to create it only (If-None-Match: *)");
+
+    /// <summary>A restore of a version the secret does not have.</summary>
+    internal static StoreException VersionMissing(SecretKey key, int version) =>
+        new(VersionNotFoundCode, ErrorKind.NotFound, string.Create(CultureInfo.InvariantCulture, $"{key} has no version {version} (see its versions)"));
+
+    /// <summary>A member change on a personal secret.</summary>
+    internal static StoreException PersonalNotShareable(SecretKey key) =>
+        new(PersonalNotShareableCode, ErrorKind.Refused, $"{key} is a personal secret: personal secrets belong to their owner alone and cannot be shared");
+
+    /// <summary>A change to a scope admin's implicit membership.</summary>
+    internal static StoreException ImplicitAdmin(SecretKey key, string userId) =>
+        new(MemberImplicitAdminCode, ErrorKind.Refused, $"user '{userId}' is an admin of {key.Scope.ToText()} '{key.Owner}' and so an admin of {key.Name.Value}; revoke that role to change it");
+
+    /// <summary>Removing or demoting the last explicit admin.</summary>
+    internal static StoreException LastAdmin(SecretKey key, string userId) =>
+        new(MemberLastAdminCode, ErrorKind.Refused, $"user '{userId}' is the last explicit admin of {key}; make another member admin first");
+
+    /// <summary>A member that does not exist.</summary>
+    internal static StoreException MemberMissing(SecretKey key, string userId) =>
+        new(MemberNotFoundCode, ErrorKind.NotFound, $"user '{userId}' is not a member of {key}");
+
+    /// <summary>An action on a secret that needs its admin role.</summary>
+    internal static StoreException NotSecretAdmin(Principal principal, SecretKey key, string what) =>
+        new(PermissionDeniedCode, ErrorKind.PermissionDenied, $"user '{principal.UserId}' may not {what} {key}: that needs the admin role on the secret");
+
+    /// <summary>A member role that is neither admin nor member.</summary>
+    internal static StoreException RoleUnknown() =>
+        new(MemberRoleUnknownCode, ErrorKind.InvalidInput, "a member's role is admin or member");
+
+    /// <summary>A member role as the API and CLI write it.</summary>
+    internal static string RoleText(SecretMemberRole role) => role == SecretMemberRole.Admin ? "admin" : "member";
 }

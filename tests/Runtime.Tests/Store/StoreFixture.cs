@@ -55,7 +55,7 @@ internal sealed class StoreFixture : IDisposable
         new() { Scope = scope, Owner = owner, Name = SecretName.Parse(name), Value = value, ExpectedVersion = expected };
 
     public static async Task<string?> ReadAsync(SecretStore store, string name, SecretScope scope = SecretScope.Organization, string owner = "default") =>
-        (await ((ISecretValueReader)store).TryReadAsync(scope, owner, SecretName.Parse(name), CancellationToken.None))?.Value;
+        (await ((ISecretValueReader)store).TryReadAsync(Admin, scope, owner, SecretName.Parse(name), CancellationToken.None))?.Value;
 
     /// <summary>Runs SQL against the backend directly, as an attacker with database access would.</summary>
     public async Task ExecuteAsync(string sql, params (string Name, object Value)[] parameters)

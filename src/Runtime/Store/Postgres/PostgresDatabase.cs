@@ -50,6 +50,29 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         """
         CREATE INDEX changes_at ON changes (at);
         """,
+        PostgresAccessRows.Migration,
+        """
+        CREATE TABLE secret_versions (
+            scope text NOT NULL, owner text NOT NULL, name text NOT NULL, version integer NOT NULL,
+            value_length integer NOT NULL, key_id text NOT NULL, wrapped_key bytea NOT NULL, payload bytea NOT NULL,
+            created_at timestamptz NOT NULL, created_by text NOT NULL, source text NOT NULL, restored_from integer,
+            PRIMARY KEY (scope, owner, name, version));
+        INSERT INTO secret_versions (scope, owner, name, version, value_length, key_id, wrapped_key, payload, created_at, created_by, source)
+            SELECT scope, owner, name, version, value_length, key_id, wrapped_key, payload, updated_at, updated_by, CASE WHEN is_system THEN 'rotate' ELSE 'set' END FROM secrets;
+        CREATE TABLE secret_members (
+            scope text NOT NULL, owner text NOT NULL, name text NOT NULL, user_id text NOT NULL, role text NOT NULL,
+            added_at timestamptz NOT NULL, added_by text NOT NULL,
+            PRIMARY KEY (scope, owner, name, user_id));
+        CREATE INDEX secret_members_user ON secret_members (user_id);
+        INSERT INTO secret_members (scope, owner, name, user_id, role, added_at, added_by)
+            SELECT scope, owner, name, created_by, 'admin', created_at, created_by FROM secrets WHERE scope <> 'personal';
+        """,
+        """
+        CREATE TABLE secret_uses (
+            id bigserial PRIMARY KEY, scope text NOT NULL, owner text NOT NULL, name text NOT NULL,
+            at timestamptz NOT NULL, workflow text, run_id text NOT NULL, node_id text NOT NULL, version integer NOT NULL, user_id text NOT NULL);
+        CREATE INDEX secret_uses_key ON secret_uses (scope, owner, name, id);
+        """,
     ];
 
     private PostgresDatabase(NpgsqlDataSource dataSource, NpgsqlConnectionStringBuilder settings)

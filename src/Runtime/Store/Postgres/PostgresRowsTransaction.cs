@@ -1,4 +1,6 @@
 using Npgsql;
+using Secrets.Runtime.Store.Access;
+using Secrets.Runtime.Store.Versions;
 
 namespace Secrets.Runtime.Store.Postgres;
 
@@ -59,8 +61,78 @@ internal sealed class PostgresRowsTransaction(PostgresDatabase database, NpgsqlC
         return changed == 1;
     }
 
-    public Task DeleteAsync(SecretKey key, CancellationToken cancellationToken) =>
-        ExecuteAsync("DELETE FROM secrets WHERE scope = $1 AND owner = $2 AND name = $3", cancellationToken, Text(key.Scope.ToText()), Text(key.Owner), Text(key.Name.Value));
+    public async Task DeleteAsync(SecretKey key, CancellationToken cancellationToken)
+    {
+        await ExecuteAsync("DELETE FROM secrets WHERE scope = $1 AND owner = $2 AND name = $3", cancellationToken, Key(key)).ConfigureAwait(false);
+        await ExecuteAsync("DELETE FROM secret_versions WHERE scope = $1 AND owner = $2 AND name = $3", cancellationToken, Key(key)).ConfigureAwait(false);
+        await ExecuteAsync("DELETE FROM secret_members WHERE scope = $1 AND owner = $2 AND name = $3", cancellationToken, Key(key)).ConfigureAwait(false);
+        await ExecuteAsync("DELETE FROM secret_uses WHERE scope = $1 AND owner = $2 AND name = $3", cancellationToken, Key(key)).ConfigureAwait(false);
+    }
+
+    public Task InsertVersionAsync(SecretVersionRow row, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            """
+            INSERT INTO secret_versions (scope, owner, name, version, value_length, key_id, wrapped_key, payload, created_at, created_by, source, restored_from)
+            VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)
+            """, cancellationToken,
+            [.. Key(row.Key), Int(row.Version.Version), Int(row.Version.ValueLength), Text(row.Value.KeyId), new NpgsqlParameter<byte[]> { TypedValue = row.Value.WrappedDataKey },
+                new NpgsqlParameter<byte[]> { TypedValue = row.Value.Payload }, new NpgsqlParameter<DateTime> { TypedValue = row.Version.CreatedAt.UtcDateTime }, Text(row.Version.CreatedBy),
+                Text(row.Version.Source.ToText()), new NpgsqlParameter { Value = (object?)row.Version.RestoredFrom ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Integer }]);
+
+    public async Task<SecretVersionRow?> VersionAsync(SecretKey key, int version, CancellationToken cancellationToken)
+    {
+        var rows = await VersionRowsAsync("WHERE scope = $1 AND owner = $2 AND name = $3 AND version = $4", cancellationToken, [.. Key(key), Int(version)]).ConfigureAwait(false);
+        return rows.Count == 0 ? null : rows[0];
+    }
+
+    public Task<IReadOnlyList<SecretVersionRow>> AllVersionsAsync(CancellationToken cancellationToken) => VersionRowsAsync("FOR UPDATE", cancellationToken);
+
+    public Task RewrapVersionAsync(SecretKey key, int version, string keyId, byte[] wrappedDataKey, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE secret_versions SET key_id = $5, wrapped_key = $6 WHERE scope = $1 AND owner = $2 AND name = $3 AND version = $4", cancellationToken,
+            [.. Key(key), Int(version), Text(keyId), new NpgsqlParameter<byte[]> { TypedValue = wrappedDataKey }]);
+
+    public Task DescribeAsync(SecretKey key, string? description, DateTimeOffset at, string by, long change, CancellationToken cancellationToken) =>
+        ExecuteAsync("UPDATE secrets SET description = $4, updated_at = $5, updated_by = $6, change = $7 WHERE scope = $1 AND owner = $2 AND name = $3", cancellationToken,
+            [.. Key(key), NullableText(description), new NpgsqlParameter<DateTime> { TypedValue = at.UtcDateTime }, Text(by), new NpgsqlParameter<long> { TypedValue = change }]);
+
+    public Task<IReadOnlyList<SecretMemberRow>> MembersAsync(SecretKey key, CancellationToken cancellationToken) => database.GuardAsync(async () =>
+    {
+        await using var command = new NpgsqlCommand(PostgresSecretRows.SelectMembers + " WHERE scope = $1 AND owner = $2 AND name = $3 ORDER BY user_id", connection, transaction);
+        command.Parameters.AddRange(Key(key));
+        return await PostgresSecretRows.ReadMembersAsync(command, cancellationToken).ConfigureAwait(false);
+    });
+
+    public Task PutMemberAsync(SecretMemberRow member, CancellationToken cancellationToken) =>
+        ExecuteAsync(
+            """
+            INSERT INTO secret_members (scope, owner, name, user_id, role, added_at, added_by) VALUES ($1, $2, $3, $4, $5, $6, $7)
+            ON CONFLICT (scope, owner, name, user_id) DO UPDATE SET role = excluded.role
+            """, cancellationToken,
+            [.. Key(member.Key), Text(member.UserId), Text(member.Role == SecretMemberRole.Admin ? "admin" : "member"), new NpgsqlParameter<DateTime> { TypedValue = member.AddedAt.UtcDateTime }, Text(member.AddedBy)]);
+
+    public async Task<bool> DeleteMemberAsync(SecretKey key, string userId, CancellationToken cancellationToken) =>
+        await ExecuteAsync("DELETE FROM secret_members WHERE scope = $1 AND owner = $2 AND name = $3 AND user_id = $4", cancellationToken, [.. Key(key), Text(userId)]).ConfigureAwait(false) == 1;
+
+    private Task<IReadOnlyList<SecretVersionRow>> VersionRowsAsync(string where, CancellationToken cancellationToken, params NpgsqlParameter[] parameters) => database.GuardAsync<IReadOnlyList<SecretVersionRow>>(async () =>
+    {
+#pragma warning disable CA2100 // SQL text is constant; every value goes through parameters.
+        await using var command = new NpgsqlCommand(
+            $"SELECT scope, owner, name, version, created_at, created_by, source, value_length, restored_from, key_id, wrapped_key, payload FROM secret_versions {where}", connection, transaction);
+#pragma warning restore CA2100
+        command.Parameters.AddRange(parameters);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var rows = new List<SecretVersionRow>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            rows.Add(new SecretVersionRow(new SecretKey(SecretScopeText.Parse(reader.GetString(0)), reader.GetString(1), SecretName.Parse(reader.GetString(2))),
+                new SecretVersion(reader.GetInt32(3), new DateTimeOffset(reader.GetDateTime(4)), reader.GetString(5), SecretVersionText.ParseSource(reader.GetString(6)), reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetInt32(8)),
+                new EncryptedValue(reader.GetString(9), reader.GetFieldValue<byte[]>(10), reader.GetFieldValue<byte[]>(11))));
+        }
+
+        return rows;
+    });
+
+    private static NpgsqlParameter[] Key(SecretKey key) => [Text(key.Scope.ToText()), Text(key.Owner), Text(key.Name.Value)];
 
     public Task<IReadOnlyList<StoredSecret>> AllAsync(CancellationToken cancellationToken) => database.GuardAsync<IReadOnlyList<StoredSecret>>(async () =>
     {

@@ -1,4 +1,7 @@
 using Npgsql;
+using Secrets.Runtime.Store.Access;
+using Secrets.Runtime.Store.Listing;
+using Secrets.Runtime.Store.Versions;
 
 namespace Secrets.Runtime.Store.Postgres;
 
@@ -21,7 +24,10 @@ internal sealed class PostgresSecretRows : ISecretRows
         _database = database;
         _feed = feed;
         RunRecords = new PostgresRunRecordStore(database, owned: false);
+        Access = new PostgresAccessRows(database);
     }
+
+    public Access.IAccessRows Access { get; }
 
     /// <summary>Run records in the same database.</summary>
     public PostgresRunRecordStore RunRecords { get; }
@@ -143,6 +149,120 @@ internal sealed class PostgresSecretRows : ISecretRows
         return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) as byte[];
     });
 
+    public Task<IReadOnlyList<SecretVersion>> VersionsAsync(SecretKey key, CancellationToken cancellationToken) => _database.GuardAsync<IReadOnlyList<SecretVersion>>(async () =>
+    {
+        await using var command = _database.DataSource.CreateCommand(
+            "SELECT version, created_at, created_by, source, value_length, restored_from FROM secret_versions WHERE scope = $1 AND owner = $2 AND name = $3 ORDER BY version DESC");
+        AddKey(command.Parameters, key);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var versions = new List<SecretVersion>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            versions.Add(new SecretVersion(reader.GetInt32(0), new DateTimeOffset(reader.GetDateTime(1)), reader.GetString(2), SecretVersionText.ParseSource(reader.GetString(3)), reader.GetInt32(4),
+                reader.IsDBNull(5) ? null : reader.GetInt32(5)));
+        }
+
+        return versions;
+    });
+
+    public Task<IReadOnlyList<SecretMemberRow>> MembersAsync(SecretKey key, CancellationToken cancellationToken) => _database.GuardAsync(async () =>
+    {
+        await using var command = _database.DataSource.CreateCommand(SelectMembers + " WHERE scope = $1 AND owner = $2 AND name = $3 ORDER BY user_id");
+        AddKey(command.Parameters, key);
+        return await ReadMembersAsync(command, cancellationToken).ConfigureAwait(false);
+    });
+
+    public Task<IReadOnlyList<SecretMemberRow>> MembershipsAsync(string userId, CancellationToken cancellationToken) => _database.GuardAsync(async () =>
+    {
+        await using var command = _database.DataSource.CreateCommand(SelectMembers + " WHERE user_id = $1 ORDER BY scope, owner, name");
+        command.Parameters.Add(new NpgsqlParameter<string> { TypedValue = userId });
+        return await ReadMembersAsync(command, cancellationToken).ConfigureAwait(false);
+    });
+
+    internal const string SelectMembers = "SELECT scope, owner, name, user_id, role, added_at, added_by FROM secret_members";
+
+    internal static async Task<IReadOnlyList<SecretMemberRow>> ReadMembersAsync(NpgsqlCommand command, CancellationToken cancellationToken)
+    {
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var members = new List<SecretMemberRow>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            members.Add(new SecretMemberRow(new SecretKey(SecretScopeText.Parse(reader.GetString(0)), reader.GetString(1), SecretName.Parse(reader.GetString(2))), reader.GetString(3),
+                reader.GetString(4) == "admin" ? SecretMemberRole.Admin : SecretMemberRole.Member, new DateTimeOffset(reader.GetDateTime(5)), reader.GetString(6)));
+        }
+
+        return members;
+    }
+
+    public Task<IReadOnlyList<SecretMetadata>> PageAsync(SecretPageFilter filter, CancellationToken cancellationToken) => _database.GuardAsync<IReadOnlyList<SecretMetadata>>(async () =>
+    {
+        await using var command = _database.DataSource.CreateCommand(
+            $"""
+            SELECT {SecretColumns} FROM secrets
+            WHERE ($1::text IS NULL OR scope = $1) AND ($2::text IS NULL OR owner = $2) AND ($3 OR NOT is_system)
+              AND ($4::text IS NULL OR strpos(lower(name), $4) > 0 OR strpos(lower(coalesce(description, '')), $4) > 0)
+              AND ($5::text IS NULL OR (scope, owner, name) > ($5, $6::text, $7::text))
+            ORDER BY scope, owner, name LIMIT $8
+            """);
+        var p = command.Parameters;
+        p.Add(Nullable(filter.Scope?.ToText()));
+        p.Add(Nullable(filter.Owner));
+        p.Add(new NpgsqlParameter<bool> { TypedValue = filter.IncludeSystem });
+        p.Add(Nullable(filter.Search?.ToLowerInvariant()));
+        p.Add(Nullable(filter.After?.Scope.ToText()));
+        p.Add(Nullable(filter.After?.Owner));
+        p.Add(Nullable(filter.After?.Name.Value));
+        p.Add(new NpgsqlParameter<int> { TypedValue = filter.Limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var list = new List<SecretMetadata>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(Metadata(reader));
+        }
+
+        return list;
+    });
+
+    public Task<IReadOnlyList<AuditEntry>> AuditPageAsync(DateTimeOffset since, string? action, long afterId, int limit, CancellationToken cancellationToken) => _database.GuardAsync<IReadOnlyList<AuditEntry>>(async () =>
+    {
+        await using var command = _database.DataSource.CreateCommand(
+            "SELECT at, actor, action, scope, owner, name, version, detail, id FROM audit WHERE id > $1 AND at >= $2 AND ($3::text IS NULL OR action = $3) ORDER BY id LIMIT $4");
+        command.Parameters.Add(new NpgsqlParameter<long> { TypedValue = afterId });
+        command.Parameters.Add(new NpgsqlParameter<DateTime> { TypedValue = since == DateTimeOffset.MinValue ? DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc) : since.UtcDateTime });
+        command.Parameters.Add(Nullable(action));
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var entries = new List<AuditEntry>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(Audit(reader) with { Id = reader.GetInt64(8) });
+        }
+
+        return entries;
+    });
+
+    public Task<IReadOnlyList<SecretUse>> UsesAsync(SecretKey key, int limit, CancellationToken cancellationToken) => _database.GuardAsync<IReadOnlyList<SecretUse>>(async () =>
+    {
+        await using var command = _database.DataSource.CreateCommand(
+            "SELECT at, workflow, run_id, node_id, version, user_id FROM secret_uses WHERE scope = $1 AND owner = $2 AND name = $3 ORDER BY id DESC LIMIT $4");
+        AddKey(command.Parameters, key);
+        command.Parameters.Add(new NpgsqlParameter<int> { TypedValue = limit });
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var uses = new List<SecretUse>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            uses.Add(new SecretUse(new DateTimeOffset(reader.GetDateTime(0)), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4), reader.GetString(5)));
+        }
+
+        return uses;
+    });
+
+    private static NpgsqlParameter Nullable(string? value) => new() { Value = (object?)value ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text };
+
+    private static AuditEntry Audit(NpgsqlDataReader reader) =>
+        new(new DateTimeOffset(reader.GetDateTime(0)), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : SecretScopeText.Parse(reader.GetString(3)),
+            reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7));
+
     public Task<IReadOnlyList<AuditEntry>> AuditAsync(DateTimeOffset since, CancellationToken cancellationToken) => _database.GuardAsync<IReadOnlyList<AuditEntry>>(async () =>
     {
         await using var command = _database.DataSource.CreateCommand("SELECT at, actor, action, scope, owner, name, version, detail FROM audit WHERE at >= $1 ORDER BY id");
@@ -168,6 +288,12 @@ internal sealed class PostgresSecretRows : ISecretRows
                 UPDATE secrets s SET last_used_at = $1
                 FROM unnest($2::text[], $3::text[], $4::text[]) AS k(scope, owner, name)
                 WHERE s.scope = k.scope AND s.owner = k.owner AND s.name = k.name
+                RETURNING 1),
+            uses AS (
+                INSERT INTO secret_uses (scope, owner, name, at, workflow, run_id, node_id, version, user_id)
+                SELECT r.scope, r.owner, r.name, $1, r.workflow, r.run_id, r.node_id, r.version, r.user_id
+                FROM unnest($11::text[], $12::text[], $13::text[], $14::text[], $15::text[], $16::text[], $17::integer[], $18::text[])
+                    AS r(scope, owner, name, workflow, run_id, node_id, version, user_id)
                 RETURNING 1)
             INSERT INTO audit (at, actor, action, scope, owner, name, version, detail)
             SELECT $1, u.actor, 'use', u.scope, u.owner, u.name, u.version, u.detail
@@ -184,6 +310,15 @@ internal sealed class PostgresSecretRows : ISecretRows
         p.Add(new NpgsqlParameter<string[]> { TypedValue = usages.Select(u => u.Name.Value).ToArray() });
         p.Add(new NpgsqlParameter<int[]> { TypedValue = usages.Select(u => u.Version).ToArray() });
         p.Add(new NpgsqlParameter<string[]> { TypedValue = usages.Select(u => u.Detail ?? $"run {u.RunId} node {u.NodeId}").ToArray() });
+        var runUses = usages.Where(u => u.RunId.Length > 0).ToList();
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = runUses.Select(u => u.Scope.ToText()).ToArray() });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = runUses.Select(u => u.Owner).ToArray() });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = runUses.Select(u => u.Name.Value).ToArray() });
+        p.Add(new NpgsqlParameter<string?[]> { TypedValue = runUses.Select(u => u.Workflow).ToArray() });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = runUses.Select(u => u.RunId).ToArray() });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = runUses.Select(u => u.NodeId).ToArray() });
+        p.Add(new NpgsqlParameter<int[]> { TypedValue = runUses.Select(u => u.Version).ToArray() });
+        p.Add(new NpgsqlParameter<string[]> { TypedValue = runUses.Select(u => u.UserId).ToArray() });
         await command.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     });
 

@@ -1,6 +1,9 @@
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Store.Access;
+using Secrets.Runtime.Store.Listing;
+using Secrets.Runtime.Store.Versions;
 
 namespace Secrets.Runtime.Store.Sqlite;
 
@@ -37,9 +40,32 @@ internal sealed class SqliteSecretRows : ISecretRows
         ALTER TABLE secrets ADD COLUMN change INTEGER NOT NULL DEFAULT 0;
         CREATE TABLE changes (seq INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, scope TEXT, owner TEXT, name TEXT);
         """,
+        SqliteAccessRows.Migration,
+        """
+        CREATE TABLE secret_versions (
+            scope TEXT NOT NULL, owner TEXT NOT NULL, name TEXT NOT NULL, version INTEGER NOT NULL,
+            value_length INTEGER NOT NULL, key_id TEXT NOT NULL, wrapped_key BLOB NOT NULL, payload BLOB NOT NULL,
+            created_at TEXT NOT NULL, created_by TEXT NOT NULL, source TEXT NOT NULL, restored_from INTEGER,
+            PRIMARY KEY (scope, owner, name, version));
+        INSERT INTO secret_versions (scope, owner, name, version, value_length, key_id, wrapped_key, payload, created_at, created_by, source)
+            SELECT scope, owner, name, version, value_length, key_id, wrapped_key, payload, updated_at, updated_by, CASE WHEN is_system = 1 THEN 'rotate' ELSE 'set' END FROM secrets;
+        CREATE TABLE secret_members (
+            scope TEXT NOT NULL, owner TEXT NOT NULL, name TEXT NOT NULL, user_id TEXT NOT NULL, role TEXT NOT NULL,
+            added_at TEXT NOT NULL, added_by TEXT NOT NULL,
+            PRIMARY KEY (scope, owner, name, user_id));
+        CREATE INDEX secret_members_user ON secret_members (user_id);
+        INSERT INTO secret_members (scope, owner, name, user_id, role, added_at, added_by)
+            SELECT scope, owner, name, created_by, 'admin', created_at, created_by FROM secrets WHERE scope <> 'personal';
+        """,
+        """
+        CREATE TABLE secret_uses (
+            id INTEGER PRIMARY KEY AUTOINCREMENT, scope TEXT NOT NULL, owner TEXT NOT NULL, name TEXT NOT NULL,
+            at TEXT NOT NULL, workflow TEXT, run_id TEXT NOT NULL, node_id TEXT NOT NULL, version INTEGER NOT NULL, user_id TEXT NOT NULL);
+        CREATE INDEX secret_uses_key ON secret_uses (scope, owner, name, id);
+        """,
     ];
 
-    private const string InsertAudit = "INSERT INTO audit (at, actor, action, scope, owner, name, version, detail) VALUES ($at, $actor, $action, $scope, $owner, $name, $version, $detail)";
+    internal const string InsertAudit = "INSERT INTO audit (at, actor, action, scope, owner, name, version, detail) VALUES ($at, $actor, $action, $scope, $owner, $name, $version, $detail)";
 
     private readonly string _connectionString;
 
@@ -47,9 +73,12 @@ internal sealed class SqliteSecretRows : ISecretRows
     {
         _connectionString = connectionString;
         Location = path;
+        Access = new SqliteAccessRows(OpenConnectionAsync);
     }
 
     public string Location { get; }
+
+    public IAccessRows Access { get; }
 
     public static Task<SqliteSecretRows> OpenAsync(StoreOptions options, CancellationToken cancellationToken)
     {
@@ -138,6 +167,94 @@ internal sealed class SqliteSecretRows : ISecretRows
         return await WrappedKeyAsync(connection, null, id, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<SecretVersion>> VersionsAsync(SecretKey key, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var command = Command(connection, null,
+            "SELECT version, created_at, created_by, source, value_length, restored_from FROM secret_versions WHERE scope = $scope AND owner = $owner AND name = $name ORDER BY version DESC",
+            KeyParameters(key));
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var versions = new List<SecretVersion>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            versions.Add(new SecretVersion(reader.GetInt32(0), Parse(reader.GetString(1)), reader.GetString(2), SecretVersionText.ParseSource(reader.GetString(3)), reader.GetInt32(4),
+                reader.IsDBNull(5) ? null : reader.GetInt32(5)));
+        }
+
+        return versions;
+    }
+
+    public async Task<IReadOnlyList<SecretMemberRow>> MembersAsync(SecretKey key, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await MembersAsync(connection, null, "scope = $scope AND owner = $owner AND name = $name", KeyParameters(key), cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<SecretMemberRow>> MembershipsAsync(string userId, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        return await MembersAsync(connection, null, "user_id = $user", [("$user", userId)], cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<SecretMetadata>> PageAsync(SecretPageFilter filter, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var command = Command(connection, null,
+            """
+            SELECT * FROM secrets
+            WHERE ($scope IS NULL OR scope = $scope) AND ($owner IS NULL OR owner = $owner) AND ($system = 1 OR is_system = 0)
+              AND ($search IS NULL OR instr(lower(name), $search) > 0 OR instr(lower(coalesce(description, '')), $search) > 0)
+              AND ($after_scope IS NULL OR (scope, owner, name) > ($after_scope, $after_owner, $after_name))
+            ORDER BY scope, owner, name LIMIT $limit
+            """,
+            ("$scope", filter.Scope?.ToText()), ("$owner", filter.Owner), ("$system", filter.IncludeSystem ? 1 : 0), ("$search", filter.Search?.ToLowerInvariant()),
+            ("$after_scope", filter.After?.Scope.ToText()), ("$after_owner", filter.After?.Owner), ("$after_name", filter.After?.Name.Value), ("$limit", filter.Limit));
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var list = new List<SecretMetadata>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            list.Add(Metadata(reader));
+        }
+
+        return list;
+    }
+
+    public async Task<IReadOnlyList<AuditEntry>> AuditPageAsync(DateTimeOffset since, string? action, long afterId, int limit, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var command = Command(connection, null,
+            "SELECT at, actor, action, scope, owner, name, version, detail, id FROM audit WHERE id > $after AND at >= $since AND ($action IS NULL OR action = $action) ORDER BY id LIMIT $limit",
+            ("$after", afterId), ("$since", Format(since)), ("$action", action), ("$limit", limit));
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var entries = new List<AuditEntry>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            entries.Add(Audit(reader) with { Id = reader.GetInt64(8) });
+        }
+
+        return entries;
+    }
+
+    public async Task<IReadOnlyList<SecretUse>> UsesAsync(SecretKey key, int limit, CancellationToken cancellationToken)
+    {
+        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        using var command = Command(connection, null,
+            "SELECT at, workflow, run_id, node_id, version, user_id FROM secret_uses WHERE scope = $scope AND owner = $owner AND name = $name ORDER BY id DESC LIMIT $limit",
+            [.. KeyParameters(key), ("$limit", limit)]);
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var uses = new List<SecretUse>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            uses.Add(new SecretUse(Parse(reader.GetString(0)), reader.IsDBNull(1) ? null : reader.GetString(1), reader.GetString(2), reader.GetString(3), reader.GetInt32(4), reader.GetString(5)));
+        }
+
+        return uses;
+    }
+
+    private static AuditEntry Audit(SqliteDataReader reader) =>
+        new(Parse(reader.GetString(0)), reader.GetString(1), reader.GetString(2), reader.IsDBNull(3) ? null : SecretScopeText.Parse(reader.GetString(3)),
+            reader.IsDBNull(4) ? null : reader.GetString(4), reader.IsDBNull(5) ? null : reader.GetString(5), reader.IsDBNull(6) ? null : reader.GetInt32(6), reader.IsDBNull(7) ? null : reader.GetString(7));
+
     public async Task<IReadOnlyList<AuditEntry>> AuditAsync(DateTimeOffset since, CancellationToken cancellationToken)
     {
         using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -181,10 +298,27 @@ internal sealed class SqliteSecretRows : ISecretRows
             await insert.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
         }
 
+        using var use = Command(connection, transaction,
+            "INSERT INTO secret_uses (scope, owner, name, at, workflow, run_id, node_id, version, user_id) VALUES ($scope, $owner, $name, $at, $workflow, $run, $node, $version, $user)",
+            ("$scope", string.Empty), ("$owner", string.Empty), ("$name", string.Empty), ("$at", now), ("$workflow", string.Empty), ("$run", string.Empty), ("$node", string.Empty), ("$version", 0), ("$user", string.Empty));
+        use.Prepare();
+        foreach (var usage in usages.Where(u => u.RunId.Length > 0))
+        {
+            use.Parameters["$scope"].Value = usage.Scope.ToText();
+            use.Parameters["$owner"].Value = usage.Owner;
+            use.Parameters["$name"].Value = usage.Name.Value;
+            use.Parameters["$workflow"].Value = (object?)usage.Workflow ?? DBNull.Value;
+            use.Parameters["$run"].Value = usage.RunId;
+            use.Parameters["$node"].Value = usage.NodeId;
+            use.Parameters["$version"].Value = usage.Version;
+            use.Parameters["$user"].Value = usage.UserId;
+            await use.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
+        }
+
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
+    internal Task<SqliteConnection> OpenConnectionAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
         return Task.FromResult(OpenConnection());
@@ -211,6 +345,20 @@ internal sealed class SqliteSecretRows : ISecretRows
         using var command = Command(connection, transaction, "SELECT * FROM secrets WHERE scope = $scope AND owner = $owner AND name = $name", KeyParameters(key));
         using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         return await reader.ReadAsync(cancellationToken).ConfigureAwait(false) ? Metadata(reader) : null;
+    }
+
+    private static async Task<IReadOnlyList<SecretMemberRow>> MembersAsync(SqliteConnection connection, SqliteTransaction? transaction, string where, (string, object?)[] parameters, CancellationToken cancellationToken)
+    {
+        using var command = Command(connection, transaction, $"SELECT scope, owner, name, user_id, role, added_at, added_by FROM secret_members WHERE {where} ORDER BY scope, owner, name, user_id", parameters);
+        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var members = new List<SecretMemberRow>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            members.Add(new SecretMemberRow(new SecretKey(SecretScopeText.Parse(reader.GetString(0)), reader.GetString(1), SecretName.Parse(reader.GetString(2))), reader.GetString(3),
+                reader.GetString(4) == "admin" ? SecretMemberRole.Admin : SecretMemberRole.Member, Parse(reader.GetString(5)), reader.GetString(6)));
+        }
+
+        return members;
     }
 
     private static async Task<byte[]?> WrappedKeyAsync(SqliteConnection connection, SqliteTransaction? transaction, string id, CancellationToken cancellationToken)
@@ -263,7 +411,7 @@ internal sealed class SqliteSecretRows : ISecretRows
 
     private static (string, object?)[] KeyParameters(SecretKey key) => [("$scope", key.Scope.ToText()), ("$owner", key.Owner), ("$name", key.Name.Value)];
 
-    private static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
+    internal static SqliteCommand Command(SqliteConnection connection, SqliteTransaction? transaction, string sql, params (string Name, object? Value)[] parameters)
     {
         var command = connection.CreateCommand();
 #pragma warning disable CA2100 // SQL text is constant; every value goes through parameters.
@@ -284,9 +432,9 @@ internal sealed class SqliteSecretRows : ISecretRows
         command.ExecuteNonQuery();
     }
 
-    private static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+    internal static string Format(DateTimeOffset at) => at.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
-    private static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
+    internal static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
     private sealed class Transaction(SqliteConnection connection, SqliteTransaction transaction) : ISecretRowsTransaction
     {
@@ -349,8 +497,69 @@ internal sealed class SqliteSecretRows : ISecretRows
             }
         }
 
-        public Task DeleteAsync(SecretKey key, CancellationToken cancellationToken) =>
-            ExecuteAsync("DELETE FROM secrets WHERE scope = $scope AND owner = $owner AND name = $name", cancellationToken, KeyParameters(key));
+        public async Task DeleteAsync(SecretKey key, CancellationToken cancellationToken)
+        {
+            await ExecuteAsync("DELETE FROM secrets WHERE scope = $scope AND owner = $owner AND name = $name", cancellationToken, KeyParameters(key)).ConfigureAwait(false);
+            await ExecuteAsync("DELETE FROM secret_versions WHERE scope = $scope AND owner = $owner AND name = $name", cancellationToken, KeyParameters(key)).ConfigureAwait(false);
+            await ExecuteAsync("DELETE FROM secret_members WHERE scope = $scope AND owner = $owner AND name = $name", cancellationToken, KeyParameters(key)).ConfigureAwait(false);
+            await ExecuteAsync("DELETE FROM secret_uses WHERE scope = $scope AND owner = $owner AND name = $name", cancellationToken, KeyParameters(key)).ConfigureAwait(false);
+        }
+
+        public Task InsertVersionAsync(SecretVersionRow row, CancellationToken cancellationToken) =>
+            ExecuteAsync(
+                """
+                INSERT INTO secret_versions (scope, owner, name, version, value_length, key_id, wrapped_key, payload, created_at, created_by, source, restored_from)
+                VALUES ($scope, $owner, $name, $version, $length, $key, $wrapped, $payload, $at, $by, $source, $from)
+                """, cancellationToken,
+                [.. KeyParameters(row.Key), ("$version", row.Version.Version), ("$length", row.Version.ValueLength), ("$key", row.Value.KeyId), ("$wrapped", row.Value.WrappedDataKey),
+                    ("$payload", row.Value.Payload), ("$at", Format(row.Version.CreatedAt)), ("$by", row.Version.CreatedBy), ("$source", row.Version.Source.ToText()), ("$from", row.Version.RestoredFrom)]);
+
+        public async Task<SecretVersionRow?> VersionAsync(SecretKey key, int version, CancellationToken cancellationToken)
+        {
+            var rows = await VersionRowsAsync("WHERE scope = $scope AND owner = $owner AND name = $name AND version = $version", [.. KeyParameters(key), ("$version", version)], cancellationToken).ConfigureAwait(false);
+            return rows.Count == 0 ? null : rows[0];
+        }
+
+        public Task<IReadOnlyList<SecretVersionRow>> AllVersionsAsync(CancellationToken cancellationToken) => VersionRowsAsync(string.Empty, [], cancellationToken);
+
+        public Task RewrapVersionAsync(SecretKey key, int version, string keyId, byte[] wrappedDataKey, CancellationToken cancellationToken) =>
+            ExecuteAsync("UPDATE secret_versions SET key_id = $key, wrapped_key = $wrapped WHERE scope = $scope AND owner = $owner AND name = $name AND version = $version", cancellationToken,
+                [("$key", keyId), ("$wrapped", wrappedDataKey), ("$version", version), .. KeyParameters(key)]);
+
+        public Task DescribeAsync(SecretKey key, string? description, DateTimeOffset at, string by, long change, CancellationToken cancellationToken) =>
+            ExecuteAsync("UPDATE secrets SET description = $description, updated_at = $at, updated_by = $by, change = $change WHERE scope = $scope AND owner = $owner AND name = $name", cancellationToken,
+                [("$description", description), ("$at", Format(at)), ("$by", by), ("$change", change), .. KeyParameters(key)]);
+
+        public Task<IReadOnlyList<SecretMemberRow>> MembersAsync(SecretKey key, CancellationToken cancellationToken) =>
+            SqliteSecretRows.MembersAsync(connection, transaction, "scope = $scope AND owner = $owner AND name = $name", KeyParameters(key), cancellationToken);
+
+        public Task PutMemberAsync(SecretMemberRow member, CancellationToken cancellationToken) =>
+            ExecuteAsync(
+                """
+                INSERT INTO secret_members (scope, owner, name, user_id, role, added_at, added_by) VALUES ($scope, $owner, $name, $user, $role, $at, $by)
+                ON CONFLICT (scope, owner, name, user_id) DO UPDATE SET role = excluded.role
+                """, cancellationToken,
+                [.. KeyParameters(member.Key), ("$user", member.UserId), ("$role", member.Role == SecretMemberRole.Admin ? "admin" : "member"), ("$at", Format(member.AddedAt)), ("$by", member.AddedBy)]);
+
+        public async Task<bool> DeleteMemberAsync(SecretKey key, string userId, CancellationToken cancellationToken) =>
+            await ExecuteAsync("DELETE FROM secret_members WHERE scope = $scope AND owner = $owner AND name = $name AND user_id = $user", cancellationToken,
+                [.. KeyParameters(key), ("$user", userId)]).ConfigureAwait(false) == 1;
+
+        private async Task<IReadOnlyList<SecretVersionRow>> VersionRowsAsync(string where, (string, object?)[] parameters, CancellationToken cancellationToken)
+        {
+            using var command = Command(connection, transaction,
+                $"SELECT scope, owner, name, version, created_at, created_by, source, value_length, restored_from, key_id, wrapped_key, payload FROM secret_versions {where}", parameters);
+            using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+            var rows = new List<SecretVersionRow>();
+            while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                rows.Add(new SecretVersionRow(new SecretKey(SecretScopeText.Parse(reader.GetString(0)), reader.GetString(1), SecretName.Parse(reader.GetString(2))),
+                    new SecretVersion(reader.GetInt32(3), Parse(reader.GetString(4)), reader.GetString(5), SecretVersionText.ParseSource(reader.GetString(6)), reader.GetInt32(7), reader.IsDBNull(8) ? null : reader.GetInt32(8)),
+                    new EncryptedValue(reader.GetString(9), (byte[])reader[10], (byte[])reader[11])));
+            }
+
+            return rows;
+        }
 
         public async Task<IReadOnlyList<StoredSecret>> AllAsync(CancellationToken cancellationToken)
         {

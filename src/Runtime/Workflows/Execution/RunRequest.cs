@@ -20,6 +20,20 @@ public sealed record RunRequest
     /// <summary>The run input, available as <c>inputs</c>.</summary>
     public JsonNode? Input { get; init; }
 
+    /// <summary>
+    /// The run's id, when the caller must know it before the run ends (a server answers 202 with the run's address);
+    /// null, the default: a random id. At most 64 letters, digits and dashes.
+    /// </summary>
+    public string? RunId { get; init; }
+
+    /// <summary>
+    /// Whom the run's values are read for: every read is checked against its grants, memberships and token scopes
+    /// (<c>runs:execute</c>), and its personal secrets apply. A server sets it from the authenticated token (for an
+    /// api/webhook/schedule trigger of a stored workflow, the owner's principal, whose personal secrets apply). Null
+    /// (the CLI): <see cref="Store.Principal.LocalAdmin"/> of the run's user, as before.
+    /// </summary>
+    public Store.Principal? Principal { get; init; }
+
     /// <summary>The user who really started the run when different from <see cref="User"/>; the audit log records both.</summary>
     public string? ActingUser { get; init; }
 }

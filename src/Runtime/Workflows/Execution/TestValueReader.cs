@@ -15,17 +15,17 @@ internal sealed class TestValueReader : ISecretStore, ISecretValueReader, IDispo
         _organization = organization;
     }
 
-    public Task<ResolvedSecret?> TryReadAsync(SecretScope scope, string owner, SecretName name, CancellationToken cancellationToken) =>
+    public Task<ResolvedSecret?> TryReadAsync(Principal principal, SecretScope scope, string owner, SecretName name, CancellationToken cancellationToken) =>
         Task.FromResult(scope == SecretScope.Organization && (_organization is null || owner == _organization) && _values.TryGetValue(name, out var value)
             ? new ResolvedSecret(scope, owner, name, 1, value)
             : null);
 
-    public async Task<IReadOnlyList<ResolvedSecret>> ReadManyAsync(IReadOnlyList<SecretKey> keys, long minimumChange, CancellationToken cancellationToken)
+    public async Task<IReadOnlyList<ResolvedSecret>> ReadManyAsync(Principal principal, IReadOnlyList<SecretKey> keys, long minimumChange, CancellationToken cancellationToken)
     {
         var found = new List<ResolvedSecret>();
         foreach (var key in keys)
         {
-            if (await TryReadAsync(key.Scope, key.Owner, key.Name, cancellationToken).ConfigureAwait(false) is { } value)
+            if (await TryReadAsync(principal, key.Scope, key.Owner, key.Name, cancellationToken).ConfigureAwait(false) is { } value)
             {
                 found.Add(value);
             }

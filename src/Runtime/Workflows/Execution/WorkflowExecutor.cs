@@ -94,9 +94,14 @@ public sealed class WorkflowExecutor : IDisposable
     {
         ArgumentNullException.ThrowIfNull(workflow);
         ArgumentNullException.ThrowIfNull(request);
-        var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        var principal = request.Trigger == RunTrigger.Manual ? request.User : workflow.Owner;
-        var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, principal, request.MinimumChange);
+        if (request.RunId is { } given && (given.Length is 0 or > 64 || !given.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')))
+        {
+            throw new ArgumentException("RunRequest.RunId must be 1 to 64 letters, digits and dashes", nameof(request));
+        }
+
+        var runId = request.RunId ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var principal = request.Principal?.UserId ?? (request.Trigger == RunTrigger.Manual ? request.User : workflow.Owner);
+        var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, request.Principal ?? Principal.LocalAdmin(principal), request.MinimumChange);
         var records = new List<NodeRecord>();
         var started = DateTimeOffset.UtcNow;
         var failed = false;
@@ -183,7 +188,7 @@ public sealed class WorkflowExecutor : IDisposable
                 var found = await resolver.TryResolveAsync(reference.Name, cancellationToken).ConfigureAwait(false)
                     ?? throw resolver.Missing(node.Id, path, reference);
                 secrets[reference.Name] = found.Value;
-                state.Usages.Add(new SecretUsage(runId, node.Id, found.Scope, found.Owner, found.Name, found.Version, Principal.AuditActor(request.ActingUser, principal)));
+                state.Usages.Add(new SecretUsage(runId, node.Id, found.Scope, found.Owner, found.Name, found.Version, Principal.AuditActor(request.ActingUser, principal)) { Workflow = workflow.Name });
             }
 
             // One batch for the node, held by the run's lease, before any code sees a value.

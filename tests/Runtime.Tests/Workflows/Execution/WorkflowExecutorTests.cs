@@ -24,18 +24,18 @@ public sealed class WorkflowExecutorTests
         public void Set(SecretScope scope, string owner, string name, string value) =>
             Values.AddOrUpdate((scope, owner, name), (value, 1), (_, old) => (value, old.Version + 1));
 
-        public Task<ResolvedSecret?> TryReadAsync(SecretScope scope, string owner, SecretName name, CancellationToken cancellationToken)
+        public Task<ResolvedSecret?> TryReadAsync(Principal principal, SecretScope scope, string owner, SecretName name, CancellationToken cancellationToken)
         {
             OnRead?.Invoke();
             return Task.FromResult(Values.TryGetValue((scope, owner, name.Value), out var v) ? new ResolvedSecret(scope, owner, name, v.Version, v.Value) : null);
         }
 
-        public async Task<IReadOnlyList<ResolvedSecret>> ReadManyAsync(IReadOnlyList<SecretKey> keys, long minimumChange, CancellationToken cancellationToken)
+        public async Task<IReadOnlyList<ResolvedSecret>> ReadManyAsync(Principal principal, IReadOnlyList<SecretKey> keys, long minimumChange, CancellationToken cancellationToken)
         {
             var found = new List<ResolvedSecret>();
             foreach (var key in keys)
             {
-                if (await TryReadAsync(key.Scope, key.Owner, key.Name, cancellationToken) is { } value)
+                if (await TryReadAsync(principal, key.Scope, key.Owner, key.Name, cancellationToken) is { } value)
                 {
                     found.Add(value);
                 }

@@ -1,0 +1,6 @@
+namespace Secrets.Runtime.Store.Listing;
+
+/// <summary>A page of secrets' metadata in (scope, owner, name) order, and the cursor of the next page.</summary>
+/// <param name="Items">The secrets, each with <see cref="SecretMetadata.MyRole"/> set.</param>
+/// <param name="NextCursor">Pass as <see cref="SecretPageQuery.Cursor"/> for the next page; null on the last page.</param>
+public sealed record SecretPage(IReadOnlyList<SecretMetadata> Items, string? NextCursor);

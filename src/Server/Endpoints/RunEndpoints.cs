@@ -1,0 +1,226 @@
+using System.Globalization;
+using System.Net.ServerSentEvents;
+using System.Text.Json.Nodes;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Routing;
+using Secrets.Runtime.Server.Authentication;
+using Secrets.Runtime.Server.Contracts;
+using Secrets.Runtime.Server.Http;
+using Secrets.Runtime.Server.Problems;
+using Secrets.Runtime.Server.Runs;
+using Secrets.Runtime.Server.Workflows;
+using Secrets.Runtime.Store;
+using Secrets.Runtime.Workflows;
+
+namespace Secrets.Runtime.Server.Endpoints;
+
+/// <summary>
+/// Runs: of a saved workflow or of one sent inline; 202 with <c>Location</c>, or 200 with the finished masked record
+/// on <c>?wait=true</c>; the record, the list, and each node's progress as server-sent events.
+/// </summary>
+internal static class RunEndpoints
+{
+    public static void Map(RouteGroupBuilder api)
+    {
+        var runs = api.MapGroup("/").WithTags("runs").RequireAuthorization(ApiScopes.RunsExecute);
+        runs.MapPost("/projects/{project}/workflows/{name}/runs", StartStoredAsync)
+            .WithName("runWorkflow").WithSummary("Runs a saved workflow: 202 with Location, or 200 with the masked record with ?wait=true.")
+            .Accepts<StartRunRequest>("application/json").Produces<RunAccepted>(StatusCodes.Status202Accepted).Produces<RunRecord>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapPost("/runs", StartInlineAsync)
+            .WithName("runInline").WithSummary("Runs a workflow sent inline as the caller (manual): 202 with Location, or 200 with the masked record with ?wait=true.")
+            .Accepts<InlineRunRequest>("application/json").Produces<RunAccepted>(StatusCodes.Status202Accepted).Produces<RunRecord>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+        runs.MapGet("/runs", ListAsync)
+            .WithName("listRuns").WithSummary("The caller's runs, newest first.")
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+        runs.MapGet("/runs/{id}", GetAsync)
+            .WithName("getRun").WithSummary("The masked run record (202 while it runs).")
+            .Produces<RunRecord>(StatusCodes.Status200OK).Produces<RunAccepted>(StatusCodes.Status202Accepted)
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+        runs.MapGet("/runs/{id}/events", EventsAsync)
+            .WithName("runEvents").WithSummary("Each node's progress as server-sent events (event: node), then event: end.")
+            .Produces<RunEvent>(StatusCodes.Status200OK, "text/event-stream")
+            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+    }
+
+    private static async Task<IResult> StartStoredAsync(HttpContext context, StoredWorkflowStore workflows, SecretStore store, RunCoordinator runs, SecretsServerOptions options, string project, string name, bool? wait, CancellationToken cancellationToken)
+    {
+        var principal = Callers.PrincipalOf(context);
+        StoredWorkflowStore.ValidateName(project, "project");
+        StoredWorkflowStore.ValidateName(name, "name");
+        var body = context.Request.ContentLength is 0 || (context.Request.ContentLength is null && !context.Request.Headers.ContainsKey("Transfer-Encoding"))
+            ? new StartRunRequest()
+            : await RequestBody.ReadJsonAsync<StartRunRequest>(context, options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+        var trigger = ParseTrigger(body.Trigger);
+        RequireUse(principal, project);
+        var stored = await WorkflowEndpoints.FindAsync(workflows, project, name, cancellationToken).ConfigureAwait(false);
+        var workflow = WorkflowLoader.Parse(stored.Workflow.ToJsonString(), $"{project}/{name}");
+
+        // Manual: the caller's values (its token's scopes included). Api, webhook, schedule: the stored workflow's
+        // owner's, whose personal secrets apply to its own workflow's triggers only.
+        var runAs = trigger == RunTrigger.Manual ? principal : await store.Access.PrincipalAsync(stored.Owner, cancellationToken).ConfigureAwait(false);
+        var feed = runs.Start(workflow, new RunRequest { User = runAs.UserId, Principal = runAs, Trigger = trigger, Input = body.Input, ActingUser = principal.UserId }, principal.UserId);
+        return await AnswerAsync(feed, wait ?? false, cancellationToken).ConfigureAwait(false);
+    }
+
+    private static async Task<IResult> StartInlineAsync(HttpContext context, RunCoordinator runs, SecretsServerOptions options, bool? wait, CancellationToken cancellationToken)
+    {
+        var principal = Callers.PrincipalOf(context);
+        var body = await RequestBody.ReadJsonAsync<InlineRunRequest>(context, options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
+        var document = (JsonObject)body.Workflow.DeepClone();
+
+        // An inline run is manual and runs as the caller: whatever owner the document names, the caller's personal secrets apply.
+        document["owner"] = principal.UserId;
+        var workflow = WorkflowLoader.Parse(document.ToJsonString(), "inline");
+        RequireUse(principal, workflow.Project);
+        var feed = runs.Start(workflow, new RunRequest { User = principal.UserId, Principal = principal, Trigger = RunTrigger.Manual, Input = body.Input }, principal.UserId);
+        return await AnswerAsync(feed, wait ?? false, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// A workflow naming a project the caller has no role in is refused here, before the executor reads any value, so
+    /// no "use" reaches the audit log. Past this, every value read is checked against the run's principal by the store.
+    /// </summary>
+    private static void RequireUse(Principal principal, string project)
+    {
+        if (!principal.Has(SecretScope.Project, project, SecretRole.Reader))
+        {
+            throw new ApiProblemException(StatusCodes.Status403Forbidden, "run.project_forbidden", "you may not use the secrets of this workflow's project", [new ApiError("no role in this project", "$.project")]);
+        }
+    }
+
+    private static RunTrigger ParseTrigger(string? text) => text?.ToLowerInvariant() switch
+    {
+        null or "" or "api" => RunTrigger.Api,
+        "manual" => RunTrigger.Manual,
+        "webhook" => RunTrigger.Webhook,
+        "schedule" => RunTrigger.Schedule,
+        _ => throw new ApiProblemException(StatusCodes.Status400BadRequest, "run.trigger_invalid", "trigger is manual, api, webhook or schedule", [new ApiError("unknown trigger", "$.trigger")]),
+    };
+
+    private static async Task<IResult> AnswerAsync(RunFeed feed, bool wait, CancellationToken cancellationToken)
+    {
+        if (wait)
+        {
+            return Record(await feed.Record.WaitAsync(cancellationToken).ConfigureAwait(false));
+        }
+
+        var location = "/api/v1/runs/" + feed.RunId;
+        return TypedResults.Accepted(location, new RunAccepted(feed.RunId, "running", location, location + "/events"));
+    }
+
+    private static IResult Record(RunRecord record) => TypedResults.Text(RunRecordStore.ToJson(record), "application/json", System.Text.Encoding.UTF8, StatusCodes.Status200OK);
+
+    private static async Task<IResult> GetAsync(HttpContext context, RunCoordinator runs, IRunRecordStore records, string id, CancellationToken cancellationToken)
+    {
+        var principal = Callers.PrincipalOf(context);
+        if (runs.Find(id) is { } feed && !feed.Record.IsCompleted)
+        {
+            RequireVisible(principal, runs, id, null);
+            var location = "/api/v1/runs/" + id;
+            return TypedResults.Accepted(location, new RunAccepted(id, "running", location, location + "/events"));
+        }
+
+        var record = await LoadAsync(records, id, cancellationToken).ConfigureAwait(false);
+        RequireVisible(principal, runs, id, record);
+        return Record(record);
+    }
+
+    private static async Task<Ok<RunPage>> ListAsync(HttpContext context, RunCoordinator runs, IRunRecordStore records, int? limit, string? cursor, CancellationToken cancellationToken)
+    {
+        var principal = Callers.PrincipalOf(context);
+        var take = Cursor.Limit(limit, 50, 500);
+        var after = Cursor.Decode(cursor, 2);
+        var all = await records.ListAsync(cancellationToken).ConfigureAwait(false);
+        var matching = all.Where(r => Visible(principal, runs, r.RunId, r))
+            .OrderByDescending(r => r.StartedAt).ThenByDescending(r => r.RunId, StringComparer.Ordinal)
+            .Where(r => after is null || Before(r, after))
+            .Take(take + 1)
+            .ToList();
+        var page = matching.Take(take).ToList();
+        var next = matching.Count > take ? Cursor.Encode(page[^1].StartedAt.ToString("O", CultureInfo.InvariantCulture), page[^1].RunId) : null;
+        return TypedResults.Ok(new RunPage(page.Select(r => new RunSummary(r.RunId, r.Workflow, r.Trigger.ToString().ToLowerInvariant(), r.Principal,
+            r.Status.ToString().ToLowerInvariant(), r.StartedAt, r.EndedAt, r.Nodes.Count)).ToList(), next));
+    }
+
+    private static bool Before(RunRecord record, string[] key)
+    {
+        if (!DateTimeOffset.TryParse(key[0], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at))
+        {
+            throw new ApiProblemException(StatusCodes.Status400BadRequest, "request.cursor_invalid", "cursor is not one this server returned", [new ApiError("pass nextCursor unchanged", "cursor")]);
+        }
+
+        return record.StartedAt < at || (record.StartedAt == at && string.CompareOrdinal(record.RunId, key[1]) < 0);
+    }
+
+    private static async Task<IResult> EventsAsync(HttpContext context, RunCoordinator runs, IRunRecordStore records, string id, CancellationToken cancellationToken)
+    {
+        var principal = Callers.PrincipalOf(context);
+        if (runs.Find(id) is { } feed)
+        {
+            RequireVisible(principal, runs, id, null);
+            return TypedResults.ServerSentEvents(Items(feed.ReadAllAsync(cancellationToken)));
+        }
+
+        var record = await LoadAsync(records, id, cancellationToken).ConfigureAwait(false);
+        RequireVisible(principal, runs, id, record);
+        return TypedResults.ServerSentEvents(Items(Replay(record)));
+    }
+
+    private static async IAsyncEnumerable<SseItem<RunEvent>> Items(IAsyncEnumerable<RunEvent> events)
+    {
+        await foreach (var item in events.ConfigureAwait(false))
+        {
+            yield return new SseItem<RunEvent>(item, item.Node is null ? "end" : "node");
+        }
+    }
+
+#pragma warning disable CS1998 // A finished run's events are replayed from its record: nothing to await.
+    private static async IAsyncEnumerable<RunEvent> Replay(RunRecord record)
+#pragma warning restore CS1998
+    {
+        foreach (var (node, index) in record.Nodes.Select((n, i) => (n, i)))
+        {
+            var elapsed = node.StartedAt is { } s && node.EndedAt is { } e ? (e - s).TotalMilliseconds : 0;
+            yield return new RunEvent(node.Id, index, record.Nodes.Count, node.Status.ToString().ToLowerInvariant(), elapsed, node.Error);
+        }
+
+        yield return new RunEvent(null, record.Nodes.Count, record.Nodes.Count, record.Status.ToString().ToLowerInvariant(), 0, null);
+    }
+
+    private static async Task<RunRecord> LoadAsync(IRunRecordStore records, string id, CancellationToken cancellationToken)
+    {
+        if (id.Length is 0 or > 64 || !id.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        {
+            throw NotFound();
+        }
+
+        try
+        {
+            return await records.GetAsync(id, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Redaction.SecretsRuntimeException ex) when (ex.Kind == Redaction.ErrorKind.NotFound)
+        {
+            throw NotFound();
+        }
+    }
+
+    private static void RequireVisible(Principal principal, RunCoordinator runs, string id, RunRecord? record)
+    {
+        if (!Visible(principal, runs, id, record))
+        {
+            // Someone else's run is not shown to exist.
+            throw NotFound();
+        }
+    }
+
+    private static bool Visible(Principal principal, RunCoordinator runs, string id, RunRecord? record) =>
+        principal.Grants.Any(g => g.Owner == "*" && g.Role == SecretRole.Admin)
+        || string.Equals(runs.StarterOf(id), principal.UserId, StringComparison.Ordinal)
+        || (record is not null && string.Equals(record.Principal, principal.UserId, StringComparison.Ordinal));
+
+    private static ApiProblemException NotFound() => new(StatusCodes.Status404NotFound, "run.not_found", "no run with that id is visible to you");
+}

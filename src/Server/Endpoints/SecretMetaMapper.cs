@@ -1,0 +1,40 @@
+using Secrets.Runtime.Server.Contracts;
+using Secrets.Runtime.Store;
+using Secrets.Runtime.Store.Access;
+using SecretMember = Secrets.Runtime.Server.Contracts.SecretMember;
+
+namespace Secrets.Runtime.Server.Endpoints;
+
+/// <summary>Store metadata as the API shows it, with its entity tag and the caller's role.</summary>
+internal static class SecretMetaMapper
+{
+    /// <summary>The strong entity tag of a version: it changes with every write, on any host.</summary>
+    public static string ETag(SecretMetadata metadata) => metadata.ETag;
+
+    /// <summary>The API's word for a member role.</summary>
+    public static string RoleText(SecretMemberRole role) => role == SecretMemberRole.Admin ? "admin" : "member";
+
+    /// <summary>
+    /// The API's view of <paramref name="metadata"/>; <paramref name="members"/> are the explicit members (listed on a
+    /// single secret's answers, null in listings, where they would cost a query per secret).
+    /// </summary>
+    public static SecretMeta ToMeta(SecretMetadata metadata, Principal caller, IReadOnlyList<Store.Access.SecretMember>? members = null) => new()
+    {
+        Name = metadata.Name.Value,
+        Scope = metadata.Scope.ToText(),
+        Owner = metadata.Owner,
+        Description = metadata.Description,
+        Version = metadata.Version,
+        Etag = ETag(metadata),
+        CreatedAt = metadata.CreatedAt,
+        CreatedBy = metadata.CreatedBy,
+        UpdatedAt = metadata.UpdatedAt,
+        UpdatedBy = metadata.UpdatedBy,
+        LastUsedAt = metadata.LastUsedAt,
+        System = metadata.IsSystem,
+        Integration = metadata.Integration,
+        Members = members?.Where(m => !m.Implicit).Select(m => new SecretMember(m.UserId, RoleText(m.Role))).ToList(),
+        MyRole = RoleText(metadata.MyRole ?? (caller.Has(metadata.Scope, metadata.Owner, SecretRole.Admin) ? SecretMemberRole.Admin : SecretMemberRole.Member)),
+        Reference = "{{secrets." + metadata.Name.Value + "}}",
+    };
+}

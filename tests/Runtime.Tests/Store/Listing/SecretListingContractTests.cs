@@ -1,0 +1,136 @@
+using System.Globalization;
+using Secrets.Runtime.Store;
+using Secrets.Runtime.Store.Listing;
+
+namespace Secrets.Runtime.Tests.Store.Listing;
+
+/// <summary>Keyset pages of secrets and audit entries, and a secret's usages, run unchanged against each backend.</summary>
+[System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
+public abstract class SecretListingContractTests : IDisposable
+{
+    private static readonly Principal Admin = StoreFixture.Admin;
+    private readonly StoreFixture _fixture;
+
+    private protected SecretListingContractTests(StoreBackend backend) => _fixture = new StoreFixture(backend);
+
+    public void Dispose()
+    {
+        _fixture.Dispose();
+        GC.SuppressFinalize(this);
+    }
+
+    [StoreFact]
+    public async Task Pages_walk_every_visible_secret_once_in_order_and_hidden_ones_never_shorten_a_page()
+    {
+        using var store = await _fixture.OpenAsync();
+        for (var i = 0; i < 25; i++)
+        {
+            await store.SetAsync(Admin, StoreFixture.Write(string.Create(CultureInfo.InvariantCulture, $"KEY_{i:D2}"), "v", SecretScope.Project, "web"));
+            await store.SetAsync(Admin, StoreFixture.Write(string.Create(CultureInfo.InvariantCulture, $"KEY_{i:D2}"), "v", SecretScope.Project, "hidden"));
+        }
+
+        var bob = new Principal("bob", [new RoleGrant(SecretScope.Project, "web", SecretRole.Reader)]);
+        var seen = new List<string>();
+        var sizes = new List<int>();
+        string? cursor = null;
+        do
+        {
+            var page = await store.ListPageAsync(bob, new SecretPageQuery { Limit = 7, Cursor = cursor });
+            seen.AddRange(page.Items.Select(m => $"{m.Owner}/{m.Name.Value}"));
+            sizes.Add(page.Items.Count);
+            Assert.All(page.Items, m => Assert.Equal(Secrets.Runtime.Store.Access.SecretMemberRole.Member, m.MyRole));
+            cursor = page.NextCursor;
+        }
+        while (cursor is not null);
+
+        Assert.Equal(Enumerable.Range(0, 25).Select(i => string.Create(CultureInfo.InvariantCulture, $"web/KEY_{i:D2}")), seen);
+        Assert.Equal([7, 7, 7, 4], sizes);
+    }
+
+    [StoreFact]
+    public async Task Search_matches_name_or_description_case_insensitively_within_the_scope_and_project_asked()
+    {
+        using var store = await _fixture.OpenAsync();
+        await store.SetAsync(Admin, StoreFixture.Write("STRIPE_KEY", "v", SecretScope.Project, "web"));
+        await store.SetAsync(Admin, StoreFixture.Write("HOOK_SECRET", "v", SecretScope.Project, "web") with { Description = "the Stripe webhook" });
+        await store.SetAsync(Admin, StoreFixture.Write("OTHER", "stripe", SecretScope.Project, "web"));
+        await store.SetAsync(Admin, StoreFixture.Write("STRIPE_KEY", "v", SecretScope.Project, "api"));
+        await store.SetAsync(Admin, StoreFixture.Write("STRIPE_KEY", "v"));
+
+        var web = await store.ListPageAsync(Admin, new SecretPageQuery { Scope = SecretScope.Project, Owner = "web", Search = "sTrIpE" });
+        var everywhere = await store.ListPageAsync(Admin, new SecretPageQuery { Search = "stripe_key" });
+
+        Assert.Equal(["HOOK_SECRET", "STRIPE_KEY"], web.Items.Select(m => m.Name.Value));
+        Assert.Equal(["organization/default", "project/api", "project/web"], everywhere.Items.Select(m => $"{m.Scope.ToText()}/{m.Owner}"));
+        Assert.Null(web.NextCursor);
+    }
+
+    [StoreFact]
+    public async Task A_forged_cursor_or_a_limit_out_of_range_is_refused()
+    {
+        using var store = await _fixture.OpenAsync();
+        await store.SetAsync(Admin, StoreFixture.Write("A", "v"));
+        await store.SetAsync(Admin, StoreFixture.Write("B", "v"));
+        var first = await store.ListPageAsync(Admin, new SecretPageQuery { Limit = 1 });
+
+        var forged = first.NextCursor![..^2] + "__";
+        var errors = new[]
+        {
+            await Assert.ThrowsAsync<StoreException>(() => store.ListPageAsync(Admin, new SecretPageQuery { Cursor = forged })),
+            await Assert.ThrowsAsync<StoreException>(() => store.ListPageAsync(Admin, new SecretPageQuery { Cursor = "' OR 1=1 --" })),
+            await Assert.ThrowsAsync<StoreException>(() => store.AuditPageAsync(Admin, new AuditQuery { Cursor = first.NextCursor })),
+        };
+        var limit = await Assert.ThrowsAsync<StoreException>(() => store.ListPageAsync(Admin, new SecretPageQuery { Limit = 0 }));
+
+        Assert.All(errors, ex => Assert.Equal("store.cursor_invalid", ex.Code));
+        Assert.Equal("store.limit_invalid", limit.Code);
+        Assert.Equal(["B"], (await store.ListPageAsync(Admin, new SecretPageQuery { Cursor = first.NextCursor })).Items.Select(m => m.Name.Value));
+    }
+
+    [StoreFact]
+    public async Task Audit_pages_filter_by_action_and_time_and_follow_the_cursor()
+    {
+        using var store = await _fixture.OpenAsync();
+        for (var i = 0; i < 5; i++)
+        {
+            await store.SetAsync(Admin, StoreFixture.Write("K", "value-" + i.ToString(CultureInfo.InvariantCulture)));
+        }
+
+        await store.DeleteAsync(Admin, SecretScope.Organization, "default", SecretName.Parse("K"));
+
+        var first = await store.AuditPageAsync(Admin, new AuditQuery { Action = "update", Limit = 3 });
+        var second = await store.AuditPageAsync(Admin, new AuditQuery { Action = "update", Limit = 3, Cursor = first.NextCursor });
+        var future = await store.AuditPageAsync(Admin, new AuditQuery { Since = DateTimeOffset.UtcNow.AddMinutes(1) });
+        var all = await store.AuditPageAsync(Admin, new AuditQuery());
+
+        Assert.Equal([2, 3, 4], first.Entries.Select(e => e.Version!.Value));
+        Assert.Equal([5], second.Entries.Select(e => e.Version!.Value));
+        Assert.Null(second.NextCursor);
+        Assert.Empty(future.Entries);
+        Assert.Equal(["create", "update", "update", "update", "update", "delete"], all.Entries.Select(e => e.Action));
+        Assert.True(all.Entries.Zip(all.Entries.Skip(1)).All(p => p.First.Id < p.Second.Id));
+        Assert.DoesNotContain(all.Entries, e => e.ToString().Contains("value-", StringComparison.Ordinal));
+    }
+
+    [StoreFact]
+    public async Task Usages_name_the_workflow_run_and_node_newest_first_and_only_for_members()
+    {
+        using var store = await _fixture.OpenAsync();
+        await store.SetAsync(Admin, StoreFixture.Write("K", "v", SecretScope.Project, "web"));
+        var name = SecretName.Parse("K");
+        ISecretValueReader reader = store;
+        await reader.RecordUsageAsync([new SecretUsage("run1", "fetch", SecretScope.Project, "web", name, 1, "alice") { Workflow = "nightly" }], CancellationToken.None);
+        await reader.RecordUsageAsync(
+            [new SecretUsage("run2", "post", SecretScope.Project, "web", name, 1, "alice") { Workflow = "deploy" }, new SecretUsage(string.Empty, string.Empty, SecretScope.Project, "web", name, 1, "alice") { Detail = "eval" }],
+            CancellationToken.None);
+
+        var uses = await store.UsagesAsync(Admin, SecretScope.Project, "web", name);
+        var denied = await Assert.ThrowsAsync<StoreException>(() => store.UsagesAsync(new Principal("mallory", []), SecretScope.Project, "web", name));
+
+        Assert.Equal([("deploy", "run2", "post"), ("nightly", "run1", "fetch")], uses.Select(u => (u.Workflow!, u.RunId, u.NodeId)));
+        Assert.Equal("store.permission_denied", denied.Code);
+        await store.DeleteAsync(Admin, SecretScope.Project, "web", name);
+        await store.SetAsync(Admin, StoreFixture.Write("K", "v", SecretScope.Project, "web"));
+        Assert.Empty(await store.UsagesAsync(Admin, SecretScope.Project, "web", name));
+    }
+}
