@@ -484,7 +484,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 
             await transaction.ChangeAsync(null, cancellationToken).ConfigureAwait(false);
             await transaction.AuditAsync(new AuditEntry(DateTimeOffset.UtcNow, principal.AuditName, "rotate", null, null, null, null,
-                string.Create(CultureInfo.InvariantCulture, $"new key {newId}; {rows.Count + versions.Count} data keys re-wrapped")), cancellationToken).ConfigureAwait(false);
+                string.Create(CultureInfo.InvariantCulture, $"new key {newId}; {rows.Count} data keys re-wrapped, and {versions.Count} of kept versions")), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
