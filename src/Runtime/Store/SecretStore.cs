@@ -310,7 +310,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             var current = await CurrentForAdminAsync(transaction, principal, key, "restore", cancellationToken).ConfigureAwait(false);
             RefuseSystem(current, key, "restore");
             CheckETag(key, current, ifMatch);
-            var old = await transaction.VersionAsync(key, version, cancellationToken).ConfigureAwait(false) ?? throw StoreErrors.VersionMissing(key, version);
+            var old = await transaction.VersionAsync(key, version, cancellationToken).ConfigureAwait(false) ?? throw SecretAccessErrors.VersionMissing(key, version);
             var value = await DecryptAsync(new StoredSecret(key, version, old.Value), transaction, cancellationToken).ConfigureAwait(false);
             var write = new SecretWrite { Scope = scope, Owner = owner, Name = name, Value = value };
             metadata = await WriteRowAsync(transaction, principal, write, current, null, "restore", SecretVersionSource.Restore, version, cancellationToken).ConfigureAwait(false);
@@ -354,7 +354,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         AccessStore.ValidateUser(userId);
         if (!Enum.IsDefined(role))
         {
-            throw StoreErrors.RoleUnknown();
+            throw SecretAccessErrors.RoleUnknown();
         }
 
         var key = new SecretKey(scope, owner, name);
@@ -367,7 +367,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             }
 
             await transaction.PutMemberAsync(added, cancellationToken).ConfigureAwait(false);
-            return $"user '{userId}' is {StoreErrors.RoleText(role)}";
+            return $"user '{userId}' is {SecretAccessErrors.RoleText(role)}";
         }, cancellationToken).ConfigureAwait(false);
         return new SecretMember(userId, role, false, added.AddedAt, added.AddedBy);
     }
@@ -384,7 +384,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             RefuseLastAdmin(key, userId, members);
             if (!await transaction.DeleteMemberAsync(key, userId, cancellationToken).ConfigureAwait(false))
             {
-                throw StoreErrors.MemberMissing(key, userId);
+                throw SecretAccessErrors.MemberMissing(key, userId);
             }
 
             return $"user '{userId}' removed";
@@ -627,7 +627,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             {
                 if (write.CreateOnly && current is not null)
                 {
-                    throw StoreErrors.AlreadyExists(key);
+                    throw SecretAccessErrors.AlreadyExists(key);
                 }
 
                 if (write.IfMatch is { } ifMatch)
@@ -833,7 +833,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 
         if (role != SecretMemberRole.Admin)
         {
-            throw StoreErrors.NotSecretAdmin(principal, key, what);
+            throw SecretAccessErrors.NotSecretAdmin(principal, key, what);
         }
     }
 
@@ -856,7 +856,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         if (key.Scope == SecretScope.Personal)
         {
             // Checked first: the owner of a personal secret is its admin, and still may not share it.
-            throw StoreErrors.PersonalNotShareable(key);
+            throw SecretAccessErrors.PersonalNotShareable(key);
         }
 
         var implicitAdmins = await ImplicitAdminsAsync(key, cancellationToken).ConfigureAwait(false);
@@ -866,7 +866,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             var current = await CurrentForAdminAsync(transaction, principal, key, "manage the members of", cancellationToken).ConfigureAwait(false);
             if (implicitAdmins.Contains(userId))
             {
-                throw StoreErrors.ImplicitAdmin(key, userId);
+                throw SecretAccessErrors.ImplicitAdmin(key, userId);
             }
 
             var members = await transaction.MembersAsync(key, cancellationToken).ConfigureAwait(false);
@@ -881,7 +881,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         var admins = members.Where(m => m.Role == SecretMemberRole.Admin).Select(m => m.UserId).ToList();
         if (admins.Count == 1 && admins[0] == userId)
         {
-            throw StoreErrors.LastAdmin(key, userId);
+            throw SecretAccessErrors.LastAdmin(key, userId);
         }
     }
 
@@ -901,7 +901,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 
         if (current is null || !string.Equals(current.ETag, ifMatch, StringComparison.Ordinal))
         {
-            throw StoreErrors.PreconditionFailed(key, current?.ETag, ifMatch);
+            throw SecretAccessErrors.PreconditionFailed(key, current?.ETag, ifMatch);
         }
     }
 
