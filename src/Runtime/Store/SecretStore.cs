@@ -129,12 +129,19 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 
         var after = PageCursor.SecretAfter(query.Cursor);
         var search = string.IsNullOrWhiteSpace(query.Search) ? null : query.Search.Trim();
-        var memberships = await _rows.MembershipsAsync(principal.UserId, cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<SecretKey, SecretMemberRole>? memberships = null;
         var items = new List<SecretMetadata>();
-        var batch = Math.Max(query.Limit + 1, 100);
+
+        // One row more than the page tells whether another page exists; batches grow when rows are hidden.
+        var batch = query.Limit + 1;
         while (true)
         {
             var rows = await _rows.PageAsync(new SecretPageFilter(query.Scope, query.Owner, search, query.IncludeSystem, after, batch), cancellationToken).ConfigureAwait(false);
+            if (memberships is null && rows.Any(r => NeedsMemberships(principal, new SecretKey(r.Scope, r.Owner, r.Name))))
+            {
+                memberships = await MembershipsAsync(principal, cancellationToken).ConfigureAwait(false);
+            }
+
             foreach (var row in rows)
             {
                 var key = new SecretKey(row.Scope, row.Owner, row.Name);
@@ -155,6 +162,8 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             {
                 return new SecretPage(items, null);
             }
+
+            batch = Math.Min(batch * 2, 1000);
         }
     }
 
@@ -473,7 +482,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 
             await transaction.ChangeAsync(null, cancellationToken).ConfigureAwait(false);
             await transaction.AuditAsync(new AuditEntry(DateTimeOffset.UtcNow, principal.AuditName, "rotate", null, null, null, null,
-                string.Create(CultureInfo.InvariantCulture, $"new key {newId}; {rows.Count + versions.Count} data keys re-wrapped")), cancellationToken).ConfigureAwait(false);
+                string.Create(CultureInfo.InvariantCulture, $"new key {newId}; {rows.Count} data keys re-wrapped, and {versions.Count} of kept versions")), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -730,6 +739,24 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         : principal.Has(key.Scope, key.Owner, SecretRole.Reader) ? SecretMemberRole.Member
         : null;
 
+    /// <summary>Whether the grants alone do not settle the principal's role on the secret (an explicit membership may raise it).</summary>
+    private static bool NeedsMemberships(Principal principal, SecretKey key) =>
+        key.Scope != SecretScope.Personal && FromGrants(principal, key) != SecretMemberRole.Admin;
+
+    private async Task<IReadOnlyDictionary<SecretKey, SecretMemberRole>> MembershipsAsync(Principal principal, CancellationToken cancellationToken) =>
+        (await _rows.MembershipsAsync(principal.UserId, cancellationToken).ConfigureAwait(false)).ToDictionary(m => m.Key, m => m.Role);
+
+    private static SecretMemberRole? Combine(Principal principal, SecretKey key, IReadOnlyDictionary<SecretKey, SecretMemberRole>? memberships)
+    {
+        var fromGrants = FromGrants(principal, key);
+        if (fromGrants == SecretMemberRole.Admin || key.Scope == SecretScope.Personal || memberships is null)
+        {
+            return fromGrants;
+        }
+
+        return memberships.TryGetValue(key, out var role) ? role : fromGrants;
+    }
+
     private static SecretMemberRole? Combine(Principal principal, SecretKey key, IEnumerable<SecretMemberRow> members)
     {
         var fromGrants = FromGrants(principal, key);
@@ -750,14 +777,16 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             return keys;
         }
 
-        var memberships = await _rows.MembershipsAsync(principal.UserId, cancellationToken).ConfigureAwait(false);
+        var memberships = await MembershipsAsync(principal, cancellationToken).ConfigureAwait(false);
         return keys.Where(k => Combine(principal, k, memberships) is not null).ToList();
     }
 
     private async Task<IReadOnlyList<SecretMetadata>> VisibleAsync(Principal principal, SecretListQuery query, CancellationToken cancellationToken)
     {
         var all = await _rows.ListAsync(cancellationToken).ConfigureAwait(false);
-        var memberships = await _rows.MembershipsAsync(principal.UserId, cancellationToken).ConfigureAwait(false);
+        var memberships = all.Any(m => NeedsMemberships(principal, new SecretKey(m.Scope, m.Owner, m.Name)))
+            ? await MembershipsAsync(principal, cancellationToken).ConfigureAwait(false)
+            : null;
         var result = new List<SecretMetadata>();
         foreach (var item in all)
         {
