@@ -39,7 +39,7 @@ public static class SecretsServerHost
             .MinimumLevel.Information()
             .MinimumLevel.Override("Microsoft.AspNetCore", Serilog.Events.LogEventLevel.Warning)
             .MinimumLevel.Override("Serilog.AspNetCore.RequestLoggingMiddleware", Serilog.Events.LogEventLevel.Information)
-            .WithSecretRedaction(redactor, options.WriteLogsTo ?? (sinks => sinks.Console(new Serilog.Formatting.Compact.RenderedCompactJsonFormatter())))
+            .WithSecretRedaction(redactor, options.WriteLogsTo ?? (sinks => sinks.Console(new Serilog.Formatting.Compact.RenderedCompactJsonFormatter(), standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose)))
             .CreateLogger();
         options.Runtime.Logger ??= logger;
         return new HostBuilder()

@@ -32,7 +32,7 @@ public sealed class SecretsServerOptions
     /// <summary>Where the one-time bootstrap admin token is written on the first start with an empty store. Default the console.</summary>
     public TextWriter? BootstrapOutput { get; set; }
 
-    /// <summary>Where the server's logs go (through the redacting pipeline). Default the console, one compact line per event.</summary>
+    /// <summary>Where the server's logs go (through the redacting pipeline). Default standard error, one compact JSON line per event.</summary>
     public Action<Serilog.Configuration.LoggerSinkConfiguration>? WriteLogsTo { get; set; }
 
     /// <summary>Checks every setting and lists every problem in one exception.</summary>

@@ -16,7 +16,7 @@ public static class RunWorkflows
     };
 
     /// <summary>The body of <c>POST /api/v1/runs</c> for <paramref name="workflow"/>.</summary>
-    public static JsonObject Inline(JsonObject workflow, JsonNode? input = null) => new() { ["workflow"] = workflow, ["input"] = input };
+    public static JsonObject Inline(JsonObject workflow, JsonNode? input = null) => new() { ["workflow"] = workflow.DeepClone(), ["input"] = input?.DeepClone() };
 
     /// <summary>An inline run whose one node computes <paramref name="expression"/> over <c>v</c>, the value of <paramref name="secret"/>.</summary>
     public static JsonObject Echo(string project, string secret, string expression) =>

@@ -42,7 +42,7 @@ internal static class ImportEndpoints
         {
             throw new ApiProblemException(StatusCodes.Status400BadRequest, "import.invalid",
                 string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the .env body has {problems.Count} problem(s); nothing was written"),
-                problems.Select(e => new ApiError(redactor.Redact(e.Message), null, e.Line)).ToList());
+                problems.Select(e => new ApiError(Describe(e), null, e.Line)).ToList());
         }
 
         var summary = await store.ImportAsync(principal, address.Scope, owner, document, dryRun, cancellationToken).ConfigureAwait(false);
@@ -50,6 +50,14 @@ internal static class ImportEndpoints
             summary.DryRun,
             summary.Created.Select(e => new ImportLine(e.Name.Value, e.Line)).ToList(),
             summary.Updated.Select(e => new ImportLine(e.Name.Value, e.Line)).ToList(),
-            summary.Skipped.Select(i => new ImportIssue(i.Line, redactor.Redact(i.Message))).ToList()));
+            summary.Skipped.Select(i => new ImportIssue(i.Line, Describe(i))).ToList()));
     }
+
+    /// <summary>
+    /// The parser's message when it quotes nothing from the line; otherwise a fixed one. A key can be a value pasted
+    /// by mistake (a line with no name before its '='), and the parser's messages quote keys.
+    /// </summary>
+    private static string Describe(DotEnvIssue issue) => issue.Message.Contains('\'', StringComparison.Ordinal)
+        ? "the key is not a valid secret name (letters, digits and '_', not starting with a digit), has no value, or collides with another key once upper-cased"
+        : issue.Message;
 }
