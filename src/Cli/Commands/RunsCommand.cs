@@ -55,6 +55,11 @@ internal static class RunsCommand
                 throw notFound;
             }
 
+            if (await QueuedRunCommands.ShowAsync(context, parse, runId, ct).ConfigureAwait(false))
+            {
+                return ExitCodes.Ok;
+            }
+
             RunRecord record;
             try
             {
@@ -71,6 +76,7 @@ internal static class RunsCommand
         }));
         command.Subcommands.Add(list);
         command.Subcommands.Add(show);
+        command.Subcommands.Add(QueuedRunCommands.Cancel(context));
         return command;
     }
 

@@ -88,7 +88,7 @@ public sealed class WorkflowExecutor : IDisposable
     {
         ArgumentNullException.ThrowIfNull(workflow);
         ArgumentNullException.ThrowIfNull(request);
-        var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var runId = request.RunId is { } given ? RunRecordStore.CheckId(given) : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var principal = request.Trigger == RunTrigger.Manual ? request.User : workflow.Owner;
         var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, principal, request.MinimumChange);
         var outputs = new JsonObject();
@@ -97,6 +97,7 @@ public sealed class WorkflowExecutor : IDisposable
         var failed = false;
         var log = _logger.ForContext("RunId", runId).ForContext("Workflow", workflow.Name);
         var usages = new List<SecretUsage>();
+        var sources = new List<ResolvedSecret>();
 
         // The run's values stay registered while it runs, and for the redactor's grace period after (late sinks).
         using var lease = _redactor.Lease();
@@ -110,7 +111,10 @@ public sealed class WorkflowExecutor : IDisposable
         // read fails (integrity, database down), each node reads again and fails with the error in its own record.
         try
         {
-            await resolver.PrefetchAsync(workflow.Nodes.SelectMany(References).Select(r => r.Reference.Name), cancellationToken).ConfigureAwait(false);
+            if (!request.ResolveEachNode)
+            {
+                await resolver.PrefetchAsync(workflow.Nodes.SelectMany(References).Select(r => r.Reference.Name), cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (SecretsRuntimeException ex)
         {
@@ -126,10 +130,17 @@ public sealed class WorkflowExecutor : IDisposable
             }
 
             progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, null, 0));
-            var record = await RunNodeAsync(node, workflow, request, runId, principal, resolver, lease, outputs, usages, log, cancellationToken).ConfigureAwait(false);
+            // Resolving each node on its own reads through the store's staleness bound at the node's start.
+            var nodeResolver = request.ResolveEachNode ? new SecretResolver(_reader, workflow.Organization, workflow.Project, principal, request.MinimumChange) : resolver;
+            var record = await RunNodeAsync(node, workflow, request, runId, principal, nodeResolver, lease, outputs, usages, log, cancellationToken).ConfigureAwait(false);
             records.Add(record);
+            if (request.ResolveEachNode)
+            {
+                sources.AddRange(nodeResolver.Resolved);
+            }
+
             failed = record.Status == RunStatus.Failed;
-            progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, record.Status, (record.EndedAt!.Value - record.StartedAt!.Value).TotalMilliseconds, record.Error));
+            progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, record.Status, (record.EndedAt!.Value - record.StartedAt!.Value).TotalMilliseconds, record.Error) { Record = record });
         }
 
         var run = new RunRecord
@@ -143,7 +154,7 @@ public sealed class WorkflowExecutor : IDisposable
             EndedAt = DateTimeOffset.UtcNow,
             Status = failed ? RunStatus.Failed : RunStatus.Succeeded,
             Nodes = records,
-            Secrets = resolver.Resolved.Select(r => new SecretSourceRecord(r.Name.Value, r.Scope, r.Owner, r.Version)).OrderBy(s => s.Name, StringComparer.Ordinal).ToList(),
+            Secrets = (request.ResolveEachNode ? sources : resolver.Resolved).Select(r => new SecretSourceRecord(r.Name.Value, r.Scope, r.Owner, r.Version)).Distinct().OrderBy(s => s.Name, StringComparer.Ordinal).ThenBy(s => s.Version).ToList(),
         };
         log.Information("run {RunId} {Status}", runId, run.Status);
 

@@ -50,6 +50,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         """
         CREATE INDEX changes_at ON changes (at);
         """,
+        PostgresQueueSchema.Migration,
     ];
 
     private PostgresDatabase(NpgsqlDataSource dataSource, NpgsqlConnectionStringBuilder settings)
