@@ -77,9 +77,9 @@ internal sealed class QueueDatabase : IAsyncDisposable
         return (code, output.ToString(), error.ToString());
     }
 
-    public async Task<WorkerProcess> StartWorkerAsync(int concurrency = 2, int leaseSeconds = 2)
+    public async Task<WorkerProcess> StartWorkerAsync(int concurrency = 2, int leaseSeconds = 2, int maxAttempts = 5)
     {
-        var worker = await WorkerProcess.StartAsync(this, concurrency, leaseSeconds);
+        var worker = await WorkerProcess.StartAsync(this, concurrency, leaseSeconds, maxAttempts);
         _workers.Add(worker);
         return worker;
     }
@@ -100,6 +100,16 @@ internal sealed class QueueDatabase : IAsyncDisposable
         QueuedRun? run = null;
         await EventuallyAsync(async () => (run = await queue.FindAsync(runId)) is not null && statuses.Contains(run.Status), $"run {runId} to be {string.Join(" or ", statuses)}");
         return run!;
+    }
+
+    public async Task ExecuteAsync(string sql)
+    {
+        await using var connection = new NpgsqlConnection(Connection);
+        await connection.OpenAsync();
+#pragma warning disable CA2100 // Test SQL is constant.
+        await using var command = new NpgsqlCommand(sql, connection);
+#pragma warning restore CA2100
+        await command.ExecuteNonQueryAsync();
     }
 
     public async Task<long> ScalarAsync(string sql)

@@ -120,6 +120,43 @@ public sealed class QueueWorkerHostTests
     }
 
     [PostgresFact]
+    public async Task An_infrastructure_error_puts_the_run_back_on_the_queue_and_the_attempts_run_out_into_failed()
+    {
+        await using var db = await QueueDatabase.CreateAsync();
+        await using var server = new GateServer();
+        await db.SetSecretAsync("TOKEN", "token-one");
+
+        // The database fails the result's write as a server going away would (SQLSTATE 57P03): twice, then never again.
+        await db.ExecuteAsync("""
+            CREATE SEQUENCE outage;
+            CREATE FUNCTION fail_twice() RETURNS trigger LANGUAGE plpgsql AS $$
+            BEGIN
+                IF nextval('outage') <= 2 THEN RAISE EXCEPTION 'simulated outage' USING ERRCODE = '57P03'; END IF;
+                RETURN NEW;
+            END $$;
+            CREATE TRIGGER outage BEFORE INSERT ON runs FOR EACH ROW EXECUTE FUNCTION fail_twice();
+            """);
+        await db.StartWorkerAsync(concurrency: 1, maxAttempts: 3);
+        await using var queue = await db.OpenQueueAsync();
+
+        var recovered = await queue.SubmitAsync(Hit(server), Input(1));
+
+        var run = await db.WaitForStatusAsync(queue, recovered, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed);
+        Assert.Equal(QueuedRunStatus.Succeeded, run.Status);
+        Assert.Equal(["retry", "retry", "succeeded"], run.Attempts.Select(a => a.Outcome).ToArray());
+        Assert.Equal("store.database_unavailable,store.database_unavailable,", string.Join(',', run.Attempts.Select(a => a.ErrorCode)));
+        Assert.Equal(3, server.Count("/hit/1"));
+
+        // With the outage back for good, the last allowed attempt ends the run as failed instead of retrying forever.
+        await db.ExecuteAsync("ALTER SEQUENCE outage RESTART WITH -1000 MINVALUE -1000");
+        var exhausted = await queue.SubmitAsync(Hit(server), Input(2));
+        run = await db.WaitForStatusAsync(queue, exhausted, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed);
+        Assert.Equal(QueuedRunStatus.Failed, run.Status);
+        Assert.Equal(["retry", "retry", "failed"], run.Attempts.Select(a => a.Outcome).ToArray());
+        Assert.Equal("store.database_unavailable", run.Attempts[^1].ErrorCode);
+    }
+
+    [PostgresFact]
     public async Task Cancel_stops_a_running_run_on_its_worker_and_a_queued_run_never_starts()
     {
         await using var db = await QueueDatabase.CreateAsync();

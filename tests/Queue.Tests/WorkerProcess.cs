@@ -20,12 +20,13 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static async Task<WorkerProcess> StartAsync(QueueDatabase database, int concurrency, int leaseSeconds)
+    public static async Task<WorkerProcess> StartAsync(QueueDatabase database, int concurrency, int leaseSeconds, int maxAttempts)
     {
         var info = new ProcessStartInfo("dotnet",
         [
             Path.Combine(AppContext.BaseDirectory, "secrets-runtime.dll"), "worker",
             "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture), "--lease", leaseSeconds.ToString(CultureInfo.InvariantCulture),
+            "--max-attempts", maxAttempts.ToString(CultureInfo.InvariantCulture),
         ])
         {
             RedirectStandardOutput = true,

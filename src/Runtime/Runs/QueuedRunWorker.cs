@@ -209,10 +209,10 @@ public sealed class QueuedRunWorker : IAsyncDisposable
                     throw;
             }
         }
-        catch (InvalidWorkflowException)
+        catch (Exception ex) when (ex is InvalidWorkflowException || ex is SecretsRuntimeException { Code: "queue.request_corrupt" })
         {
-            // The row was validated when enqueued; a workflow that no longer parses is a result, never retried.
-            await _rows.CompleteAsync(runId, Id, claim.Attempt, QueuedRunStatus.Failed, "workflow.invalid", null, CancellationToken.None).ConfigureAwait(false);
+            // The row was validated when enqueued; one that no longer parses is a result, never retried.
+            await _rows.CompleteAsync(runId, Id, claim.Attempt, QueuedRunStatus.Failed, ex is InvalidWorkflowException ? "workflow.invalid" : "queue.request_corrupt", null, CancellationToken.None).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Any other failure ends the attempt without a result: back on the queue, or failed after the last attempt.
         catch (Exception ex)
