@@ -286,31 +286,42 @@ public sealed class QueuedRunWorker : IAsyncDisposable
                 return;
             }
 
-            foreach (var (runId, run) in _active)
+            var held = _active.ToArray();
+            if (held.Length == 0)
             {
-                try
-                {
-                    var state = await _rows.RenewAsync(runId, Id, run.Attempt, _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
-                    if (state == LeaseState.Held)
-                    {
-                        run.Renewed = DateTimeOffset.UtcNow;
-                        continue;
-                    }
+                continue;
+            }
 
-                    run.Stop(state == LeaseState.CancelRequested ? StopReason.Cancelled : StopReason.LeaseLost);
-                }
-                catch (StoreException)
+            try
+            {
+                var states = await _rows.RenewAllAsync(Id, held.Select(h => (h.Key, h.Value.Attempt)).ToList(), _options.LeaseDuration, cancellationToken).ConfigureAwait(false);
+                foreach (var (runId, run) in held)
                 {
-                    // Not renewed: once the lease has run out, another worker may take the run, so this one stops.
-                    if (DateTimeOffset.UtcNow - run.Renewed >= _options.LeaseDuration)
+                    switch (states[runId])
                     {
-                        run.Stop(StopReason.LeaseLost);
+                        case LeaseState.Held:
+                            run.Renewed = DateTimeOffset.UtcNow;
+                            break;
+                        case LeaseState.CancelRequested:
+                            run.Stop(StopReason.Cancelled);
+                            break;
+                        default:
+                            run.Stop(StopReason.LeaseLost);
+                            break;
                     }
                 }
-                catch (OperationCanceledException)
+            }
+            catch (StoreException)
+            {
+                // Not renewed: once a lease has run out, another worker may take that run, so this one stops it.
+                foreach (var (_, run) in held.Where(h => DateTimeOffset.UtcNow - h.Value.Renewed >= _options.LeaseDuration))
                 {
-                    return;
+                    run.Stop(StopReason.LeaseLost);
                 }
+            }
+            catch (OperationCanceledException)
+            {
+                return;
             }
         }
     }

@@ -9,8 +9,7 @@ public sealed record RunQueueOptions
     public static readonly TimeSpan DefaultLeaseDuration = TimeSpan.FromSeconds(30);
 
     /// <summary>
-    /// How long a worker's claim on a run lasts unless renewed (it is renewed every third of this while the run
-    /// executes). A worker killed mid-run loses the run to another worker this long after its last renewal.
+    /// How long a worker's claim on a run lasts unless renewed (see <see cref="RenewInterval"/>). A worker killed mid-run loses the run to another worker this long after its last renewal.
     /// Default 30 s; 1 s to 1 hour.
     /// </summary>
     public TimeSpan LeaseDuration { get; init; } = DefaultLeaseDuration;
@@ -21,8 +20,11 @@ public sealed record RunQueueOptions
     /// </summary>
     public int MaxAttempts { get; init; } = 5;
 
-    /// <summary>How often a lease is renewed and the cancel flag read (the NOTIFY of a cancel wakes it at once).</summary>
-    public TimeSpan RenewInterval => LeaseDuration / 3;
+    /// <summary>
+    /// How often a worker renews its leases and reads their cancel flags, in one round trip: a third of the lease, at
+    /// most 1 s, so a cancel stops a run within a second even when its NOTIFY was lost (the NOTIFY wakes it at once).
+    /// </summary>
+    public TimeSpan RenewInterval => LeaseDuration / 3 < TimeSpan.FromSeconds(1) ? LeaseDuration / 3 : TimeSpan.FromSeconds(1);
 
     /// <summary>Checks every setting; the exception lists every problem.</summary>
     /// <exception cref="SecretsRuntimeException">A setting is out of range.</exception>

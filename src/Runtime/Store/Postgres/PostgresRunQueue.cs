@@ -106,18 +106,26 @@ internal sealed class PostgresRunQueue : IAsyncDisposable
         }
     });
 
-    /// <summary>Extends the lease when <paramref name="worker"/> still holds it for <paramref name="attempt"/>; says whether a cancel was asked.</summary>
-    public Task<LeaseState> RenewAsync(string runId, string worker, int attempt, TimeSpan lease, CancellationToken cancellationToken) => _database.GuardAsync(async () =>
+    /// <summary>
+    /// Extends, in one round trip, every lease <paramref name="worker"/> still holds among <paramref name="runs"/>
+    /// (run id to attempt); a run missing from the answer has been lost to another attempt.
+    /// </summary>
+    public Task<Dictionary<string, LeaseState>> RenewAllAsync(string worker, IReadOnlyList<(string RunId, int Attempt)> runs, TimeSpan lease, CancellationToken cancellationToken) => _database.GuardAsync(async () =>
     {
-        await using var command = Command(null,
-            "UPDATE run_queue SET lease_expires_at = now() + $4 WHERE run_id = $1 AND lease_owner = $2 AND attempts = $3 AND status = 'running' RETURNING cancel_requested",
-            runId, worker, attempt, lease);
-        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) switch
+        await using var command = Command(null, """
+            UPDATE run_queue q SET lease_expires_at = now() + $3
+            FROM unnest($1::text[], $2::integer[]) AS held (run_id, attempt)
+            WHERE q.run_id = held.run_id AND q.attempts = held.attempt AND q.lease_owner = $4 AND q.status = 'running'
+            RETURNING q.run_id, q.cancel_requested
+            """, runs.Select(r => r.RunId).ToArray(), runs.Select(r => r.Attempt).ToArray(), lease, worker);
+        var states = runs.ToDictionary(r => r.RunId, _ => LeaseState.Lost, StringComparer.Ordinal);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            true => LeaseState.CancelRequested,
-            false => LeaseState.Held,
-            _ => LeaseState.Lost,
-        };
+            states[reader.GetString(0)] = reader.GetBoolean(1) ? LeaseState.CancelRequested : LeaseState.Held;
+        }
+
+        return states;
     });
 
     /// <summary>The worker's heartbeat (its leases are renewed one by one, so each finds its own cancel flag).</summary>
