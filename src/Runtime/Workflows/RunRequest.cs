@@ -20,11 +20,14 @@ public sealed record RunRequest
     /// <summary>The run input, available as <c>inputs</c>.</summary>
     public JsonNode? Input { get; init; }
 
+    /// <summary>
+    /// The run's id, when the caller must know it before the run ends (a server answers 202 with the run's address);
+    /// null, the default: a random id. At most 64 letters, digits and dashes.
+    /// </summary>
+    public string? RunId { get; init; }
+
     /// <summary>The user who really started the run when different from <see cref="User"/>; the audit log records both.</summary>
     public string? ActingUser { get; init; }
-
-    /// <summary>The run's id when it already has one (a queued run: letters, digits and dashes, at most 64); null: a new random id.</summary>
-    public string? RunId { get; init; }
 
     /// <summary>
     /// False (default): every secret of the run is read once when it starts and pinned, so the run never mixes
