@@ -95,6 +95,30 @@ public sealed class QueueWorkerHostTests
     }
 
     [PostgresFact]
+    public async Task A_worker_stopped_with_sigterm_hands_its_run_back_and_another_finishes_it_without_waiting_for_the_lease()
+    {
+        await using var db = await QueueDatabase.CreateAsync();
+        await using var server = new GateServer();
+        await db.SetSecretAsync("TOKEN", "token-one");
+
+        // A lease far longer than the test: only the hand-back can let B take the run.
+        var a = await db.StartWorkerAsync(concurrency: 1, leaseSeconds: 3600);
+        await using var queue = await db.OpenQueueAsync();
+        var runId = await queue.SubmitAsync(Hit(server, "hold"), Input(1));
+        await server.ArrivedAsync("/hold/1");
+        var b = await db.StartWorkerAsync(concurrency: 1, leaseSeconds: 3600);
+
+        await a.TerminateAsync();
+        server.Release();
+
+        var run = await db.WaitForStatusAsync(queue, runId, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed);
+        Assert.Equal(QueuedRunStatus.Succeeded, run.Status);
+        Assert.Collection(run.Attempts,
+            first => Assert.Equal((a.Id, "retry", "worker.shutdown"), (first.Worker, first.Outcome, first.ErrorCode)),
+            second => Assert.Equal((b.Id, "succeeded"), (second.Worker, second.Outcome)));
+    }
+
+    [PostgresFact]
     public async Task A_job_delivered_twice_runs_its_run_once()
     {
         await using var db = await QueueDatabase.CreateAsync();

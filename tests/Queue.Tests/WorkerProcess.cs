@@ -85,6 +85,17 @@ internal sealed class WorkerProcess : IAsyncDisposable
         }
     }
 
+    /// <summary>SIGTERM: the worker stops, handing its running runs back to the queue; waits for it to exit.</summary>
+    public async Task TerminateAsync()
+    {
+        using (var kill = Process.Start("kill", ["-TERM", _process.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync();
+        }
+
+        await _process.WaitForExitAsync();
+    }
+
     /// <summary>kill -9: no shutdown, no lease released.</summary>
     public async Task KillAsync()
     {

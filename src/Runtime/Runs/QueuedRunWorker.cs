@@ -73,7 +73,7 @@ public sealed class QueuedRunWorker : IAsyncDisposable
             // The store's change listener first: a worker that took runs without it would serve cached values past a rotation.
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             deadline.CancelAfter(TimeSpan.FromSeconds(30));
-            while (secretRows.Feed.ListenerProcessId == 0)
+            while (secretRows.Feed.Listens && secretRows.Feed.ListenerProcessId == 0)
             {
                 try
                 {
