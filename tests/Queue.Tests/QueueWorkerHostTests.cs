@@ -92,6 +92,11 @@ public sealed class QueueWorkerHostTests
             });
         Assert.Equal(2, server.Count("/hold/1"));
         Assert.Equal(runId, run.Record!.RunId);
+
+        // A's heartbeat stopped with it, no later than its last renewal: once B could take the run, A is no longer live.
+        (code, output, _) = await db.CliAsync("workers", "--json");
+        Assert.Equal(0, code);
+        Assert.Equal(b.Id, Assert.Single(JsonNode.Parse(output)!.AsArray())!["id"]!.GetValue<string>());
     }
 
     [PostgresFact]
