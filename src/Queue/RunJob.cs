@@ -16,7 +16,8 @@ public sealed class RunJob
 
     /// <summary>
     /// Executes the run as one attempt. An attempt that ends without a result (an infrastructure error) throws, and
-    /// Hangfire retries it with back-off; a failed node is a result and returns normally.
+    /// Hangfire retries it with back-off (10 retries: more than <see cref="RunQueueOptions.MaxAttempts"/> allows, so
+    /// the run's own attempt limit ends it as failed first); a failed node is a result and returns normally.
     /// </summary>
     /// <param name="runId">The run id, the job's only stored argument.</param>
     /// <param name="cancellationToken">Hangfire's shutdown token.</param>

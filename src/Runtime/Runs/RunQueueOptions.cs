@@ -16,7 +16,7 @@ public sealed record RunQueueOptions
 
     /// <summary>
     /// How many attempts a run gets when attempts end without a result (a worker killed, the database gone); a failed
-    /// node is a result and is never retried. Default 5; 1 to 100.
+    /// node is a result and is never retried. Default 5; 1 to 10 (Hangfire's job retries, 10, never run out first).
     /// </summary>
     public int MaxAttempts { get; init; } = 5;
 
@@ -36,9 +36,9 @@ public sealed record RunQueueOptions
             problems.Add("LeaseDuration must be between 1 second and 1 hour");
         }
 
-        if (MaxAttempts is < 1 or > 100)
+        if (MaxAttempts is < 1 or > 10)
         {
-            problems.Add("MaxAttempts must be between 1 and 100");
+            problems.Add("MaxAttempts must be between 1 and 10");
         }
 
         if (problems.Count > 0)

@@ -10,7 +10,7 @@ public sealed class RunQueueOptionsTests
     {
         var ex = Assert.Throws<SecretsRuntimeException>(() => new RunQueueOptions { LeaseDuration = TimeSpan.Zero, MaxAttempts = 0 }.Validate());
 
-        Assert.Equal("run queue options: LeaseDuration must be between 1 second and 1 hour; MaxAttempts must be between 1 and 100", ex.Message);
+        Assert.Equal("run queue options: LeaseDuration must be between 1 second and 1 hour; MaxAttempts must be between 1 and 10", ex.Message);
     }
 
     [Theory]
