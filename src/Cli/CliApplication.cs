@@ -32,6 +32,8 @@ public static class CliApplication
         root.Subcommands.Add(Commands.SamplesCommand.Create(context));
         root.Subcommands.Add(Commands.DoctorCommand.Create(context));
         root.Subcommands.Add(Commands.ServeCommand.Create(context));
+        root.Subcommands.Add(Commands.WorkerCommand.Create(context));
+        root.Subcommands.Add(Commands.WorkersCommand.Create(context));
 
         // No response files (@file) and no bundling: every token stays the argument the user typed, at its position.
         var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null, EnablePosixBundling = false });

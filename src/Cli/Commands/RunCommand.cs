@@ -23,7 +23,9 @@ internal static class RunCommand
         var input = new Option<string?>("--input") { Description = "Run input as JSON (available as inputs)" };
         var logFormat = new Option<string>("--log-format") { Description = "text or json (compact JSON events)", DefaultValueFactory = _ => "text" };
         var logFile = new Option<string?>("--log-file") { Description = "Log file (default: HOME/logs/runs.log, or runs.jsonl with --log-format json)" };
-        var command = new Command("run", "Run a workflow: secrets are resolved per node at run time and masked everywhere") { file, trigger, input, logFormat, logFile };
+        var queue = new Option<bool>("--queue") { Description = "Queue the run for a worker (secrets-runtime worker) instead of running it here; prints the run id" };
+        var queueName = new Option<string>("--queue-name") { Description = "The queue, with --queue (default: default)", DefaultValueFactory = _ => Runs.RunQueue.DefaultQueue };
+        var command = new Command("run", "Run a workflow: secrets are resolved per node at run time and masked everywhere") { file, trigger, input, logFormat, logFile, queue, queueName };
         command.SetAction((parse, ct) =>
         {
             var redactor = new SecretRedactor();
@@ -33,6 +35,11 @@ internal static class RunCommand
                 var json = CliInput.Choice(parse, logFormat, "text", "json") == "json";
                 var definition = await WorkflowLoader.LoadFileAsync(CliInput.ExistingFile(context, parse.GetValue(file), "FILE"), ct).ConfigureAwait(false);
                 var runInput = ParseInput(parse.GetValue(input));
+                if (parse.GetValue(queue))
+                {
+                    return await QueuedRunCommands.SubmitAsync(context, parse, definition, new RunRequest { Trigger = runTrigger, User = context.User(parse), ActingUser = context.ActingUser(parse), Input = runInput }, parse.GetValue(queueName)!, ct).ConfigureAwait(false);
+                }
+
                 var logPath = parse.GetValue(logFile) ?? Path.Combine(context.Configuration(parse).Home, "logs", json ? "runs.jsonl" : "runs.log");
                 Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(logPath))!);
                 await using var logger = new LoggerConfiguration()

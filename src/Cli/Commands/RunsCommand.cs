@@ -56,6 +56,11 @@ internal static class RunsCommand
                 throw notFound;
             }
 
+            if (await QueuedRunCommands.ShowAsync(context, parse, runId, ct).ConfigureAwait(false))
+            {
+                return ExitCodes.Ok;
+            }
+
             RunRecord record;
             try
             {
@@ -72,6 +77,7 @@ internal static class RunsCommand
         }));
         command.Subcommands.Add(list);
         command.Subcommands.Add(show);
+        command.Subcommands.Add(QueuedRunCommands.Cancel(context));
         return command;
     }
 

@@ -40,6 +40,9 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
     /// <summary>The server process id of the LISTEN connection, or 0 while it is down (tests terminate it).</summary>
     public int ListenerProcessId => Volatile.Read(ref _listenerProcessId);
 
+    /// <summary>Whether this feed keeps a LISTEN connection (else it polls only).</summary>
+    public bool Listens => _listen;
+
     /// <summary>How many times the listener connected (the first time included).</summary>
     public int ListenerConnects { get; private set; }
 

@@ -73,6 +73,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable
             at timestamptz NOT NULL, workflow text, run_id text NOT NULL, node_id text NOT NULL, version integer NOT NULL, user_id text NOT NULL);
         CREATE INDEX secret_uses_key ON secret_uses (scope, owner, name, id);
         """,
+        PostgresQueueSchema.Migration,
     ];
 
     private PostgresDatabase(NpgsqlDataSource dataSource, NpgsqlConnectionStringBuilder settings)

@@ -9,4 +9,8 @@ namespace Secrets.Runtime.Workflows.Execution;
 /// <param name="Status">Null while running; the final status once done.</param>
 /// <param name="ElapsedMs">Milliseconds since the node started.</param>
 /// <param name="Error">The masked error when it failed.</param>
-public sealed record NodeProgress(string NodeId, int Index, int Count, RunStatus? Status, double ElapsedMs, string? Error = null);
+public sealed record NodeProgress(string NodeId, int Index, int Count, RunStatus? Status, double ElapsedMs, string? Error = null)
+{
+    /// <summary>The node's masked record once it is done (null while it runs), for hosts that keep node records as they finish.</summary>
+    public NodeRecord? Record { get; init; }
+}

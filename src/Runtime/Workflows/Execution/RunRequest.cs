@@ -36,4 +36,11 @@ public sealed record RunRequest
 
     /// <summary>The user who really started the run when different from <see cref="User"/>; the audit log records both.</summary>
     public string? ActingUser { get; init; }
+
+    /// <summary>
+    /// False (default): every secret of the run is read once when it starts and pinned, so the run never mixes
+    /// versions. True (queued runs): each node reads its values when it starts, through the store's staleness bound,
+    /// so a rotation during a long run reaches the nodes that start after it.
+    /// </summary>
+    public bool ResolveEachNode { get; init; }
 }

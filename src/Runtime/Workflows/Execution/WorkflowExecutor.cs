@@ -94,12 +94,7 @@ public sealed class WorkflowExecutor : IDisposable
     {
         ArgumentNullException.ThrowIfNull(workflow);
         ArgumentNullException.ThrowIfNull(request);
-        if (request.RunId is { } given && (given.Length is 0 or > 64 || !given.All(c => char.IsAsciiLetterOrDigit(c) || c == '-')))
-        {
-            throw new ArgumentException("RunRequest.RunId must be 1 to 64 letters, digits and dashes", nameof(request));
-        }
-
-        var runId = request.RunId ?? Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+        var runId = request.RunId is { } given ? RunRecordStore.CheckId(given) : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var principal = request.Principal?.UserId ?? (request.Trigger == RunTrigger.Manual ? request.User : workflow.Owner);
         var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, request.Principal ?? Principal.LocalAdmin(principal), request.MinimumChange);
         var records = new List<NodeRecord>();
@@ -120,7 +115,10 @@ public sealed class WorkflowExecutor : IDisposable
         // read fails (integrity, database down), each node reads again and fails with the error in its own record.
         try
         {
-            await resolver.PrefetchAsync(workflow.Nodes.SelectMany(References).Select(r => r.Reference.Name), cancellationToken).ConfigureAwait(false);
+            if (!request.ResolveEachNode)
+            {
+                await resolver.PrefetchAsync(workflow.Nodes.SelectMany(References).Select(r => r.Reference.Name), cancellationToken).ConfigureAwait(false);
+            }
         }
         catch (SecretsRuntimeException ex)
         {
@@ -138,8 +136,13 @@ public sealed class WorkflowExecutor : IDisposable
             progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, null, 0));
             var record = await RunNodeAsync(node, state, cancellationToken).ConfigureAwait(false);
             records.Add(record);
+            if (request.ResolveEachNode)
+            {
+                sources.AddRange(nodeResolver.Resolved);
+            }
+
             failed = record.Status == RunStatus.Failed;
-            progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, record.Status, (record.EndedAt!.Value - record.StartedAt!.Value).TotalMilliseconds, record.Error));
+            progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, record.Status, (record.EndedAt!.Value - record.StartedAt!.Value).TotalMilliseconds, record.Error) { Record = record });
         }
 
         var run = new RunRecord
@@ -153,7 +156,7 @@ public sealed class WorkflowExecutor : IDisposable
             EndedAt = DateTimeOffset.UtcNow,
             Status = failed ? RunStatus.Failed : RunStatus.Succeeded,
             Nodes = records,
-            Secrets = resolver.Resolved.Select(r => new SecretSourceRecord(r.Name.Value, r.Scope, r.Owner, r.Version)).OrderBy(s => s.Name, StringComparer.Ordinal).ToList(),
+            Secrets = (request.ResolveEachNode ? sources : resolver.Resolved).Select(r => new SecretSourceRecord(r.Name.Value, r.Scope, r.Owner, r.Version)).Distinct().OrderBy(s => s.Name, StringComparer.Ordinal).ThenBy(s => s.Version).ToList(),
         };
         log.Information("run {RunId} {Status}", runId, run.Status);
 
@@ -170,6 +173,12 @@ public sealed class WorkflowExecutor : IDisposable
     private async Task<NodeRecord> RunNodeAsync(WorkflowNode node, RunState state, CancellationToken cancellationToken)
     {
         var (workflow, request, runId, principal, resolver, outputs, log) = (state.Workflow, state.Request, state.RunId, state.Principal, state.Resolver, state.Outputs, state.Log);
+
+        // A queued run resolves each node on its own, through the store's staleness bound at the node's start.
+        if (request.ResolveEachNode)
+        {
+            resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, request.Principal ?? Principal.LocalAdmin(principal), request.MinimumChange);
+        }
         var startedAt = DateTimeOffset.UtcNow;
         var timings = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();

@@ -1,0 +1,67 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Runtime.InteropServices;
+using Secrets.Runtime.Queue;
+using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Redaction.Logging;
+using Secrets.Runtime.Runs;
+using Secrets.Runtime.Workflows;
+using Serilog;
+
+namespace Secrets.Runtime.Cli.Commands;
+
+/// <summary><c>worker</c>: a process that executes queued runs (a Hangfire server over the shared PostgreSQL store).</summary>
+internal static class WorkerCommand
+{
+    public static Command Create(CliContext context)
+    {
+        var concurrency = new Option<int?>("--concurrency") { Description = "Runs executed at once (1 to 256; default: the processor count, at least 2)" };
+        var queues = new Option<string>("--queues") { Description = "Queues to take runs from, comma-separated, first first (default: default)", DefaultValueFactory = _ => RunQueue.DefaultQueue };
+        var lease = new Option<int?>("--lease") { Description = "Seconds a run's lease lasts unless renewed: how soon another worker takes over a run whose worker died (1 to 3600; default 30)" };
+        var attempts = new Option<int?>("--max-attempts") { Description = "Attempts a run gets when they end without a result (1 to 10; default 5)" };
+        var command = new Command("worker", "Execute queued runs (run FILE --queue) from the shared PostgreSQL store, with the same sandbox and masking as run; start as many as wanted, on any machine") { concurrency, queues, lease, attempts };
+        command.SetAction((parse, ct) =>
+        {
+            var redactor = new SecretRedactor();
+            return context.RunAsync(parse, async () =>
+            {
+                var database = QueueAccess.Database(context, parse, "worker");
+                var runs = new RunQueueOptions
+                {
+                    LeaseDuration = TimeSpan.FromSeconds(CliInput.InRange(parse, lease, 1, 3600, "lease seconds") ?? (int)RunQueueOptions.DefaultLeaseDuration.TotalSeconds),
+                    MaxAttempts = CliInput.InRange(parse, attempts, 1, 10, "attempts") ?? 5,
+                };
+                var options = new QueueWorkerOptions
+                {
+                    Concurrency = CliInput.InRange(parse, concurrency, 1, 256, "runs") ?? new QueueWorkerOptions().Concurrency,
+                    Queues = parse.GetValue(queues)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                    Runs = runs,
+                };
+                options.Validate();
+
+                // SIGTERM stops the worker like Ctrl+C: running runs go back on the queue for another worker.
+                using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                using var term = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+                {
+                    signal.Cancel = true;
+                    stop.Cancel();
+                });
+                await using var logger = new LoggerConfiguration()
+                    .WithSecretRedaction(redactor, wt => wt.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose, formatProvider: CultureInfo.InvariantCulture))
+                    .CreateLogger();
+                await using var store = await context.OpenStoreAsync(parse, stop.Token).ConfigureAwait(false);
+                var scripts = await context.CodeNodeOptionsAsync(parse).ConfigureAwait(false);
+                using var executor = WorkflowExecutor.Create(store, new WorkflowExecutorOptions { Redactor = redactor, Logger = logger, Scripts = scripts });
+                await QueueWorkerHost.RunAsync(database, store, executor, options, logger, id =>
+                {
+                    context.Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
+                        $"worker {id} started (concurrency {options.Concurrency}, queues {string.Join(',', options.Queues)}, lease {runs.LeaseDuration.TotalSeconds:0} s)"));
+                    context.Console.Out.Flush();
+                }, stop.Token).ConfigureAwait(false);
+                await context.Console.Out.WriteLineAsync("worker stopped").ConfigureAwait(false);
+                return ExitCodes.Ok;
+            }, redactor);
+        });
+        return command;
+    }
+}
