@@ -91,7 +91,7 @@ public sealed class CliContext
     /// Opens the runtime for a command that only reads the store: a home with no store is an error (a mistyped
     /// <c>--home</c> must not create a new store and master key).
     /// </summary>
-    public Task<SecretsRuntime> OpenExistingRuntimeAsync(ParseResult parse, CancellationToken cancellationToken, SecretRedactor? redactor = null)
+    public Task<SecretsRuntime> OpenExistingRuntimeAsync(ParseResult parse, CancellationToken cancellationToken, SecretRedactor? redactor = null, Action<SecretsRuntimeOptions>? configure = null)
     {
         var options = StoreOptions(parse);
         if (options.Database is null && !File.Exists(options.DatabasePath))
@@ -100,7 +100,7 @@ public sealed class CliContext
             throw CliErrors.NoStore($"no store in {where} (no secrets.db): check --home or SECRETS_RUNTIME_HOME; `secret set` or `secret import` creates one");
         }
 
-        return OpenRuntimeAsync(parse, cancellationToken, redactor);
+        return OpenRuntimeAsync(parse, cancellationToken, redactor, configure);
     }
 
     /// <summary>A follow-up command to print, carrying the global options the user passed (<c>--home</c>, <c>--user</c>).</summary>

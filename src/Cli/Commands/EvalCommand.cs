@@ -34,8 +34,12 @@ internal static class EvalCommand
                 // Nothing to resolve: no store is opened, nothing decrypted or audited (and `eval '1+1'` starts faster).
                 var resolves = allowed is not null || list.Any(e => ExpressionEvaluator.FindSecretReferences(e).Any());
                 await using var runtime = values is null && resolves
-                    ? await context.OpenExistingRuntimeAsync(parse, ct, redactor).ConfigureAwait(false)
-                    : await context.OpenRuntimeAsync(parse, ct, redactor, o => o.TestValues = values ?? new Dictionary<string, string>()).ConfigureAwait(false);
+                    ? await context.OpenExistingRuntimeAsync(parse, ct, redactor, o => o.PrewarmExpressions = true).ConfigureAwait(false)
+                    : await context.OpenRuntimeAsync(parse, ct, redactor, o =>
+                    {
+                        o.TestValues = values ?? new Dictionary<string, string>();
+                        o.PrewarmExpressions = true;
+                    }).ConfigureAwait(false);
                 if (values is not null)
                 {
                     // Every test value is masked, also one an expression reaches without naming it.
