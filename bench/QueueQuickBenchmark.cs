@@ -8,7 +8,9 @@ using Npgsql;
 using Secrets.Runtime.Queue;
 using Secrets.Runtime.Runs;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Benchmarks;
 

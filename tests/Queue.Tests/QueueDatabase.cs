@@ -6,7 +6,9 @@ using Secrets.Runtime.Cli;
 using Secrets.Runtime.Runs;
 using Secrets.Runtime.Store;
 using Secrets.Runtime.Tests.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Queue.Tests;
 

@@ -2,7 +2,9 @@ using System.Text;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Runs;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Queue.Tests;
 

@@ -3,7 +3,9 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Runs;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Cli.Commands;
 

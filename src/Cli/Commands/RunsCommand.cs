@@ -2,6 +2,8 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
 using Secrets.Runtime.Workflows;
 using Secrets.Runtime.Workflows.Records;
 

@@ -3,9 +3,12 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using Secrets.Runtime.Queue;
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Store;
 using Secrets.Runtime.Redaction.Logging;
 using Secrets.Runtime.Runs;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 using Serilog;
 
 namespace Secrets.Runtime.Cli.Commands;
@@ -49,10 +52,15 @@ internal static class WorkerCommand
                 await using var logger = new LoggerConfiguration()
                     .WithSecretRedaction(redactor, wt => wt.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose, formatProvider: CultureInfo.InvariantCulture))
                     .CreateLogger();
-                await using var store = await context.OpenStoreAsync(parse, stop.Token).ConfigureAwait(false);
-                var scripts = await context.CodeNodeOptionsAsync(parse).ConfigureAwait(false);
-                using var executor = WorkflowExecutor.Create(store, new WorkflowExecutorOptions { Redactor = redactor, Logger = logger, Scripts = scripts });
-                await QueueWorkerHost.RunAsync(database, store, executor, options, logger, id =>
+                // The same front door as run and serve: store, sandbox pools and redaction configured alike. Queued runs
+                // keep their records in the queue's own tables, so the executor keeps none of its own.
+                await using var runtime = await context.OpenRuntimeAsync(parse, stop.Token, redactor, o =>
+                {
+                    o.Logger = logger;
+                    o.KeepRunRecords = false;
+                }).ConfigureAwait(false);
+                var store = runtime.Store as SecretStore ?? throw new InvalidOperationException("the worker needs the runtime's own store");
+                await QueueWorkerHost.RunAsync(database, store, runtime.Runs, options, logger, id =>
                 {
                     context.Console.Out.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"worker {id} started (concurrency {options.Concurrency}, queues {string.Join(',', options.Queues)}, lease {runs.LeaseDuration.TotalSeconds:0} s)"));

@@ -4,7 +4,9 @@ using System.Security.Cryptography;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store;
 using Secrets.Runtime.Store.Postgres;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 using Serilog;
 
 namespace Secrets.Runtime.Runs;

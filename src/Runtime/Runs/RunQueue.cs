@@ -1,7 +1,9 @@
 using System.Security.Cryptography;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store.Postgres;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Runs;
 

@@ -1,7 +1,10 @@
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Runs;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Nodes.Code;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Queue.Tests.Runs;
 

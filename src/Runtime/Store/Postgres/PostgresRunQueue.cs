@@ -3,7 +3,9 @@ using System.Text.Json;
 using Npgsql;
 using NpgsqlTypes;
 using Secrets.Runtime.Runs;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Store.Postgres;
 

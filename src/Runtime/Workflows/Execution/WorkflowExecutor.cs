@@ -105,6 +105,7 @@ public sealed class WorkflowExecutor : IDisposable
         // The run's values stay registered while it runs, and for the redactor's grace period after (late sinks).
         using var lease = _redactor.Lease();
         var state = new RunState { Workflow = workflow, Request = request, RunId = runId, Principal = principal, Resolver = resolver, Lease = lease, Log = log };
+        var sources = new List<ResolvedSecret>();
         log.Information("run {RunId} of {Workflow} started ({Trigger}, principal {Principal})", runId, workflow.Name, request.Trigger, principal);
         foreach (var runner in _runners.Values)
         {
@@ -134,7 +135,9 @@ public sealed class WorkflowExecutor : IDisposable
             }
 
             progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, null, 0));
-            var record = await RunNodeAsync(node, state, cancellationToken).ConfigureAwait(false);
+            // A queued run resolves each node on its own, through the store's staleness bound at the node's start.
+            var nodeResolver = request.ResolveEachNode ? new SecretResolver(_reader, workflow.Organization, workflow.Project, request.Principal ?? Principal.LocalAdmin(principal), request.MinimumChange) : resolver;
+            var record = await RunNodeAsync(node, state, nodeResolver, cancellationToken).ConfigureAwait(false);
             records.Add(record);
             if (request.ResolveEachNode)
             {
@@ -170,15 +173,9 @@ public sealed class WorkflowExecutor : IDisposable
         return run;
     }
 
-    private async Task<NodeRecord> RunNodeAsync(WorkflowNode node, RunState state, CancellationToken cancellationToken)
+    private async Task<NodeRecord> RunNodeAsync(WorkflowNode node, RunState state, SecretResolver resolver, CancellationToken cancellationToken)
     {
-        var (workflow, request, runId, principal, resolver, outputs, log) = (state.Workflow, state.Request, state.RunId, state.Principal, state.Resolver, state.Outputs, state.Log);
-
-        // A queued run resolves each node on its own, through the store's staleness bound at the node's start.
-        if (request.ResolveEachNode)
-        {
-            resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, request.Principal ?? Principal.LocalAdmin(principal), request.MinimumChange);
-        }
+        var (workflow, request, runId, principal, outputs, log) = (state.Workflow, state.Request, state.RunId, state.Principal, state.Outputs, state.Log);
         var startedAt = DateTimeOffset.UtcNow;
         var timings = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
