@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.Text;
 using Secrets.Runtime.Redaction.Views;
 
@@ -276,19 +277,29 @@ public sealed class SecretRedactor
         {
             // Joined Base64 blocks (PEM, MIME) are searched whole in their view; the plain search skips their insides,
             // which hold no match the view lacks (no form has a line break), so those lines are searched once, not twice.
-            var blocks = FindInJoinedBlocks(snapshot, text, ref hits);
-            var position = 0;
-            foreach (var (start, end) in blocks)
+            var blocks = new Base64LineJoiner.BlockList(record: true);
+            try
             {
-                var skipTo = end - snapshot.MaxLength - 8;
-                if (skipTo > start && start >= position)
+                FindInJoinedBlocks(snapshot, text, ref blocks, ref hits);
+                var position = 0;
+                for (var b = 0; b < blocks.Count; b++)
                 {
-                    Search(snapshot, text, position, start, ref hits);
-                    position = skipTo;
+                    var (start, end) = blocks[b];
+                    var skipTo = end - snapshot.MaxLength - 8;
+                    if (skipTo > start && start >= position)
+                    {
+                        Search(snapshot, text, position, start, ref hits);
+                        position = skipTo;
+                    }
                 }
+
+                Search(snapshot, text, position, text.Length, ref hits);
+            }
+            finally
+            {
+                blocks.Return();
             }
 
-            Search(snapshot, text, position, text.Length, ref hits);
             FindInViews(snapshot, text, depth, decoders & ~joiner, ref hits);
             return;
         }
@@ -297,18 +308,17 @@ public sealed class SecretRedactor
         FindInViews(snapshot, text, depth, decoders, ref hits);
     }
 
-    /// <summary>Searches the whole joined view of the Base64 blocks of <paramref name="text"/>; returns the blocks the plain search may skip.</summary>
-    private static List<(int Start, int End)> FindInJoinedBlocks(Snapshot snapshot, ReadOnlySpan<char> text, ref List<RedactionHit>? hits)
+    /// <summary>Searches the whole joined view of the Base64 blocks of <paramref name="text"/>, and lists in <paramref name="blocks"/> those the plain search may skip.</summary>
+    private static void FindInJoinedBlocks(Snapshot snapshot, ReadOnlySpan<char> text, ref Base64LineJoiner.BlockList blocks, ref List<RedactionHit>? hits)
     {
-        var blocks = new List<(int Start, int End)>();
         var view = new DecodedView(text.Length + 16);
         try
         {
-            if (TextDecoder.LineJoiner.Decode(text, ref view, blocks))
+            if (TextDecoder.LineJoiner.Decode(text, ref view, ref blocks))
             {
                 List<RedactionHit>? inner = null;
                 Search(snapshot, view.Text, 0, view.Length, ref inner);
-                foreach (var hit in inner ?? [])
+                foreach (var hit in CollectionsMarshal.AsSpan(inner))
                 {
                     var (start, end) = view.Source(hit.Start, hit.End);
                     (hits ??= []).Add(new RedactionHit(start, end, hit.Name));
@@ -319,8 +329,6 @@ public sealed class SecretRedactor
         {
             view.Return();
         }
-
-        return blocks;
     }
 
     /// <summary>
@@ -353,7 +361,7 @@ public sealed class SecretRedactor
                     List<RedactionHit>? inner = null;
                     SearchNearChanges(snapshot, view, ref inner);
                     FindInViews(snapshot, view.Text, depth + 1, view.ProducedTriggers, ref inner);
-                    foreach (var hit in inner ?? [])
+                    foreach (var hit in CollectionsMarshal.AsSpan(inner))
                     {
                         var (start, end) = view.Source(hit.Start, hit.End);
                         (hits ??= []).Add(new RedactionHit(start, end, hit.Name));

@@ -203,6 +203,27 @@ public sealed class SecretRedactorTests
     }
 
     [Fact]
+    public void A_multi_line_text_with_a_wrapped_block_and_no_hit_comes_back_without_allocating()
+    {
+        var redactor = new SecretRedactor();
+        redactor.AddRange(Enumerable.Range(0, 50).Select(i => new RedactionValue($"no-such-secret-{i:000}-value")));
+        var certificate = Convert.ToBase64String(Enumerable.Range(0, 900).Select(i => (byte)(i * 7)).ToArray());
+        var text = "GET /a?q=caf%C3%A9 &amp; {\"k\":\"\\u00e9\"}\n-----BEGIN CERTIFICATE-----\n"
+            + string.Join('\n', certificate.Chunk(64).Select(c => new string(c))) + "\n-----END CERTIFICATE-----\n";
+        for (var i = 0; i < 20; i++)
+        {
+            Assert.Same(text, redactor.Redact(text));
+        }
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var result = redactor.Redact(text);
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Same(text, result);
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void Removing_a_value_stops_masking_it()
     {
         var redactor = With("old-value-123", "new-value-456");

@@ -19,14 +19,18 @@ internal sealed class Base64LineJoiner : TextDecoder
 
     public override SearchValues<char> Triggers => NewLine;
 
-    public override bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view) => Decode(text, ref view, blocks: null);
+    public override bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view)
+    {
+        var blocks = new BlockList(record: false);
+        return Decode(text, ref view, ref blocks);
+    }
 
     /// <summary>
     /// Joins the blocks of <paramref name="text"/> into <paramref name="view"/>, and adds to <paramref name="blocks"/>
     /// the source range of each block whose lines are not indented: every character in it is Base64 or a line break,
     /// so every match inside it that holds no line break is also a match of the view.
     /// </summary>
-    public bool Decode(ReadOnlySpan<char> text, ref DecodedView view, List<(int Start, int End)>? blocks)
+    public bool Decode(ReadOnlySpan<char> text, ref DecodedView view, ref BlockList blocks)
     {
         var changed = false;
         int blockStart = -1, blockEnd = -1;
@@ -82,7 +86,7 @@ internal sealed class Base64LineJoiner : TextDecoder
                     indented |= start > lineStart;
                 }
 
-                Close(blocks, ref blockStart, blockEnd, indented);
+                Close(ref blocks, ref blockStart, blockEnd, indented);
                 lines = 0;
             }
 
@@ -104,15 +108,15 @@ internal sealed class Base64LineJoiner : TextDecoder
             lineStart = lineEnd + 1;
         }
 
-        Close(blocks, ref blockStart, blockEnd, indented);
+        Close(ref blocks, ref blockStart, blockEnd, indented);
         return changed;
     }
 
-    private static void Close(List<(int Start, int End)>? blocks, ref int blockStart, int blockEnd, bool indented)
+    private static void Close(ref BlockList blocks, ref int blockStart, int blockEnd, bool indented)
     {
         if (blockStart >= 0 && !indented)
         {
-            blocks?.Add((blockStart, blockEnd));
+            blocks.Add(blockStart, blockEnd);
         }
 
         blockStart = -1;
@@ -122,5 +126,47 @@ internal sealed class Base64LineJoiner : TextDecoder
     {
         consumed = 0;
         return 0;
+    }
+
+    /// <summary>Source ranges of joined blocks, in a pooled array rented on the first (none when not recording); return it with <see cref="Return"/>.</summary>
+    internal struct BlockList(bool record)
+    {
+        private (int Start, int End)[]? _items;
+
+        public int Count { get; private set; }
+
+        public readonly (int Start, int End) this[int index] => _items![index];
+
+        public void Add(int start, int end)
+        {
+            if (!record)
+            {
+                return;
+            }
+
+            if (_items is null || Count == _items.Length)
+            {
+                var larger = ArrayPool<(int Start, int End)>.Shared.Rent(Math.Max(16, Count * 2));
+                _items?.AsSpan(0, Count).CopyTo(larger);
+                if (_items is not null)
+                {
+                    ArrayPool<(int Start, int End)>.Shared.Return(_items);
+                }
+
+                _items = larger;
+            }
+
+            _items[Count++] = (start, end);
+        }
+
+        public void Return()
+        {
+            if (_items is not null)
+            {
+                ArrayPool<(int Start, int End)>.Shared.Return(_items);
+                _items = null;
+                Count = 0;
+            }
+        }
     }
 }
