@@ -134,7 +134,7 @@ public sealed class ExecCommandTests : IDisposable
     [Theory]
     [InlineData("while (true) { }", 4, "limited", "limit exceeded: cpu", "code.limit.cpu")]
     [InlineData("var list = new List<byte[]>();\nwhile (true) { list.Add(new byte[10_000_000]); }", 4, "limited", "limit exceeded: memory", "code.limit.memory")]
-    [InlineData("async Task Spin() { while (true) { await Task.Delay(20); } }\n_ = Spin();\nreturn 1;", 4, "limited", "limit exceeded: background work", "code.limit.background_work")]
+    [InlineData("async Task Later() { await Task.Delay(60_000); context.Log(\"late\"); }\n_ = Later();\nreturn 1;", 4, "limited", "limit exceeded: background work", "code.limit.background_work")]
     [InlineData("for (var i = 0; i < 50; i++) { try { await context.Http.GetAsync(\"https://api.example.com/?key=\" + context.Secrets[\"Pw\"]); } catch (InvalidOperationException) { } }\nreturn 1;", 4, "limited", "limit exceeded: HTTP calls", "code.limit.http_calls")]
     [InlineData("await context.Http.GetAsync(\"https://api.example.com/?key=\" + context.Secrets[\"Pw\"]);\nreturn 1;", 1, "error", "script failed: line 2: InvalidOperationException: host api.example.com is not in this node's allowedHosts", "code.error")]
     [InlineData("throw new InvalidOperationException(\"refused for \" + context.Secrets[\"Pw\"]);", 1, "error", "script failed: line 2: InvalidOperationException: refused for ***", "code.error")]

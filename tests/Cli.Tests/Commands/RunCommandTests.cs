@@ -77,7 +77,7 @@ public sealed class RunCommandTests : IDisposable
     // node's kept log lines masked, and its record (what `runs show` prints) names the failure by its stable code.
     [Theory]
     [InlineData("var list = new List<byte[]>(); while (true) { list.Add(new byte[10_000_000]); }", "code.limit.memory", "limit exceeded: memory", true)]
-    [InlineData("async Task Spin() { while (true) { await Task.Delay(20); } } _ = Spin(); return 1;", "code.limit.background_work", "limit exceeded: background work", true)]
+    [InlineData("async Task Later() { await Task.Delay(60_000); context.Log(\"late\"); } _ = Later(); return 1;", "code.limit.background_work", "limit exceeded: background work", true)]
     [InlineData("for (var i = 0; i < 50; i++) { try { await context.Http.GetAsync(\"https://api.example.com/?key=\" + context.Secrets[\"Pw\"]); } catch (InvalidOperationException) { } } return 1;", "code.limit.http_calls", "limit exceeded: HTTP calls", true)]
     [InlineData("await context.Http.GetAsync(\"https://api.example.com/?key=\" + context.Secrets[\"Pw\"]); return 1;", "code.error", "host api.example.com is not in this node's allowedHosts", true)]
     [InlineData("throw new InvalidOperationException(\"refused for \" + context.Secrets[\"Pw\"]);", "code.error", "InvalidOperationException: refused for ***", true)]
