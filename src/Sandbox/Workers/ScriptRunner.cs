@@ -1,9 +1,7 @@
-using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Sandbox.CSharp;
-using Secrets.Runtime.Sandbox.Net;
 using Secrets.Runtime.Sandbox.Workers.Protocol;
 
 namespace Secrets.Runtime.Sandbox.Workers;
@@ -24,7 +22,6 @@ public sealed class ScriptRunner : IDisposable
 {
     private const int MaxImagesPerWorker = 64;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);
-    private static readonly TimeSpan KillGrace = TimeSpan.FromMilliseconds(1500);
 
     private readonly ScriptRunnerOptions _options;
     private readonly string _workerPath;
@@ -32,6 +29,7 @@ public sealed class ScriptRunner : IDisposable
     private readonly ScriptImageCache _images;
     private readonly CompileWorker _compiler;
     private readonly ScriptHttpProxy _http;
+    private readonly WorkerExchange _exchange;
     private readonly WorkerPool _pool;
     private readonly Lazy<WorkerLauncher.SandboxTools> _tools;
 
@@ -49,6 +47,7 @@ public sealed class ScriptRunner : IDisposable
         _images = new ScriptImageCache(_options.CacheDirectory);
         _compiler = new CompileWorker(() => WorkerLauncher.Start(_workerPath, [WorkerProtocol.CompileMode], _options.CompileHeapBytes, _isolation, _options.Resources, _tools.Value), _options.CompileTimeout);
         _http = new ScriptHttpProxy(_options.HttpHandler);
+        _exchange = new WorkerExchange(_http, _options.Redactor);
         _pool = new WorkerPool(heap => WorkerLauncher.Start(_workerPath, [], heap, _isolation, _options.Resources, _tools.Value), _options.ReuseWorkers, incident => Incident?.Invoke(this, incident));
     }
 
@@ -134,7 +133,7 @@ public sealed class ScriptRunner : IDisposable
         var reusable = false;
         try
         {
-            var result = await ExchangeAsync(worker, key, compilation.Image!, request, limits, masker, cancellationToken).ConfigureAwait(false);
+            var result = await _exchange.RunAsync(worker, key, compilation.Image!, request, limits, masker, cancellationToken).ConfigureAwait(false);
             reusable = result.Status == ScriptStatus.Ok && worker.Images.Count < MaxImagesPerWorker;
             return result;
         }
@@ -179,124 +178,6 @@ public sealed class ScriptRunner : IDisposable
 
         return compilation;
     }
-
-    private async Task<ScriptResult> ExchangeAsync(WorkerProcess worker, string key, byte[] image, ScriptRequest request, ScriptLimits limits, SecretRedactor masker, CancellationToken cancellationToken)
-    {
-        var message = new RunRequest(key, worker.Images.Add(key) ? image : null,
-            new RunContext(request.Secrets, request.InputJson, request.Run),
-            new RunLimits(limits.Timeout, limits.MaxOutputBytes, limits.MaxResultBytes));
-
-        // The guard in the worker stops guarded code at the time limit; the kill is for what it cannot reach (a busy
-        // library call), and the CPU watchdog for time spent on more than one core.
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(limits.Timeout + KillGrace);
-        using var watchdog = new CpuWatchdog(worker, limits.CpuTime);
-        var maxLine = limits.MaxOutputBytes + limits.MaxResultBytes + 64 * 1024;
-        var logs = new List<string>();
-        var logChars = 0;
-        var allowed = new HostAllowList(request.AllowedHosts);
-        var calls = 0;
-        RunAnswer? answer = null;
-        try
-        {
-            await worker.SendAsync(WorkerProtocol.Write(message), deadline.Token).ConfigureAwait(false);
-            while (answer is null && await worker.ReadLineAsync(maxLine, deadline.Token).ConfigureAwait(false) is { } line)
-            {
-                switch (WorkerProtocol.Read(line))
-                {
-                    // Log lines arrive as the script writes them, so they are kept whatever happens next.
-                    // The host counts them too: a worker that ignores its own limit is stopped here.
-                    case LogLine log:
-                        if ((logChars += log.Text.Length) > limits.MaxOutputBytes)
-                        {
-                            worker.Kill();
-                            return ScriptResult.Limited(LimitKind.Output, logs);
-                        }
-
-                        logs.Add(Mask(masker, log.Text));
-                        break;
-                    case HttpCall call:
-                        // One call past the limit ends the run as that limit, whatever the script would do with a
-                        // refusal (catch it and carry on, or fail with an error that hides the limit).
-                        if (++calls > limits.MaxHttpCalls)
-                        {
-                            worker.Kill();
-                            return ScriptResult.Limited(LimitKind.HttpCalls, logs);
-                        }
-
-                        var reply = await _http.SendAsync(call, allowed, limits, logs, text => Mask(masker, text), deadline.Token).ConfigureAwait(false);
-                        await worker.SendAsync(WorkerProtocol.Write(reply), deadline.Token).ConfigureAwait(false);
-                        break;
-                    case RunAnswer end:
-                        answer = end;
-                        break;
-                    default:
-                        // Not a message a worker may send during a run, or not a well-formed one: nothing of it is used.
-                        worker.Kill();
-                        return new ScriptResult(ScriptStatus.Error, null, "the worker broke the protocol and was stopped", logs, false, []);
-                }
-            }
-        }
-        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
-        {
-            worker.Kill();
-            return ScriptResult.Limited(watchdog.Tripped ? LimitKind.Cpu : LimitKind.Time, logs);
-        }
-        catch (IOException)
-        {
-            answer = null;
-        }
-        catch (InvalidDataException)
-        {
-            worker.Kill();
-            return ScriptResult.Limited(LimitKind.Output, logs);
-        }
-
-        if (answer is null)
-        {
-            // The worker died without answering. The runtime's own last words on stderr tell a stack overflow or an
-            // out-of-memory fail-fast from any other crash; the script cannot write there (no console, no files).
-            worker.Kill();
-            await worker.WaitForExitAsync(TimeSpan.FromSeconds(2)).ConfigureAwait(false);
-            var errors = worker.ErrorTail;
-            LimitKind? limit = watchdog.Tripped ? LimitKind.Cpu
-                : errors.Contains("Stack overflow", StringComparison.OrdinalIgnoreCase) ? LimitKind.Stack
-                : errors.Contains("Out of memory", StringComparison.OrdinalIgnoreCase) || errors.Contains("OutOfMemory", StringComparison.OrdinalIgnoreCase) ? LimitKind.Memory
-                : null;
-            return limit is { } breached ? ScriptResult.Limited(breached, logs)
-                : new ScriptResult(ScriptStatus.Error, null, string.Create(CultureInfo.InvariantCulture, $"the worker crashed (exit code {worker.ExitCode})"), logs, false, []);
-        }
-
-        switch (answer.Outcome)
-        {
-            case RunOutcome.Limited:
-                return ScriptResult.Limited(answer.Limit!.Value, logs);
-            case RunOutcome.Ok when ParseValue(answer.Value!) is { } value:
-                var sensitive = masker.ContainsSecret(answer.Value!) || _options.Redactor?.ContainsSecret(answer.Value!) == true;
-                return new ScriptResult(ScriptStatus.Ok, value.Node, null, logs, sensitive, []);
-            case RunOutcome.Ok:
-                worker.Kill();
-                return new ScriptResult(ScriptStatus.Error, null, "the worker broke the protocol and was stopped (its value is not JSON)", logs, false, []);
-            default:
-                var error = Mask(masker, answer.Error!);
-                return new ScriptResult(ScriptStatus.Error, null, answer.Line is { } at ? string.Create(CultureInfo.InvariantCulture, $"line {at}: {error}") : error, logs, false, []) { Line = answer.Line };
-        }
-    }
-
-    /// <summary>The value a worker returned, parsed; null when it is not JSON (the node then fails, it is not passed on).</summary>
-    private static ParsedValue? ParseValue(string text)
-    {
-        try
-        {
-            return new ParsedValue(JsonNode.Parse(text));
-        }
-        catch (JsonException)
-        {
-            return null;
-        }
-    }
-
-    private readonly record struct ParsedValue(JsonNode? Node);
 
     /// <summary>Kills the idle and spare workers and the compile worker.</summary>
     public void Dispose()
@@ -346,9 +227,5 @@ public sealed class ScriptRunner : IDisposable
 
     private static ScriptResult Failure(ScriptStatus status, string error) => new(status, null, error, [], false, []);
 
-    private string Mask(SecretRedactor masker, string text)
-    {
-        var masked = masker.Redact(text);
-        return _options.Redactor is null ? masked : _options.Redactor.Redact(masked);
-    }
+    private string Mask(SecretRedactor masker, string text) => _exchange.Mask(masker, text);
 }
