@@ -129,12 +129,19 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 
         var after = PageCursor.SecretAfter(query.Cursor);
         var search = string.IsNullOrWhiteSpace(query.Search) ? null : query.Search.Trim();
-        var memberships = await _rows.MembershipsAsync(principal.UserId, cancellationToken).ConfigureAwait(false);
+        IReadOnlyDictionary<SecretKey, SecretMemberRole>? memberships = null;
         var items = new List<SecretMetadata>();
-        var batch = Math.Max(query.Limit + 1, 100);
+
+        // One row more than the page tells whether another page exists; batches grow when rows are hidden.
+        var batch = query.Limit + 1;
         while (true)
         {
             var rows = await _rows.PageAsync(new SecretPageFilter(query.Scope, query.Owner, search, query.IncludeSystem, after, batch), cancellationToken).ConfigureAwait(false);
+            if (memberships is null && rows.Any(r => NeedsMemberships(principal, new SecretKey(r.Scope, r.Owner, r.Name))))
+            {
+                memberships = await MembershipsAsync(principal, cancellationToken).ConfigureAwait(false);
+            }
+
             foreach (var row in rows)
             {
                 var key = new SecretKey(row.Scope, row.Owner, row.Name);
@@ -155,6 +162,8 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             {
                 return new SecretPage(items, null);
             }
+
+            batch = Math.Min(batch * 2, 1000);
         }
     }
 
@@ -301,7 +310,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             var current = await CurrentForAdminAsync(transaction, principal, key, "restore", cancellationToken).ConfigureAwait(false);
             RefuseSystem(current, key, "restore");
             CheckETag(key, current, ifMatch);
-            var old = await transaction.VersionAsync(key, version, cancellationToken).ConfigureAwait(false) ?? throw StoreErrors.VersionMissing(key, version);
+            var old = await transaction.VersionAsync(key, version, cancellationToken).ConfigureAwait(false) ?? throw SecretAccessErrors.VersionMissing(key, version);
             var value = await DecryptAsync(new StoredSecret(key, version, old.Value), transaction, cancellationToken).ConfigureAwait(false);
             var write = new SecretWrite { Scope = scope, Owner = owner, Name = name, Value = value };
             metadata = await WriteRowAsync(transaction, principal, write, current, null, "restore", SecretVersionSource.Restore, version, cancellationToken).ConfigureAwait(false);
@@ -345,7 +354,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         AccessStore.ValidateUser(userId);
         if (!Enum.IsDefined(role))
         {
-            throw StoreErrors.RoleUnknown();
+            throw SecretAccessErrors.RoleUnknown();
         }
 
         var key = new SecretKey(scope, owner, name);
@@ -358,7 +367,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             }
 
             await transaction.PutMemberAsync(added, cancellationToken).ConfigureAwait(false);
-            return $"user '{userId}' is {StoreErrors.RoleText(role)}";
+            return $"user '{userId}' is {SecretAccessErrors.RoleText(role)}";
         }, cancellationToken).ConfigureAwait(false);
         return new SecretMember(userId, role, false, added.AddedAt, added.AddedBy);
     }
@@ -375,7 +384,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             RefuseLastAdmin(key, userId, members);
             if (!await transaction.DeleteMemberAsync(key, userId, cancellationToken).ConfigureAwait(false))
             {
-                throw StoreErrors.MemberMissing(key, userId);
+                throw SecretAccessErrors.MemberMissing(key, userId);
             }
 
             return $"user '{userId}' removed";
@@ -475,7 +484,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 
             await transaction.ChangeAsync(null, cancellationToken).ConfigureAwait(false);
             await transaction.AuditAsync(new AuditEntry(DateTimeOffset.UtcNow, principal.AuditName, "rotate", null, null, null, null,
-                string.Create(CultureInfo.InvariantCulture, $"new key {newId}; {rows.Count + versions.Count} data keys re-wrapped")), cancellationToken).ConfigureAwait(false);
+                string.Create(CultureInfo.InvariantCulture, $"new key {newId}; {rows.Count} data keys re-wrapped, and {versions.Count} of kept versions")), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
 
@@ -618,7 +627,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             {
                 if (write.CreateOnly && current is not null)
                 {
-                    throw StoreErrors.AlreadyExists(key);
+                    throw SecretAccessErrors.AlreadyExists(key);
                 }
 
                 if (write.IfMatch is { } ifMatch)
@@ -732,6 +741,24 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         : principal.Has(key.Scope, key.Owner, SecretRole.Reader) ? SecretMemberRole.Member
         : null;
 
+    /// <summary>Whether the grants alone do not settle the principal's role on the secret (an explicit membership may raise it).</summary>
+    private static bool NeedsMemberships(Principal principal, SecretKey key) =>
+        key.Scope != SecretScope.Personal && FromGrants(principal, key) != SecretMemberRole.Admin;
+
+    private async Task<IReadOnlyDictionary<SecretKey, SecretMemberRole>> MembershipsAsync(Principal principal, CancellationToken cancellationToken) =>
+        (await _rows.MembershipsAsync(principal.UserId, cancellationToken).ConfigureAwait(false)).ToDictionary(m => m.Key, m => m.Role);
+
+    private static SecretMemberRole? Combine(Principal principal, SecretKey key, IReadOnlyDictionary<SecretKey, SecretMemberRole>? memberships)
+    {
+        var fromGrants = FromGrants(principal, key);
+        if (fromGrants == SecretMemberRole.Admin || key.Scope == SecretScope.Personal || memberships is null)
+        {
+            return fromGrants;
+        }
+
+        return memberships.TryGetValue(key, out var role) ? role : fromGrants;
+    }
+
     private static SecretMemberRole? Combine(Principal principal, SecretKey key, IEnumerable<SecretMemberRow> members)
     {
         var fromGrants = FromGrants(principal, key);
@@ -752,14 +779,16 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             return keys;
         }
 
-        var memberships = await _rows.MembershipsAsync(principal.UserId, cancellationToken).ConfigureAwait(false);
+        var memberships = await MembershipsAsync(principal, cancellationToken).ConfigureAwait(false);
         return keys.Where(k => Combine(principal, k, memberships) is not null).ToList();
     }
 
     private async Task<IReadOnlyList<SecretMetadata>> VisibleAsync(Principal principal, SecretListQuery query, CancellationToken cancellationToken)
     {
         var all = await _rows.ListAsync(cancellationToken).ConfigureAwait(false);
-        var memberships = await _rows.MembershipsAsync(principal.UserId, cancellationToken).ConfigureAwait(false);
+        var memberships = all.Any(m => NeedsMemberships(principal, new SecretKey(m.Scope, m.Owner, m.Name)))
+            ? await MembershipsAsync(principal, cancellationToken).ConfigureAwait(false)
+            : null;
         var result = new List<SecretMetadata>();
         foreach (var item in all)
         {
@@ -804,7 +833,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 
         if (role != SecretMemberRole.Admin)
         {
-            throw StoreErrors.NotSecretAdmin(principal, key, what);
+            throw SecretAccessErrors.NotSecretAdmin(principal, key, what);
         }
     }
 
@@ -827,7 +856,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         if (key.Scope == SecretScope.Personal)
         {
             // Checked first: the owner of a personal secret is its admin, and still may not share it.
-            throw StoreErrors.PersonalNotShareable(key);
+            throw SecretAccessErrors.PersonalNotShareable(key);
         }
 
         var implicitAdmins = await ImplicitAdminsAsync(key, cancellationToken).ConfigureAwait(false);
@@ -837,7 +866,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             var current = await CurrentForAdminAsync(transaction, principal, key, "manage the members of", cancellationToken).ConfigureAwait(false);
             if (implicitAdmins.Contains(userId))
             {
-                throw StoreErrors.ImplicitAdmin(key, userId);
+                throw SecretAccessErrors.ImplicitAdmin(key, userId);
             }
 
             var members = await transaction.MembersAsync(key, cancellationToken).ConfigureAwait(false);
@@ -852,7 +881,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         var admins = members.Where(m => m.Role == SecretMemberRole.Admin).Select(m => m.UserId).ToList();
         if (admins.Count == 1 && admins[0] == userId)
         {
-            throw StoreErrors.LastAdmin(key, userId);
+            throw SecretAccessErrors.LastAdmin(key, userId);
         }
     }
 
@@ -872,7 +901,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 
         if (current is null || !string.Equals(current.ETag, ifMatch, StringComparison.Ordinal))
         {
-            throw StoreErrors.PreconditionFailed(key, current?.ETag, ifMatch);
+            throw SecretAccessErrors.PreconditionFailed(key, current?.ETag, ifMatch);
         }
     }
 

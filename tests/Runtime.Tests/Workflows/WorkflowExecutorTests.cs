@@ -206,14 +206,17 @@ public sealed class WorkflowExecutorTests
     }
 
     [Fact]
-    public async Task Each_use_is_recorded_for_the_audit_with_run_node_scope_and_version()
+    public async Task Each_use_is_recorded_for_the_audit_with_workflow_run_node_scope_and_version()
     {
         _reader.Set(SecretScope.Project, "proj", "K", "value-abcdef-1234");
 
         var run = await _executor.RunAsync(Workflow("https://x.test/{{K}}", "https://x.test/{{secrets.K}}"), new RunRequest { User = "alice" });
 
         Assert.Equal(
-            [new SecretUsage(run.RunId, "n0", SecretScope.Project, "proj", SecretName.Parse("K"), 1, "alice"), new SecretUsage(run.RunId, "n1", SecretScope.Project, "proj", SecretName.Parse("K"), 1, "alice")],
+            [
+                new SecretUsage(run.RunId, "n0", SecretScope.Project, "proj", SecretName.Parse("K"), 1, "alice") { Workflow = "w" },
+                new SecretUsage(run.RunId, "n1", SecretScope.Project, "proj", SecretName.Parse("K"), 1, "alice") { Workflow = "w" },
+            ],
             _reader.Usages);
     }
 

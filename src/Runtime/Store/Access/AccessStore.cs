@@ -82,7 +82,11 @@ public sealed class AccessStore
             Scopes = row.Info.Scopes.ToHashSet(StringComparer.Ordinal),
             TokenId = row.Info.Id,
         };
-        await _rows.TouchTokenAsync(id, now, now - LastUsedResolution, cancellationToken).ConfigureAwait(false);
+        if (row.Info.LastUsedAt is not { } last || last <= now - LastUsedResolution)
+        {
+            // At most one write a minute per token, not one per request.
+            await _rows.TouchTokenAsync(id, now, now - LastUsedResolution, cancellationToken).ConfigureAwait(false);
+        }
         return AuthenticationResult.Success(principal);
     }
 

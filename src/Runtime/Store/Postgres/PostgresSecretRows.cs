@@ -196,23 +196,47 @@ internal sealed class PostgresSecretRows : ISecretRows
 
     public Task<IReadOnlyList<SecretMetadata>> PageAsync(SecretPageFilter filter, CancellationToken cancellationToken) => _database.GuardAsync<IReadOnlyList<SecretMetadata>>(async () =>
     {
+        // Only the clauses a filter needs, so the keyset seek and the order use the primary key's index.
+        var where = new List<string>();
+        var parameters = new List<NpgsqlParameter>();
+        string Next(NpgsqlParameter parameter)
+        {
+            parameters.Add(parameter);
+            return "$" + parameters.Count.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        }
+
+        if (filter.Scope is { } scope)
+        {
+            where.Add("scope = " + Next(new NpgsqlParameter<string> { TypedValue = scope.ToText() }));
+        }
+
+        if (filter.Owner is { } owner)
+        {
+            where.Add("owner = " + Next(new NpgsqlParameter<string> { TypedValue = owner }));
+        }
+
+        if (!filter.IncludeSystem)
+        {
+            where.Add("NOT is_system");
+        }
+
+        if (filter.Search is { } search)
+        {
+            var p = Next(new NpgsqlParameter<string> { TypedValue = search.ToLowerInvariant() });
+            where.Add($"(strpos(lower(name), {p}) > 0 OR strpos(lower(coalesce(description, '')), {p}) > 0)");
+        }
+
+        if (filter.After is { } after)
+        {
+            where.Add($"(scope, owner, name) > ({Next(new NpgsqlParameter<string> { TypedValue = after.Scope.ToText() })}, {Next(new NpgsqlParameter<string> { TypedValue = after.Owner })}, {Next(new NpgsqlParameter<string> { TypedValue = after.Name.Value })})");
+        }
+
+        var limit = Next(new NpgsqlParameter<int> { TypedValue = filter.Limit });
+#pragma warning disable CA2100 // SQL text is built from constant fragments; every value goes through parameters.
         await using var command = _database.DataSource.CreateCommand(
-            $"""
-            SELECT {SecretColumns} FROM secrets
-            WHERE ($1::text IS NULL OR scope = $1) AND ($2::text IS NULL OR owner = $2) AND ($3 OR NOT is_system)
-              AND ($4::text IS NULL OR strpos(lower(name), $4) > 0 OR strpos(lower(coalesce(description, '')), $4) > 0)
-              AND ($5::text IS NULL OR (scope, owner, name) > ($5, $6::text, $7::text))
-            ORDER BY scope, owner, name LIMIT $8
-            """);
-        var p = command.Parameters;
-        p.Add(Nullable(filter.Scope?.ToText()));
-        p.Add(Nullable(filter.Owner));
-        p.Add(new NpgsqlParameter<bool> { TypedValue = filter.IncludeSystem });
-        p.Add(Nullable(filter.Search?.ToLowerInvariant()));
-        p.Add(Nullable(filter.After?.Scope.ToText()));
-        p.Add(Nullable(filter.After?.Owner));
-        p.Add(Nullable(filter.After?.Name.Value));
-        p.Add(new NpgsqlParameter<int> { TypedValue = filter.Limit });
+            $"SELECT {SecretColumns} FROM secrets {(where.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", where))} ORDER BY scope, owner, name LIMIT {limit}");
+#pragma warning restore CA2100
+        command.Parameters.AddRange(parameters.ToArray());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<SecretMetadata>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

@@ -183,17 +183,41 @@ internal sealed class SqliteSecretRows : ISecretRows
 
     public async Task<IReadOnlyList<SecretMetadata>> PageAsync(SecretPageFilter filter, CancellationToken cancellationToken)
     {
+        // Only the clauses a filter needs, so the keyset seek and the order use the primary key's index.
+        var where = new List<string>();
+        var parameters = new List<(string, object?)> { ("$limit", filter.Limit) };
+        if (filter.Scope is { } scope)
+        {
+            where.Add("scope = $scope");
+            parameters.Add(("$scope", scope.ToText()));
+        }
+
+        if (filter.Owner is { } owner)
+        {
+            where.Add("owner = $owner");
+            parameters.Add(("$owner", owner));
+        }
+
+        if (!filter.IncludeSystem)
+        {
+            where.Add("is_system = 0");
+        }
+
+        if (filter.Search is { } search)
+        {
+            where.Add("(instr(lower(name), $search) > 0 OR instr(lower(coalesce(description, '')), $search) > 0)");
+            parameters.Add(("$search", search.ToLowerInvariant()));
+        }
+
+        if (filter.After is { } after)
+        {
+            where.Add("(scope, owner, name) > ($after_scope, $after_owner, $after_name)");
+            parameters.AddRange([("$after_scope", after.Scope.ToText()), ("$after_owner", after.Owner), ("$after_name", after.Name.Value)]);
+        }
+
         using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
         using var command = Command(connection, null,
-            """
-            SELECT * FROM secrets
-            WHERE ($scope IS NULL OR scope = $scope) AND ($owner IS NULL OR owner = $owner) AND ($system = 1 OR is_system = 0)
-              AND ($search IS NULL OR instr(lower(name), $search) > 0 OR instr(lower(coalesce(description, '')), $search) > 0)
-              AND ($after_scope IS NULL OR (scope, owner, name) > ($after_scope, $after_owner, $after_name))
-            ORDER BY scope, owner, name LIMIT $limit
-            """,
-            ("$scope", filter.Scope?.ToText()), ("$owner", filter.Owner), ("$system", filter.IncludeSystem ? 1 : 0), ("$search", filter.Search?.ToLowerInvariant()),
-            ("$after_scope", filter.After?.Scope.ToText()), ("$after_owner", filter.After?.Owner), ("$after_name", filter.After?.Name.Value), ("$limit", filter.Limit));
+            $"SELECT * FROM secrets {(where.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", where))} ORDER BY scope, owner, name LIMIT $limit", [.. parameters]);
         using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<SecretMetadata>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))

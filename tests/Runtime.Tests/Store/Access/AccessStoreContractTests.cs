@@ -38,6 +38,33 @@ public abstract class AccessStoreContractTests : IDisposable
     }
 
     [StoreFact]
+    public async Task Concurrent_bootstraps_on_an_empty_store_make_exactly_one_admin_token()
+    {
+        using var first = await _fixture.OpenAsync();
+        var stores = new List<SecretStore> { first };
+        for (var i = 0; i < 3; i++)
+        {
+            stores.Add(await _fixture.OpenAsync());
+        }
+
+        try
+        {
+            var results = await Task.WhenAll(stores.Select(s => s.Access.BootstrapAsync()));
+
+            var winner = Assert.Single(results, r => r is not null);
+            Assert.Single(await first.Access.ListTokensAsync(StoreFixture.Admin));
+            Assert.True((await first.Access.AuthenticateAsync(winner!.Token.Bearer)).Succeeded);
+        }
+        finally
+        {
+            foreach (var store in stores.Skip(1))
+            {
+                await store.DisposeAsync();
+            }
+        }
+    }
+
+    [StoreFact]
     public async Task A_token_is_random_stored_only_as_its_hash_and_never_listed_or_audited()
     {
         using var store = await _fixture.OpenAsync();

@@ -51,6 +51,7 @@ public abstract class SecretMemberContractTests : IDisposable
 
         var seen = await store.GetAsync(Outsider, SecretScope.Project, Project, Name);
         var listed = await store.ListAsync(Outsider, new SecretListQuery());
+        var paged = await store.ListPageAsync(Outsider, new Secrets.Runtime.Store.Listing.SecretPageQuery { Limit = 1 });
         var used = await Reader(store).ReadManyAsync(Outsider, [Key()], 0, CancellationToken.None);
         var replace = await Assert.ThrowsAsync<StoreException>(() => store.SetAsync(Outsider, Write("stolen")));
         var share = await Assert.ThrowsAsync<StoreException>(() => store.PutMemberAsync(Outsider, SecretScope.Project, Project, Name, "eve", SecretMemberRole.Member));
@@ -58,6 +59,8 @@ public abstract class SecretMemberContractTests : IDisposable
 
         Assert.Equal(SecretMemberRole.Member, seen!.MyRole);
         Assert.Equal([Name], listed.Select(m => m.Name));
+        Assert.Equal((Name, SecretMemberRole.Member), (Assert.Single(paged.Items).Name, paged.Items[0].MyRole!.Value));
+        Assert.Null(paged.NextCursor);
         Assert.Equal("sk_live_one", Assert.Single(used).Value);
         Assert.All([replace, share, promote], ex => Assert.Equal("store.permission_denied", ex.Code));
         Assert.DoesNotContain(await store.MembersAsync(Writer, SecretScope.Project, Project, Name), m => m.UserId == "eve" || m is { UserId: "mallory", Role: SecretMemberRole.Admin });

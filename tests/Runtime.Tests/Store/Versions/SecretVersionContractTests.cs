@@ -93,6 +93,32 @@ public abstract class SecretVersionContractTests : IDisposable
     }
 
     [StoreFact]
+    public async Task Two_writers_with_the_same_etag_at_once_one_wins_and_the_other_gets_a_conflict()
+    {
+        using var a = await _fixture.OpenAsync();
+        using var b = await _fixture.OpenAsync();
+        var read = await a.SetAsync(Admin, StoreFixture.Write("API_KEY", "start"));
+
+        var outcomes = await Task.WhenAll(new[] { (a, "from-a"), (b, "from-b") }.Select(async w =>
+        {
+            try
+            {
+                await w.Item1.SetAsync(Admin, StoreFixture.Write("API_KEY", w.Item2) with { IfMatch = read.ETag });
+                return w.Item2;
+            }
+            catch (StoreException ex) when (ex.Code == "store.precondition_failed")
+            {
+                return "conflict";
+            }
+        }));
+
+        var winner = Assert.Single(outcomes, o => o != "conflict");
+        Assert.Contains("conflict", outcomes);
+        Assert.Equal(winner, await StoreFixture.ReadAsync(a, "API_KEY"));
+        Assert.Equal(2, (await a.GetAsync(Admin, SecretScope.Organization, "default", Name))!.Version);
+    }
+
+    [StoreFact]
     public async Task Create_only_refuses_an_existing_secret_and_if_match_refuses_a_missing_one()
     {
         using var store = await _fixture.OpenAsync();

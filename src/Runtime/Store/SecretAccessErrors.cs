@@ -4,8 +4,11 @@ using Secrets.Runtime.Store.Access;
 
 namespace Secrets.Runtime.Store;
 
-/// <summary>The refusals of check-and-set writes, versions and per-secret members: one place per error code.</summary>
-internal static class StoreErrors
+/// <summary>
+/// The refusals of check-and-set writes, versions, pages and per-secret members: one place per error code (named apart
+/// from the error-code catalogue of the `front` branch, which these codes join when both are merged).
+/// </summary>
+internal static class SecretAccessErrors
 {
     public static StoreException PreconditionFailed(SecretKey key, string? actual, string expected) =>
         new("store.precondition_failed", ErrorKind.Conflict, actual is null
