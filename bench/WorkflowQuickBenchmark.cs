@@ -5,7 +5,9 @@ using Secrets.Runtime.Sandbox.CSharp;
 using Secrets.Runtime.Sandbox.Expressions;
 using Secrets.Runtime.Sandbox.Workers;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Benchmarks;
 

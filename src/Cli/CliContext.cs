@@ -60,7 +60,7 @@ public sealed class CliContext
     public StoreOptions StoreOptions(ParseResult parse) => Configuration(parse).Store;
 
     /// <summary>Where run records are: the shared database when one is configured, else <c>HOME/runs</c>.</summary>
-    public Task<Workflows.IRunRecordStore> OpenRunRecordsAsync(ParseResult parse, CancellationToken cancellationToken) =>
+    public Task<Workflows.Records.IRunRecordStore> OpenRunRecordsAsync(ParseResult parse, CancellationToken cancellationToken) =>
         SecretsRuntime.OpenRunRecordsAsync(Configuration(parse), cancellationToken);
 
     /// <summary>
@@ -91,17 +91,16 @@ public sealed class CliContext
     /// Opens the runtime for a command that only reads the store: a home with no store is an error (a mistyped
     /// <c>--home</c> must not create a new store and master key).
     /// </summary>
-    public Task<SecretsRuntime> OpenExistingRuntimeAsync(ParseResult parse, CancellationToken cancellationToken, SecretRedactor? redactor = null)
+    public Task<SecretsRuntime> OpenExistingRuntimeAsync(ParseResult parse, CancellationToken cancellationToken, SecretRedactor? redactor = null, Action<SecretsRuntimeOptions>? configure = null)
     {
         var options = StoreOptions(parse);
         if (options.Database is null && !File.Exists(options.DatabasePath))
         {
             var where = Home(parse) is { Length: > 0 } ? "the folder given by --home" : options.Home;
-            throw new SecretsRuntimeException("cli.no_store", ErrorKind.NotFound,
-                $"no store in {where} (no secrets.db): check --home or SECRETS_RUNTIME_HOME; `secret set` or `secret import` creates one");
+            throw CliErrors.NoStore($"no store in {where} (no secrets.db): check --home or SECRETS_RUNTIME_HOME; `secret set` or `secret import` creates one");
         }
 
-        return OpenRuntimeAsync(parse, cancellationToken, redactor);
+        return OpenRuntimeAsync(parse, cancellationToken, redactor, configure);
     }
 
     /// <summary>A follow-up command to print, carrying the global options the user passed (<c>--home</c>, <c>--user</c>).</summary>
@@ -156,7 +155,7 @@ public sealed class CliContext
         {
             return await body().ConfigureAwait(false);
         }
-        catch (Workflows.InvalidWorkflowException ex)
+        catch (Workflows.Definition.InvalidWorkflowException ex)
         {
             // One problem per line, so a reader (or grep) sees each with its JSON path; then the one-line verdict.
             var mask = redactor is null ? (Func<string, string>)(s => s) : redactor.Redact;

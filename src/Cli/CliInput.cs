@@ -22,17 +22,17 @@ internal static class CliInput
         var where = context.PositionOf(text);
         if (string.IsNullOrEmpty(text))
         {
-            throw Invalid("cli.name_invalid", $"{label} ({where}) is empty; use letters A-Z, digits and '_', not starting with a digit");
+            throw CliErrors.NameInvalid($"{label} ({where}) is empty; use letters A-Z, digits and '_', not starting with a digit");
         }
 
         if (text.Contains('=', StringComparison.Ordinal))
         {
-            throw Invalid("cli.name_invalid", $"{label} ({where}) holds '=': give the name alone; {ParseErrorMessages.ValueRule}");
+            throw CliErrors.NameInvalid($"{label} ({where}) holds '=': give the name alone; {ParseErrorMessages.ValueRule}");
         }
 
         if (text.Length > SecretName.MaxLength)
         {
-            throw Invalid("cli.name_invalid", string.Create(CultureInfo.InvariantCulture, $"{label} ({where}) is {text.Length} characters long; the limit is {SecretName.MaxLength}"));
+            throw CliErrors.NameInvalid(string.Create(CultureInfo.InvariantCulture, $"{label} ({where}) is {text.Length} characters long; the limit is {SecretName.MaxLength}"));
         }
 
         var upper = text.ToUpperInvariant();
@@ -43,7 +43,7 @@ internal static class CliInput
         }
 
         var rule = index == 0 && upper[0] is >= '0' and <= '9' ? "a name cannot start with a digit" : "use only A-Z, 0-9 and '_'";
-        throw Invalid("cli.name_invalid", string.Create(CultureInfo.InvariantCulture, $"{label} ({where}) has an invalid character at position {index + 1}; {rule}"));
+        throw CliErrors.NameInvalid(string.Create(CultureInfo.InvariantCulture, $"{label} ({where}) has an invalid character at position {index + 1}; {rule}"));
     }
 
     /// <summary>
@@ -54,7 +54,7 @@ internal static class CliInput
     {
         return path is { Length: > 0 } && File.Exists(path)
             ? path
-            : throw Invalid("cli.file_not_found", $"{label} ({context.PositionOf(path)}) is not a file");
+            : throw CliErrors.FileNotFound($"{label} ({context.PositionOf(path)}) is not a file");
     }
 
     /// <summary>A folder named on the command line, which must exist (named by position when missing).</summary>
@@ -62,7 +62,7 @@ internal static class CliInput
     {
         return path is { Length: > 0 } && Directory.Exists(path)
             ? path
-            : throw Invalid("cli.folder_not_found", $"{label} ({context.PositionOf(path)}) is not a folder");
+            : throw CliErrors.FolderNotFound($"{label} ({context.PositionOf(path)}) is not a folder");
     }
 
     /// <summary>The value of an enumeration option, lower-cased, checked against <paramref name="allowed"/>.</summary>
@@ -71,7 +71,7 @@ internal static class CliInput
         var text = parse.GetValue(option)?.Trim().ToLowerInvariant() ?? string.Empty;
         return allowed.Contains(text, StringComparer.Ordinal)
             ? text
-            : throw Invalid("cli.option_invalid", $"{option.Name} must be one of {string.Join(", ", allowed)}{ParseErrorMessages.Suggest(text, allowed)}");
+            : throw CliErrors.OptionInvalid($"{option.Name} must be one of {string.Join(", ", allowed)}{ParseErrorMessages.Suggest(text, allowed)}");
     }
 
     /// <summary>An optional whole-number option checked against its range.</summary>
@@ -80,7 +80,7 @@ internal static class CliInput
         var value = parse.GetValue(option);
         return value is null || (value >= min && value <= max)
             ? value
-            : throw Invalid("cli.option_invalid", string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be {min} to {max} {unit}"));
+            : throw CliErrors.OptionInvalid(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be {min} to {max} {unit}"));
     }
 
     /// <summary>Decodes bytes as UTF-8, refusing invalid sequences with their byte offset (no replacement characters are ever stored).</summary>
@@ -92,7 +92,7 @@ internal static class CliInput
             var status = System.Text.Unicode.Utf8.ToUtf16(bytes, chars, out var read, out var written, replaceInvalidSequences: false);
             return status == OperationStatus.Done
                 ? new string(chars, 0, written)
-                : throw Invalid("cli.not_utf8", string.Create(CultureInfo.InvariantCulture, $"{what} is not valid UTF-8 (byte offset {read}); a value is text: encode binary data (base64) first"));
+                : throw CliErrors.NotUtf8(string.Create(CultureInfo.InvariantCulture, $"{what} is not valid UTF-8 (byte offset {read}); a value is text: encode binary data (base64) first"));
         }
         finally
         {
@@ -121,6 +121,4 @@ internal static class CliInput
             bytes.Clear();
         }
     }
-
-    private static SecretsRuntimeException Invalid(string code, string message) => new(code, ErrorKind.InvalidInput, message);
 }

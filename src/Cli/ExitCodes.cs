@@ -2,7 +2,10 @@ using Secrets.Runtime.Redaction;
 
 namespace Secrets.Runtime.Cli;
 
-/// <summary>The CLI's exit codes.</summary>
+/// <summary>
+/// The CLI's exit codes, and the one place they are mapped from: an error's <see cref="ErrorKind"/> (a command that
+/// failed) or an outcome's kind (what a script, an expression or a run ended with; null when it succeeded).
+/// </summary>
 public static class ExitCodes
 {
     /// <summary>Success.</summary>
@@ -20,10 +23,33 @@ public static class ExitCodes
     /// <summary>A script or expression exceeded a limit.</summary>
     public const int LimitExceeded = 4;
 
-    /// <summary>The exit code for an error of the given kind.</summary>
+    /// <summary>The exit code for a command that failed with an error of the given kind.</summary>
     public static int For(ErrorKind kind) => kind switch
     {
         ErrorKind.InvalidInput or ErrorKind.PermissionDenied or ErrorKind.NotFound or ErrorKind.Conflict or ErrorKind.Refused => InvalidInput,
+        ErrorKind.Rejected => Rejected,
+        ErrorKind.LimitExceeded => LimitExceeded,
         _ => Failure,
+    };
+
+    /// <summary>
+    /// The exit code for what user code or a run ended with: <see cref="Ok"/> (null), <see cref="LimitExceeded"/>,
+    /// <see cref="Rejected"/>, else <see cref="Failure"/>. The larger code is the more severe outcome.
+    /// </summary>
+    public static int ForOutcome(ErrorKind? kind) => kind switch
+    {
+        null => Ok,
+        ErrorKind.LimitExceeded => LimitExceeded,
+        ErrorKind.Rejected => Rejected,
+        _ => Failure,
+    };
+
+    /// <summary>The status word of an outcome in text and JSON output: <c>ok</c>, <c>limited</c>, <c>rejected</c> or <c>error</c>.</summary>
+    public static string StatusOf(ErrorKind? kind) => kind switch
+    {
+        null => "ok",
+        ErrorKind.LimitExceeded => "limited",
+        ErrorKind.Rejected => "rejected",
+        _ => "error",
     };
 }

@@ -18,6 +18,9 @@ public enum ErrorKind
     /// <summary>The operation is valid but refused by a rule (system-managed secret, policy).</summary>
     Refused,
 
+    /// <summary>User code (a script or an expression) was refused before it ran: syntax, a forbidden construct, the API policy.</summary>
+    Rejected,
+
     /// <summary>Stored data failed an integrity check (tampering, wrong key).</summary>
     Integrity,
 

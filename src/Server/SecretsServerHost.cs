@@ -13,7 +13,9 @@ using Secrets.Runtime.Server.Endpoints;
 using Secrets.Runtime.Server.Http;
 using Secrets.Runtime.Server.Problems;
 using Secrets.Runtime.Server.Runs;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 using Serilog;
 
 namespace Secrets.Runtime.Server;

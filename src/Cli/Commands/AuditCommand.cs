@@ -66,6 +66,6 @@ internal static class AuditCommand
 
         return DateTimeOffset.TryParse(trimmed, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var at)
             ? at
-            : throw new StoreException("cli.since_invalid", Redaction.ErrorKind.InvalidInput, "--since is neither a time (2026-11-24T10:00Z) nor an age (30m, 12h, 7d)");
+            : throw CliErrors.SinceInvalid("--since is neither a time (2026-11-24T10:00Z) nor an age (30m, 12h, 7d)");
     }
 }

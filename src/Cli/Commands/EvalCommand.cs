@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Sandbox;
 using Secrets.Runtime.Hosting;
 using Secrets.Runtime.Sandbox.Expressions;
 using Secrets.Runtime.Store;
@@ -33,8 +34,12 @@ internal static class EvalCommand
                 // Nothing to resolve: no store is opened, nothing decrypted or audited (and `eval '1+1'` starts faster).
                 var resolves = allowed is not null || list.Any(e => ExpressionEvaluator.FindSecretReferences(e).Any());
                 await using var runtime = values is null && resolves
-                    ? await context.OpenExistingRuntimeAsync(parse, ct, redactor).ConfigureAwait(false)
-                    : await context.OpenRuntimeAsync(parse, ct, redactor, o => o.TestValues = values ?? new Dictionary<string, string>()).ConfigureAwait(false);
+                    ? await context.OpenExistingRuntimeAsync(parse, ct, redactor, o => o.PrewarmExpressions = true).ConfigureAwait(false)
+                    : await context.OpenRuntimeAsync(parse, ct, redactor, o =>
+                    {
+                        o.TestValues = values ?? new Dictionary<string, string>();
+                        o.PrewarmExpressions = true;
+                    }).ConfigureAwait(false);
                 if (values is not null)
                 {
                     // Every test value is masked, also one an expression reaches without naming it.
@@ -47,13 +52,8 @@ internal static class EvalCommand
                     await (result.Status == ExpressionStatus.Ok || parse.GetValue(json) ? context.Console.Out : context.Console.Error).WriteLineAsync(redactor.Redact(Line(result, parse.GetValue(json)))).ConfigureAwait(false);
                 }
 
-                return results.Max(r => Severity(r.Status)) switch
-                {
-                    0 => ExitCodes.Ok,
-                    1 => ExitCodes.Failure,
-                    2 => ExitCodes.Rejected,
-                    _ => ExitCodes.LimitExceeded,
-                };
+                // The most severe outcome decides: limit 4 > rejected 3 > error 1 > ok 0.
+                return results.Max(r => ExitCodes.ForOutcome(r.Kind));
             }, redactor);
         });
         return command;
@@ -64,27 +64,28 @@ internal static class EvalCommand
     {
         if (json)
         {
-            var line = new JsonObject { ["status"] = result.Status.ToString().ToLowerInvariant() };
+            var line = new JsonObject { ["status"] = ExitCodes.StatusOf(result.Kind) };
             if (!result.IsUndefined)
             {
                 line["value"] = result.Value?.DeepClone();
             }
 
             line["error"] = result.Error;
+            if (result.Code is { } code)
+            {
+                line["code"] = code;
+            }
+
+            if (result.Limit is { } limit)
+            {
+                line["limit"] = limit.ToText();
+            }
+
             return line.ToJsonString(CliJson.Options);
         }
 
-        return result.Status != ExpressionStatus.Ok ? $"{result.Status.ToString().ToLowerInvariant()}: {result.Error}"
+        return result.Status != ExpressionStatus.Ok ? $"{ExitCodes.StatusOf(result.Kind)}: {result.Error}"
             : result.IsUndefined ? "undefined"
             : result.Value?.ToJsonString(CliJson.Options) ?? "null";
     }
-
-    /// <summary>The exit code is the most severe status among the expressions: limit 4 > rejected 3 > error 1 > ok 0.</summary>
-    private static int Severity(ExpressionStatus status) => status switch
-    {
-        ExpressionStatus.Ok => 0,
-        ExpressionStatus.Error => 1,
-        ExpressionStatus.Rejected => 2,
-        _ => 3,
-    };
 }

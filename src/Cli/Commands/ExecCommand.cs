@@ -1,8 +1,12 @@
 using System.CommandLine;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Sandbox;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Nodes.Code;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Cli.Commands;
 
@@ -32,7 +36,7 @@ internal static class ExecCommand
                     var parts = binding.Split('=', 2);
                     if (parts.Length != 2)
                     {
-                        throw new SecretsRuntimeException("cli.credential_invalid", ErrorKind.InvalidInput, $"--credential ({context.PositionOf(binding)}) is not ALIAS=SECRET_NAME; {ParseErrorMessages.ValueRule}");
+                        throw CliErrors.CredentialInvalid($"--credential ({context.PositionOf(binding)}) is not ALIAS=SECRET_NAME; {ParseErrorMessages.ValueRule}");
                     }
 
                     bindings.Add(new JsonObject { ["secret"] = CliInput.Name(context, parts[1], "the SECRET_NAME of --credential").Value, ["alias"] = parts[0] });
@@ -40,14 +44,14 @@ internal static class ExecCommand
 
                 if (!File.Exists(path))
                 {
-                    throw new SecretsRuntimeException("cli.file_not_found", ErrorKind.InvalidInput, $"SCRIPT ({context.PositionOf(path)}) is not a file");
+                    throw CliErrors.FileNotFound($"SCRIPT ({context.PositionOf(path)}) is not a file");
                 }
 
                 // A one-node workflow beside the script (the script named on the command line, wherever a link leads): the
                 // same validation, confined read, resolution, worker and masking as a real run.
                 var scriptFile = new FileInfo(Path.GetFullPath(path));
                 scriptFile = scriptFile.ResolveLinkTarget(returnFinalTarget: true) as FileInfo ?? scriptFile;
-                var node = new JsonObject { ["id"] = "exec", ["type"] = "code", ["language"] = "csharp", ["file"] = scriptFile.Name, ["credentials"] = bindings };
+                var node = new JsonObject { ["id"] = "exec", ["type"] = CodeNode.TypeName, ["language"] = "csharp", ["file"] = scriptFile.Name, ["credentials"] = bindings };
                 var workflow = WorkflowLoader.Parse(new JsonObject { ["name"] = "exec", ["project"] = "default", ["owner"] = context.User(parse), ["nodes"] = new JsonArray(node) }.ToJsonString(), scriptFile.FullName);
                 var limits = wallTime is { } ms ? new Sandbox.Workers.ScriptLimits { Timeout = TimeSpan.FromMilliseconds(ms) } : new Sandbox.Workers.ScriptLimits();
 
@@ -64,12 +68,8 @@ internal static class ExecCommand
 
                 var saved = runtime.Configuration.KeepRunRecords;
                 var result = record.Nodes[0];
-                var status = result.Status == RunStatus.Succeeded ? "ok" : result.ErrorKind switch
-                {
-                    ErrorKind.LimitExceeded => "limited",
-                    ErrorKind.Refused or ErrorKind.InvalidInput => "rejected",
-                    _ => "error",
-                };
+                ErrorKind? kind = result.Status == RunStatus.Succeeded ? null : result.ErrorKind ?? ErrorKind.Internal;
+                var status = ExitCodes.StatusOf(kind);
                 if (parse.GetValue(json))
                 {
                     await context.Console.Out.WriteLineAsync(new JsonObject
@@ -77,6 +77,8 @@ internal static class ExecCommand
                         ["status"] = status,
                         ["value"] = result.Output?.DeepClone(),
                         ["error"] = result.Error,
+                        ["code"] = result.ErrorCode,
+                        ["limit"] = result.Limit?.ToText(),
                         ["logs"] = new JsonArray(result.Logs.Select(l => (JsonNode)JsonValue.Create(l)).ToArray()),
                         ["run"] = saved ? record.RunId : null,
                     }.ToJsonString(CliJson.Options)).ConfigureAwait(false);
@@ -95,7 +97,7 @@ internal static class ExecCommand
                     }
                 }
 
-                return status switch { "ok" => ExitCodes.Ok, "rejected" => ExitCodes.Rejected, "limited" => ExitCodes.LimitExceeded, _ => ExitCodes.Failure };
+                return ExitCodes.ForOutcome(kind);
             }, redactor);
         });
         return command;

@@ -23,7 +23,7 @@ internal static class RedactCommand
                 }
                 catch (Exception ex) when (ex is JsonException or IOException)
                 {
-                    throw new SecretsRuntimeException("cli.values_invalid", ErrorKind.InvalidInput, $"--values-json ({context.PositionOf(file)}) must be a readable JSON array of strings");
+                    throw CliErrors.ValuesInvalid($"--values-json ({context.PositionOf(file)}) must be a readable JSON array of strings");
                 }
 
                 redactor.AddRange((values ?? []).Where(v => v is not null).Select(v => new RedactionValue(v)));

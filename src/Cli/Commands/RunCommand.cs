@@ -4,7 +4,10 @@ using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Redaction.Logging;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Nodes.Code;
+using Secrets.Runtime.Workflows.Records;
 using Serilog;
 using Serilog.Formatting.Compact;
 
@@ -65,7 +68,7 @@ internal static class RunCommand
                 var sources = string.Join(", ", record.Secrets.Select(s => $"{s.Name} from {s.Scope.ToText()} '{s.Owner}' v{s.Version}"));
                 await context.Console.Out.WriteLineAsync($"run {record.RunId} {record.Status.ToString().ToLowerInvariant()} ({record.Trigger.ToString().ToLowerInvariant()}, principal {record.Principal}); secrets: {(sources.Length == 0 ? "none" : sources)}").ConfigureAwait(false);
                 await context.Console.Out.WriteLineAsync($"details: {context.Hint(parse, "runs show " + record.RunId)}; log: {logPath}").ConfigureAwait(false);
-                return record.Status == RunStatus.Succeeded ? ExitCodes.Ok : ExitCodes.Failure;
+                return record.Status == RunStatus.Succeeded ? ExitCodes.Ok : ExitCodes.ForOutcome(record.Nodes.FirstOrDefault(n => n.Status == RunStatus.Failed)?.ErrorKind ?? ErrorKind.Internal);
             }, redactor);
         });
         return command;
@@ -84,7 +87,7 @@ internal static class RunCommand
         }
         catch (System.Text.Json.JsonException ex)
         {
-            throw new SecretsRuntimeException("cli.input_invalid", ErrorKind.InvalidInput, $"--input is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1})");
+            throw CliErrors.InputInvalid($"--input is not valid JSON (line {ex.LineNumber + 1}, byte {ex.BytePositionInLine + 1})");
         }
     }
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Secrets.Runtime.Redaction;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Cli.Commands;
 

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Cli.Commands;
 
@@ -49,7 +50,7 @@ internal static class RunsCommand
         {
             var records = await OpenAsync(context, parse, ct).ConfigureAwait(false);
             var runId = parse.GetValue(id)!;
-            var notFound = new SecretsRuntimeException("run.not_found", ErrorKind.NotFound, $"ID ({context.PositionOf(runId)}) is not a run of this home; `{context.Hint(parse, "runs list")}` shows the runs");
+            var notFound = new SecretsRuntimeException(WorkflowErrors.RunNotFoundCode, ErrorKind.NotFound, $"ID ({context.PositionOf(runId)}) is not a run of this home; `{context.Hint(parse, "runs list")}` shows the runs");
             if (runId.Length is 0 or > 64 || !runId.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
             {
                 throw notFound;
@@ -60,7 +61,7 @@ internal static class RunsCommand
             {
                 record = await records.GetAsync(runId, ct).ConfigureAwait(false);
             }
-            catch (SecretsRuntimeException ex) when (ex.Code == "run.not_found")
+            catch (SecretsRuntimeException ex) when (ex.Code == WorkflowErrors.RunNotFoundCode)
             {
                 // The library's message quotes the id, which the user typed; say where instead.
                 throw notFound;
@@ -80,7 +81,6 @@ internal static class RunsCommand
         var options = context.StoreOptions(parse);
         return options.Database is not null || Directory.Exists(options.Home)
             ? context.OpenRunRecordsAsync(parse, cancellationToken)
-            : throw new SecretsRuntimeException("cli.no_home", ErrorKind.NotFound,
-                $"no home folder {(context.Home(parse) is { Length: > 0 } ? "at the path given by --home" : options.Home)}: check --home or SECRETS_RUNTIME_HOME");
+            : throw CliErrors.NoHome($"no home folder {(context.Home(parse) is { Length: > 0 } ? "at the path given by --home" : options.Home)}: check --home or SECRETS_RUNTIME_HOME");
     }
 }

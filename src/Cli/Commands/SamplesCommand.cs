@@ -27,7 +27,7 @@ internal static class SamplesCommand
             }
             catch (HttpListenerException)
             {
-                throw new SecretsRuntimeException("cli.port_taken", ErrorKind.Refused, string.Create(CultureInfo.InvariantCulture, $"port {chosen} of 127.0.0.1 is taken; pick another with --port N"));
+                throw CliErrors.PortTaken(string.Create(CultureInfo.InvariantCulture, $"port {chosen} of 127.0.0.1 is taken; pick another with --port N"));
             }
 
             await using (server.ConfigureAwait(false))

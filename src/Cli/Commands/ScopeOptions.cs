@@ -44,7 +44,7 @@ internal sealed class ScopeOptions
         {
             SecretScope.Project => (scope, parse.GetValue(Project) is { Length: > 0 } project
                 ? project
-                : throw new StoreException("cli.project_required", Redaction.ErrorKind.InvalidInput, "--project ID is required with --scope project")),
+                : throw CliErrors.ProjectRequired("--project ID is required with --scope project")),
             SecretScope.Personal => (scope, parse.GetValue(Owner) is { Length: > 0 } owner ? owner : user),
             _ => (scope, parse.GetValue(Organization)!),
         };

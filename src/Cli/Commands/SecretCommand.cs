@@ -3,7 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
 
 namespace Secrets.Runtime.Cli.Commands;
 
@@ -129,7 +129,7 @@ internal static class SecretCommand
                     .Where(m => m.Name == secretName)
                     .Select(m => $"{m.Scope.ToText()} '{m.Owner}' ({ScopeOptions.Arguments(m.Scope, m.Owner)})")
                     .ToList();
-                throw new StoreException("store.not_found", Redaction.ErrorKind.NotFound, $"no secret {secretName.Value} in {secretScope.ToText()} '{owner}'"
+                throw new StoreException(StoreErrors.NotFoundCode, Redaction.ErrorKind.NotFound, $"no secret {secretName.Value} in {secretScope.ToText()} '{owner}'"
                     + (elsewhere.Count > 0 ? $"; it exists in {string.Join(", ", elsewhere)}" : string.Empty));
             }
 
@@ -147,7 +147,7 @@ internal static class SecretCommand
                 var typed = await context.Console.In.ReadLineAsync(ct).ConfigureAwait(false);
                 if (!string.Equals(typed?.Trim(), secretName.Value, StringComparison.Ordinal))
                 {
-                    throw new StoreException("cli.not_confirmed", Redaction.ErrorKind.Refused, $"not deleted: confirmation did not match {secretName.Value}");
+                    throw CliErrors.NotConfirmed($"not deleted: confirmation did not match {secretName.Value}");
                 }
             }
 
@@ -177,7 +177,7 @@ internal static class SecretCommand
             }
             else if (!File.Exists(path))
             {
-                throw new StoreException("cli.file_not_found", Redaction.ErrorKind.InvalidInput, $"FILE ({context.PositionOf(path)}) is not a file");
+                throw CliErrors.FileNotFound($"FILE ({context.PositionOf(path)}) is not a file");
             }
             else
             {
@@ -195,8 +195,7 @@ internal static class SecretCommand
                 }
 
                 var skippable = document.Errors.Count == 0 ? " (or import the rest with --skip-invalid)" : string.Empty;
-                throw new StoreException("cli.import_invalid", Redaction.ErrorKind.InvalidInput,
-                    $"import refused, nothing was written: {problems.Count} problem(s) above; fix the file{skippable}");
+                throw CliErrors.ImportInvalid($"import refused, nothing was written: {problems.Count} problem(s) above; fix the file{skippable}");
             }
 
             await using var runtime = await context.OpenRuntimeAsync(parse, ct).ConfigureAwait(false);
@@ -267,7 +266,7 @@ internal static class SecretCommand
         else
         {
             value = context.Console.ReadHidden($"value for {name.Value} (input hidden): ")
-                ?? throw new StoreException("cli.no_value", Redaction.ErrorKind.InvalidInput, "no value: pipe it on stdin or run in a terminal to be prompted (values never go on the command line)");
+                ?? throw CliErrors.NoValue("no value: pipe it on stdin or run in a terminal to be prompted (values never go on the command line)");
         }
 
         return value;

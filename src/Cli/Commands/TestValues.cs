@@ -21,14 +21,14 @@ internal static class TestValues
             }
             catch (JsonException)
             {
-                throw new SecretsRuntimeException("cli.secrets_file_invalid", ErrorKind.InvalidInput, $"--secrets-file is not a JSON object of string values");
+                throw CliErrors.SecretsFileInvalid($"--secrets-file is not a JSON object of string values");
             }
         }
 
         var document = DotEnvParser.Parse(text);
         if (document.Errors.Count > 0)
         {
-            throw new SecretsRuntimeException("cli.secrets_file_invalid", ErrorKind.InvalidInput, $"--secrets-file: {string.Join("; ", document.Errors)}");
+            throw CliErrors.SecretsFileInvalid($"--secrets-file: {string.Join("; ", document.Errors)}");
         }
 
         return document.Entries.ToDictionary(e => e.Name.Value, e => e.Value, StringComparer.Ordinal);

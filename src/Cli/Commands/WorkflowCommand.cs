@@ -2,7 +2,9 @@ using System.CommandLine;
 using System.Globalization;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Export;
+using Secrets.Runtime.Workflows.Nodes.Code;
 
 namespace Secrets.Runtime.Cli.Commands;
 
@@ -105,7 +107,7 @@ internal static class WorkflowCommand
         using var runner = new Sandbox.Workers.ScriptRunner(context.Configuration(parse).Scripts);
         if (!runner.IsAvailable)
         {
-            throw new SecretsRuntimeException("cli.worker_missing", ErrorKind.Internal, "cannot compile code nodes: the worker program is missing; build src/Cli again");
+            throw CliErrors.WorkerMissing("cannot compile code nodes: the worker program is missing; build src/Cli again");
         }
 
         for (var i = 0; i < workflow.Nodes.Count; i++)

@@ -133,7 +133,7 @@ internal sealed class DemoScript
         var code = await CliApplication.RunAsync(args, console, cancellationToken).ConfigureAwait(false);
         if (code != ExitCodes.Ok)
         {
-            throw new Redaction.SecretsRuntimeException("demo.step_failed", Redaction.ErrorKind.Internal, $"demo step failed with exit code {code}: {string.Join(' ', args)}");
+            throw CliErrors.DemoStepFailed($"demo step failed with exit code {code}: {string.Join(' ', args)}");
         }
     }
 
@@ -156,7 +156,7 @@ internal sealed class DemoScript
         var code = await CliApplication.RunAsync(args, console, cancellationToken).ConfigureAwait(false);
         if (code != ExitCodes.Ok)
         {
-            throw new Redaction.SecretsRuntimeException("demo.step_failed", Redaction.ErrorKind.Internal, $"demo step failed with exit code {code}: {title}");
+            throw CliErrors.DemoStepFailed($"demo step failed with exit code {code}: {title}");
         }
     }
 

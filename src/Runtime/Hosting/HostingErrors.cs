@@ -6,9 +6,9 @@ namespace Secrets.Runtime.Hosting;
 public static class HostingErrors
 {
     /// <summary>A setting of <see cref="SecretsRuntimeOptions"/> is invalid.</summary>
-    public const string OptionsInvalid = "hosting.options_invalid";
+    public const string OptionsInvalidCode = "hosting.options_invalid";
 
     /// <summary>The settings' problems, every one, in one message.</summary>
-    internal static SecretsRuntimeException InvalidOptions(IReadOnlyList<string> problems) =>
-        new(OptionsInvalid, ErrorKind.InvalidInput, string.Join("; ", problems));
+    internal static SecretsRuntimeException OptionsInvalid(IReadOnlyList<string> problems) =>
+        new(OptionsInvalidCode, ErrorKind.InvalidInput, string.Join("; ", problems));
 }

@@ -3,7 +3,10 @@ using Secrets.Runtime.Redaction;
 using Secrets.Runtime.References;
 using Secrets.Runtime.Sandbox.Expressions;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Export;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Hosting;
 
@@ -20,7 +23,7 @@ public sealed class SecretsRuntime : IAsyncDisposable
     private readonly Lazy<WorkflowExecutor> _executor;
     private readonly Lazy<ExpressionEvaluator> _evaluator;
 
-    private SecretsRuntime(SecretsRuntimeConfiguration configuration, ISecretStore store, SecretRedactor redactor, IRunRecordStore? runRecords, SecretsRuntimeOptions options)
+    private SecretsRuntime(SecretsRuntimeConfiguration configuration, ISecretStore store, SecretRedactor redactor, IRunRecordStore? runRecords, SecretsRuntimeOptions options, ExpressionEvaluator? evaluator)
     {
         Configuration = configuration;
         _store = store;
@@ -40,7 +43,9 @@ public sealed class SecretsRuntime : IAsyncDisposable
 
         // Built on first use: a command that only lists secrets starts no evaluator and no worker pool.
         _executor = new Lazy<WorkflowExecutor>(() => WorkflowExecutor.Create(store, executorOptions));
-        _evaluator = new Lazy<ExpressionEvaluator>(() => new ExpressionEvaluator(configuration.ExpressionLimits, redactor, prewarm: false));
+        _evaluator = evaluator is null
+            ? new Lazy<ExpressionEvaluator>(() => new ExpressionEvaluator(configuration.ExpressionLimits, redactor, prewarm: false))
+            : new Lazy<ExpressionEvaluator>(evaluator);
     }
 
     /// <summary>The effective configuration this runtime was opened with.</summary>
@@ -65,20 +70,29 @@ public sealed class SecretsRuntime : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         var configuration = options.Resolve();
         var redactor = options.Redactor ?? new SecretRedactor(configuration.Redaction);
+
+        // Started first, so the engine warms up while the store opens.
+        var evaluator = options.PrewarmExpressions ? new ExpressionEvaluator(configuration.ExpressionLimits, redactor, prewarm: true) : null;
         if (options.TestValues is { } values)
         {
-            return new SecretsRuntime(configuration, new TestValueReader(values, organization: null), redactor, null, options);
+            return new SecretsRuntime(configuration, new TestValueReader(values, organization: null), redactor, null, options, evaluator);
         }
 
-        var store = await SecretStore.OpenAsync(configuration.Store, cancellationToken).ConfigureAwait(false);
+        SecretStore? store = null;
         try
         {
+            store = await SecretStore.OpenAsync(configuration.Store, cancellationToken).ConfigureAwait(false);
             var records = configuration.KeepRunRecords ? store.SharedRunRecords ?? new RunRecordStore(configuration.Home) : null;
-            return new SecretsRuntime(configuration, store, redactor, records, options);
+            return new SecretsRuntime(configuration, store, redactor, records, options, evaluator);
         }
         catch
         {
-            await store.DisposeAsync().ConfigureAwait(false);
+            evaluator?.Dispose();
+            if (store is not null)
+            {
+                await store.DisposeAsync().ConfigureAwait(false);
+            }
+
             throw;
         }
     }

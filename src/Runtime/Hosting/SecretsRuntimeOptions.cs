@@ -56,6 +56,12 @@ public sealed class SecretsRuntimeOptions
     /// <summary>How long an HTTP node may take. Default 30 s.</summary>
     public TimeSpan HttpTimeout { get; set; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>
+    /// Whether the JavaScript engine starts warming up (freezing its realm) in the background as the runtime opens, so a
+    /// first evaluation does not wait for it; for short-lived processes that evaluate at once (<c>eval</c>). Default false.
+    /// </summary>
+    public bool PrewarmExpressions { get; set; }
+
     /// <summary>Whether runs keep a record (in <c>HOME/runs</c>, or the shared database). Default true.</summary>
     public bool KeepRunRecords { get; set; } = true;
 
@@ -90,7 +96,7 @@ public sealed class SecretsRuntimeOptions
 
         if (problems.Count > 0)
         {
-            throw HostingErrors.InvalidOptions(problems);
+            throw HostingErrors.OptionsInvalid(problems);
         }
 
         return new SecretsRuntimeConfiguration

@@ -74,6 +74,5 @@ internal sealed class SecretResolver
 
     /// <summary>Throws the error for a missing secret: the node, the JSON path and the reference; nothing else.</summary>
     public SecretsRuntimeException Missing(string nodeId, string jsonPath, SecretReference reference) =>
-        new("reference.secret_missing", ErrorKind.NotFound,
-            $"node '{nodeId}': {jsonPath}: {reference.Text} refers to secret {reference.Name.Value}, which does not exist (looked in {SearchedScopes})");
+        ReferenceErrors.SecretMissing($"node '{nodeId}': {jsonPath}: {reference.Text} refers to secret {reference.Name.Value}, which does not exist (looked in {SearchedScopes})");
 }

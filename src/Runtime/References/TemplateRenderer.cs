@@ -78,7 +78,7 @@ public sealed class TemplateRenderer
     private string Secret(SecretReference reference) =>
         _secrets.TryGetValue(reference.Name, out var value)
             ? value
-            : throw new SecretsRuntimeException("reference.unresolved", ErrorKind.NotFound, $"{reference.Text}: secret {reference.Name.Value} was not resolved for this node");
+            : throw ReferenceErrors.Unresolved($"{reference.Text}: secret {reference.Name.Value} was not resolved for this node");
 
     private JsonNode? Value(TemplatePart part)
     {
@@ -94,7 +94,7 @@ public sealed class TemplateRenderer
                     {
                         JsonObject obj when obj.TryGetPropertyValue(segment, out var child) => child,
                         JsonArray array when int.TryParse(segment, NumberStyles.None, CultureInfo.InvariantCulture, out var i) && i < array.Count => array[i],
-                        _ => throw new SecretsRuntimeException("reference.path_missing", ErrorKind.NotFound, $"{data.Text} has no value at '{segment}'"),
+                        _ => throw ReferenceErrors.PathMissing($"{data.Text} has no value at '{segment}'"),
                     };
                 }
 

@@ -7,7 +7,7 @@ public sealed class InvalidSecretNameException : SecretsRuntimeException
 {
     /// <summary>Creates the exception with a message naming the offending character and position.</summary>
     public InvalidSecretNameException(string message)
-        : base("store.name_invalid", ErrorKind.InvalidInput, message)
+        : base(StoreErrors.NameInvalidCode, ErrorKind.InvalidInput, message)
     {
     }
 }

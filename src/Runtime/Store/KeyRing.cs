@@ -52,7 +52,7 @@ internal sealed class KeyRing : IDisposable
     public async Task<(string Id, byte[] Kek)> ActiveAsync(ISecretRowsTransaction transaction, CancellationToken cancellationToken)
     {
         var id = await transaction.ActiveKeyIdAsync(cancellationToken).ConfigureAwait(false)
-            ?? throw new StoreException("store.key_ring_empty", ErrorKind.Integrity, "the key ring has no active key");
+            ?? throw StoreErrors.KeyRingEmpty("the key ring has no active key");
         return (id, await KekAsync(id, transaction, cancellationToken).ConfigureAwait(false));
     }
 
@@ -65,7 +65,7 @@ internal sealed class KeyRing : IDisposable
         }
 
         var wrapped = await rows.WrappedKeyAsync(id, cancellationToken).ConfigureAwait(false)
-            ?? throw new StoreException("store.key_missing", ErrorKind.Integrity, $"key {id} is missing from the key ring");
+            ?? throw StoreErrors.KeyMissing($"key {id} is missing from the key ring");
         byte[] kek;
         try
         {
@@ -73,7 +73,7 @@ internal sealed class KeyRing : IDisposable
         }
         catch (CryptographicException)
         {
-            throw new StoreException("store.key_unwrap_failed", ErrorKind.Integrity, $"key {id} cannot be unwrapped with master key {_master.Id}; the key ring or the master key is wrong");
+            throw StoreErrors.KeyUnwrapFailed($"key {id} cannot be unwrapped with master key {_master.Id}; the key ring or the master key is wrong");
         }
 
         Remember(id, kek);

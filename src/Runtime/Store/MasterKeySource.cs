@@ -31,8 +31,7 @@ internal static class MasterKeySource
                 const UnixFileMode open = UnixFileMode.GroupRead | UnixFileMode.GroupWrite | UnixFileMode.GroupExecute | UnixFileMode.OtherRead | UnixFileMode.OtherWrite | UnixFileMode.OtherExecute;
                 if ((mode & open) != 0)
                 {
-                    throw new StoreException("store.key_file_permissions", ErrorKind.Refused,
-                        $"key file {path} is readable by group or others (mode {Convert.ToString((int)mode, 8)}); run 'chmod 600 {path}'");
+                    throw StoreErrors.KeyFilePermissions($"key file {path} is readable by group or others (mode {Convert.ToString((int)mode, 8)}); run 'chmod 600 {path}'");
                 }
             }
 
@@ -41,8 +40,7 @@ internal static class MasterKeySource
 
         if (neededId is not null)
         {
-            throw new StoreException("store.master_key_missing", ErrorKind.Integrity,
-                $"master key {neededId} is missing: set {EnvironmentVariable} or restore {path}");
+            throw StoreErrors.MasterKeyMissing($"master key {neededId} is missing: set {EnvironmentVariable} or restore {path}");
         }
 
         var key = RandomNumberGenerator.GetBytes(EnvelopeCipher.KeySize);
@@ -66,8 +64,7 @@ internal static class MasterKeySource
         {
             var got = key.Id;
             key.Dispose();
-            throw new StoreException("store.master_key_wrong", ErrorKind.Integrity,
-                $"the master key from {source} is {got}, but this store needs {neededId}");
+            throw StoreErrors.MasterKeyWrong($"the master key from {source} is {got}, but this store needs {neededId}");
         }
 
         return key;
@@ -82,14 +79,14 @@ internal static class MasterKeySource
         }
         catch (FormatException)
         {
-            throw new StoreException("store.master_key_invalid", ErrorKind.InvalidInput, $"{source} is not base64; it must hold 32 random bytes in base64");
+            throw StoreErrors.MasterKeyInvalid($"{source} is not base64; it must hold 32 random bytes in base64");
         }
 
         if (key.Length != EnvelopeCipher.KeySize)
         {
             var length = key.Length;
             CryptographicOperations.ZeroMemory(key);
-            throw new StoreException("store.master_key_invalid", ErrorKind.InvalidInput, $"{source} holds {length} bytes; it must hold exactly 32 (base64)");
+            throw StoreErrors.MasterKeyInvalid($"{source} holds {length} bytes; it must hold exactly 32 (base64)");
         }
 
         return key;

@@ -10,7 +10,7 @@ public static class SecretScopeText
         "organization" or "organisation" or "workspace" or "org" => SecretScope.Organization,
         "project" => SecretScope.Project,
         "personal" or "user" => SecretScope.Personal,
-        _ => throw new StoreException("store.scope_invalid", Redaction.ErrorKind.InvalidInput, $"unknown scope '{text}'; use organization (or workspace), project or personal"),
+        _ => throw StoreErrors.ScopeInvalid($"unknown scope '{text}'; use organization (or workspace), project or personal"),
     };
 
     /// <summary>The lower-case word for a scope.</summary>

@@ -7,7 +7,7 @@ using Secrets.Runtime.Store.Postgres;
 using Secrets.Runtime.Store.Listing;
 using Secrets.Runtime.Store.Sqlite;
 using Secrets.Runtime.Store.Versions;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Store;
 
@@ -401,15 +401,13 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         Require(principal, scope, owner, SecretRole.Writer, "import into");
         if (document.Errors.Count > 0)
         {
-            throw new StoreException("store.import_invalid", ErrorKind.InvalidInput,
-                $"import refused, nothing was written ({document.Errors.Count} problem{(document.Errors.Count == 1 ? "" : "s")}): {string.Join("; ", document.Errors)}");
+            throw StoreErrors.ImportInvalid($"import refused, nothing was written ({document.Errors.Count} problem{(document.Errors.Count == 1 ? "" : "s")}): {string.Join("; ", document.Errors)}");
         }
 
         var tooLong = document.Entries.Where(e => Encoding.UTF8.GetByteCount(e.Value) > SecretWrite.MaxValueBytes).ToList();
         if (tooLong.Count > 0)
         {
-            throw new StoreException("store.import_invalid", ErrorKind.InvalidInput,
-                $"import refused, nothing was written: {string.Join("; ", tooLong.Select(e => $"line {e.Line}: {e.Name.Value} is longer than {SecretWrite.MaxValueBytes} bytes"))}");
+            throw StoreErrors.ImportInvalid($"import refused, nothing was written: {string.Join("; ", tooLong.Select(e => $"line {e.Line}: {e.Name.Value} is longer than {SecretWrite.MaxValueBytes} bytes"))}");
         }
 
         var created = new List<DotEnvEntry>();
@@ -565,7 +563,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
                     var stored = await transaction.MasterKeyIdAsync(cancellationToken).ConfigureAwait(false);
                     if (stored != keys.MasterKeyId)
                     {
-                        throw new StoreException("store.master_key_wrong", ErrorKind.Integrity, $"the master key is {keys.MasterKeyId}, but this store needs {stored}");
+                        throw StoreErrors.MasterKeyWrong($"the master key is {keys.MasterKeyId}, but this store needs {stored}");
                     }
 
                     await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
@@ -589,12 +587,12 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         var bytes = Encoding.UTF8.GetByteCount(write.Value);
         if (bytes == 0)
         {
-            throw new StoreException("store.value_empty", ErrorKind.InvalidInput, $"the value of {write.Name.Value} is empty; a secret holds 1 byte to 64 KiB");
+            throw StoreErrors.ValueEmpty($"the value of {write.Name.Value} is empty; a secret holds 1 byte to 64 KiB");
         }
 
         if (bytes > SecretWrite.MaxValueBytes)
         {
-            throw new StoreException("store.value_too_long", ErrorKind.InvalidInput, string.Create(CultureInfo.InvariantCulture, $"the value of {write.Name.Value} is {bytes} bytes; the limit is {SecretWrite.MaxValueBytes} (64 KiB)"));
+            throw StoreErrors.ValueTooLong(string.Create(CultureInfo.InvariantCulture, $"the value of {write.Name.Value} is {bytes} bytes; the limit is {SecretWrite.MaxValueBytes} (64 KiB)"));
         }
 
         if (write.Description is { Length: > SecretWrite.MaxDescriptionLength })
@@ -946,7 +944,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
     {
         if (string.IsNullOrWhiteSpace(owner) || owner.Length > 200 || owner.Any(char.IsControl))
         {
-            throw new StoreException("store.owner_invalid", ErrorKind.InvalidInput, "owner must be a non-empty id of at most 200 characters (a project, organization or user id)");
+            throw StoreErrors.OwnerInvalid("owner must be a non-empty id of at most 200 characters (a project, organization or user id)");
         }
     }
 
@@ -955,30 +953,29 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         if (!principal.Has(scope, owner, role))
         {
             throw scope == SecretScope.Personal
-                ? new StoreException("store.permission_denied", ErrorKind.PermissionDenied, $"user '{principal.UserId}' may not {what} personal secrets of '{owner}': personal secrets belong to their owner alone")
+                ? StoreErrors.PermissionDenied($"user '{principal.UserId}' may not {what} personal secrets of '{owner}': personal secrets belong to their owner alone")
                 : Denied(principal, $"{role.ToString().ToLowerInvariant()} on {scope.ToText()} '{owner}'", $"{what} secrets there");
         }
     }
 
     private static StoreException Denied(Principal principal, string permission, string what) =>
-        new("store.permission_denied", ErrorKind.PermissionDenied, $"user '{principal.UserId}' lacks the {permission} permission needed to {what}");
+        StoreErrors.PermissionDenied($"user '{principal.UserId}' lacks the {permission} permission needed to {what}");
 
     private static void RefuseSystem(SecretMetadata current, SecretKey key, string what)
     {
         if (current.IsSystem)
         {
-            throw new StoreException("store.system_managed", ErrorKind.Refused,
-                $"{key.Scope.ToText()}/{key.Owner}/{key.Name.Value} is managed by the integration '{current.Integration}'; {what} it there, not by hand");
+            throw StoreErrors.SystemManaged($"{key.Scope.ToText()}/{key.Owner}/{key.Name.Value} is managed by the integration '{current.Integration}'; {what} it there, not by hand");
         }
     }
 
     private static StoreException NotFound(SecretKey key) =>
-        new("store.not_found", ErrorKind.NotFound, $"no secret {key.Name.Value} in {key.Scope.ToText()} '{key.Owner}'");
+        StoreErrors.NotFound($"no secret {key.Name.Value} in {key.Scope.ToText()} '{key.Owner}'");
 
     private static StoreException Integrity(SecretKey key) =>
-        new("store.integrity", ErrorKind.Integrity, $"secret {key.Name.Value} in {key.Scope.ToText()} '{key.Owner}' failed its integrity check: the stored ciphertext was altered or moved from another row");
+        StoreErrors.Integrity($"secret {key.Name.Value} in {key.Scope.ToText()} '{key.Owner}' failed its integrity check: the stored ciphertext was altered or moved from another row");
 
     private static StoreException Conflict(SecretKey key, int actual, int expected) =>
-        new("store.conflict", ErrorKind.Conflict, string.Create(CultureInfo.InvariantCulture,
+        StoreErrors.Conflict(string.Create(CultureInfo.InvariantCulture,
             $"{key.Name.Value} in {key.Scope.ToText()} '{key.Owner}' changed concurrently (version is {actual}, expected {expected}); read it again and retry"));
 }

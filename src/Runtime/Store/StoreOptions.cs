@@ -68,7 +68,7 @@ public sealed record StoreOptions
 
         if (problems.Count > 0)
         {
-            throw new StoreException("store.options_invalid", ErrorKind.InvalidInput, "store options: " + string.Join("; ", problems));
+            throw StoreErrors.OptionsInvalid("store options: " + string.Join("; ", problems));
         }
     }
 

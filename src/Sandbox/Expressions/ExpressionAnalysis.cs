@@ -15,6 +15,9 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
     /// <summary>True when the expression reads <c>nodes</c> other than as <c>nodes.ID</c> (for example <c>nodes[id]</c>), so every earlier output must be passed.</summary>
     public bool ReadsNodesDynamically { get; init; }
 
+    /// <summary>When <see cref="Rejection"/> is a breached limit (source length, nesting): which one; else null.</summary>
+    public LimitKind? RejectionLimit { get; init; }
+
     /// <summary>
     /// True when every use of <c>secrets</c> is a read of an upper-case name written in the source (<c>secrets.NAME</c>,
     /// <c>secrets["NAME"]</c>): <c>secrets</c> is never a value, so it is never enumerated, passed on or indexed
@@ -156,7 +159,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
         var nodes = new HashSet<string>(StringComparer.Ordinal);
         if (expression.Length > limits.MaxSourceLength)
         {
-            return new ExpressionAnalysis(secrets, nodes, $"limit exceeded: source length ({expression.Length} > {limits.MaxSourceLength} characters)");
+            return new ExpressionAnalysis(secrets, nodes, $"limit exceeded: source length ({expression.Length} > {limits.MaxSourceLength} characters)") { RejectionLimit = LimitKind.SourceLength };
         }
 
         int[]? map = null;
@@ -181,6 +184,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
         var referenced = new List<Identifier>();
         var scopes = new List<IReadOnlySet<string>>();
         string? rejection = null;
+        LimitKind? rejectionLimit = null;
         Walk(parsed, 0);
         var runBody = Instrument(body, map, assignments, spreads, out var runMap);
         var nodeReads = referenced.Count(id => id.Name == "nodes");
@@ -188,6 +192,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
         return shape with
         {
             Rejection = rejection,
+            RejectionLimit = rejection is null ? null : rejectionLimit,
             ReadsNodesDynamically = nodeReads > staticNodeReads,
             ReadsSecretsByNameOnly = secretReads == exactSecretReads,
             UsesInputs = referenced.Exists(id => id.Name == "inputs"),
@@ -200,7 +205,12 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
         {
             if (depth > limits.MaxNesting * 4)
             {
-                rejection ??= $"limit exceeded: nesting (deeper than {limits.MaxNesting})";
+                if (rejection is null)
+                {
+                    rejection = $"limit exceeded: nesting (deeper than {limits.MaxNesting})";
+                    rejectionLimit = LimitKind.Nesting;
+                }
+
                 return;
             }
 

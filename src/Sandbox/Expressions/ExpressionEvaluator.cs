@@ -105,8 +105,7 @@ public sealed partial class ExpressionEvaluator : IDisposable
             : ExpressionAnalysis.Analyze(request.Expression, request.IsTemplate, _limits);
         if (analysis.Rejection is not null)
         {
-            var status = analysis.Rejection.StartsWith("limit exceeded", StringComparison.Ordinal) ? ExpressionStatus.Limited : ExpressionStatus.Rejected;
-            return new ExpressionResult(status, null, analysis.Rejection, false);
+            return analysis.RejectionLimit is { } limit ? ExpressionErrors.Limited(limit, analysis.Rejection) : ExpressionErrors.Rejected(analysis.Rejection);
         }
 
         // Deny by default: only the names referenced statically (or explicitly allowed) and actually resolved.
@@ -155,7 +154,7 @@ public sealed partial class ExpressionEvaluator : IDisposable
 
             if (text.Length > _limits.MaxResultLength)
             {
-                return new ExpressionResult(ExpressionStatus.Limited, null, $"limit exceeded: result size ({text.Length} > {_limits.MaxResultLength} characters)", false);
+                return ExpressionErrors.Limited(LimitKind.Result, $"limit exceeded: result size ({text.Length} > {_limits.MaxResultLength} characters)");
             }
 
             var value = kind == EngineResultKind.Json ? JsonNode.Parse(text) : JsonValue.Create(text);
@@ -168,15 +167,15 @@ public sealed partial class ExpressionEvaluator : IDisposable
             var thrown = engine.Describe(ex);
             if (IsStackOverflow(thrown))
             {
-                return new ExpressionResult(ExpressionStatus.Limited, null, "limit exceeded: stack", false);
+                return ExpressionErrors.Limited(LimitKind.Stack, "limit exceeded: stack");
             }
 
             reusable = true;
             return new ExpressionResult(ExpressionStatus.Error, null, Mask(ScriptError(thrown, ex, analysis, request, names.Count > 0), names, values), false);
         }
-        catch (Exception ex) when (LimitName(ex) is { } which)
+        catch (Exception ex) when (LimitOf(ex) is { } limit)
         {
-            return new ExpressionResult(ExpressionStatus.Limited, null, $"limit exceeded: {which}", false);
+            return ExpressionErrors.Limited(limit, $"limit exceeded: {(limit == LimitKind.Regex ? "regex time" : limit.ToText())}");
         }
         catch (Exception ex) when (ex is Jint.JintException or InvalidOperationException or ArgumentException or JsonException)
         {
@@ -372,14 +371,14 @@ public sealed partial class ExpressionEvaluator : IDisposable
         thrown.Kind == "RangeError" && thrown.Message is { } message
         && (message.Contains("call stack", StringComparison.OrdinalIgnoreCase) || message.Contains("recursion", StringComparison.OrdinalIgnoreCase));
 
-    private static string? LimitName(Exception ex) => ex switch
+    private static LimitKind? LimitOf(Exception ex) => ex switch
     {
-        RegexMatchTimeoutException => "regex time",
-        TimeoutException or ExecutionCanceledException => "time",
-        StatementsCountOverflowException => "statements",
-        MemoryLimitExceededException => "memory",
-        RecursionDepthOverflowException => "recursion",
-        _ when ex is InsufficientExecutionStackException || ex.GetType().Name.Contains("StackOverflow", StringComparison.Ordinal) => "stack",
+        RegexMatchTimeoutException => LimitKind.Regex,
+        TimeoutException or ExecutionCanceledException => LimitKind.Time,
+        StatementsCountOverflowException => LimitKind.Statements,
+        MemoryLimitExceededException => LimitKind.Memory,
+        RecursionDepthOverflowException => LimitKind.Recursion,
+        _ when ex is InsufficientExecutionStackException || ex.GetType().Name.Contains("StackOverflow", StringComparison.Ordinal) => LimitKind.Stack,
         _ => null,
     };
 }

@@ -12,7 +12,9 @@ using Secrets.Runtime.Server.Problems;
 using Secrets.Runtime.Server.Runs;
 using Secrets.Runtime.Server.Workflows;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Server.Endpoints;
 

@@ -9,7 +9,9 @@ using Secrets.Runtime.Server.Http;
 using Secrets.Runtime.Server.Problems;
 using Secrets.Runtime.Server.Workflows;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Server.Endpoints;
 

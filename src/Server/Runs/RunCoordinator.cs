@@ -3,7 +3,9 @@ using System.Security.Cryptography;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Server.Runs;
 

@@ -1,5 +1,7 @@
 using Secrets.Runtime.Server.Contracts;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Server.Runs;
 

@@ -29,7 +29,7 @@ public sealed class EvalCommandTests : IDisposable
 
         var lines = output.TrimEnd().Split('\n');
         Assert.Equal("{\"status\":\"ok\",\"value\":\"***\",\"error\":null}", lines[0]);
-        Assert.Equal("{\"status\":\"error\",\"value\":null,\"error\":\"secret OTHER is not available to this block\"}", lines[1]);
+        Assert.Equal("{\"status\":\"error\",\"value\":null,\"error\":\"secret OTHER is not available to this block\",\"code\":\"expression.error\"}", lines[1]);
         Assert.Equal(1, code);
     }
 

@@ -3,7 +3,9 @@ using Microsoft.Extensions.Hosting;
 using Secrets.Runtime.Hosting;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Tests.Hosting;
 
@@ -74,7 +76,7 @@ public sealed class SecretsRuntimeServiceCollectionExtensionsTests : IDisposable
             o.MaxStaleness = TimeSpan.Zero;
         }));
 
-        Assert.Equal(HostingErrors.OptionsInvalid, ex.Code);
+        Assert.Equal(HostingErrors.OptionsInvalidCode, ex.Code);
         Assert.Contains("SECRETS_RUNTIME_ISOLATION is not bubblewrap, strict or process", ex.Message, StringComparison.Ordinal);
         Assert.Contains("MaxStaleness", ex.Message, StringComparison.Ordinal);
     }

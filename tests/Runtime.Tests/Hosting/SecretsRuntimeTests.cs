@@ -3,7 +3,8 @@ using Secrets.Runtime.Hosting;
 using Secrets.Runtime.Sandbox.Expressions;
 using Secrets.Runtime.Sandbox.Workers;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
 
 namespace Secrets.Runtime.Tests.Hosting;
 

@@ -2,7 +2,9 @@ using System.Globalization;
 using System.Text;
 using Npgsql;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Tests.Store;
 

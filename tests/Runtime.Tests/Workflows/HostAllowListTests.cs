@@ -1,5 +1,4 @@
 using Secrets.Runtime.Sandbox.Net;
-using Secrets.Runtime.Workflows;
 
 namespace Secrets.Runtime.Tests.Workflows;
 

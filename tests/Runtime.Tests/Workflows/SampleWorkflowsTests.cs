@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
 
 namespace Secrets.Runtime.Tests.Workflows;
 

@@ -3,7 +3,9 @@ using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store;
 using Secrets.Runtime.Store.Access;
 using Secrets.Runtime.Tests.Store;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Workflows.Execution;
+using Secrets.Runtime.Workflows.Records;
 using Serilog.Core;
 
 namespace Secrets.Runtime.Tests.Workflows;

@@ -87,5 +87,5 @@ internal static class PostgresConnectionText
     }
 
     private static StoreException Invalid(string why) =>
-        new("store.database_invalid", ErrorKind.InvalidInput, $"the database connection is not valid: {why}");
+        StoreErrors.DatabaseInvalid($"the database connection is not valid: {why}");
 }

@@ -144,11 +144,9 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         switch (ex)
         {
             case PostgresException { SqlState: "28P01" or "28000" } auth:
-                return new StoreException("store.database_refused", ErrorKind.Refused,
-                    $"the PostgreSQL server at {Location} refused the login of user '{Settings.Username}' ({auth.SqlState}); check the user and password of the connection");
+                return StoreErrors.DatabaseRefused($"the PostgreSQL server at {Location} refused the login of user '{Settings.Username}' ({auth.SqlState}); check the user and password of the connection");
             case PostgresException { SqlState: "3D000" } db:
-                return new StoreException("store.database_missing", ErrorKind.NotFound,
-                    $"the PostgreSQL server at {Location} has no database '{Settings.Database}' ({db.SqlState}); create it first");
+                return StoreErrors.DatabaseMissing($"the PostgreSQL server at {Location} has no database '{Settings.Database}' ({db.SqlState}); create it first");
             case PostgresException pg when pg.SqlState.StartsWith("08", StringComparison.Ordinal) || pg.SqlState.StartsWith("57P", StringComparison.Ordinal) || pg.SqlState == "53300":
                 DataSource.Clear();
                 return Unavailable(pg.SqlState);
@@ -177,8 +175,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable
     }
 
     private StoreException Unavailable(string reason) =>
-        new("store.database_unavailable", ErrorKind.Internal,
-            $"the PostgreSQL server at {Location} is unavailable ({reason}); the operation did not complete, and a write is all or nothing: retry when the server is back");
+        StoreErrors.DatabaseUnavailable($"the PostgreSQL server at {Location} is unavailable ({reason}); the operation did not complete, and a write is all or nothing: retry when the server is back");
 
     private async Task MigrateAsync(CancellationToken cancellationToken)
     {
@@ -198,7 +195,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable
 
                 if (version > Migrations.Length)
                 {
-                    throw new StoreException("store.schema_newer", ErrorKind.Refused, string.Create(CultureInfo.InvariantCulture,
+                    throw StoreErrors.SchemaNewer(string.Create(CultureInfo.InvariantCulture,
                         $"the database at {Location} has schema version {version}, newer than this program knows ({Migrations.Length}); upgrade secrets-runtime"));
                 }
 

@@ -1,5 +1,5 @@
 using Npgsql;
-using Secrets.Runtime.Workflows;
+using Secrets.Runtime.Workflows.Records;
 
 namespace Secrets.Runtime.Store.Postgres;
 

@@ -387,7 +387,7 @@ internal sealed class SqliteSecretRows : ISecretRows
         var version = (int)(long)(await read.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         if (version > Migrations.Length)
         {
-            throw new StoreException("store.schema_newer", ErrorKind.Refused, string.Create(CultureInfo.InvariantCulture, $"the store's schema is version {version}, newer than this program knows ({Migrations.Length}); upgrade secrets-runtime"));
+            throw StoreErrors.SchemaNewer(string.Create(CultureInfo.InvariantCulture, $"the store's schema is version {version}, newer than this program knows ({Migrations.Length}); upgrade secrets-runtime"));
         }
 
         for (var v = version; v < Migrations.Length; v++)

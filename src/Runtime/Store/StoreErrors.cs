@@ -1,0 +1,160 @@
+using Secrets.Runtime.Redaction;
+
+namespace Secrets.Runtime.Store;
+
+/// <summary>The error codes of the store (names, values, keys, databases, permissions), and the factories of the exceptions that carry them (code and kind paired once, here).</summary>
+public static class StoreErrors
+{
+    /// <summary><c>store.conflict</c> (Conflict).</summary>
+    public const string ConflictCode = "store.conflict";
+
+    /// <summary><c>store.database_invalid</c> (InvalidInput).</summary>
+    public const string DatabaseInvalidCode = "store.database_invalid";
+
+    /// <summary><c>store.database_missing</c> (NotFound).</summary>
+    public const string DatabaseMissingCode = "store.database_missing";
+
+    /// <summary><c>store.database_refused</c> (Refused).</summary>
+    public const string DatabaseRefusedCode = "store.database_refused";
+
+    /// <summary><c>store.database_unavailable</c> (Internal).</summary>
+    public const string DatabaseUnavailableCode = "store.database_unavailable";
+
+    /// <summary><c>store.description_too_long</c> (InvalidInput).</summary>
+    public const string DescriptionTooLongCode = "store.description_too_long";
+
+    /// <summary><c>store.import_invalid</c> (InvalidInput).</summary>
+    public const string ImportInvalidCode = "store.import_invalid";
+
+    /// <summary><c>store.integrity</c> (Integrity).</summary>
+    public const string IntegrityCode = "store.integrity";
+
+    /// <summary><c>store.key_file_permissions</c> (Refused).</summary>
+    public const string KeyFilePermissionsCode = "store.key_file_permissions";
+
+    /// <summary><c>store.key_missing</c> (Integrity).</summary>
+    public const string KeyMissingCode = "store.key_missing";
+
+    /// <summary><c>store.key_ring_empty</c> (Integrity).</summary>
+    public const string KeyRingEmptyCode = "store.key_ring_empty";
+
+    /// <summary><c>store.key_unwrap_failed</c> (Integrity).</summary>
+    public const string KeyUnwrapFailedCode = "store.key_unwrap_failed";
+
+    /// <summary><c>store.master_key_invalid</c> (InvalidInput).</summary>
+    public const string MasterKeyInvalidCode = "store.master_key_invalid";
+
+    /// <summary><c>store.master_key_missing</c> (Integrity).</summary>
+    public const string MasterKeyMissingCode = "store.master_key_missing";
+
+    /// <summary><c>store.master_key_wrong</c> (Integrity).</summary>
+    public const string MasterKeyWrongCode = "store.master_key_wrong";
+
+    /// <summary><c>store.name_invalid</c> (InvalidInput).</summary>
+    public const string NameInvalidCode = "store.name_invalid";
+
+    /// <summary><c>store.not_found</c> (NotFound).</summary>
+    public const string NotFoundCode = "store.not_found";
+
+    /// <summary><c>store.options_invalid</c> (InvalidInput).</summary>
+    public const string OptionsInvalidCode = "store.options_invalid";
+
+    /// <summary><c>store.owner_invalid</c> (InvalidInput).</summary>
+    public const string OwnerInvalidCode = "store.owner_invalid";
+
+    /// <summary><c>store.permission_denied</c> (PermissionDenied).</summary>
+    public const string PermissionDeniedCode = "store.permission_denied";
+
+    /// <summary><c>store.read_only</c> (Refused).</summary>
+    public const string ReadOnlyCode = "store.read_only";
+
+    /// <summary><c>store.schema_newer</c> (Refused).</summary>
+    public const string SchemaNewerCode = "store.schema_newer";
+
+    /// <summary><c>store.scope_invalid</c> (InvalidInput).</summary>
+    public const string ScopeInvalidCode = "store.scope_invalid";
+
+    /// <summary><c>store.system_managed</c> (Refused).</summary>
+    public const string SystemManagedCode = "store.system_managed";
+
+    /// <summary><c>store.value_empty</c> (InvalidInput).</summary>
+    public const string ValueEmptyCode = "store.value_empty";
+
+    /// <summary><c>store.value_too_long</c> (InvalidInput).</summary>
+    public const string ValueTooLongCode = "store.value_too_long";
+
+    /// <summary>An exception with code <c>store.conflict</c>.</summary>
+    internal static StoreException Conflict(string message) => new(ConflictCode, ErrorKind.Conflict, message);
+
+    /// <summary>An exception with code <c>store.database_invalid</c>.</summary>
+    internal static StoreException DatabaseInvalid(string message) => new(DatabaseInvalidCode, ErrorKind.InvalidInput, message);
+
+    /// <summary>An exception with code <c>store.database_missing</c>.</summary>
+    internal static StoreException DatabaseMissing(string message) => new(DatabaseMissingCode, ErrorKind.NotFound, message);
+
+    /// <summary>An exception with code <c>store.database_refused</c>.</summary>
+    internal static StoreException DatabaseRefused(string message) => new(DatabaseRefusedCode, ErrorKind.Refused, message);
+
+    /// <summary>An exception with code <c>store.database_unavailable</c>.</summary>
+    internal static StoreException DatabaseUnavailable(string message) => new(DatabaseUnavailableCode, ErrorKind.Internal, message);
+
+    /// <summary>An exception with code <c>store.description_too_long</c>.</summary>
+    internal static StoreException DescriptionTooLong(string message) => new(DescriptionTooLongCode, ErrorKind.InvalidInput, message);
+
+    /// <summary>An exception with code <c>store.import_invalid</c>.</summary>
+    internal static StoreException ImportInvalid(string message) => new(ImportInvalidCode, ErrorKind.InvalidInput, message);
+
+    /// <summary>An exception with code <c>store.integrity</c>.</summary>
+    internal static StoreException Integrity(string message) => new(IntegrityCode, ErrorKind.Integrity, message);
+
+    /// <summary>An exception with code <c>store.key_file_permissions</c>.</summary>
+    internal static StoreException KeyFilePermissions(string message) => new(KeyFilePermissionsCode, ErrorKind.Refused, message);
+
+    /// <summary>An exception with code <c>store.key_missing</c>.</summary>
+    internal static StoreException KeyMissing(string message) => new(KeyMissingCode, ErrorKind.Integrity, message);
+
+    /// <summary>An exception with code <c>store.key_ring_empty</c>.</summary>
+    internal static StoreException KeyRingEmpty(string message) => new(KeyRingEmptyCode, ErrorKind.Integrity, message);
+
+    /// <summary>An exception with code <c>store.key_unwrap_failed</c>.</summary>
+    internal static StoreException KeyUnwrapFailed(string message) => new(KeyUnwrapFailedCode, ErrorKind.Integrity, message);
+
+    /// <summary>An exception with code <c>store.master_key_invalid</c>.</summary>
+    internal static StoreException MasterKeyInvalid(string message) => new(MasterKeyInvalidCode, ErrorKind.InvalidInput, message);
+
+    /// <summary>An exception with code <c>store.master_key_missing</c>.</summary>
+    internal static StoreException MasterKeyMissing(string message) => new(MasterKeyMissingCode, ErrorKind.Integrity, message);
+
+    /// <summary>An exception with code <c>store.master_key_wrong</c>.</summary>
+    internal static StoreException MasterKeyWrong(string message) => new(MasterKeyWrongCode, ErrorKind.Integrity, message);
+
+    /// <summary>An exception with code <c>store.not_found</c>.</summary>
+    internal static StoreException NotFound(string message) => new(NotFoundCode, ErrorKind.NotFound, message);
+
+    /// <summary>An exception with code <c>store.options_invalid</c>.</summary>
+    internal static StoreException OptionsInvalid(string message) => new(OptionsInvalidCode, ErrorKind.InvalidInput, message);
+
+    /// <summary>An exception with code <c>store.owner_invalid</c>.</summary>
+    internal static StoreException OwnerInvalid(string message) => new(OwnerInvalidCode, ErrorKind.InvalidInput, message);
+
+    /// <summary>An exception with code <c>store.permission_denied</c>.</summary>
+    internal static StoreException PermissionDenied(string message) => new(PermissionDeniedCode, ErrorKind.PermissionDenied, message);
+
+    /// <summary>An exception with code <c>store.read_only</c>.</summary>
+    internal static StoreException ReadOnly(string message) => new(ReadOnlyCode, ErrorKind.Refused, message);
+
+    /// <summary>An exception with code <c>store.schema_newer</c>.</summary>
+    internal static StoreException SchemaNewer(string message) => new(SchemaNewerCode, ErrorKind.Refused, message);
+
+    /// <summary>An exception with code <c>store.scope_invalid</c>.</summary>
+    internal static StoreException ScopeInvalid(string message) => new(ScopeInvalidCode, ErrorKind.InvalidInput, message);
+
+    /// <summary>An exception with code <c>store.system_managed</c>.</summary>
+    internal static StoreException SystemManaged(string message) => new(SystemManagedCode, ErrorKind.Refused, message);
+
+    /// <summary>An exception with code <c>store.value_empty</c>.</summary>
+    internal static StoreException ValueEmpty(string message) => new(ValueEmptyCode, ErrorKind.InvalidInput, message);
+
+    /// <summary>An exception with code <c>store.value_too_long</c>.</summary>
+    internal static StoreException ValueTooLong(string message) => new(ValueTooLongCode, ErrorKind.InvalidInput, message);
+}

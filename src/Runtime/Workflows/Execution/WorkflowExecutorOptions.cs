@@ -1,0 +1,40 @@
+using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Sandbox.Expressions;
+using Secrets.Runtime.Workflows.Records;
+using Serilog;
+
+namespace Secrets.Runtime.Workflows.Execution;
+
+/// <summary>How a <see cref="WorkflowExecutor"/> is put together. Defaults are safe.</summary>
+public sealed record WorkflowExecutorOptions
+{
+    /// <summary>The redactor every resolved value is registered with; share it with the Serilog redaction sink.</summary>
+    public SecretRedactor Redactor { get; init; } = new();
+
+    /// <summary>Where run and node events go (through the redactor). Default: nowhere.</summary>
+    public ILogger Logger { get; init; } = Serilog.Core.Logger.None;
+
+    /// <summary>The handler HTTP nodes send through. Default: sockets, no redirects followed, 10 s connect timeout.</summary>
+    public HttpMessageHandler? HttpHandler { get; init; }
+
+    /// <summary>How long an HTTP node may take. Default 30 s.</summary>
+    public TimeSpan HttpTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>Limits of expression nodes and <c>{{= ... }}</c> parts.</summary>
+    public ExpressionLimits ExpressionLimits { get; init; } = new();
+
+    /// <summary>
+    /// How C# code nodes are compiled, cached, isolated and limited. Its redactor is replaced by <see cref="Redactor"/>,
+    /// and <c>context.Http</c> uses <see cref="HttpHandler"/> unless it names its own.
+    /// </summary>
+    public Sandbox.Workers.ScriptRunnerOptions Scripts { get; init; } = new();
+
+    /// <summary>
+    /// The home folder whose <c>runs</c> folder keeps run records; null keeps none. Over a shared PostgreSQL store,
+    /// records go to its database instead, so <c>runs show ID</c> works from any host.
+    /// </summary>
+    public string? RunRecordsHome { get; init; }
+
+    /// <summary>Where run records go, overriding <see cref="RunRecordsHome"/>; null: decided by <see cref="RunRecordsHome"/>.</summary>
+    public IRunRecordStore? RunRecords { get; init; }
+}
