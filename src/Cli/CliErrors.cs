@@ -118,4 +118,10 @@ public static class CliErrors
 
     /// <summary>An exception with code <c>demo.step_failed</c>.</summary>
     internal static SecretsRuntimeException DemoStepFailed(string message) => new(DemoStepFailedCode, ErrorKind.Internal, message);
+
+    /// <summary>An <c>--expires</c> value is not an age or a future time.</summary>
+    public const string ExpiresInvalidCode = "cli.expires_invalid";
+
+    /// <summary>A grant names neither or both of <c>--organization</c> and <c>--project</c>.</summary>
+    public const string GrantTargetInvalidCode = "cli.grant_target_invalid";
 }

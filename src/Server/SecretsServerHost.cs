@@ -101,9 +101,9 @@ public static class SecretsServerHost
             var status = context.ProblemDetails.Status ?? context.HttpContext.Response.StatusCode;
             context.ProblemDetails.Extensions.TryAdd("code", status switch
             {
-                StatusCodes.Status404NotFound => "http.not_found",
-                StatusCodes.Status405MethodNotAllowed => "http.method_not_allowed",
-                StatusCodes.Status415UnsupportedMediaType => "http.unsupported_media_type",
+                StatusCodes.Status404NotFound => Secrets.Runtime.Server.Problems.ApiErrors.HttpNotFoundCode,
+                StatusCodes.Status405MethodNotAllowed => Secrets.Runtime.Server.Problems.ApiErrors.HttpMethodNotAllowedCode,
+                StatusCodes.Status415UnsupportedMediaType => Secrets.Runtime.Server.Problems.ApiErrors.HttpUnsupportedMediaTypeCode,
                 _ => "http." + status.ToString(System.Globalization.CultureInfo.InvariantCulture),
             });
             context.ProblemDetails.Extensions.TryAdd("errors", Array.Empty<ApiError>());

@@ -95,6 +95,6 @@ internal static class AccessCommand
         {
             ({ Length: > 0 } o, null) => (SecretScope.Organization, o),
             (null, { Length: > 0 } p) => (SecretScope.Project, p),
-            _ => throw new StoreException("cli.grant_target_invalid", Redaction.ErrorKind.InvalidInput, "name exactly one of --organization ORG or --project PROJECT"),
+            _ => throw new StoreException(CliErrors.GrantTargetInvalidCode, Redaction.ErrorKind.InvalidInput, "name exactly one of --organization ORG or --project PROJECT"),
         };
 }

@@ -31,7 +31,7 @@ internal static class ServeCommand
             }
             catch (ArgumentException ex)
             {
-                throw new Redaction.SecretsRuntimeException("cli.serve_options_invalid", Redaction.ErrorKind.InvalidInput, ex.Message);
+                throw CliErrors.InputInvalid(ex.Message);
             }
 
             using var host = SecretsServerHost.CreateBuilder(options).Build();

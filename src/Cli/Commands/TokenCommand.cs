@@ -123,7 +123,7 @@ internal static class TokenCommand
 
         return at is { } value && value > now && value - now <= LongestExpiry
             ? value
-            : throw new StoreException("cli.expires_invalid", Redaction.ErrorKind.InvalidInput, "--expires is an age (90m, 12h, 30d) or a future time (2027-01-01T00:00Z), at most 10 years ahead");
+            : throw new StoreException(CliErrors.ExpiresInvalidCode, Redaction.ErrorKind.InvalidInput, "--expires is an age (90m, 12h, 30d) or a future time (2027-01-01T00:00Z), at most 10 years ahead");
     }
 
     private static string Status(AccessToken token, DateTimeOffset now) =>

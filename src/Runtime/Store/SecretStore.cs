@@ -124,7 +124,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         RequireLimit(query.Limit, SecretPageQuery.MaxLimit);
         if (query.Search is { Length: > 200 })
         {
-            throw new StoreException("store.search_too_long", ErrorKind.InvalidInput, "a search is at most 200 characters");
+            throw new StoreException(StoreErrors.SearchTooLongCode, ErrorKind.InvalidInput, "a search is at most 200 characters");
         }
 
         var after = PageCursor.SecretAfter(query.Cursor);
@@ -907,7 +907,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
     {
         if (limit < 1 || limit > max)
         {
-            throw new StoreException("store.limit_invalid", ErrorKind.InvalidInput, string.Create(CultureInfo.InvariantCulture, $"a page holds 1 to {max} items"));
+            throw new StoreException(StoreErrors.LimitInvalidCode, ErrorKind.InvalidInput, string.Create(CultureInfo.InvariantCulture, $"a page holds 1 to {max} items"));
         }
     }
 

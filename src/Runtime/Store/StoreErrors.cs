@@ -184,6 +184,15 @@ public static class StoreErrors
     /// <summary>An exception with code <c>store.value_too_long</c>.</summary>
     internal static StoreException ValueTooLong(string message) => new(ValueTooLongCode, ErrorKind.InvalidInput, message);
 
+    /// <summary>A search text is over 200 characters.</summary>
+    public const string SearchTooLongCode = "store.search_too_long";
+
+    /// <summary>A page limit is out of range.</summary>
+    public const string LimitInvalidCode = "store.limit_invalid";
+
+    /// <summary>A role word is not reader, writer or admin.</summary>
+    public const string AccessRoleUnknownCode = "access.role_unknown";
+
     /// <summary>A check-and-set write or delete whose expected ETag is not the current one.</summary>
     internal static StoreException PreconditionFailed(SecretKey key, string? actual, string expected) =>
         new(PreconditionFailedCode, ErrorKind.Conflict, actual is null

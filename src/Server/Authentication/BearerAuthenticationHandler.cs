@@ -39,19 +39,19 @@ internal sealed class BearerAuthenticationHandler(
         var address = Context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (limiter.IsBlocked(address))
         {
-            return Fail("auth.rate_limited");
+            return Fail(Secrets.Runtime.Server.Problems.ApiErrors.AuthRateLimitedCode);
         }
 
         if (!header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) || header.Length <= 7)
         {
-            return Count(address, "auth.scheme_invalid");
+            return Count(address, Secrets.Runtime.Server.Problems.ApiErrors.AuthSchemeInvalidCode);
         }
 
         var token = header[7..].Trim();
         var result = await authenticator.AuthenticateAsync(token, Context.RequestAborted).ConfigureAwait(false);
         if (result.Caller is not { } caller)
         {
-            return Count(address, result.FailureCode ?? "auth.token_unknown");
+            return Count(address, result.FailureCode ?? Secrets.Runtime.Server.Problems.ApiErrors.AuthTokenUnknownCode);
         }
 
         Context.Features.Set(caller);
@@ -60,30 +60,30 @@ internal sealed class BearerAuthenticationHandler(
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties)
     {
-        var code = Context.Items[FailureItem] as string ?? "auth.token_missing";
-        if (code == "auth.rate_limited")
+        var code = Context.Items[FailureItem] as string ?? Secrets.Runtime.Server.Problems.ApiErrors.AuthTokenMissingCode;
+        if (code == Secrets.Runtime.Server.Problems.ApiErrors.AuthRateLimitedCode)
         {
             Response.Headers.RetryAfter = ((int)FailedAuthenticationLimiter.RetryAfter(serverOptions).TotalSeconds).ToString(System.Globalization.CultureInfo.InvariantCulture);
             return ApiProblem.WriteAsync(Context, StatusCodes.Status429TooManyRequests, code, "too many failed authentications from this address; try again later");
         }
 
-        Response.Headers.WWWAuthenticate = code == "auth.token_missing" ? "Bearer" : "Bearer error=\"invalid_token\"";
+        Response.Headers.WWWAuthenticate = code == Secrets.Runtime.Server.Problems.ApiErrors.AuthTokenMissingCode ? "Bearer" : "Bearer error=\"invalid_token\"";
         var detail = code switch
         {
-            "auth.token_missing" => "this endpoint needs Authorization: Bearer TOKEN",
-            "auth.scheme_invalid" => "the Authorization header is not 'Bearer TOKEN'",
-            "auth.token_expired" => "the token has expired; create a new one with `secrets-runtime token create`",
-            "auth.token_revoked" => "the token was revoked",
+            Secrets.Runtime.Server.Problems.ApiErrors.AuthTokenMissingCode => "this endpoint needs Authorization: Bearer TOKEN",
+            Secrets.Runtime.Server.Problems.ApiErrors.AuthSchemeInvalidCode => "the Authorization header is not 'Bearer TOKEN'",
+            Secrets.Runtime.Server.Problems.ApiErrors.AuthTokenExpiredCode => "the token has expired; create a new one with `secrets-runtime token create`",
+            Secrets.Runtime.Server.Problems.ApiErrors.AuthTokenRevokedCode => "the token was revoked",
             _ => "the token is not valid",
         };
         return ApiProblem.WriteAsync(Context, StatusCodes.Status401Unauthorized, code, detail);
     }
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        ApiProblem.WriteAsync(Context, StatusCodes.Status403Forbidden, "auth.scope_missing", "the token does not carry the scope this endpoint needs");
+        ApiProblem.WriteAsync(Context, StatusCodes.Status403Forbidden, Secrets.Runtime.Server.Problems.ApiErrors.AuthScopeMissingCode, "the token does not carry the scope this endpoint needs");
 
     private AuthenticateResult Count(string address, string code) =>
-        Fail(limiter.RecordFailure(address) ? code : "auth.rate_limited");
+        Fail(limiter.RecordFailure(address) ? code : Secrets.Runtime.Server.Problems.ApiErrors.AuthRateLimitedCode);
 
     private AuthenticateResult Fail(string code)
     {

@@ -21,9 +21,9 @@ internal sealed class StoreTokenAuthenticator(IServiceProvider services) : IToke
 
         return TokenAuthentication.Failure(result.Failure switch
         {
-            AuthenticationFailure.Expired => "auth.token_expired",
-            AuthenticationFailure.Revoked => "auth.token_revoked",
-            _ => "auth.token_unknown",
+            AuthenticationFailure.Expired => Secrets.Runtime.Server.Problems.ApiErrors.AuthTokenExpiredCode,
+            AuthenticationFailure.Revoked => Secrets.Runtime.Server.Problems.ApiErrors.AuthTokenRevokedCode,
+            _ => Secrets.Runtime.Server.Problems.ApiErrors.AuthTokenUnknownCode,
         });
     }
 

@@ -30,7 +30,7 @@ internal static class HealthEndpoints
         }
         catch (Exception ex) when (ex is Redaction.SecretsRuntimeException or System.Data.Common.DbException or IOException)
         {
-            return (ProblemHttpResult)TypedResults.Problem(ApiProblem.Create(StatusCodes.Status503ServiceUnavailable, "store.unreachable", "the store does not answer"));
+            return (ProblemHttpResult)TypedResults.Problem(ApiProblem.Create(StatusCodes.Status503ServiceUnavailable, Secrets.Runtime.Server.Problems.ApiErrors.StoreUnreachableCode, "the store does not answer"));
         }
     }
 }

@@ -40,7 +40,7 @@ internal static class ImportEndpoints
         var problems = document.Errors.Concat(document.Warnings.Where(w => w.Malformed)).OrderBy(i => i.Line).ToList();
         if (problems.Count > 0)
         {
-            throw new ApiProblemException(StatusCodes.Status400BadRequest, "import.invalid",
+            throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.ImportInvalidCode,
                 string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the .env body has {problems.Count} problem(s); nothing was written"),
                 problems.Select(e => new ApiError(Describe(e), null, e.Line)).ToList());
         }

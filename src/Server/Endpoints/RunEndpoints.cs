@@ -90,7 +90,7 @@ internal static class RunEndpoints
     {
         if (!principal.Has(SecretScope.Project, project, SecretRole.Reader))
         {
-            throw new ApiProblemException(StatusCodes.Status403Forbidden, "run.project_forbidden", "you may not use the secrets of this workflow's project", [new ApiError("no role in this project", "$.project")]);
+            throw new ApiProblemException(StatusCodes.Status403Forbidden, Secrets.Runtime.Server.Problems.ApiErrors.RunProjectForbiddenCode, "you may not use the secrets of this workflow's project", [new ApiError("no role in this project", "$.project")]);
         }
     }
 
@@ -100,7 +100,7 @@ internal static class RunEndpoints
         "manual" => RunTrigger.Manual,
         "webhook" => RunTrigger.Webhook,
         "schedule" => RunTrigger.Schedule,
-        _ => throw new ApiProblemException(StatusCodes.Status400BadRequest, "run.trigger_invalid", "trigger is manual, api, webhook or schedule", [new ApiError("unknown trigger", "$.trigger")]),
+        _ => throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.RunTriggerInvalidCode, "trigger is manual, api, webhook or schedule", [new ApiError("unknown trigger", "$.trigger")]),
     };
 
     private static async Task<IResult> AnswerAsync(RunFeed feed, bool wait, CancellationToken cancellationToken)
@@ -152,7 +152,7 @@ internal static class RunEndpoints
     {
         if (!DateTimeOffset.TryParse(key[0], CultureInfo.InvariantCulture, DateTimeStyles.RoundtripKind, out var at))
         {
-            throw new ApiProblemException(StatusCodes.Status400BadRequest, "request.cursor_invalid", "cursor is not one this server returned", [new ApiError("pass nextCursor unchanged", "cursor")]);
+            throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.RequestCursorInvalidCode, "cursor is not one this server returned", [new ApiError("pass nextCursor unchanged", "cursor")]);
         }
 
         return record.StartedAt < at || (record.StartedAt == at && string.CompareOrdinal(record.RunId, key[1]) < 0);
@@ -224,5 +224,5 @@ internal static class RunEndpoints
         || string.Equals(runs.StarterOf(id), principal.UserId, StringComparison.Ordinal)
         || (record is not null && string.Equals(record.Principal, principal.UserId, StringComparison.Ordinal));
 
-    private static ApiProblemException NotFound() => new(StatusCodes.Status404NotFound, "run.not_found", "no run with that id is visible to you");
+    private static ApiProblemException NotFound() => new(StatusCodes.Status404NotFound, Secrets.Runtime.Workflows.WorkflowErrors.RunNotFoundCode, "no run with that id is visible to you");
 }

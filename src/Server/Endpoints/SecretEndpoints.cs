@@ -64,7 +64,7 @@ internal static class SecretEndpoints
             }
             catch (StoreException)
             {
-                throw new ApiProblemException(StatusCodes.Status400BadRequest, "request.scope_invalid", "scope is organization, project or personal", [new ApiError("unknown scope", "scope")]);
+                throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.RequestScopeInvalidCode, "scope is organization, project or personal", [new ApiError("unknown scope", "scope")]);
             }
         }
 
@@ -72,7 +72,7 @@ internal static class SecretEndpoints
         {
             if (scopeFilter is not null and not SecretScope.Project)
             {
-                throw new ApiProblemException(StatusCodes.Status400BadRequest, "request.filter_conflict", "project filters project secrets; drop scope or set it to project", [new ApiError("conflicts with scope", "project")]);
+                throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.RequestFilterConflictCode, "project filters project secrets; drop scope or set it to project", [new ApiError("conflicts with scope", "project")]);
             }
 
             scopeFilter = SecretScope.Project;
@@ -172,7 +172,7 @@ internal static class SecretEndpoints
 
         if (tags.Count > 1)
         {
-            throw new ApiProblemException(StatusCodes.Status400BadRequest, "request.if_match_invalid", "If-Match takes one ETag", [new ApiError("one ETag, as GET returned it", "If-Match")]);
+            throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.RequestIfMatchInvalidCode, "If-Match takes one ETag", [new ApiError("one ETag, as GET returned it", "If-Match")]);
         }
 
         if (tags[0] != "*")
@@ -181,14 +181,14 @@ internal static class SecretEndpoints
         }
 
         var current = await store.GetAsync(principal, address.Scope, owner, name, cancellationToken).ConfigureAwait(false)
-            ?? throw new ApiProblemException(StatusCodes.Status412PreconditionFailed, "store.precondition_failed", "If-Match: * and the secret does not exist", [new ApiError("the secret does not exist", "If-Match")]);
+            ?? throw new ApiProblemException(StatusCodes.Status412PreconditionFailed, Secrets.Runtime.Server.Problems.ApiErrors.StorePreconditionFailedCode, "If-Match: * and the secret does not exist", [new ApiError("the secret does not exist", "If-Match")]);
         return current.ETag;
     }
 
     /// <summary>The secret's metadata, or 404.</summary>
     public static async Task<SecretMetadata> Find(SecretStore store, Principal principal, SecretAddress address, string owner, SecretName name, CancellationToken cancellationToken) =>
         await store.GetAsync(principal, address.Scope, owner, name, cancellationToken).ConfigureAwait(false)
-            ?? throw new ApiProblemException(StatusCodes.Status404NotFound, "secret.not_found", $"no secret {name.Value} in this {address.Scope.ToText()}");
+            ?? throw new ApiProblemException(StatusCodes.Status404NotFound, Secrets.Runtime.Server.Problems.ApiErrors.SecretNotFoundCode, $"no secret {name.Value} in this {address.Scope.ToText()}");
 
     private static bool IsAny(Microsoft.Extensions.Primitives.StringValues header) =>
         header.Any(h => h is not null && h.Trim() == "*");

@@ -39,7 +39,7 @@ internal static class WorkflowEndpoints
     {
         if (!principal.Has(SecretScope.Project, project, role))
         {
-            throw new ApiProblemException(StatusCodes.Status403Forbidden, "workflow.forbidden", $"you may not {what} workflows of this project");
+            throw new ApiProblemException(StatusCodes.Status403Forbidden, Secrets.Runtime.Server.Problems.ApiErrors.WorkflowForbiddenCode, $"you may not {what} workflows of this project");
         }
     }
 
@@ -77,7 +77,7 @@ internal static class WorkflowEndpoints
         var stored = await FindAsync(workflows, project, name, cancellationToken).ConfigureAwait(false);
         if (!string.Equals(stored.Owner, principal.UserId, StringComparison.Ordinal) && !principal.Has(SecretScope.Project, project, SecretRole.Admin))
         {
-            throw new ApiProblemException(StatusCodes.Status403Forbidden, "workflow.forbidden", "only the workflow's owner or a project admin may delete it");
+            throw new ApiProblemException(StatusCodes.Status403Forbidden, Secrets.Runtime.Server.Problems.ApiErrors.WorkflowForbiddenCode, "only the workflow's owner or a project admin may delete it");
         }
 
         await workflows.DeleteAsync(project, name, cancellationToken).ConfigureAwait(false);
@@ -87,13 +87,13 @@ internal static class WorkflowEndpoints
     /// <summary>The saved workflow, or 404.</summary>
     public static async Task<StoredWorkflow> FindAsync(StoredWorkflowStore workflows, string project, string name, CancellationToken cancellationToken) =>
         await workflows.GetAsync(project, name, cancellationToken).ConfigureAwait(false)
-            ?? throw new ApiProblemException(StatusCodes.Status404NotFound, "workflow.not_found", "no workflow of that name in this project");
+            ?? throw new ApiProblemException(StatusCodes.Status404NotFound, Secrets.Runtime.Server.Problems.ApiErrors.WorkflowNotFoundCode, "no workflow of that name in this project");
 
     private static void RequireSame(JsonObject document, string property, string expected)
     {
         if (document[property] is { } node && (node.GetValueKind() != System.Text.Json.JsonValueKind.String || node.GetValue<string>() != expected))
         {
-            throw new ApiProblemException(StatusCodes.Status400BadRequest, "workflow.address_mismatch", $"the workflow's {property} differs from the one in the path",
+            throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.WorkflowAddressMismatchCode, $"the workflow's {property} differs from the one in the path",
                 [new ApiError($"must equal the {property} in the path, or be left out", "$." + property)]);
         }
     }

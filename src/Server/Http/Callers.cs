@@ -9,7 +9,7 @@ namespace Secrets.Runtime.Server.Http;
 internal static class Callers
 {
     public static ApiCaller Of(HttpContext context) => context.Features.Get<ApiCaller>()
-        ?? throw new ApiProblemException(StatusCodes.Status401Unauthorized, "auth.token_missing", "this endpoint needs Authorization: Bearer TOKEN");
+        ?? throw new ApiProblemException(StatusCodes.Status401Unauthorized, Secrets.Runtime.Server.Problems.ApiErrors.AuthTokenMissingCode, "this endpoint needs Authorization: Bearer TOKEN");
 
     public static Principal PrincipalOf(HttpContext context) => Of(context).Principal;
 }

@@ -31,7 +31,7 @@ internal static class Cursor
             // Fall through to the one refusal below.
         }
 
-        throw new ApiProblemException(StatusCodes.Status400BadRequest, "request.cursor_invalid", "cursor is not one this server returned",
+        throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.RequestCursorInvalidCode, "cursor is not one this server returned",
             [new ApiError("pass the nextCursor of the previous page unchanged", "cursor")]);
     }
 
@@ -39,7 +39,7 @@ internal static class Cursor
     {
         null => fallback,
         >= 1 when limit <= max => limit.Value,
-        _ => throw new ApiProblemException(StatusCodes.Status400BadRequest, "request.limit_invalid",
+        _ => throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.RequestLimitInvalidCode,
             string.Create(System.Globalization.CultureInfo.InvariantCulture, $"limit must be between 1 and {max}"), [new ApiError("out of range", "limit")]),
     };
 

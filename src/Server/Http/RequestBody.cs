@@ -38,7 +38,7 @@ internal static class RequestBody
         }
         catch (DecoderFallbackException)
         {
-            throw new ApiProblemException(StatusCodes.Status400BadRequest, "request.encoding_invalid", "the request body is not UTF-8");
+            throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.RequestEncodingInvalidCode, "the request body is not UTF-8");
         }
     }
 
@@ -50,16 +50,16 @@ internal static class RequestBody
         try
         {
             return JsonSerializer.Deserialize<T>(text, ApiJson.Options)
-                ?? throw new ApiProblemException(StatusCodes.Status400BadRequest, "request.json_invalid", "the request body is empty");
+                ?? throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.RequestJsonInvalidCode, "the request body is empty");
         }
         catch (JsonException ex)
         {
             // The exception's message can quote the body; only its path is kept.
-            throw new ApiProblemException(StatusCodes.Status400BadRequest, "request.json_invalid", "the request body is not the JSON this endpoint expects",
+            throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.RequestJsonInvalidCode, "the request body is not the JSON this endpoint expects",
                 [new ApiError("not valid JSON for this endpoint", ex.Path)]);
         }
     }
 
     private static ApiProblemException TooLarge(long limit) =>
-        new(StatusCodes.Status413PayloadTooLarge, "request.too_large", string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the request body is over this endpoint's limit of {limit} bytes"));
+        new(StatusCodes.Status413PayloadTooLarge, Secrets.Runtime.Server.Problems.ApiErrors.RequestTooLargeCode, string.Create(System.Globalization.CultureInfo.InvariantCulture, $"the request body is over this endpoint's limit of {limit} bytes"));
 }

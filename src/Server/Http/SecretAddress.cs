@@ -21,7 +21,7 @@ internal sealed record SecretAddress(string Segment, SecretScope Scope, string N
     /// <remarks>The message does not quote the name: a value pasted by mistake in its place must not come back.</remarks>
     public static SecretName Name(string text) => SecretName.TryParse(text, out var name, out _)
         ? name
-        : throw new ApiProblemException(StatusCodes.Status400BadRequest, "store.name_invalid", "the secret name in the path is not valid",
+        : throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Store.StoreErrors.NameInvalidCode, "the secret name in the path is not valid",
             [new ApiError("use letters A-Z, digits and '_', not starting with a digit, at most 255 characters", "name")]);
 
     /// <summary>The address of a secret's metadata.</summary>

@@ -23,9 +23,9 @@ internal sealed class ApiExceptionHandler(SecretRedactor redactor, ILogger<ApiEx
             InvalidWorkflowException invalid => (StatusCodes.Status400BadRequest, invalid.Code, $"the workflow is invalid: {invalid.Problems.Count} problem(s) in errors; nothing ran",
                 (IReadOnlyList<ApiError>)invalid.Problems.Select(p => new ApiError(redactor.Redact(p.Message), p.JsonPath)).ToList()),
             SecretsRuntimeException library => (ApiProblem.StatusFor(library), library.Code, redactor.Redact(library.Message), (IReadOnlyList<ApiError>)[]),
-            BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "request.too_large" : "request.invalid",
+            BadHttpRequestException bad => (bad.StatusCode, bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? Secrets.Runtime.Server.Problems.ApiErrors.RequestTooLargeCode : Secrets.Runtime.Server.Problems.ApiErrors.RequestInvalidCode,
                 bad.StatusCode == StatusCodes.Status413PayloadTooLarge ? "the request body is larger than this server accepts" : "the request could not be read", (IReadOnlyList<ApiError>)[]),
-            JsonException json => (StatusCodes.Status400BadRequest, "request.json_invalid", "the request body is not the JSON this endpoint expects",
+            JsonException json => (StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.RequestJsonInvalidCode, "the request body is not the JSON this endpoint expects",
                 (IReadOnlyList<ApiError>)[new ApiError("not valid JSON for this endpoint", json.Path)]),
             _ => (StatusCodes.Status500InternalServerError, "internal", "the server failed; the log has the error's type", (IReadOnlyList<ApiError>)[]),
         };

@@ -39,11 +39,11 @@ public static class ApiProblem
         ArgumentNullException.ThrowIfNull(exception);
         return exception.Kind switch
         {
-            ErrorKind.InvalidInput when exception.Code == "store.value_too_long" => StatusCodes.Status413PayloadTooLarge,
+            ErrorKind.InvalidInput when exception.Code == Secrets.Runtime.Store.StoreErrors.ValueTooLongCode => StatusCodes.Status413PayloadTooLarge,
             ErrorKind.InvalidInput => StatusCodes.Status400BadRequest,
             ErrorKind.PermissionDenied => StatusCodes.Status403Forbidden,
             ErrorKind.NotFound => StatusCodes.Status404NotFound,
-            ErrorKind.Conflict when exception.Code is "store.precondition_failed" or "store.already_exists" or "store.conflict" => StatusCodes.Status412PreconditionFailed,
+            ErrorKind.Conflict when exception.Code is Secrets.Runtime.Server.Problems.ApiErrors.StorePreconditionFailedCode or Secrets.Runtime.Server.Problems.ApiErrors.StoreAlreadyExistsCode or Secrets.Runtime.Store.StoreErrors.ConflictCode => StatusCodes.Status412PreconditionFailed,
             ErrorKind.Conflict => StatusCodes.Status409Conflict,
             ErrorKind.Refused => StatusCodes.Status409Conflict,
             ErrorKind.LimitExceeded => StatusCodes.Status413PayloadTooLarge,

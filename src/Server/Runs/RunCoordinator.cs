@@ -29,7 +29,7 @@ internal sealed class RunCoordinator(IServiceProvider services, ILogger<RunCoord
     {
         if (_stopping)
         {
-            throw new Problems.ApiProblemException(Microsoft.AspNetCore.Http.StatusCodes.Status503ServiceUnavailable, "server.stopping", "the server is shutting down and takes no new runs");
+            throw new Problems.ApiProblemException(Microsoft.AspNetCore.Http.StatusCodes.Status503ServiceUnavailable, Secrets.Runtime.Server.Problems.ApiErrors.ServerStoppingCode, "the server is shutting down and takes no new runs");
         }
 
         var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));

@@ -27,7 +27,7 @@ internal sealed class StoredWorkflowStore
     {
         if (text.Length is 0 or > 100 || !char.IsAsciiLetterOrDigit(text[0]) || !text.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
         {
-            throw new ApiProblemException(StatusCodes.Status400BadRequest, "workflow.name_invalid", $"the {what} in the path is not valid",
+            throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.WorkflowNameInvalidCode, $"the {what} in the path is not valid",
                 [new ApiError("use a letter or digit, then letters, digits, '.', '_' and '-', at most 100 characters", what)]);
         }
     }

@@ -73,7 +73,9 @@ public sealed class RunCommandTests : IDisposable
         Assert.DoesNotContain(HostSecret, everything, StringComparison.OrdinalIgnoreCase);
         Assert.DoesNotContain(HostSecret.ToLowerInvariant(), everything, StringComparison.Ordinal);
     }
-    // A code node that logs its credential and then fails, in each way a script can: the run fails (exit 1), prints the
+
+    // A code node that logs its credential and then fails, in each way a script can: the run fails (exit 4 for a limit,
+    // 3 for a script refused before it ran, 1 for an error; ExitCodes.ForOutcome), prints the
     // node's kept log lines masked, and its record (what `runs show` prints) names the failure by its stable code.
     [Theory]
     [InlineData("var list = new List<byte[]>(); while (true) { list.Add(new byte[10_000_000]); }", "code.limit.memory", "limit exceeded: memory", true)]
@@ -100,7 +102,7 @@ public sealed class RunCommandTests : IDisposable
 
         var run = await _cli.RunAsync("run", path);
 
-        Assert.Equal(1, run.Code);
+        Assert.Equal(errorCode.StartsWith("code.limit.", StringComparison.Ordinal) ? 4 : errorCode == "code.rejected" ? 3 : 1, run.Code);
         Assert.Contains(" failed (manual", run.Out, StringComparison.Ordinal);
         Assert.Equal(ran, run.Out.Contains("  script: before ***", StringComparison.Ordinal));
         var record = JsonNode.Parse((await _cli.RunAsync("runs", "show", run.Out.Split("runs show ")[1].Split(';')[0].Trim())).Out)!;

@@ -14,7 +14,7 @@ namespace Secrets.Runtime.Cli.Tests.ErrorCodes;
 public sealed partial class ErrorCodeCatalogueTests
 {
     private static readonly Assembly[] Assemblies =
-        [typeof(SecretsRuntimeException).Assembly, typeof(LimitKind).Assembly, typeof(StoreErrors).Assembly, typeof(HostingErrors).Assembly, typeof(CliErrors).Assembly];
+        [typeof(SecretsRuntimeException).Assembly, typeof(LimitKind).Assembly, typeof(StoreErrors).Assembly, typeof(HostingErrors).Assembly, typeof(CliErrors).Assembly, typeof(Secrets.Runtime.Server.Problems.ApiErrors).Assembly];
 
     [Fact]
     public void The_catalogues_hold_exactly_the_checked_in_codes()

@@ -21,6 +21,6 @@ public static class RoleText
         "reader" => SecretRole.Reader,
         "writer" => SecretRole.Writer,
         "admin" => SecretRole.Admin,
-        _ => throw new StoreException("access.role_unknown", ErrorKind.InvalidInput, "a role is reader, writer or admin"),
+        _ => throw new StoreException(StoreErrors.AccessRoleUnknownCode, ErrorKind.InvalidInput, "a role is reader, writer or admin"),
     };
 }
