@@ -5,6 +5,9 @@ namespace Secrets.Runtime.Cli;
 /// <summary>The error codes of the command line (arguments, files, prompts, the demo), and the factories of the exceptions that carry them (code and kind paired once, here).</summary>
 public static class CliErrors
 {
+    /// <summary><c>cli.queue_needs_database</c>.</summary>
+    public const string QueueNeedsDatabaseCode = "cli.queue_needs_database";
+
     /// <summary><c>cli.credential_invalid</c> (InvalidInput).</summary>
     public const string CredentialInvalidCode = "cli.credential_invalid";
 

@@ -21,12 +21,12 @@ public sealed record QueueWorkerOptions
     {
         if (Concurrency is < 1 or > 256)
         {
-            throw new SecretsRuntimeException("queue.options_invalid", ErrorKind.InvalidInput, "the concurrency must be between 1 and 256");
+            throw new SecretsRuntimeException(QueueErrors.OptionsInvalidCode, ErrorKind.InvalidInput, "the concurrency must be between 1 and 256");
         }
 
         if (Queues.Count == 0)
         {
-            throw new SecretsRuntimeException("queue.options_invalid", ErrorKind.InvalidInput, "a worker needs at least one queue");
+            throw new SecretsRuntimeException(QueueErrors.OptionsInvalidCode, ErrorKind.InvalidInput, "a worker needs at least one queue");
         }
 
         foreach (var queue in Queues)

@@ -11,7 +11,7 @@ internal static class QueueAccess
     /// <summary>The shared database, or the one-line error saying how to name it.</summary>
     public static string Database(CliContext context, ParseResult parse, string what) =>
         context.StoreOptions(parse).Database
-        ?? throw new SecretsRuntimeException("cli.queue_needs_database", ErrorKind.InvalidInput,
+        ?? throw new SecretsRuntimeException(CliErrors.QueueNeedsDatabaseCode, ErrorKind.InvalidInput,
             $"{what} needs the shared PostgreSQL store: pass --database or set SECRETS_RUNTIME_DATABASE");
 
     /// <summary>Opens the run queue with the Hangfire dispatcher (enqueue and cancel).</summary>

@@ -6,6 +6,7 @@ using Secrets.Runtime.Runs;
 using Secrets.Runtime.Workflows.Definition;
 using Secrets.Runtime.Workflows.Execution;
 using Secrets.Runtime.Workflows.Records;
+using Secrets.Runtime.Workflows;
 
 namespace Secrets.Runtime.Cli.Commands;
 
@@ -56,7 +57,7 @@ internal static class QueuedRunCommands
         command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
             var runId = parse.GetValue(id)!;
-            var notFound = new SecretsRuntimeException("run.not_found", ErrorKind.NotFound, $"ID ({context.PositionOf(runId)}) is not a queued run; `{context.Hint(parse, "runs list")}` shows the runs");
+            var notFound = new SecretsRuntimeException(WorkflowErrors.RunNotFoundCode, ErrorKind.NotFound, $"ID ({context.PositionOf(runId)}) is not a queued run; `{context.Hint(parse, "runs list")}` shows the runs");
             if (runId.Length is 0 or > 64 || !runId.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
             {
                 throw notFound;
@@ -68,7 +69,7 @@ internal static class QueuedRunCommands
             {
                 status = await runs.CancelAsync(runId, ct).ConfigureAwait(false);
             }
-            catch (SecretsRuntimeException ex) when (ex.Code == "run.not_found")
+            catch (SecretsRuntimeException ex) when (ex.Code == WorkflowErrors.RunNotFoundCode)
             {
                 throw notFound;
             }

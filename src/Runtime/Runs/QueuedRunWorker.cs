@@ -8,6 +8,7 @@ using Secrets.Runtime.Workflows.Definition;
 using Secrets.Runtime.Workflows.Execution;
 using Secrets.Runtime.Workflows.Records;
 using Serilog;
+using Secrets.Runtime.Workflows;
 
 namespace Secrets.Runtime.Runs;
 
@@ -64,7 +65,7 @@ public sealed class QueuedRunWorker : IAsyncDisposable
         options.Validate();
         if (store.Rows is not PostgresSecretRows secretRows)
         {
-            throw new StoreException("queue.store_not_shared", ErrorKind.InvalidInput, "a worker needs the shared PostgreSQL store: pass --database or set SECRETS_RUNTIME_DATABASE");
+            throw new StoreException(QueueErrors.StoreNotSharedCode, ErrorKind.InvalidInput, "a worker needs the shared PostgreSQL store: pass --database or set SECRETS_RUNTIME_DATABASE");
         }
 
         var rows = await PostgresRunQueue.OpenAsync(database, cancellationToken).ConfigureAwait(false);
@@ -83,7 +84,7 @@ public sealed class QueuedRunWorker : IAsyncDisposable
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    throw new StoreException("queue.listener_down", ErrorKind.Internal, $"the store's change listener did not connect to {store.Location} within 30 s; the worker takes no runs without it");
+                    throw new StoreException(QueueErrors.ListenerDownCode, ErrorKind.Internal, $"the store's change listener did not connect to {store.Location} within 30 s; the worker takes no runs without it");
                 }
             }
 
@@ -164,7 +165,7 @@ public sealed class QueuedRunWorker : IAsyncDisposable
         if (claim.Attempt > _options.MaxAttempts)
         {
             log.Warning("run {RunId}: attempt {Attempt} is over the limit of {MaxAttempts}; failed", runId, claim.Attempt, _options.MaxAttempts);
-            await _rows.CompleteAsync(runId, Id, claim.Attempt, QueuedRunStatus.Failed, "queue.attempts_exhausted", null, CancellationToken.None).ConfigureAwait(false);
+            await _rows.CompleteAsync(runId, Id, claim.Attempt, QueuedRunStatus.Failed, QueueErrors.AttemptsExhaustedCode, null, CancellationToken.None).ConfigureAwait(false);
             return;
         }
 
@@ -185,7 +186,7 @@ public sealed class QueuedRunWorker : IAsyncDisposable
             }
 
             var status = record.Status == RunStatus.Succeeded ? QueuedRunStatus.Succeeded : QueuedRunStatus.Failed;
-            if (!await _rows.CompleteAsync(runId, Id, claim.Attempt, status, status == QueuedRunStatus.Failed ? "run.node_failed" : null, record, CancellationToken.None).ConfigureAwait(false))
+            if (!await _rows.CompleteAsync(runId, Id, claim.Attempt, status, status == QueuedRunStatus.Failed ? QueueErrors.RunNodeFailedCode : null, record, CancellationToken.None).ConfigureAwait(false))
             {
                 log.Warning("run {RunId}: attempt {Attempt} finished after losing its lease; the attempt that took over stands", runId, claim.Attempt);
             }
@@ -200,7 +201,7 @@ public sealed class QueuedRunWorker : IAsyncDisposable
             switch (active.StopReason)
             {
                 case StopReason.Cancelled:
-                    await _rows.CompleteAsync(runId, Id, claim.Attempt, QueuedRunStatus.Cancelled, "run.cancelled", null, CancellationToken.None).ConfigureAwait(false);
+                    await _rows.CompleteAsync(runId, Id, claim.Attempt, QueuedRunStatus.Cancelled, QueueErrors.RunCancelledCode, null, CancellationToken.None).ConfigureAwait(false);
                     log.Information("run {RunId}: cancelled during attempt {Attempt}", runId, claim.Attempt);
                     return;
                 case StopReason.LeaseLost:
@@ -211,10 +212,10 @@ public sealed class QueuedRunWorker : IAsyncDisposable
                     throw;
             }
         }
-        catch (Exception ex) when (ex is InvalidWorkflowException || ex is SecretsRuntimeException { Code: "queue.request_corrupt" })
+        catch (Exception ex) when (ex is InvalidWorkflowException || ex is SecretsRuntimeException { Code: QueueErrors.RequestCorruptCode })
         {
             // The row was validated when enqueued; one that no longer parses is a result, never retried.
-            await _rows.CompleteAsync(runId, Id, claim.Attempt, QueuedRunStatus.Failed, ex is InvalidWorkflowException ? "workflow.invalid" : "queue.request_corrupt", null, CancellationToken.None).ConfigureAwait(false);
+            await _rows.CompleteAsync(runId, Id, claim.Attempt, QueuedRunStatus.Failed, ex is InvalidWorkflowException ? WorkflowErrors.InvalidCode : QueueErrors.RequestCorruptCode, null, CancellationToken.None).ConfigureAwait(false);
         }
 #pragma warning disable CA1031 // Any other failure ends the attempt without a result: back on the queue, or failed after the last attempt.
         catch (Exception ex)
@@ -231,7 +232,7 @@ public sealed class QueuedRunWorker : IAsyncDisposable
 
             log.Warning("run {RunId}: attempt {Attempt} ended with {Code}; back on the queue", runId, claim.Attempt, code);
             await ReleaseQuietlyAsync(runId, claim.Attempt, code, log).ConfigureAwait(false);
-            throw new SecretsRuntimeException("queue.retry", ErrorKind.Internal, string.Create(CultureInfo.InvariantCulture, $"run {runId}: attempt {claim.Attempt} ended with {code}; it is retried"));
+            throw new SecretsRuntimeException(QueueErrors.RetryCode, ErrorKind.Internal, string.Create(CultureInfo.InvariantCulture, $"run {runId}: attempt {claim.Attempt} ended with {code}; it is retried"));
         }
         finally
         {
@@ -239,7 +240,7 @@ public sealed class QueuedRunWorker : IAsyncDisposable
         }
     }
 
-    private static bool IsInfrastructure(string code) => code is "store.database_unavailable" or "queue.listener_down";
+    private static bool IsInfrastructure(string code) => code is StoreErrors.DatabaseUnavailableCode or QueueErrors.ListenerDownCode;
 
     private async Task ReleaseQuietlyAsync(string runId, int attempt, string code, ILogger log)
     {

@@ -63,7 +63,7 @@ internal static class QueuedWork
         }
         catch (Exception ex) when (ex is JsonException or InvalidOperationException or ArgumentException or NullReferenceException)
         {
-            throw new SecretsRuntimeException("queue.request_corrupt", ErrorKind.Integrity, $"the request of queued run {runId} is not readable");
+            throw new SecretsRuntimeException(QueueErrors.RequestCorruptCode, ErrorKind.Integrity, $"the request of queued run {runId} is not readable");
         }
     }
 }

@@ -4,6 +4,7 @@ using Secrets.Runtime.Store.Postgres;
 using Secrets.Runtime.Workflows.Definition;
 using Secrets.Runtime.Workflows.Execution;
 using Secrets.Runtime.Workflows.Records;
+using Secrets.Runtime.Workflows;
 
 namespace Secrets.Runtime.Runs;
 
@@ -46,7 +47,7 @@ public sealed class RunQueue : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(workflow);
         ArgumentNullException.ThrowIfNull(request);
         CheckQueueName(queue);
-        var dispatcher = _dispatcher ?? throw new SecretsRuntimeException("queue.no_dispatcher", ErrorKind.Internal, "this run queue was opened without a dispatcher and cannot enqueue");
+        var dispatcher = _dispatcher ?? throw new SecretsRuntimeException(QueueErrors.NoDispatcherCode, ErrorKind.Internal, "this run queue was opened without a dispatcher and cannot enqueue");
         var runId = request.RunId is { } given ? RunRecordStore.CheckId(given) : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         await _rows.CreateAsync(runId, workflow.Name, queue, QueuedWork.Workflow(workflow), QueuedWork.Request(request), cancellationToken).ConfigureAwait(false);
         var job = await dispatcher.EnqueueAsync(runId, queue, cancellationToken).ConfigureAwait(false);
@@ -87,12 +88,12 @@ public sealed class RunQueue : IAsyncDisposable
     {
         if (string.IsNullOrEmpty(queue) || queue.Length > 50 || !queue.All(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '_'))
         {
-            throw new SecretsRuntimeException("queue.name_invalid", ErrorKind.InvalidInput, "a queue name is 1 to 50 characters: lower-case letters, digits and '_'");
+            throw new SecretsRuntimeException(QueueErrors.NameInvalidCode, ErrorKind.InvalidInput, "a queue name is 1 to 50 characters: lower-case letters, digits and '_'");
         }
 
         return queue;
     }
 
     private static SecretsRuntimeException NotFound(string runId) =>
-        new("run.not_found", ErrorKind.NotFound, $"no queued run with id '{runId}'");
+        new(WorkflowErrors.RunNotFoundCode, ErrorKind.NotFound, $"no queued run with id '{runId}'");
 }

@@ -43,7 +43,7 @@ public sealed record RunQueueOptions
 
         if (problems.Count > 0)
         {
-            throw new SecretsRuntimeException("queue.options_invalid", ErrorKind.InvalidInput, "run queue options: " + string.Join("; ", problems));
+            throw new SecretsRuntimeException(QueueErrors.OptionsInvalidCode, ErrorKind.InvalidInput, "run queue options: " + string.Join("; ", problems));
         }
     }
 }

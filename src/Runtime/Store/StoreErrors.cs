@@ -7,6 +7,9 @@ namespace Secrets.Runtime.Store;
 /// <summary>The error codes of the store (names, values, keys, databases, permissions), and the factories of the exceptions that carry them (code and kind paired once, here).</summary>
 public static class StoreErrors
 {
+    /// <summary><c>store.cursor_invalid</c>.</summary>
+    public const string CursorInvalidCode = "store.cursor_invalid";
+
     /// <summary><c>store.conflict</c> (Conflict).</summary>
     public const string ConflictCode = "store.conflict";
 

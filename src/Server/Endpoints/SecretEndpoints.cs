@@ -181,7 +181,7 @@ internal static class SecretEndpoints
         }
 
         var current = await store.GetAsync(principal, address.Scope, owner, name, cancellationToken).ConfigureAwait(false)
-            ?? throw new ApiProblemException(StatusCodes.Status412PreconditionFailed, Secrets.Runtime.Server.Problems.ApiErrors.StorePreconditionFailedCode, "If-Match: * and the secret does not exist", [new ApiError("the secret does not exist", "If-Match")]);
+            ?? throw new ApiProblemException(StatusCodes.Status412PreconditionFailed, StoreErrors.PreconditionFailedCode, "If-Match: * and the secret does not exist", [new ApiError("the secret does not exist", "If-Match")]);
         return current.ETag;
     }
 

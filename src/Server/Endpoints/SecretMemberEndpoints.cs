@@ -47,7 +47,7 @@ internal static class SecretMemberEndpoints
         {
             "admin" => SecretMemberRole.Admin,
             "member" => SecretMemberRole.Member,
-            _ => throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.StoreMemberRoleUnknownCode, "role is admin or member", [new ApiError("admin or member", "$.role")]),
+            _ => throw new ApiProblemException(StatusCodes.Status400BadRequest, StoreErrors.MemberRoleUnknownCode, "role is admin or member", [new ApiError("admin or member", "$.role")]),
         };
         var member = await store.PutMemberAsync(Callers.PrincipalOf(context), address.Scope, owner, SecretAddress.Name(name), user, role, cancellationToken).ConfigureAwait(false);
         return TypedResults.Ok(ToInfo(member));

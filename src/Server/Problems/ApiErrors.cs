@@ -3,6 +3,15 @@ namespace Secrets.Runtime.Server.Problems;
 /// <summary>The error codes the HTTP API adds to the library's: every <c>code</c> a problem+json answer can carry that no library catalogue holds.</summary>
 public static class ApiErrors
 {
+    /// <summary><c>console.antiforgery</c>.</summary>
+    public const string ConsoleAntiforgeryCode = "console.antiforgery";
+
+    /// <summary><c>console.session_expired</c>.</summary>
+    public const string ConsoleSessionExpiredCode = "console.session_expired";
+
+    /// <summary><c>console.signed_out</c>.</summary>
+    public const string ConsoleSignedOutCode = "console.signed_out";
+
     /// <summary><c>auth.rate_limited</c>.</summary>
     public const string AuthRateLimitedCode = "auth.rate_limited";
 
@@ -74,15 +83,6 @@ public static class ApiErrors
 
     /// <summary><c>server.stopping</c>.</summary>
     public const string ServerStoppingCode = "server.stopping";
-
-    /// <summary><c>store.already_exists</c>.</summary>
-    public const string StoreAlreadyExistsCode = "store.already_exists";
-
-    /// <summary><c>store.member_role_unknown</c>.</summary>
-    public const string StoreMemberRoleUnknownCode = "store.member_role_unknown";
-
-    /// <summary><c>store.precondition_failed</c>.</summary>
-    public const string StorePreconditionFailedCode = "store.precondition_failed";
 
     /// <summary><c>store.unreachable</c>.</summary>
     public const string StoreUnreachableCode = "store.unreachable";

@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.WebUtilities;
 using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Store;
 
 namespace Secrets.Runtime.Server.Problems;
 
@@ -43,7 +44,7 @@ public static class ApiProblem
             ErrorKind.InvalidInput => StatusCodes.Status400BadRequest,
             ErrorKind.PermissionDenied => StatusCodes.Status403Forbidden,
             ErrorKind.NotFound => StatusCodes.Status404NotFound,
-            ErrorKind.Conflict when exception.Code is Secrets.Runtime.Server.Problems.ApiErrors.StorePreconditionFailedCode or Secrets.Runtime.Server.Problems.ApiErrors.StoreAlreadyExistsCode or Secrets.Runtime.Store.StoreErrors.ConflictCode => StatusCodes.Status412PreconditionFailed,
+            ErrorKind.Conflict when exception.Code is StoreErrors.PreconditionFailedCode or StoreErrors.AlreadyExistsCode or Secrets.Runtime.Store.StoreErrors.ConflictCode => StatusCodes.Status412PreconditionFailed,
             ErrorKind.Conflict => StatusCodes.Status409Conflict,
             ErrorKind.Refused => StatusCodes.Status409Conflict,
             ErrorKind.LimitExceeded => StatusCodes.Status413PayloadTooLarge,

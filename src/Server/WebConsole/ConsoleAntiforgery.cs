@@ -24,7 +24,7 @@ internal static class ConsoleAntiforgery
             var antiforgery = context.RequestServices.GetService(typeof(IAntiforgery)) as IAntiforgery;
             if (antiforgery is null || !await antiforgery.IsRequestValidAsync(context).ConfigureAwait(false))
             {
-                await ApiProblem.WriteAsync(context, StatusCodes.Status403Forbidden, "console.antiforgery", "the request lacks the console's antiforgery token; reload the page").ConfigureAwait(false);
+                await ApiProblem.WriteAsync(context, StatusCodes.Status403Forbidden, ApiErrors.ConsoleAntiforgeryCode, "the request lacks the console's antiforgery token; reload the page").ConfigureAwait(false);
                 return;
             }
         }

@@ -37,7 +37,7 @@ internal static class ConsoleEndpoints
     {
         if (ConsoleAssets.Find(file) is not { } asset)
         {
-            return ApiProblem.Result(StatusCodes.Status404NotFound, "http.not_found", "no such console file");
+            return ApiProblem.Result(StatusCodes.Status404NotFound, ApiErrors.HttpNotFoundCode, "no such console file");
         }
 
         return TypedResults.Bytes(asset.Content, asset.ContentType);
@@ -56,13 +56,13 @@ internal static class ConsoleEndpoints
     {
         if (!await antiforgery.IsRequestValidAsync(context).ConfigureAwait(false))
         {
-            return ApiProblem.Result(StatusCodes.Status400BadRequest, "console.antiforgery", "the sign-in form is stale; reload the page");
+            return ApiProblem.Result(StatusCodes.Status400BadRequest, ApiErrors.ConsoleAntiforgeryCode, "the sign-in form is stale; reload the page");
         }
 
         var address = context.Connection.RemoteIpAddress?.ToString() ?? "unknown";
         if (limiter.IsBlocked(address))
         {
-            return ApiProblem.Result(StatusCodes.Status429TooManyRequests, "auth.rate_limited", "too many failed sign-ins from this address; try again later");
+            return ApiProblem.Result(StatusCodes.Status429TooManyRequests, ApiErrors.AuthRateLimitedCode, "too many failed sign-ins from this address; try again later");
         }
 
         SignInRequest? request;
@@ -80,7 +80,7 @@ internal static class ConsoleEndpoints
         if (result?.Caller is null)
         {
             limiter.RecordFailure(address);
-            return ApiProblem.Result(StatusCodes.Status401Unauthorized, result?.FailureCode ?? "auth.token_missing", "that token was not accepted");
+            return ApiProblem.Result(StatusCodes.Status401Unauthorized, result?.FailureCode ?? ApiErrors.AuthTokenMissingCode, "that token was not accepted");
         }
 
         context.Response.Cookies.Append(ConsoleSessionHandler.CookieName, sessions.Start(token!), CookieOptions(context));

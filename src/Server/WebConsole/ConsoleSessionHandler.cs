@@ -38,14 +38,14 @@ internal sealed class ConsoleSessionHandler(
         var token = sessions.TokenOf(id);
         if (token is null)
         {
-            return AuthenticateResult.Fail("console.session_expired");
+            return AuthenticateResult.Fail(ApiErrors.ConsoleSessionExpiredCode);
         }
 
         var result = await authenticator.AuthenticateAsync(token, Context.RequestAborted).ConfigureAwait(false);
         if (result.Caller is not { } caller)
         {
             sessions.End(id);
-            return AuthenticateResult.Fail(result.FailureCode ?? "auth.token_unknown");
+            return AuthenticateResult.Fail(result.FailureCode ?? ApiErrors.AuthTokenUnknownCode);
         }
 
         Context.Features.Set(caller);
@@ -53,8 +53,8 @@ internal sealed class ConsoleSessionHandler(
     }
 
     protected override Task HandleChallengeAsync(AuthenticationProperties properties) =>
-        ApiProblem.WriteAsync(Context, StatusCodes.Status401Unauthorized, "console.signed_out", "the console session has ended; sign in again");
+        ApiProblem.WriteAsync(Context, StatusCodes.Status401Unauthorized, ApiErrors.ConsoleSignedOutCode, "the console session has ended; sign in again");
 
     protected override Task HandleForbiddenAsync(AuthenticationProperties properties) =>
-        ApiProblem.WriteAsync(Context, StatusCodes.Status403Forbidden, "auth.scope_missing", "the token does not carry the scope this endpoint needs");
+        ApiProblem.WriteAsync(Context, StatusCodes.Status403Forbidden, ApiErrors.AuthScopeMissingCode, "the token does not carry the scope this endpoint needs");
 }

@@ -6,7 +6,7 @@ using Secrets.Runtime.Store;
 
 namespace Secrets.Runtime.Server.WebConsole;
 
-/// <summary><c>GET /api/v1/me</c>: who the caller is, the token's scopes, and the organizations and projects it can see (for pickers).</summary>
+/// <summary><c>GET /api/v1/me</c> (scope <c>secrets:read</c>, as the console needs anyway): who the caller is, the token's scopes, and the organizations and projects it can see (for pickers).</summary>
 internal static class MeEndpoint
 {
     /// <summary>The organization a store has when nothing else was named.</summary>
@@ -15,10 +15,11 @@ internal static class MeEndpoint
     /// <summary>Maps the endpoint on the API group.</summary>
     public static void Map(RouteGroupBuilder api) =>
         api.MapGet("/me", GetAsync)
-            .RequireAuthorization()
+            .RequireAuthorization(Store.Access.TokenScopes.SecretsRead)
             .WithSummary("The caller: user, token scopes, and the organizations and projects it can see")
             .Produces<Me>()
-            .ProducesProblem(StatusCodes.Status401Unauthorized);
+            .ProducesProblem(StatusCodes.Status401Unauthorized)
+            .ProducesProblem(StatusCodes.Status403Forbidden);
 
     private static async Task<IResult> GetAsync(HttpContext context, ISecretStore store)
     {

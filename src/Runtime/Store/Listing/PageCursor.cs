@@ -66,5 +66,5 @@ internal static class PageCursor
     }
 
     private static StoreException Invalid() =>
-        new("store.cursor_invalid", ErrorKind.InvalidInput, "the cursor is not one this store handed out; start again without a cursor");
+        new(StoreErrors.CursorInvalidCode, ErrorKind.InvalidInput, "the cursor is not one this store handed out; start again without a cursor");
 }
