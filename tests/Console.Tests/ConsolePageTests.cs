@@ -315,6 +315,47 @@ public sealed class ConsolePageTests(ConsoleServer server)
         Assert.Equal(System.Net.HttpStatusCode.NotFound, check.StatusCode);
     }
 
+    [Fact]
+    public async Task Search_narrows_the_list_by_name_and_description_and_copy_reference_copies_the_template()
+    {
+        await server.PutSecretAsync(server.AdminToken, Org + "SEARCH_ALPHA", "search-alpha-value", "billing webhook");
+        await server.PutSecretAsync(server.AdminToken, Org + "SEARCH_BETA", "search-beta-value", "crm sync");
+        var (context, page, _) = await server.OpenAsync();
+        await using var _context = context;
+        await ConsoleServer.SignInAsync(page, server.AdminToken);
+        await page.GetByRole(AriaRole.Searchbox, new() { Name = "Search secrets" }).FillAsync("billing");
+        await Expect(Row(page, "SEARCH_ALPHA")).ToBeVisibleAsync();
+        await Expect(Row(page, "SEARCH_BETA")).ToHaveCountAsync(0);
+        await page.GetByRole(AriaRole.Searchbox, new() { Name = "Search secrets" }).FillAsync("SEARCH_BETA");
+        await Expect(Row(page, "SEARCH_BETA")).ToBeVisibleAsync();
+        await Expect(Row(page, "SEARCH_ALPHA")).ToHaveCountAsync(0);
+        await page.GetByRole(AriaRole.Searchbox, new() { Name = "Search secrets" }).FillAsync("no-such-words");
+        await Expect(page.GetByText("No secrets match")).ToBeVisibleAsync();
+        await page.GetByRole(AriaRole.Searchbox, new() { Name = "Search secrets" }).FillAsync("");
+
+        await OpenActionAsync(page, "SEARCH_ALPHA", "Copy reference");
+        Assert.Equal("{{secrets.SEARCH_ALPHA}}", await page.EvaluateAsync<string>("() => navigator.clipboard.readText()"));
+    }
+
+    [Fact]
+    public async Task System_secrets_stay_hidden_until_asked_for_and_then_show_their_integration_and_no_edit_actions()
+    {
+        await server.PutSystemSecretAsync("GITHUB_APP_TOKEN", "ghs-system-value-123", "github");
+        var (context, page, recorder) = await server.OpenAsync();
+        await using var _context = context;
+        await ConsoleServer.SignInAsync(page, server.AdminToken);
+        await Expect(page.GetByRole(AriaRole.Heading, new() { Name = "Secrets", Exact = true })).ToBeVisibleAsync();
+        await Expect(Row(page, "GITHUB_APP_TOKEN")).ToHaveCountAsync(0);
+        await page.GetByLabel("Show system secrets").CheckAsync();
+        await Expect(Row(page, "GITHUB_APP_TOKEN")).ToContainTextAsync("github");
+        await page.GetByRole(AriaRole.Button, new() { Name = "Actions for GITHUB_APP_TOKEN", Exact = true }).ClickAsync();
+        await Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Versions" })).ToBeVisibleAsync();
+        await Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Replace value" })).ToBeHiddenAsync();
+        await Expect(page.GetByRole(AriaRole.Menuitem, new() { Name = "Delete" })).ToBeHiddenAsync();
+        await recorder.SnapshotAsync(page, "system");
+        await recorder.AssertAbsentAsync("ghs-system-value-123");
+    }
+
     private static async Task SaveScreenshotAsync(IPage page, string file)
     {
         var png = await page.ScreenshotAsync(new() { FullPage = false });

@@ -4,6 +4,7 @@ using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Net.Sockets;
 using System.Text;
+using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Secrets.Runtime.Server;
 using Serilog.Core;
@@ -140,6 +141,16 @@ public sealed class ConsoleServer : IAsyncLifetime
         using var client = Api(token);
         using var response = await client.PutAsJsonAsync(path, new { value, description });
         Assert.True(response.IsSuccessStatusCode, $"PUT {path}: {(int)response.StatusCode} {await response.Content.ReadAsStringAsync()}");
+    }
+
+    /// <summary>Creates a system-managed secret owned by <paramref name="integration"/>, as an integration would (not through the API).</summary>
+    public async Task PutSystemSecretAsync(string name, string value, string integration)
+    {
+        var store = _host!.Services.GetRequiredService<Secrets.Runtime.Store.ISecretStore>();
+        await store.SetSystemAsync(
+            Secrets.Runtime.Store.Principal.LocalAdmin(AdminUser),
+            new Secrets.Runtime.Store.SecretWrite { Scope = Secrets.Runtime.Store.SecretScope.Organization, Owner = "default", Name = Secrets.Runtime.Store.SecretName.Parse(name), Value = value },
+            integration);
     }
 
     /// <summary>Creates a user with a token through the API (as the admin).</summary>
