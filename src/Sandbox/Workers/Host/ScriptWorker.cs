@@ -53,7 +53,18 @@ internal sealed class ScriptWorker
         ArgumentNullException.ThrowIfNull(input);
         _ = JsonNode.Parse("{\"warm\":[1]}")!.ToJsonString();
         _ = JsonSerializer.Serialize(new { warm = 1 });
-        _ = WorkerProtocol.Read(WorkerProtocol.Write(RunAnswer.Ok("1")));
+        // Every message of a run goes through the serializer once before "ready", so the code it runs is compiled
+        // now, not in the background after the first run, where the host's idle check would count it against us.
+        var context = new RunContext(new Dictionary<string, string> { ["a"] = "b" }, "{}", new ScriptRunInfo("r", "w", "n", "t"));
+        _ = JsonSerializer.Serialize(context, WorkerJsonContext.Default.RunContext);
+        foreach (var sample in (WorkerMessage[])[
+            new RunRequest("k", [1], context, new RunLimits(TimeSpan.FromSeconds(1), 1, 1)), new LogLine("x"),
+            new HttpCall("GET", "u", new Dictionary<string, string>(), null), new HttpAnswer(200, new Dictionary<string, string>(), "b", null),
+            RunAnswer.Ok("1"), RunAnswer.Limited(LimitKind.Time), RunAnswer.Failed("e", 1)])
+        {
+            _ = WorkerProtocol.Read(WorkerProtocol.Write(sample));
+        }
+
         var pipe = new WorkerPipe(input, output);
         await pipe.WriteAsync(new ReadyMessage()).ConfigureAwait(false);
         while (await input.ReadLineAsync().ConfigureAwait(false) is { } line)
