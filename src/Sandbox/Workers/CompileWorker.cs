@@ -22,6 +22,9 @@ internal sealed class CompileWorker : IDisposable
         _timeout = timeout;
     }
 
+    /// <summary>The current worker's process id, or null when none is running.</summary>
+    public int? ProcessId => _worker?.ProcessId;
+
     /// <summary>How many scripts were sent to a compile worker (cache misses).</summary>
     public int Compiles { get; private set; }
 
@@ -50,11 +53,12 @@ internal sealed class CompileWorker : IDisposable
         await _one.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
-            // A worker that fails to start (a transient fork or namespace failure) gets one replacement.
+            // A worker that fails to start (a transient fork or namespace failure), or that died while it waited for
+            // work, gets one replacement: no script has been sent to it, so its end is not this script's doing.
             for (var attempt = 0; ; attempt++)
             {
                 _worker ??= _start();
-                if (await _worker.WaitReadyAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false))
+                if (await _worker.WaitReadyAsync(TimeSpan.FromSeconds(60), cancellationToken).ConfigureAwait(false) && !_worker.HasExited)
                 {
                     break;
                 }

@@ -198,6 +198,9 @@ public sealed class ScriptRunner : IDisposable
     /// <summary>How many scripts went to the compile worker: cache misses (for tests and diagnostics).</summary>
     internal int Compiles => _compiler.Compiles;
 
+    /// <summary>The compile worker's process id, or null when none is running (tests kill it from outside).</summary>
+    internal int? CompileWorkerProcessId => _compiler.ProcessId;
+
     /// <summary>How many idle workers a tenant has (for tests and diagnostics).</summary>
     internal int IdleWorkers(string tenant) => _pool.IdleWorkers(tenant);
 

@@ -43,6 +43,9 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>True once the worker has exited.</summary>
     public bool HasExited => _process.HasExited;
 
+    /// <summary>The id of the process started (bubblewrap's, when sandboxed), for tests that kill it from outside.</summary>
+    internal int ProcessId => _process.Id;
+
     /// <summary>The worker's exit code, or -1 while it runs.</summary>
     public int ExitCode => _process.HasExited ? _process.ExitCode : -1;
 

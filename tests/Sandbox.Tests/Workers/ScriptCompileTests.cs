@@ -33,6 +33,26 @@ public sealed class ScriptCompileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_compile_worker_killed_while_it_waits_for_work_is_replaced_and_the_next_script_compiles()
+    {
+        using var runner = new ScriptRunner();
+        Assert.True((await runner.CompileOnlyAsync("return 1;")).Succeeded);
+        var pid = Assert.NotNull(runner.CompileWorkerProcessId);
+
+        // Killed from outside while idle (an OOM killer, an operator): nothing of the next script was sent to it.
+        using (var process = System.Diagnostics.Process.GetProcessById(pid))
+        {
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync();
+        }
+
+        var next = await runner.CompileOnlyAsync("return 2;");
+
+        Assert.True(next.Succeeded, string.Join("; ", next.Diagnostics.Select(d => d.Message)));
+        Assert.NotEqual(pid, runner.CompileWorkerProcessId);
+    }
+
+    [Fact]
     public async Task A_tampered_cache_file_is_refused_and_the_script_compiled_again()
     {
         const string source = "return 42;";
