@@ -96,7 +96,8 @@ public sealed class WorkflowExecutor : IDisposable
         ArgumentNullException.ThrowIfNull(request);
         var runId = request.RunId is { } given ? RunRecordStore.CheckId(given) : Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
         var principal = request.Principal?.UserId ?? (request.Trigger == RunTrigger.Manual ? request.User : workflow.Owner);
-        var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, request.Principal ?? Principal.LocalAdmin(principal), request.MinimumChange);
+        var readAs = request.Principal ?? Principal.LocalAdmin(principal);
+        var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, readAs, request.MinimumChange);
         var records = new List<NodeRecord>();
         var started = DateTimeOffset.UtcNow;
         var failed = false;
@@ -136,7 +137,7 @@ public sealed class WorkflowExecutor : IDisposable
 
             progress?.Report(new NodeProgress(node.Id, node.Index, workflow.Nodes.Count, null, 0));
             // A queued run resolves each node on its own, through the store's staleness bound at the node's start.
-            var nodeResolver = request.ResolveEachNode ? new SecretResolver(_reader, workflow.Organization, workflow.Project, request.Principal ?? Principal.LocalAdmin(principal), request.MinimumChange) : resolver;
+            var nodeResolver = request.ResolveEachNode ? new SecretResolver(_reader, workflow.Organization, workflow.Project, readAs, request.MinimumChange) : resolver;
             var record = await RunNodeAsync(node, state, nodeResolver, cancellationToken).ConfigureAwait(false);
             records.Add(record);
             if (request.ResolveEachNode)

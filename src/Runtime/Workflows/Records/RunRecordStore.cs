@@ -86,7 +86,7 @@ public sealed class RunRecordStore : IRunRecordStore
     /// <summary>Refuses anything but a generated run id (hex and dashes), so no id can walk out of a folder.</summary>
     internal static string CheckId(string runId)
     {
-        if (runId.Length > 64 || !runId.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
+        if (runId.Length is 0 or > 64 || !runId.All(c => char.IsAsciiLetterOrDigit(c) || c == '-'))
         {
             throw WorkflowErrors.RunIdInvalid($"'{runId}' is not a run id");
         }
