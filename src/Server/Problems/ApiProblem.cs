@@ -40,11 +40,11 @@ public static class ApiProblem
         ArgumentNullException.ThrowIfNull(exception);
         return exception.Kind switch
         {
-            ErrorKind.InvalidInput when exception.Code == Secrets.Runtime.Store.StoreErrors.ValueTooLongCode => StatusCodes.Status413PayloadTooLarge,
+            ErrorKind.InvalidInput when exception.Code == StoreErrors.ValueTooLongCode => StatusCodes.Status413PayloadTooLarge,
             ErrorKind.InvalidInput => StatusCodes.Status400BadRequest,
             ErrorKind.PermissionDenied => StatusCodes.Status403Forbidden,
             ErrorKind.NotFound => StatusCodes.Status404NotFound,
-            ErrorKind.Conflict when exception.Code is StoreErrors.PreconditionFailedCode or StoreErrors.AlreadyExistsCode or Secrets.Runtime.Store.StoreErrors.ConflictCode => StatusCodes.Status412PreconditionFailed,
+            ErrorKind.Conflict when exception.Code is StoreErrors.PreconditionFailedCode or StoreErrors.AlreadyExistsCode or StoreErrors.ConflictCode => StatusCodes.Status412PreconditionFailed,
             ErrorKind.Conflict => StatusCodes.Status409Conflict,
             ErrorKind.Refused => StatusCodes.Status409Conflict,
             ErrorKind.LimitExceeded => StatusCodes.Status413PayloadTooLarge,

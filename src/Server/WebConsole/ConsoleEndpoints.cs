@@ -1,5 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Antiforgery;
+using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
@@ -26,7 +27,7 @@ internal static class ConsoleEndpoints
         console.MapGet("/{file}", (string file, HttpContext context) => File(file, context));
         console.MapGet("/antiforgery", (IAntiforgery antiforgery, HttpContext context) =>
             TypedResults.Ok(new AntiforgeryToken(antiforgery.GetAndStoreTokens(context).RequestToken!)));
-        console.MapGet("/session", SessionAsync);
+        console.MapGet("/session", (Delegate)SessionAsync);
         console.MapPost("/session", SignInAsync);
         console.MapDelete("/session", SignOut);
     }
@@ -44,10 +45,10 @@ internal static class ConsoleEndpoints
     }
 
     /// <summary>Whether this browser holds a live session, so the page can choose between sign-in and the list without a failed call.</summary>
-    private static async Task<IResult> SessionAsync(HttpContext context, ITokenAuthenticator authenticator, ConsoleSessions sessions)
+    private static async Task<IResult> SessionAsync(HttpContext context)
     {
-        var token = sessions.TokenOf(context.Request.Cookies[ConsoleSessionHandler.CookieName]);
-        var live = token is not null && (await authenticator.AuthenticateAsync(token, context.RequestAborted).ConfigureAwait(false)).Caller is not null;
+        // The session scheme's own check: the same answer every API call through the cookie would get.
+        var live = (await context.AuthenticateAsync(ConsoleSessionHandler.SchemeName).ConfigureAwait(false)).Succeeded;
         return TypedResults.Ok(new SessionState(live));
     }
 
