@@ -50,6 +50,24 @@ public sealed class ConsolePageTests(ConsoleServer server)
     }
 
     [Fact]
+    public async Task Revoking_the_token_a_browser_signed_in_with_ends_its_session_at_once()
+    {
+        var (id, bearer) = await server.CreateTokenAsync(server.AdminUser);
+        var (context, page, _) = await server.OpenAsync();
+        await using var _context = context;
+        await ConsoleServer.SignInAsync(page, bearer);
+        Assert.Equal(200, await page.EvaluateAsync<int>("async () => (await fetch('/api/v1/me')).status"));
+
+        await server.RevokeTokenAsync(id);
+
+        // The cookie is still in the browser, but the session stands on the token, checked on every request.
+        Assert.Contains(await context.CookiesAsync(), c => c.Name.Contains("session", StringComparison.Ordinal));
+        Assert.Equal(401, await page.EvaluateAsync<int>("async () => (await fetch('/api/v1/me')).status"));
+        await page.ReloadAsync();
+        await Expect(page.GetByLabel("API token")).ToBeVisibleAsync();
+    }
+
+    [Fact]
     public async Task Create_upper_cases_the_name_as_typed_and_refuses_an_invalid_name_beside_the_field()
     {
         var (context, page, _) = await server.OpenAsync();

@@ -153,14 +153,20 @@ public sealed class ConsoleServer : IAsyncLifetime
             integration);
     }
 
-    /// <summary>Creates a user with a token through the API (as the admin).</summary>
-    public async Task<string> CreateUserTokenAsync(string user, params string[] scopes)
+    /// <summary>Creates a token for <paramref name="user"/> (every scope the admin holds), as <c>secrets-runtime token create</c> would; returns its id and bearer.</summary>
+    public async Task<(string Id, string Bearer)> CreateTokenAsync(string user)
     {
-        using var client = Api(AdminToken);
-        using var response = await client.PostAsJsonAsync("/api/v1/tokens", new { name = $"{user}-console-test", user, scopes });
-        var text = await response.Content.ReadAsStringAsync();
-        Assert.True(response.IsSuccessStatusCode, $"POST /api/v1/tokens: {(int)response.StatusCode} {text}");
-        return (string)System.Text.Json.Nodes.JsonNode.Parse(text)!["token"]!;
+        var access = _host!.Services.GetRequiredService<Secrets.Runtime.Store.SecretStore>().Access;
+        var admin = (await access.AuthenticateAsync(AdminToken)).Principal!;
+        var issued = await access.CreateTokenAsync(admin, new Secrets.Runtime.Store.Access.TokenRequest { Name = $"{user}-console-test-{Guid.NewGuid():N}", UserId = user });
+        return (issued.Info.Id, issued.Bearer);
+    }
+
+    /// <summary>Revokes token <paramref name="id"/>, as <c>secrets-runtime token revoke</c> would.</summary>
+    public async Task RevokeTokenAsync(string id)
+    {
+        var access = _host!.Services.GetRequiredService<Secrets.Runtime.Store.SecretStore>().Access;
+        await access.RevokeTokenAsync((await access.AuthenticateAsync(AdminToken)).Principal!, id);
     }
 
     /// <summary>Stores a workflow in <paramref name="project"/> whose expression node reads organization secret <paramref name="secret"/>.</summary>
