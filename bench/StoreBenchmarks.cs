@@ -3,6 +3,7 @@ using System.Text;
 using BenchmarkDotNet.Attributes;
 using Secrets.Runtime.References;
 using Secrets.Runtime.Store;
+using Secrets.Runtime.Store.Crypto;
 
 namespace Secrets.Runtime.Benchmarks;
 

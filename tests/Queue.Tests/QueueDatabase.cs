@@ -9,6 +9,7 @@ using Secrets.Runtime.Tests.Store;
 using Secrets.Runtime.Workflows.Definition;
 using Secrets.Runtime.Workflows.Execution;
 using Secrets.Runtime.Workflows.Records;
+using Secrets.Runtime.Store.Crypto;
 
 namespace Secrets.Runtime.Queue.Tests;
 

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.Json.Nodes;
 using Secrets.Runtime.Store;
 using Secrets.Runtime.Workflows.Definition;
+using Secrets.Runtime.Store.Import;
 
 namespace Secrets.Runtime.Cli.Commands;
 

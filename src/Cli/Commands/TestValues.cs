@@ -1,6 +1,7 @@
 using System.Text.Json;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store;
+using Secrets.Runtime.Store.Import;
 
 namespace Secrets.Runtime.Cli.Commands;
 

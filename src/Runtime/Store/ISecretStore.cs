@@ -1,3 +1,5 @@
+using Secrets.Runtime.Store.Import;
+
 namespace Secrets.Runtime.Store;
 
 /// <summary>

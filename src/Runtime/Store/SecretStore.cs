@@ -8,6 +8,8 @@ using Secrets.Runtime.Store.Listing;
 using Secrets.Runtime.Store.Sqlite;
 using Secrets.Runtime.Store.Versions;
 using Secrets.Runtime.Workflows.Records;
+using Secrets.Runtime.Store.Crypto;
+using Secrets.Runtime.Store.Import;
 
 namespace Secrets.Runtime.Store;
 

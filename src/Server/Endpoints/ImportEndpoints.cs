@@ -8,6 +8,7 @@ using Secrets.Runtime.Server.Contracts;
 using Secrets.Runtime.Server.Http;
 using Secrets.Runtime.Server.Problems;
 using Secrets.Runtime.Store;
+using Secrets.Runtime.Store.Import;
 
 namespace Secrets.Runtime.Server.Endpoints;
 

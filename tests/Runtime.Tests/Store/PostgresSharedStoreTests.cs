@@ -5,6 +5,7 @@ using Secrets.Runtime.Store;
 using Secrets.Runtime.Workflows.Definition;
 using Secrets.Runtime.Workflows.Execution;
 using Secrets.Runtime.Workflows.Records;
+using Secrets.Runtime.Store.Import;
 
 namespace Secrets.Runtime.Tests.Store;
 

@@ -1,4 +1,5 @@
 using Secrets.Runtime.Store;
+using Secrets.Runtime.Store.Import;
 
 namespace Secrets.Runtime.Tests.Store;
 

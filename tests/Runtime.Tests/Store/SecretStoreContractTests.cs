@@ -2,6 +2,7 @@ using System.Reflection;
 using System.Text;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store;
+using Secrets.Runtime.Store.Import;
 
 namespace Secrets.Runtime.Tests.Store;
 

@@ -1,6 +1,7 @@
 using Npgsql;
 using Secrets.Runtime.Store.Access;
 using Secrets.Runtime.Store.Versions;
+using Secrets.Runtime.Store.Crypto;
 
 namespace Secrets.Runtime.Store.Postgres;
 

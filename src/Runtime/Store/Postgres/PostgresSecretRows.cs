@@ -2,6 +2,7 @@ using Npgsql;
 using Secrets.Runtime.Store.Access;
 using Secrets.Runtime.Store.Listing;
 using Secrets.Runtime.Store.Versions;
+using Secrets.Runtime.Store.Crypto;
 
 namespace Secrets.Runtime.Store.Postgres;
 

@@ -4,6 +4,7 @@ using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store.Access;
 using Secrets.Runtime.Store.Listing;
 using Secrets.Runtime.Store.Versions;
+using Secrets.Runtime.Store.Crypto;
 
 namespace Secrets.Runtime.Store.Sqlite;
 

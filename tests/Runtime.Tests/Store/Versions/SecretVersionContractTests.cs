@@ -1,6 +1,7 @@
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store;
 using Secrets.Runtime.Store.Versions;
+using Secrets.Runtime.Store.Import;
 
 namespace Secrets.Runtime.Tests.Store.Versions;
 

@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using System.Text;
 
-namespace Secrets.Runtime.Store;
+namespace Secrets.Runtime.Store.Crypto;
 
 /// <summary>The 32-byte root key that wraps the key ring's KEKs; <see cref="Id"/> names it in errors without revealing it.</summary>
 /// <remarks>

@@ -1,4 +1,5 @@
-namespace Secrets.Runtime.Store;
+
+namespace Secrets.Runtime.Store.Import;
 
 /// <summary>What an import did (or, with dry run, would do). Names and line numbers only.</summary>
 /// <param name="Created">Secrets created.</param>

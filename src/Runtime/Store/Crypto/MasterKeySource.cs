@@ -1,7 +1,7 @@
 using System.Security.Cryptography;
 using Secrets.Runtime.Redaction;
 
-namespace Secrets.Runtime.Store;
+namespace Secrets.Runtime.Store.Crypto;
 
 /// <summary>
 /// Finds the master key: <c>SECRETS_RUNTIME_MASTER_KEY</c> (base64 of 32 bytes) when set, else the key file

@@ -1,4 +1,5 @@
-namespace Secrets.Runtime.Store;
+
+namespace Secrets.Runtime.Store.Import;
 
 /// <summary>A parsed <c>.env</c> file: the statements to import, warnings for skipped lines, and errors that stop the import.</summary>
 /// <param name="Entries">The statements, one per name (the last definition wins).</param>

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace Secrets.Runtime.Store;
+namespace Secrets.Runtime.Store.Crypto;
 
 /// <summary>
 /// AES-256-GCM envelope encryption: each value version gets a fresh random data key and nonce; the data key is

@@ -3,7 +3,7 @@ using System.Security.Cryptography;
 using System.Text;
 using Secrets.Runtime.Redaction;
 
-namespace Secrets.Runtime.Store;
+namespace Secrets.Runtime.Store.Crypto;
 
 /// <summary>
 /// The key-encryption keys (KEKs), each wrapped by the master key. Unwrapped keys are cached by id; an id this

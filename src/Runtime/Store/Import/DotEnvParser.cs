@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Secrets.Runtime.Store;
+namespace Secrets.Runtime.Store.Import;
 
 /// <summary>
 /// Parses <c>.env</c> text: <c>KEY=VALUE</c>, <c>export KEY=VALUE</c>, <c>KEY: VALUE</c>; single quotes literal,

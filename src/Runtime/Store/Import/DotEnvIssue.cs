@@ -1,4 +1,5 @@
-namespace Secrets.Runtime.Store;
+
+namespace Secrets.Runtime.Store.Import;
 
 /// <summary>A problem with one line of a <c>.env</c> file; never holds a value.</summary>
 /// <param name="Line">The 1-based line.</param>

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Text;
 
-namespace Secrets.Runtime.Store;
+namespace Secrets.Runtime.Store.Crypto;
 
 /// <summary>
 /// The AES-GCM associated data that binds a ciphertext to its row: scope, owner, name and version, each

@@ -1,4 +1,5 @@
-namespace Secrets.Runtime.Store;
+
+namespace Secrets.Runtime.Store.Import;
 
 /// <summary>One <c>KEY=VALUE</c> statement of a <c>.env</c> file.</summary>
 /// <param name="Name">The upper-cased name.</param>
