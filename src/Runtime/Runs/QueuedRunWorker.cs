@@ -21,6 +21,7 @@ namespace Secrets.Runtime.Runs;
 public sealed class QueuedRunWorker : IAsyncDisposable
 {
     private readonly PostgresRunQueue _rows;
+    private readonly SecretStore _store;
     private readonly WorkflowExecutor _executor;
     private readonly RunQueueOptions _options;
     private readonly ILogger _logger;
@@ -29,9 +30,10 @@ public sealed class QueuedRunWorker : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly List<Task> _loops = [];
 
-    private QueuedRunWorker(PostgresRunQueue rows, WorkflowExecutor executor, RunQueueOptions options, ILogger logger, string id)
+    private QueuedRunWorker(PostgresRunQueue rows, SecretStore store, WorkflowExecutor executor, RunQueueOptions options, ILogger logger, string id)
     {
         _rows = rows;
+        _store = store;
         _executor = executor;
         _options = options;
         _logger = logger;
@@ -70,12 +72,13 @@ public sealed class QueuedRunWorker : IAsyncDisposable
 
         var rows = await PostgresRunQueue.OpenAsync(database, cancellationToken).ConfigureAwait(false);
         var id = string.Create(CultureInfo.InvariantCulture, $"{System.Environment.MachineName}:{System.Environment.ProcessId}:{Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(3))}");
-        var worker = new QueuedRunWorker(rows, executor, options, logger, id);
+        var worker = new QueuedRunWorker(rows, store, executor, options, logger, id);
         try
         {
             // The store's change listener first: a worker that took runs without it would serve cached values past a rotation.
+            var seconds = options.ListenerTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture);
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-            deadline.CancelAfter(TimeSpan.FromSeconds(30));
+            deadline.CancelAfter(options.ListenerTimeout);
             while (secretRows.Feed.Listens && secretRows.Feed.ListenerProcessId == 0)
             {
                 try
@@ -84,13 +87,22 @@ public sealed class QueuedRunWorker : IAsyncDisposable
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
-                    throw new StoreException(QueueErrors.ListenerDownCode, ErrorKind.Internal, $"the store's change listener did not connect to {store.Location} within 30 s; the worker takes no runs without it");
+                    throw new StoreException(QueueErrors.ListenerDownCode, ErrorKind.Internal, $"the store's change listener did not connect to {store.Location} within {seconds} s; the worker takes no runs without it (check the database, or raise --listener-timeout)");
                 }
             }
 
+            // Then its own cancel listener: a worker that took runs without it would stop a cancelled run only at its next renewal.
             var listening = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
             worker._loops.Add(Task.Run(() => rows.ListenForCancelsAsync(worker.OnCancelNotified, () => listening.TrySetResult(), worker._stop.Token), CancellationToken.None));
-            await listening.Task.WaitAsync(TimeSpan.FromSeconds(30), cancellationToken).ConfigureAwait(false);
+            try
+            {
+                await listening.Task.WaitAsync(options.ListenerTimeout, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TimeoutException)
+            {
+                throw new StoreException(QueueErrors.ListenerDownCode, ErrorKind.Internal, $"the worker's cancel listener did not connect to {store.Location} within {seconds} s; the worker takes no runs without it (check the database, or raise --listener-timeout)");
+            }
+
             await rows.RegisterWorkerAsync(id, System.Environment.MachineName, System.Environment.ProcessId, concurrency, queues, options.LeaseDuration, cancellationToken).ConfigureAwait(false);
             worker._loops.Add(Task.Run(() => worker.KeepLeasesAsync(worker._stop.Token), CancellationToken.None));
             return worker;
@@ -177,7 +189,7 @@ public sealed class QueuedRunWorker : IAsyncDisposable
         {
             log.Information("run {RunId}: attempt {Attempt} started on {Worker}", runId, claim.Attempt, Id);
             var workflow = WorkflowLoader.Parse(claim.Workflow);
-            var request = QueuedWork.ParseRequest(runId, claim.Request);
+            var request = await WithCurrentGrantsAsync(QueuedWork.ParseRequest(runId, claim.Request), stop.Token).ConfigureAwait(false);
             var record = await _executor.RunAsync(workflow, request, nodes, stop.Token).ConfigureAwait(false);
             await nodes.Completion.ConfigureAwait(false);
             if (record.Status == RunStatus.Failed && record.Nodes.FirstOrDefault(n => n.Status == RunStatus.Failed)?.ErrorCode is { } code && IsInfrastructure(code))
@@ -238,6 +250,21 @@ public sealed class QueuedRunWorker : IAsyncDisposable
         {
             _active.TryRemove(runId, out _);
         }
+    }
+
+    /// <summary>
+    /// The queued principal with the grants its user holds now: a run may wait in the queue for long, and a grant
+    /// revoked meanwhile must not be used. The token's scopes and id stay as they were when the run was enqueued.
+    /// </summary>
+    private async Task<RunRequest> WithCurrentGrantsAsync(RunRequest request, CancellationToken cancellationToken)
+    {
+        if (request.Principal is not { } queued)
+        {
+            return request;
+        }
+
+        var current = await _store.Access.PrincipalAsync(queued.UserId, cancellationToken).ConfigureAwait(false);
+        return request with { Principal = current with { Scopes = queued.Scopes, TokenId = queued.TokenId, ActingUser = queued.ActingUser } };
     }
 
     private static bool IsInfrastructure(string code) => code is StoreErrors.DatabaseUnavailableCode or QueueErrors.ListenerDownCode;

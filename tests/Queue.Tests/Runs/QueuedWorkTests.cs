@@ -52,6 +52,38 @@ public sealed class QueuedWorkTests
     }
 
     [Fact]
+    public void The_principal_comes_back_with_its_grants_token_scopes_and_token_id()
+    {
+        var principal = new Store.Principal("rita", [new Store.RoleGrant(Store.SecretScope.Project, "alpha", Store.SecretRole.Reader), new Store.RoleGrant(Store.SecretScope.Organization, "*", Store.SecretRole.Writer)])
+        {
+            Scopes = new HashSet<string>(["runs:execute", "secrets:read"], StringComparer.Ordinal),
+            TokenId = "tok_1",
+        };
+        var request = new RunRequest { User = "rita", Principal = principal };
+
+        var back = QueuedWork.ParseRequest("0123456789abcdef", QueuedWork.Request(request)).Principal!;
+
+        Assert.Equal(("rita", "tok_1"), (back.UserId, back.TokenId));
+        Assert.Equal(principal.Grants, back.Grants);
+        Assert.Equal(["runs:execute", "secrets:read"], back.Scopes!.Order(StringComparer.Ordinal));
+        Assert.False(back.HasScope("secrets:admin"));
+        Assert.Null(QueuedWork.ParseRequest("0123456789abcdef", QueuedWork.Request(new RunRequest { User = "cli" })).Principal);
+    }
+
+    [Theory]
+    [InlineData("5")]
+    [InlineData("Owner")]
+    public void A_role_that_is_not_one_of_the_named_roles_makes_the_request_corrupt(string role)
+    {
+        var json = QueuedWork.Request(new RunRequest { User = "rita", Principal = new Store.Principal("rita", [new Store.RoleGrant(Store.SecretScope.Project, "alpha", Store.SecretRole.Reader)]) })
+            .Replace("\"Reader\"", $"\"{role}\"", StringComparison.Ordinal);
+
+        var ex = Assert.Throws<SecretsRuntimeException>(() => QueuedWork.ParseRequest("0123456789abcdef", json));
+
+        Assert.Equal(QueueErrors.RequestCorruptCode, ex.Code);
+    }
+
+    [Fact]
     public void A_corrupt_request_row_is_an_integrity_error_that_names_the_run_only()
     {
         var ex = Assert.Throws<SecretsRuntimeException>(() => QueuedWork.ParseRequest("0123456789abcdef", """{ "user": 5, "token": "sk_live_leaked" }"""));
