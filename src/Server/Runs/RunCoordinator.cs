@@ -17,7 +17,6 @@ namespace Secrets.Runtime.Server.Runs;
 internal sealed class RunCoordinator(IServiceProvider services, ILogger<RunCoordinator> logger) : IHostedService, IDisposable
 {
     private readonly ConcurrentDictionary<string, (RunFeed Feed, Task Task)> _active = new(StringComparer.Ordinal);
-    private readonly ConcurrentDictionary<string, string> _starters = new(StringComparer.Ordinal);
     private readonly CancellationTokenSource _abort = new();
     private volatile bool _stopping;
 
@@ -33,8 +32,8 @@ internal sealed class RunCoordinator(IServiceProvider services, ILogger<RunCoord
         }
 
         var runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
-        var feed = new RunFeed(runId, startedBy);
-        _starters[runId] = startedBy;
+        // Who started the run lives on its feed while it runs and on its record after: nothing here outlives the run.
+        var feed = new RunFeed(runId, startedBy, request.Principal?.UserId ?? request.User, workflow.Project);
         var task = Task.Run(async () =>
         {
             try
@@ -60,9 +59,6 @@ internal sealed class RunCoordinator(IServiceProvider services, ILogger<RunCoord
 
     /// <summary>The live feed of a run in flight, or null.</summary>
     public RunFeed? Find(string runId) => _active.TryGetValue(runId, out var entry) ? entry.Feed : null;
-
-    /// <summary>Who started a run through this server (a stored workflow's api run is recorded under its owner).</summary>
-    public string? StarterOf(string runId) => _starters.TryGetValue(runId, out var user) ? user : null;
 
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 

@@ -13,15 +13,24 @@ internal sealed class RunFeed : IProgress<NodeProgress>
     private TaskCompletionSource _changed = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource<RunRecord> _record = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
-    public RunFeed(string runId, string startedBy)
+    public RunFeed(string runId, string startedBy, string principal, string project)
     {
         RunId = runId;
         StartedBy = startedBy;
+        Principal = principal;
+        Project = project;
     }
 
     public string RunId { get; }
 
+    /// <summary>The caller who started the run.</summary>
     public string StartedBy { get; }
+
+    /// <summary>The user whose values the run reads.</summary>
+    public string Principal { get; }
+
+    /// <summary>The workflow's project.</summary>
+    public string Project { get; }
 
     /// <summary>The masked record, once the run has ended.</summary>
     public Task<RunRecord> Record => _record.Task;

@@ -154,6 +154,8 @@ public sealed class WorkflowExecutor : IDisposable
             RunId = runId,
             Workflow = workflow.Name,
             WorkflowFile = workflow.SourcePath,
+            Project = workflow.Project,
+            StartedBy = string.IsNullOrEmpty(request.ActingUser) ? principal : request.ActingUser,
             Trigger = request.Trigger,
             Principal = principal,
             StartedAt = started,

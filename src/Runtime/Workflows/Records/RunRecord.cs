@@ -14,6 +14,15 @@ public sealed record RunRecord
     /// <summary>The workflow file, if the run came from one.</summary>
     public string? WorkflowFile { get; init; }
 
+    /// <summary>The workflow's project (its admins may list and show the run); null on records older than this field.</summary>
+    public string? Project { get; init; }
+
+    /// <summary>
+    /// The user who started the run: the caller of a server's run endpoint (also for a stored workflow's api trigger,
+    /// whose <see cref="Principal"/> is the owner), the acting OS user of a CLI run. Null on records older than this field.
+    /// </summary>
+    public string? StartedBy { get; init; }
+
     /// <summary>What started the run.</summary>
     public required RunTrigger Trigger { get; init; }
 
