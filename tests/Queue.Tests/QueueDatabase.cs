@@ -80,9 +80,9 @@ internal sealed class QueueDatabase : IAsyncDisposable
         return (code, output.ToString(), error.ToString());
     }
 
-    public async Task<WorkerProcess> StartWorkerAsync(int concurrency = 2, int leaseSeconds = 2, int maxAttempts = 5)
+    public async Task<WorkerProcess> StartWorkerAsync(int concurrency = 2, int leaseSeconds = 2, int maxAttempts = 5, string? connection = null, IReadOnlyList<string>? extra = null)
     {
-        var worker = await WorkerProcess.StartAsync(this, concurrency, leaseSeconds, maxAttempts);
+        var worker = await WorkerProcess.StartAsync(this, concurrency, leaseSeconds, maxAttempts, connection, extra);
         _workers.Add(worker);
         return worker;
     }

@@ -20,13 +20,16 @@ internal sealed class WorkerProcess : IAsyncDisposable
 
     public int ProcessId => _process.Id;
 
-    public static async Task<WorkerProcess> StartAsync(QueueDatabase database, int concurrency, int leaseSeconds, int maxAttempts)
+    /// <summary>Starts a worker and waits for its "worker ID started" line; throws with its log when it exits first.</summary>
+    /// <param name="connection">The database it connects to, when not the test's own (a proxy in front of it).</param>
+    /// <param name="extra">More command-line arguments.</param>
+    public static async Task<WorkerProcess> StartAsync(QueueDatabase database, int concurrency, int leaseSeconds, int maxAttempts, string? connection = null, IReadOnlyList<string>? extra = null)
     {
         var info = new ProcessStartInfo("dotnet",
         [
             Path.Combine(AppContext.BaseDirectory, "secrets-runtime.dll"), "worker",
             "--concurrency", concurrency.ToString(CultureInfo.InvariantCulture), "--lease", leaseSeconds.ToString(CultureInfo.InvariantCulture),
-            "--max-attempts", maxAttempts.ToString(CultureInfo.InvariantCulture),
+            "--max-attempts", maxAttempts.ToString(CultureInfo.InvariantCulture), .. extra ?? [],
         ])
         {
             RedirectStandardOutput = true,
@@ -36,6 +39,11 @@ internal sealed class WorkerProcess : IAsyncDisposable
         foreach (var (key, value) in database.Environment)
         {
             info.Environment[key] = value;
+        }
+
+        if (connection is not null)
+        {
+            info.Environment["SECRETS_RUNTIME_DATABASE"] = connection;
         }
 
         var process = Process.Start(info)!;
@@ -52,9 +60,20 @@ internal sealed class WorkerProcess : IAsyncDisposable
         var line = await process.StandardOutput.ReadLineAsync(timeout.Token);
         if (line is null || !line.StartsWith("worker ", StringComparison.Ordinal))
         {
-            process.Kill();
+            if (!process.HasExited)
+            {
+                process.Kill();
+            }
+
             await process.WaitForExitAsync();
-            throw new InvalidOperationException($"the worker did not start: {line} {errors}");
+            string log;
+            lock (errors)
+            {
+                log = errors.ToString();
+            }
+
+            process.Dispose();
+            throw new InvalidOperationException($"the worker did not start: {line} {log}");
         }
 
         var worker = new WorkerProcess(process, line.Split(' ')[1]);

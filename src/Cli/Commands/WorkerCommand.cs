@@ -21,8 +21,9 @@ internal static class WorkerCommand
         var concurrency = new Option<int?>("--concurrency") { Description = "Runs executed at once (1 to 256; default: the processor count, at least 2)" };
         var queues = new Option<string>("--queues") { Description = "Queues to take runs from, comma-separated, first first (default: default)", DefaultValueFactory = _ => RunQueue.DefaultQueue };
         var lease = new Option<int?>("--lease") { Description = "Seconds a run's lease lasts unless renewed: how soon another worker takes over a run whose worker died (1 to 3600; default 30)" };
+        var listenerTimeout = new Option<int?>("--listener-timeout") { Description = "Seconds to wait at start for the store's change listener and the cancel listener; the worker takes no run without them (1 to 600; default 30)" };
         var attempts = new Option<int?>("--max-attempts") { Description = "Attempts a run gets when they end without a result (1 to 10; default 5)" };
-        var command = new Command("worker", "Execute queued runs (run FILE --queue) from the shared PostgreSQL store, with the same sandbox and masking as run; start as many as wanted, on any machine") { concurrency, queues, lease, attempts };
+        var command = new Command("worker", "Execute queued runs (run FILE --queue) from the shared PostgreSQL store, with the same sandbox and masking as run; start as many as wanted, on any machine") { concurrency, queues, lease, attempts, listenerTimeout };
         command.SetAction((parse, ct) =>
         {
             var redactor = new SecretRedactor();
@@ -33,6 +34,7 @@ internal static class WorkerCommand
                 {
                     LeaseDuration = TimeSpan.FromSeconds(CliInput.InRange(parse, lease, 1, 3600, "lease seconds") ?? (int)RunQueueOptions.DefaultLeaseDuration.TotalSeconds),
                     MaxAttempts = CliInput.InRange(parse, attempts, 1, 10, "attempts") ?? 5,
+                    ListenerTimeout = TimeSpan.FromSeconds(CliInput.InRange(parse, listenerTimeout, 1, 600, "listener seconds") ?? 30),
                 };
                 var options = new QueueWorkerOptions
                 {

@@ -13,6 +13,18 @@ public sealed record QueuedRun
     /// <summary>The workflow's name.</summary>
     public required string Workflow { get; init; }
 
+    /// <summary>The workflow's project.</summary>
+    public string? Project { get; init; }
+
+    /// <summary>The user who started the run (the acting user, else the request's user).</summary>
+    public string? StartedBy { get; init; }
+
+    /// <summary>The user whose values the run reads (its personal secrets apply).</summary>
+    public string? Principal { get; init; }
+
+    /// <summary>What started the run.</summary>
+    public RunTrigger Trigger { get; init; } = RunTrigger.Manual;
+
     /// <summary>The queue it was put on.</summary>
     public required string Queue { get; init; }
 

@@ -79,6 +79,16 @@ public sealed class RunQueue : IAsyncDisposable
         return _rows.FindAsync(runId, cancellationToken);
     }
 
+    /// <summary>Every queued run (queued, running and ended), newest first, without attempts or records.</summary>
+    public Task<IReadOnlyList<QueuedRun>> ListAsync(CancellationToken cancellationToken = default) => _rows.ListAsync(cancellationToken);
+
+    /// <summary>The run's status alone, or null when no queued run has that id: a cheap read for waiting on a run.</summary>
+    public Task<QueuedRunStatus?> StatusAsync(string runId, CancellationToken cancellationToken = default)
+    {
+        RunRecordStore.CheckId(runId);
+        return _rows.StatusAsync(runId, cancellationToken);
+    }
+
     /// <summary>Live workers (heartbeat younger than their lease), their concurrency and the runs they hold.</summary>
     public Task<IReadOnlyList<WorkerInfo>> WorkersAsync(CancellationToken cancellationToken = default) => _rows.ListWorkersAsync(cancellationToken);
 

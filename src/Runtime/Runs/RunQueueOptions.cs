@@ -21,6 +21,12 @@ public sealed record RunQueueOptions
     public int MaxAttempts { get; init; } = 5;
 
     /// <summary>
+    /// How long a starting worker waits for the store's change listener and its own cancel listener to connect before
+    /// it gives up (<c>queue.listener_down</c>) rather than take runs without them. Default 30 s; 1 s to 10 minutes.
+    /// </summary>
+    public TimeSpan ListenerTimeout { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
     /// How often a worker renews its leases and reads their cancel flags, in one round trip: a third of the lease, at
     /// most 1 s, so a cancel stops a run within a second even when its NOTIFY was lost (the NOTIFY wakes it at once).
     /// </summary>
@@ -34,6 +40,11 @@ public sealed record RunQueueOptions
         if (LeaseDuration < TimeSpan.FromSeconds(1) || LeaseDuration > TimeSpan.FromHours(1))
         {
             problems.Add("LeaseDuration must be between 1 second and 1 hour");
+        }
+
+        if (ListenerTimeout < TimeSpan.FromSeconds(1) || ListenerTimeout > TimeSpan.FromMinutes(10))
+        {
+            problems.Add("ListenerTimeout must be between 1 second and 10 minutes");
         }
 
         if (MaxAttempts is < 1 or > 10)

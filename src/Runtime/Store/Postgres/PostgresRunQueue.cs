@@ -210,7 +210,7 @@ internal sealed class PostgresRunQueue : IAsyncDisposable
     public Task<QueuedRun?> FindAsync(string runId, CancellationToken cancellationToken) => _database.GuardAsync(async () =>
     {
         QueuedRun run;
-        await using (var command = Command(null, "SELECT workflow, queue, status, created_at, ended_at, cancel_requested, lease_owner, lease_expires_at, (SELECT record FROM runs WHERE runs.run_id = q.run_id) FROM run_queue q WHERE run_id = $1", runId))
+        await using (var command = Command(null, $"SELECT {SummaryColumns}, (SELECT record FROM runs WHERE runs.run_id = q.run_id) FROM run_queue q WHERE run_id = $1", runId))
         {
             await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
             if (!await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
@@ -218,19 +218,7 @@ internal sealed class PostgresRunQueue : IAsyncDisposable
                 return null;
             }
 
-            run = new QueuedRun
-            {
-                RunId = runId,
-                Workflow = reader.GetString(0),
-                Queue = reader.GetString(1),
-                Status = Status(reader.GetString(2)),
-                CreatedAt = Time(reader, 3)!.Value,
-                EndedAt = Time(reader, 4),
-                CancelRequested = reader.GetBoolean(5),
-                LeaseOwner = reader.IsDBNull(6) ? null : reader.GetString(6),
-                LeaseExpiresAt = Time(reader, 7),
-                Record = reader.IsDBNull(8) ? null : RunRecordStore.FromJson(runId, reader.GetString(8)),
-            };
+            run = Summary(reader) with { Record = reader.IsDBNull(13) ? null : RunRecordStore.FromJson(runId, reader.GetString(13)) };
         }
 
         var nodes = new List<(int Attempt, NodeRecord Node)>();
@@ -265,6 +253,55 @@ internal sealed class PostgresRunQueue : IAsyncDisposable
 
         return run with { Attempts = attempts };
     });
+
+    /// <summary>Every queued run without its attempts or record, newest first (who started it and its project included, for the server's visibility rules).</summary>
+    public Task<IReadOnlyList<QueuedRun>> ListAsync(CancellationToken cancellationToken) => _database.GuardAsync<IReadOnlyList<QueuedRun>>(async () =>
+    {
+        await using var command = Command(null, $"SELECT {SummaryColumns} FROM run_queue q ORDER BY created_at DESC, run_id DESC");
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        var runs = new List<QueuedRun>();
+        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        {
+            runs.Add(Summary(reader));
+        }
+
+        return runs;
+    });
+
+    /// <summary>The run's status alone (one cheap read, for waiting on it), or null when there is no such run.</summary>
+    public Task<QueuedRunStatus?> StatusAsync(string runId, CancellationToken cancellationToken) => _database.GuardAsync<QueuedRunStatus?>(async () =>
+    {
+        await using var command = Command(null, "SELECT status FROM run_queue WHERE run_id = $1", runId);
+        return await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false) is string text ? Status(text) : null;
+    });
+
+    // Who and what, read from the row's own workflow and request (no secret in either): the project, the user who
+    // started the run, the user whose values it reads (the principal's, else the CLI's rule: a manual run's user, or
+    // the workflow's owner), and the trigger.
+    private const string SummaryColumns = """
+        q.run_id, q.workflow, q.queue, q.status, q.created_at, q.ended_at, q.cancel_requested, q.lease_owner, q.lease_expires_at,
+        q.definition::jsonb ->> 'project',
+        COALESCE(NULLIF(q.request::jsonb ->> 'actingUser', ''), q.request::jsonb -> 'principal' ->> 'user', q.request::jsonb ->> 'user'),
+        COALESCE(q.request::jsonb -> 'principal' ->> 'user', CASE WHEN q.request::jsonb ->> 'trigger' = 'Manual' THEN q.request::jsonb ->> 'user' ELSE q.definition::jsonb ->> 'owner' END),
+        q.request::jsonb ->> 'trigger'
+        """;
+
+    private static QueuedRun Summary(NpgsqlDataReader reader) => new()
+    {
+        RunId = reader.GetString(0),
+        Workflow = reader.GetString(1),
+        Queue = reader.GetString(2),
+        Status = Status(reader.GetString(3)),
+        CreatedAt = Time(reader, 4)!.Value,
+        EndedAt = Time(reader, 5),
+        CancelRequested = reader.GetBoolean(6),
+        LeaseOwner = reader.IsDBNull(7) ? null : reader.GetString(7),
+        LeaseExpiresAt = Time(reader, 8),
+        Project = reader.IsDBNull(9) ? null : reader.GetString(9),
+        StartedBy = reader.IsDBNull(10) ? null : reader.GetString(10),
+        Principal = reader.IsDBNull(11) ? null : reader.GetString(11),
+        Trigger = reader.IsDBNull(12) || !Enum.TryParse<RunTrigger>(reader.GetString(12), out var trigger) ? RunTrigger.Manual : trigger,
+    };
 
     public Task RegisterWorkerAsync(string worker, string host, int processId, int concurrency, IReadOnlyList<string> queues, TimeSpan lease, CancellationToken cancellationToken) =>
         ExecuteAsync("INSERT INTO run_workers (worker_id, host, process_id, concurrency, queues, lease_ms) VALUES ($1, $2, $3, $4, $5, $6)",
@@ -313,13 +350,21 @@ internal sealed class PostgresRunQueue : IAsyncDisposable
     /// </summary>
     public async Task ListenForCancelsAsync(Action<string> cancelled, Action connected, CancellationToken cancellationToken)
     {
+        var listener = new NpgsqlConnectionStringBuilder(_database.Settings.ConnectionString)
+        {
+            Pooling = false,
+            ApplicationName = CancelListenerName,
+            KeepAlive = 10,
+        };
         while (!cancellationToken.IsCancellationRequested)
         {
             try
             {
-                var connection = await _database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+                // A connection of its own, outside the pool and named, like the store's change listener.
+                var connection = new NpgsqlConnection(listener.ConnectionString);
                 await using (connection.ConfigureAwait(false))
                 {
+                    await connection.OpenAsync(cancellationToken).ConfigureAwait(false);
                     connection.Notification += (_, e) => cancelled(e.Payload);
                     await using (var listen = new NpgsqlCommand($"LISTEN {PostgresQueueSchema.CancelChannel}", connection))
                     {
@@ -343,6 +388,9 @@ internal sealed class PostgresRunQueue : IAsyncDisposable
             }
         }
     }
+
+    /// <summary>The application name of the cancel listener's connection (as <c>pg_stat_activity</c> shows it).</summary>
+    public const string CancelListenerName = "secrets-runtime-cancel-listener";
 
     internal static QueuedRunStatus Status(string text) => Enum.Parse<QueuedRunStatus>(text, ignoreCase: true);
 
