@@ -129,6 +129,9 @@ public static class SecretsServerHost
         services.TryAddSingleton<Workflows.StoredWorkflowStore>();
         services.TryAddSingleton<RunCoordinator>();
         services.AddHostedService(provider => provider.GetRequiredService<RunCoordinator>());
+        services.TryAddSingleton<QueuedRuns>();
+        services.AddHostedService(provider => provider.GetRequiredService<QueuedRuns>());
+        QueueDashboard.AddServices(services, options);
         services.AddHostedService<BootstrapTokenService>();
     }
 
@@ -146,6 +149,7 @@ public static class SecretsServerHost
         app.UseEndpoints(endpoints =>
         {
             endpoints.MapOpenApi("/openapi/{documentName}.json").AllowAnonymous();
+            QueueDashboard.Map(endpoints, app.ApplicationServices.GetRequiredService<SecretsServerOptions>());
             HealthEndpoints.Map(endpoints);
             ConsoleEndpoints.Map(endpoints);
             var api = endpoints.MapGroup("/api/v1");
@@ -156,6 +160,7 @@ public static class SecretsServerHost
             AuditEndpoints.Map(api);
             WorkflowEndpoints.Map(api);
             RunEndpoints.Map(api);
+            WorkerEndpoints.Map(api);
         });
     }
 }

@@ -1,4 +1,6 @@
 using Secrets.Runtime.Hosting;
+using Secrets.Runtime.Redaction;
+using Secrets.Runtime.Runs;
 
 namespace Secrets.Runtime.Server;
 
@@ -28,6 +30,26 @@ public sealed class SecretsServerOptions
 
     /// <summary>The window of <see cref="FailedAuthenticationLimit"/>. Default 1 minute; 1 s to 1 h.</summary>
     public TimeSpan FailedAuthenticationWindow { get; set; } = TimeSpan.FromMinutes(1);
+
+    /// <summary>
+    /// The queue the run endpoints put runs on for workers (<c>secrets-runtime worker</c>), or null, the default: runs
+    /// execute in this process. A queue needs the shared PostgreSQL store (<c>Runtime.Database</c> or
+    /// <c>SECRETS_RUNTIME_DATABASE</c>); names are 1 to 50 lower-case letters, digits and '_'.
+    /// </summary>
+    public string? Queue { get; set; }
+
+    /// <summary>Lease and retry settings of queued runs (the Hangfire invisibility timeout follows the lease). Default <see cref="RunQueueOptions"/>'s.</summary>
+    public RunQueueOptions QueueOptions { get; set; } = new();
+
+    /// <summary>
+    /// Mounts Hangfire's dashboard at <see cref="DashboardPath"/>, behind the server's authentication, for store
+    /// admins only (a token with <c>secrets:admin</c> of a user who is admin of every organization). Default false: not mounted.
+    /// Needs the shared PostgreSQL store.
+    /// </summary>
+    public bool Dashboard { get; set; }
+
+    /// <summary>Where <see cref="Dashboard"/> is mounted.</summary>
+    public const string DashboardPath = "/hangfire";
 
     /// <summary>Where the one-time bootstrap admin token is written on the first start with an empty store. Default the console.</summary>
     public TextWriter? BootstrapOutput { get; set; }
@@ -77,9 +99,55 @@ public sealed class SecretsServerOptions
             problems.Add("FailedAuthenticationWindow must be between 1 second and 1 hour");
         }
 
+        if (Queue is not null && !IsQueueName(Queue))
+        {
+            problems.Add("Queue is 1 to 50 characters: lower-case letters, digits and '_'");
+        }
+
+        try
+        {
+            QueueOptions.Validate();
+        }
+        catch (SecretsRuntimeException ex)
+        {
+            problems.Add(ex.Message);
+        }
+
+        if ((Queue is not null || Dashboard) && SharedDatabase() is null)
+        {
+            problems.Add("Queue and Dashboard need the shared PostgreSQL store: set Runtime.Database (--database) or SECRETS_RUNTIME_DATABASE");
+        }
+
         if (problems.Count > 0)
         {
             throw new ArgumentException("invalid server options: " + string.Join("; ", problems));
+        }
+    }
+
+    /// <summary>The shared PostgreSQL database the runtime will use, or null for the embedded SQLite store (or settings the runtime will refuse anyway).</summary>
+    internal string? SharedDatabase()
+    {
+        try
+        {
+            return Runtime.Resolve().Store.Database;
+        }
+        catch (SecretsRuntimeException)
+        {
+            // Reported, with every other problem of the runtime's settings, when the runtime opens.
+            return null;
+        }
+    }
+
+    private static bool IsQueueName(string queue)
+    {
+        try
+        {
+            Secrets.Runtime.Runs.RunQueue.CheckQueueName(queue);
+            return true;
+        }
+        catch (SecretsRuntimeException)
+        {
+            return false;
         }
     }
 

@@ -72,6 +72,9 @@ public static class ApiErrors
     /// <summary><c>request.too_large</c>.</summary>
     public const string RequestTooLargeCode = "request.too_large";
 
+    /// <summary><c>run.not_cancellable</c>.</summary>
+    public const string RunNotCancellableCode = "run.not_cancellable";
+
     /// <summary><c>run.project_forbidden</c>.</summary>
     public const string RunProjectForbiddenCode = "run.project_forbidden";
 

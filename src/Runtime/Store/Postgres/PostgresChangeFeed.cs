@@ -25,6 +25,7 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
     private long _generation;
     private long _confirmedAt;
     private int _listenerProcessId;
+    private int _disposed;
 
     public PostgresChangeFeed(PostgresDatabase database, TimeSpan maxStaleness, bool listen, TimeProvider time)
     {
@@ -190,6 +191,12 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // A host's container disposes the store it was handed, and the runtime that owns the store disposes it too.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _stop.CancelAsync().ConfigureAwait(false);
         try
         {
