@@ -17,7 +17,7 @@ public sealed class ServeQueueTests
     private static JsonObject Inline(GateServer gate, string path, string reference) => new()
     {
         ["workflow"] = JsonNode.Parse($$$"""
-            { "name": "queued", "project": "proj", "owner": "whoever", "nodes": [
+            { "name": "queued", "organization": "default", "project": "proj", "owner": "whoever", "nodes": [
               { "id": "call", "type": "http", "method": "GET", "url": "{{{gate.BaseAddress}}}/{{{path}}}", "headers": { "Authorization": "Bearer {{{{{reference}}}}}" }, "allowedHosts": ["127.0.0.1"] } ] }
             """),
     };
@@ -137,6 +137,41 @@ public sealed class ServeQueueTests
         Assert.Equal("failed", Assert.Single(theirs.GetProperty("attempts").EnumerateArray()).GetProperty("outcome").GetString());
         Assert.Equal(0, gate.Count("/hit/theirs"));
         Assert.DoesNotContain("olga-personal", theirs.ToString(), StringComparison.Ordinal);
+    }
+
+    [PostgresFact]
+    public async Task A_queued_run_reads_as_its_caller_on_the_worker_and_not_with_a_grant_revoked_while_it_waited()
+    {
+        await using var db = await QueueDatabase.CreateAsync();
+        await using var gate = new GateServer();
+        await using var server = await QueueServer.StartAsync(db);
+        await using (var store = await db.OpenStoreAsync())
+        {
+            await store.SetAsync(Principal.LocalAdmin("admin"), new SecretWrite { Scope = SecretScope.Organization, Owner = "default", Name = SecretName.Parse("ORG_TOKEN"), Value = "org-token-5d2b" });
+        }
+
+        var orgReader = new RoleGrant(SecretScope.Organization, "default", SecretRole.Reader);
+        using var rita = server.ClientFor(await server.TokenForAsync("rita", [ProjectReader]));
+        using var pia = server.ClientFor(await server.TokenForAsync("pia", [ProjectReader, orgReader]));
+        using var paul = server.ClientFor(await server.TokenForAsync("paul", [ProjectReader, orgReader]));
+
+        // Enqueued with no worker running: rita never had a role in the organization, pia loses hers while her run waits.
+        var noRole = (await JsonAsync(await rita.PostAsJsonAsync("/api/v1/runs", Inline(gate, "hit/rita", "ORG_TOKEN")))).GetProperty("id").GetString()!;
+        var revoked = (await JsonAsync(await pia.PostAsJsonAsync("/api/v1/runs", Inline(gate, "hit/pia", "ORG_TOKEN")))).GetProperty("id").GetString()!;
+        var allowed = (await JsonAsync(await paul.PostAsJsonAsync("/api/v1/runs", Inline(gate, "hit/paul", "ORG_TOKEN")))).GetProperty("id").GetString()!;
+        await server.Store.Access.RevokeGrantAsync(await server.Store.Access.PrincipalAsync("admin"), "pia", SecretScope.Organization, "default");
+        await db.StartWorkerAsync(concurrency: 2);
+        await using var queue = await db.OpenQueueAsync();
+        foreach (var id in new[] { noRole, revoked, allowed })
+        {
+            await db.WaitForStatusAsync(queue, id, Secrets.Runtime.Runs.QueuedRunStatus.Succeeded, Secrets.Runtime.Runs.QueuedRunStatus.Failed);
+        }
+
+        Assert.Equal("failed", (await JsonAsync(await rita.GetAsync($"/api/v1/runs/{noRole}"))).GetProperty("status").GetString());
+        Assert.Equal("failed", (await JsonAsync(await pia.GetAsync($"/api/v1/runs/{revoked}"))).GetProperty("status").GetString());
+        Assert.Equal("succeeded", (await JsonAsync(await paul.GetAsync($"/api/v1/runs/{allowed}"))).GetProperty("status").GetString());
+        Assert.Equal("Bearer org-token-5d2b", Assert.Single(gate.Received).Authorization);
+        Assert.Equal(1, gate.Count("/hit/paul"));
     }
 
     [PostgresFact]
