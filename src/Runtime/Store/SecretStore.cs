@@ -28,10 +28,14 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         _rows = rows;
         _keys = keys;
         Access = new AccessStore(rows.Access, TimeProvider.System);
+        Workflows = new SavedWorkflows.SavedWorkflowStore(rows.Workflows, TimeProvider.System);
     }
 
     /// <summary>Users, role grants and bearer tokens in the same database: authentication for the server.</summary>
     public AccessStore Access { get; }
+
+    /// <summary>Workflows saved in projects, in the same database: every host of a shared store sees the same ones.</summary>
+    public SavedWorkflows.SavedWorkflowStore Workflows { get; }
 
     /// <summary>Where the rows live: the SQLite file, or the PostgreSQL host and port (never a password).</summary>
     public string Location => _rows.Location;
