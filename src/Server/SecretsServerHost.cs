@@ -130,6 +130,9 @@ public static class SecretsServerHost
         services.TryAddSingleton<RunCoordinator>();
         services.AddHostedService(provider => provider.GetRequiredService<RunCoordinator>());
         services.AddHostedService<BootstrapTokenService>();
+
+        // After the runtime's initializer (registered by AddSecretsRuntime above), so the store is open.
+        services.AddHostedService<Workflows.StoredWorkflowImport>();
     }
 
     private static void Configure(IApplicationBuilder app)

@@ -22,6 +22,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 {
     private readonly ISecretRows _rows;
     private readonly KeyRing _keys;
+    private int _disposed;
 
     private SecretStore(ISecretRows rows, KeyRing keys)
     {
@@ -74,6 +75,13 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // A host's container may dispose the store once per service it is registered as (ISecretStore, SecretStore):
+        // only the first call closes the backend, whose PostgreSQL change feed cannot be stopped twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _rows.DisposeAsync().ConfigureAwait(false);
         _keys.Dispose();
     }
