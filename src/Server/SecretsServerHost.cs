@@ -133,6 +133,9 @@ public static class SecretsServerHost
         services.AddHostedService(provider => provider.GetRequiredService<QueuedRuns>());
         QueueDashboard.AddServices(services, options);
         services.AddHostedService<BootstrapTokenService>();
+
+        // After the runtime's initializer (registered by AddSecretsRuntime above), so the store is open.
+        services.AddHostedService<Workflows.StoredWorkflowImport>();
     }
 
     private static void Configure(IApplicationBuilder app)

@@ -8,17 +8,22 @@ using Secrets.Runtime.Store.Import;
 
 namespace Secrets.Runtime.Cli.Commands;
 
-/// <summary><c>secret set|list|delete|import|usages</c>. No command takes or prints a value on the command line.</summary>
+/// <summary><c>secret set|list|delete|import|usages|versions|restore|members|share|unshare</c>. No command takes or prints a value on the command line.</summary>
 internal static class SecretCommand
 {
     public static Command Create(CliContext context)
     {
-        var command = new Command("secret", "Store, list, delete and import secrets (values are write-only)");
+        var command = new Command("secret", "Store, list, delete and import secrets, their versions and members (values are write-only)");
         command.Subcommands.Add(Set(context));
         command.Subcommands.Add(List(context));
         command.Subcommands.Add(Delete(context));
         command.Subcommands.Add(Import(context));
         command.Subcommands.Add(Usages(context));
+        command.Subcommands.Add(SecretVersionCommands.Versions(context));
+        command.Subcommands.Add(SecretVersionCommands.Restore(context));
+        command.Subcommands.Add(SecretMemberCommands.Members(context));
+        command.Subcommands.Add(SecretMemberCommands.Share(context));
+        command.Subcommands.Add(SecretMemberCommands.Unshare(context));
         return command;
     }
 

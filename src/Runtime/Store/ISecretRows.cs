@@ -12,6 +12,9 @@ internal interface ISecretRows : IKeyRows, IAsyncDisposable
     /// <summary>The users, role grants and tokens in the same database.</summary>
     Access.IAccessRows Access { get; }
 
+    /// <summary>The saved workflows in the same database.</summary>
+    SavedWorkflows.ISavedWorkflowRows Workflows { get; }
+
     /// <summary>Starts a write transaction; writes of concurrent transactions to one row are serialised.</summary>
     Task<ISecretRowsTransaction> BeginAsync(CancellationToken cancellationToken);
 

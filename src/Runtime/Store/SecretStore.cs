@@ -22,16 +22,21 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 {
     private readonly ISecretRows _rows;
     private readonly KeyRing _keys;
+    private int _disposed;
 
     private SecretStore(ISecretRows rows, KeyRing keys)
     {
         _rows = rows;
         _keys = keys;
         Access = new AccessStore(rows.Access, TimeProvider.System);
+        Workflows = new SavedWorkflows.SavedWorkflowStore(rows.Workflows, TimeProvider.System);
     }
 
     /// <summary>Users, role grants and bearer tokens in the same database: authentication for the server.</summary>
     public AccessStore Access { get; }
+
+    /// <summary>Workflows saved in projects, in the same database: every host of a shared store sees the same ones.</summary>
+    public SavedWorkflows.SavedWorkflowStore Workflows { get; }
 
     /// <summary>Where the rows live: the SQLite file, or the PostgreSQL host and port (never a password).</summary>
     public string Location => _rows.Location;
@@ -70,6 +75,13 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
     /// <inheritdoc />
     public async ValueTask DisposeAsync()
     {
+        // A host's container may dispose the store once per service it is registered as (ISecretStore, SecretStore):
+        // only the first call closes the backend, whose PostgreSQL change feed cannot be stopped twice.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         await _rows.DisposeAsync().ConfigureAwait(false);
         _keys.Dispose();
     }

@@ -234,6 +234,34 @@ public static class StoreErrors
     internal static StoreException RoleUnknown() =>
         new(MemberRoleUnknownCode, ErrorKind.InvalidInput, "a member's role is admin or member");
 
+    /// <summary><c>store.workflow_invalid</c>: a saved workflow's document is not a JSON object or is too large.</summary>
+    public const string WorkflowInvalidCode = "store.workflow_invalid";
+
+    /// <summary>A saved workflow's project or name that is not a letter or digit followed by letters, digits, '.', '_' and '-' (at most 100).</summary>
+    internal static StoreException WorkflowNameInvalid(string what) =>
+        new(NameInvalidCode, ErrorKind.InvalidInput, $"the saved workflow's {what} is not valid: use a letter or digit, then letters, digits, '.', '_' and '-', at most 100 characters");
+
+    /// <summary>A saved workflow's document that is not a JSON object or is over the size limit.</summary>
+    internal static StoreException WorkflowInvalid(string message) => new(WorkflowInvalidCode, ErrorKind.InvalidInput, message);
+
+    /// <summary>A saved workflow that does not exist.</summary>
+    internal static StoreException WorkflowMissing(string project, string name) =>
+        new(NotFoundCode, ErrorKind.NotFound, $"project '{project}' has no saved workflow '{name}'");
+
+    /// <summary>A check-and-set save or delete of a saved workflow whose expected ETag is not the current one.</summary>
+    internal static StoreException WorkflowPreconditionFailed(string project, string name, string? actual, string expected) =>
+        new(PreconditionFailedCode, ErrorKind.Conflict, actual is null
+            ? $"saved workflow '{name}' of project '{project}' does not exist, but the write expected ETag {expected}; save it without one"
+            : $"saved workflow '{name}' of project '{project}' changed since it was read (ETag is {actual}, the write expected {expected}); read it again and retry");
+
+    /// <summary>A create-only save of a saved workflow that exists.</summary>
+    internal static StoreException WorkflowExists(string project, string name) =>
+        new(AlreadyExistsCode, ErrorKind.Conflict, $"project '{project}' already has a saved workflow '{name}' and the save asked to create it only (If-None-Match: *)");
+
+    /// <summary>A saved-workflow action the principal's project role does not allow.</summary>
+    internal static StoreException WorkflowForbidden(Principal principal, string project, string what) =>
+        new(PermissionDeniedCode, ErrorKind.PermissionDenied, $"user '{principal.UserId}' may not {what} saved workflows of project '{project}'");
+
     /// <summary>A member role as the API and CLI write it.</summary>
     internal static string RoleText(SecretMemberRole role) => role == SecretMemberRole.Admin ? "admin" : "member";
 }

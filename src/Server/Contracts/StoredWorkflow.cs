@@ -14,6 +14,12 @@ public sealed record StoredWorkflow
     /// <summary>The first saver.</summary>
     public required string Owner { get; init; }
 
+    /// <summary>1 when first saved, one more with every save.</summary>
+    public required int Version { get; init; }
+
+    /// <summary>The entity tag of this version (also the <c>ETag</c> header); send it in <c>If-Match</c> to save or delete only this version.</summary>
+    public required string Etag { get; init; }
+
     /// <summary>When it was first saved.</summary>
     public required DateTimeOffset CreatedAt { get; init; }
 

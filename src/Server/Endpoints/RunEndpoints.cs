@@ -64,8 +64,8 @@ internal static class RunEndpoints
             : await RequestBody.ReadJsonAsync<StartRunRequest>(context, options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
         var trigger = ParseTrigger(body.Trigger);
         RequireUse(principal, project);
-        var stored = await WorkflowEndpoints.FindAsync(workflows, project, name, cancellationToken).ConfigureAwait(false);
-        var workflow = WorkflowLoader.Parse(stored.Workflow.ToJsonString(), $"{project}/{name}");
+        var stored = await WorkflowEndpoints.FindAsync(workflows, principal, project, name, cancellationToken).ConfigureAwait(false);
+        var workflow = Store.SavedWorkflows.SavedWorkflowStore.Load(stored);
 
         // Manual: the caller's values (its token's scopes included). Api, webhook, schedule: the stored workflow's
         // owner's, whose personal secrets apply to its own workflow's triggers only.

@@ -29,13 +29,14 @@ internal static class SecretUsageEndpoints
         var secretName = SecretAddress.Name(name);
         var uses = await store.UsagesAsync(principal, address.Scope, owner, secretName, Cursor.Limit(limit, 100, 1000), cancellationToken).ConfigureAwait(false);
         var saved = new List<SecretWorkflowUse>();
-        foreach (var stored in await workflows.ListAsync(cancellationToken).ConfigureAwait(false))
+        foreach (var stored in await workflows.ListAsync(principal, cancellationToken).ConfigureAwait(false))
         {
+            var document = Store.SavedWorkflows.SavedWorkflowStore.Document(stored);
             // Only workflows that would resolve the name from this secret's scope, and only those the caller may read.
             var resolvesHere = address.Scope switch
             {
                 SecretScope.Project => stored.Project == owner,
-                SecretScope.Organization => ((string?)stored.Workflow["organization"] ?? "default") == owner,
+                SecretScope.Organization => ((string?)document["organization"] ?? "default") == owner,
                 _ => stored.Owner == owner,
             };
             if (!resolvesHere || !principal.Has(SecretScope.Project, stored.Project, SecretRole.Reader))
@@ -43,7 +44,7 @@ internal static class SecretUsageEndpoints
                 continue;
             }
 
-            var nodes = SecretUsageFinder.Find(stored.Workflow, secretName, $"{stored.Project}/{stored.Name}").Select(site => site.NodeId).Distinct(StringComparer.Ordinal).ToList();
+            var nodes = SecretUsageFinder.Find(document, secretName, $"{stored.Project}/{stored.Name}").Select(site => site.NodeId).Distinct(StringComparer.Ordinal).ToList();
             if (nodes.Count > 0)
             {
                 saved.Add(new SecretWorkflowUse(stored.Project, stored.Name, nodes));

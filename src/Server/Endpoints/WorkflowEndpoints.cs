@@ -9,9 +9,7 @@ using Secrets.Runtime.Server.Http;
 using Secrets.Runtime.Server.Problems;
 using Secrets.Runtime.Server.Workflows;
 using Secrets.Runtime.Store;
-using Secrets.Runtime.Workflows.Definition;
-using Secrets.Runtime.Workflows.Execution;
-using Secrets.Runtime.Workflows.Records;
+using Secrets.Runtime.Store.SavedWorkflows;
 
 namespace Secrets.Runtime.Server.Endpoints;
 
@@ -22,16 +20,18 @@ internal static class WorkflowEndpoints
     {
         var workflow = api.MapGroup("/projects/{project}/workflows/{name}").WithTags("workflows").RequireAuthorization(ApiScopes.RunsExecute);
         workflow.MapPut("/", PutAsync)
-            .WithName("putWorkflow").WithSummary("Saves a workflow in the project (201 when new); the first saver is its owner.")
+            .WithName("putWorkflow").WithSummary("Saves a workflow in the project (201 when new); the first saver is its owner; honours If-Match and If-None-Match: *.")
             .Accepts<JsonObject>("application/json").Produces<StoredWorkflow>(StatusCodes.Status200OK).Produces<StoredWorkflow>(StatusCodes.Status201Created)
-            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status412PreconditionFailed).ProducesProblem(StatusCodes.Status413PayloadTooLarge);
         workflow.MapGet("/", GetAsync)
-            .WithName("getWorkflow").WithSummary("A saved workflow and its owner.")
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+            .WithName("getWorkflow").WithSummary("A saved workflow, its owner and ETag.")
+            .Produces<StoredWorkflow>(StatusCodes.Status200OK)
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
         workflow.MapDelete("/", DeleteAsync)
-            .WithName("deleteWorkflow").WithSummary("Deletes a saved workflow (its owner or a project admin).")
+            .WithName("deleteWorkflow").WithSummary("Deletes a saved workflow (its owner or a project admin); honours If-Match.")
             .Produces(StatusCodes.Status204NoContent)
-            .ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound);
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden).ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status412PreconditionFailed);
     }
 
     /// <summary>Refuses a caller without <paramref name="role"/> on the project.</summary>
@@ -52,42 +52,59 @@ internal static class WorkflowEndpoints
         var document = await RequestBody.ReadJsonAsync<JsonObject>(context, options.MaxRequestBodyBytes, cancellationToken).ConfigureAwait(false);
         // The path is the address: a document's own name is replaced by it; a different project is refused.
         RequireSame(document, "project", project);
-        document["project"] = project;
-        document["name"] = name;
-        var existing = await workflows.GetAsync(project, name, cancellationToken).ConfigureAwait(false);
 
-        // Validated as it will run (owner included) before anything is written.
-        var check = (JsonObject)document.DeepClone();
-        check["owner"] = existing?.Owner ?? principal.UserId;
-        WorkflowLoader.Parse(check.ToJsonString(), $"{project}/{name}");
-        var (stored, created) = await workflows.SaveAsync(project, name, document, principal.UserId, cancellationToken).ConfigureAwait(false);
-        return created ? TypedResults.Created($"/api/v1/projects/{project}/workflows/{name}", stored) : TypedResults.Ok(stored);
+        // The store validates it as a run loads it (no folder: a code node's script is in "source") before writing.
+        var ifMatch = IfMatch(context);
+        var createOnly = context.Request.Headers.IfNoneMatch.Any(h => h is not null && h.Trim() == "*");
+        var (saved, created) = await workflows.SaveAsync(principal, project, name, document.ToJsonString(), ifMatch, createOnly, cancellationToken).ConfigureAwait(false);
+        context.Response.Headers.ETag = saved.ETag;
+        var body = StoredWorkflowStore.ToContract(saved);
+        return created ? TypedResults.Created($"/api/v1/projects/{project}/workflows/{name}", body) : TypedResults.Ok(body);
     }
 
     private static async Task<Ok<StoredWorkflow>> GetAsync(HttpContext context, StoredWorkflowStore workflows, string project, string name, CancellationToken cancellationToken)
     {
-        RequireProject(Callers.PrincipalOf(context), project, SecretRole.Reader, "read");
-        return TypedResults.Ok(await FindAsync(workflows, project, name, cancellationToken).ConfigureAwait(false));
+        var principal = Callers.PrincipalOf(context);
+        StoredWorkflowStore.ValidateName(project, "project");
+        StoredWorkflowStore.ValidateName(name, "name");
+        RequireProject(principal, project, SecretRole.Reader, "read");
+        var saved = await FindAsync(workflows, principal, project, name, cancellationToken).ConfigureAwait(false);
+        context.Response.Headers.ETag = saved.ETag;
+        return TypedResults.Ok(StoredWorkflowStore.ToContract(saved));
     }
 
     private static async Task<NoContent> DeleteAsync(HttpContext context, StoredWorkflowStore workflows, string project, string name, CancellationToken cancellationToken)
     {
         var principal = Callers.PrincipalOf(context);
+        StoredWorkflowStore.ValidateName(project, "project");
+        StoredWorkflowStore.ValidateName(name, "name");
         RequireProject(principal, project, SecretRole.Reader, "delete");
-        var stored = await FindAsync(workflows, project, name, cancellationToken).ConfigureAwait(false);
+        var stored = await FindAsync(workflows, principal, project, name, cancellationToken).ConfigureAwait(false);
         if (!string.Equals(stored.Owner, principal.UserId, StringComparison.Ordinal) && !principal.Has(SecretScope.Project, project, SecretRole.Admin))
         {
             throw new ApiProblemException(StatusCodes.Status403Forbidden, Secrets.Runtime.Server.Problems.ApiErrors.WorkflowForbiddenCode, "only the workflow's owner or a project admin may delete it");
         }
 
-        await workflows.DeleteAsync(project, name, cancellationToken).ConfigureAwait(false);
+        await workflows.DeleteAsync(principal, project, name, IfMatch(context), cancellationToken).ConfigureAwait(false);
         return TypedResults.NoContent();
     }
 
     /// <summary>The saved workflow, or 404.</summary>
-    public static async Task<StoredWorkflow> FindAsync(StoredWorkflowStore workflows, string project, string name, CancellationToken cancellationToken) =>
-        await workflows.GetAsync(project, name, cancellationToken).ConfigureAwait(false)
+    public static async Task<SavedWorkflow> FindAsync(StoredWorkflowStore workflows, Principal principal, string project, string name, CancellationToken cancellationToken) =>
+        await workflows.GetAsync(principal, project, name, cancellationToken).ConfigureAwait(false)
             ?? throw new ApiProblemException(StatusCodes.Status404NotFound, Secrets.Runtime.Server.Problems.ApiErrors.WorkflowNotFoundCode, "no workflow of that name in this project");
+
+    /// <summary>The one ETag of <c>If-Match</c> (<c>*</c>: any existing version), or null.</summary>
+    private static string? IfMatch(HttpContext context)
+    {
+        var tags = context.Request.Headers.IfMatch.SelectMany(h => (h ?? string.Empty).Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)).ToList();
+        return tags.Count switch
+        {
+            0 => null,
+            1 => tags[0],
+            _ => throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.RequestIfMatchInvalidCode, "If-Match takes one ETag", [new ApiError("one ETag, as GET returned it", "If-Match")]),
+        };
+    }
 
     private static void RequireSame(JsonObject document, string property, string expected)
     {

@@ -1,134 +1,59 @@
-using System.Text.Json;
-using System.Text.Json.Nodes;
 using Microsoft.AspNetCore.Http;
 using Secrets.Runtime.Server.Contracts;
 using Secrets.Runtime.Server.Problems;
+using Secrets.Runtime.Store;
+using Secrets.Runtime.Store.SavedWorkflows;
 
 namespace Secrets.Runtime.Server.Workflows;
 
 /// <summary>
-/// Workflows saved in projects: one JSON file each under <c>HOME/server/workflows/PROJECT/NAME.json</c>, written
-/// atomically. The first saver stays the owner.
+/// The API's view of the workflows saved in the store (<see cref="SecretStore.Workflows"/>): rows in the same SQLite
+/// file or PostgreSQL database as the secrets, so every host of a shared store serves the same ones. The first saver
+/// stays the owner.
 /// </summary>
-internal sealed class StoredWorkflowStore
+internal sealed class StoredWorkflowStore(SecretStore store)
 {
-    private readonly string _root;
-    private readonly TimeProvider _time;
-    private readonly SemaphoreSlim _writes = new(1, 1);
-
-    public StoredWorkflowStore(SecretsServerOptions options, TimeProvider time)
-    {
-        _root = Path.Combine(options.Runtime.Home!, "server", "workflows");
-        _time = time;
-    }
-
     /// <summary>Names of projects and workflows: a letter or digit, then letters, digits, '.', '_' and '-', at most 100.</summary>
     public static void ValidateName(string text, string what)
     {
-        if (text.Length is 0 or > 100 || !char.IsAsciiLetterOrDigit(text[0]) || !text.All(c => char.IsAsciiLetterOrDigit(c) || c is '.' or '_' or '-'))
+        if (!SavedWorkflowStore.IsValidName(text))
         {
             throw new ApiProblemException(StatusCodes.Status400BadRequest, Secrets.Runtime.Server.Problems.ApiErrors.WorkflowNameInvalidCode, $"the {what} in the path is not valid",
                 [new ApiError("use a letter or digit, then letters, digits, '.', '_' and '-', at most 100 characters", what)]);
         }
     }
 
-    public async Task<StoredWorkflow?> GetAsync(string project, string name, CancellationToken cancellationToken)
+    /// <summary>The saved workflow, or null.</summary>
+    public Task<SavedWorkflow?> GetAsync(Principal principal, string project, string name, CancellationToken cancellationToken) =>
+        store.Workflows.GetAsync(principal, project, name, cancellationToken);
+
+    /// <summary>Saves the document; the store validates it as a run loads it and keeps the first saver as owner.</summary>
+    public Task<SavedWorkflowSave> SaveAsync(Principal principal, string project, string name, string document, string? ifMatch, bool createOnly, CancellationToken cancellationToken) =>
+        store.Workflows.SaveAsync(principal, project, name, document, ifMatch, createOnly, cancellationToken);
+
+    /// <summary>Every saved workflow the caller may read (for usages).</summary>
+    public Task<IReadOnlyList<SavedWorkflow>> ListAsync(Principal principal, CancellationToken cancellationToken) =>
+        store.Workflows.ListAsync(principal, null, cancellationToken);
+
+    /// <summary>Deletes it (its owner or a project admin), honouring <paramref name="ifMatch"/>.</summary>
+    public Task DeleteAsync(Principal principal, string project, string name, string? ifMatch, CancellationToken cancellationToken) =>
+        store.Workflows.DeleteAsync(principal, project, name, ifMatch, cancellationToken);
+
+    /// <summary>The answer body for a saved workflow.</summary>
+    public static StoredWorkflow ToContract(SavedWorkflow saved)
     {
-        var path = PathOf(project, name);
-        if (!File.Exists(path))
+        ArgumentNullException.ThrowIfNull(saved);
+        return new StoredWorkflow
         {
-            return null;
-        }
-
-        await using var stream = File.OpenRead(path);
-        return await JsonSerializer.DeserializeAsync<StoredWorkflow>(stream, cancellationToken: cancellationToken).ConfigureAwait(false);
-    }
-
-    /// <summary>Saves <paramref name="document"/>; returns the stored workflow and whether it was new.</summary>
-    public async Task<(StoredWorkflow Workflow, bool Created)> SaveAsync(string project, string name, JsonObject document, string user, CancellationToken cancellationToken)
-    {
-        await _writes.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var existing = await GetAsync(project, name, cancellationToken).ConfigureAwait(false);
-            var now = _time.GetUtcNow();
-            var owner = existing?.Owner ?? user;
-            document["owner"] = owner;
-            var stored = new StoredWorkflow
-            {
-                Name = name,
-                Project = project,
-                Owner = owner,
-                CreatedAt = existing?.CreatedAt ?? now,
-                UpdatedAt = now,
-                UpdatedBy = user,
-                Workflow = document,
-            };
-            var path = PathOf(project, name);
-            Directory.CreateDirectory(Path.GetDirectoryName(path)!);
-            var temporary = path + ".tmp";
-            await File.WriteAllTextAsync(temporary, JsonSerializer.Serialize(stored), cancellationToken).ConfigureAwait(false);
-            File.Move(temporary, path, overwrite: true);
-            return (stored, existing is null);
-        }
-        finally
-        {
-            _writes.Release();
-        }
-    }
-
-    /// <summary>Every saved workflow (for usages); a file that does not parse is skipped.</summary>
-    public async Task<IReadOnlyList<StoredWorkflow>> ListAsync(CancellationToken cancellationToken)
-    {
-        var found = new List<StoredWorkflow>();
-        if (!Directory.Exists(_root))
-        {
-            return found;
-        }
-
-        foreach (var file in Directory.EnumerateFiles(_root, "*.json", SearchOption.AllDirectories).Order(StringComparer.Ordinal))
-        {
-            try
-            {
-                await using var stream = File.OpenRead(file);
-                if (await JsonSerializer.DeserializeAsync<StoredWorkflow>(stream, cancellationToken: cancellationToken).ConfigureAwait(false) is { } stored)
-                {
-                    found.Add(stored);
-                }
-            }
-            catch (JsonException)
-            {
-                // A damaged file is not a usage; GET of that workflow reports it.
-            }
-        }
-
-        return found;
-    }
-
-    public async Task<bool> DeleteAsync(string project, string name, CancellationToken cancellationToken)
-    {
-        await _writes.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            var path = PathOf(project, name);
-            if (!File.Exists(path))
-            {
-                return false;
-            }
-
-            File.Delete(path);
-            return true;
-        }
-        finally
-        {
-            _writes.Release();
-        }
-    }
-
-    private string PathOf(string project, string name)
-    {
-        ValidateName(project, "project");
-        ValidateName(name, "name");
-        return Path.Combine(_root, project, name + ".json");
+            Name = saved.Name,
+            Project = saved.Project,
+            Owner = saved.Owner,
+            Version = saved.Version,
+            Etag = saved.ETag,
+            CreatedAt = saved.CreatedAt,
+            UpdatedAt = saved.UpdatedAt,
+            UpdatedBy = saved.UpdatedBy,
+            Workflow = SavedWorkflowStore.Document(saved),
+        };
     }
 }

@@ -74,6 +74,7 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         CREATE INDEX secret_uses_key ON secret_uses (scope, owner, name, id);
         """,
         PostgresQueueSchema.Migration,
+        PostgresSavedWorkflowRows.Migration,
     ];
 
     private PostgresDatabase(NpgsqlDataSource dataSource, NpgsqlConnectionStringBuilder settings)

@@ -26,9 +26,12 @@ internal sealed class PostgresSecretRows : ISecretRows
         _feed = feed;
         RunRecords = new PostgresRunRecordStore(database, owned: false);
         Access = new PostgresAccessRows(database);
+        Workflows = new PostgresSavedWorkflowRows(database);
     }
 
     public Access.IAccessRows Access { get; }
+
+    public SavedWorkflows.ISavedWorkflowRows Workflows { get; }
 
     /// <summary>Run records in the same database.</summary>
     public PostgresRunRecordStore RunRecords { get; }

@@ -64,6 +64,7 @@ internal sealed class SqliteSecretRows : ISecretRows
             at TEXT NOT NULL, workflow TEXT, run_id TEXT NOT NULL, node_id TEXT NOT NULL, version INTEGER NOT NULL, user_id TEXT NOT NULL);
         CREATE INDEX secret_uses_key ON secret_uses (scope, owner, name, id);
         """,
+        SqliteSavedWorkflowRows.Migration,
     ];
 
     internal const string InsertAudit = "INSERT INTO audit (at, actor, action, scope, owner, name, version, detail) VALUES ($at, $actor, $action, $scope, $owner, $name, $version, $detail)";
@@ -75,11 +76,14 @@ internal sealed class SqliteSecretRows : ISecretRows
         _connectionString = connectionString;
         Location = path;
         Access = new SqliteAccessRows(OpenConnectionAsync);
+        Workflows = new SqliteSavedWorkflowRows(OpenConnectionAsync);
     }
 
     public string Location { get; }
 
     public IAccessRows Access { get; }
+
+    public SavedWorkflows.ISavedWorkflowRows Workflows { get; }
 
     public static Task<SqliteSecretRows> OpenAsync(StoreOptions options, CancellationToken cancellationToken)
     {
