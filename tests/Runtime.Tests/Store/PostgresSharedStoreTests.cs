@@ -50,7 +50,7 @@ public sealed class PostgresSharedStoreTests : IDisposable
         var hosts = await Task.WhenAll(Enumerable.Range(0, 3).Select(_ => StoreHostProcess.StartAsync(_fixture, Bound)));
         try
         {
-            Assert.Equal("6", await _fixture.ScalarAsync("SELECT COUNT(*) FROM schema_migrations"));
+            Assert.Equal("7", await _fixture.ScalarAsync("SELECT COUNT(*) FROM schema_migrations"));
             Assert.Equal("1", await _fixture.ScalarAsync("SELECT COUNT(*) FROM keys"));
             await hosts[0].SendAsync("set FIRST from-host-0");
             Assert.Equal("1 from-host-0", await hosts[2].SendAsync("read FIRST"));
