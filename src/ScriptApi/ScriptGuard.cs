@@ -5,7 +5,8 @@ namespace Secrets.Runtime.Sandbox.CSharp;
 
 /// <summary>
 /// The runtime guard that the sandbox's guard injector weaves into every script: loop back-edges and <c>goto</c> call
-/// <see cref="Tick"/>, every method, local function, lambda and accessor starts with <see cref="Enter"/>, and every
+/// <see cref="Tick"/>, every method, local function, lambda and accessor starts with <see cref="Enter"/> (an async one
+/// with <see cref="EnterAsync"/> and ends with <see cref="ExitAsync"/>), and every
 /// <c>catch</c> gets the filter <see cref="CanCatch"/>. Once a budget is breached the guard stays tripped: every
 /// further check throws again and no script <c>catch</c> matches, so the run ends with "limit exceeded: time" or
 /// "limit exceeded: stack" even when the script catches everything. Scripts cannot name this type (the policy
@@ -17,6 +18,7 @@ public static class ScriptGuard
     private const int TicksPerClockRead = 64;
     private static long _deadline = long.MaxValue;
     private static int _ticks;
+    private static int _asyncBodies;
     private const int NotTripped = -1;
     private static volatile int _tripped = NotTripped;
 
@@ -44,16 +46,36 @@ public static class ScriptGuard
         }
     }
 
+    /// <summary>
+    /// The entry of an async method, local function, lambda or anonymous method: <see cref="Enter"/>, then the body
+    /// counts as started and not finished until its <see cref="ExitAsync"/> (in a <c>finally</c> around the whole
+    /// body) runs. A body suspended at an <c>await</c> stays counted, so a loop of awaits the script did not wait for
+    /// is seen whatever its timers and continuations are doing at the instant the worker looks.
+    /// </summary>
+    public static void EnterAsync()
+    {
+        Enter();
+        Interlocked.Increment(ref _asyncBodies);
+    }
+
+    /// <summary>The end of an async body (the <c>finally</c> the injector wraps it in): it no longer counts as running.</summary>
+    public static void ExitAsync() => Interlocked.Decrement(ref _asyncBodies);
+
     /// <summary>The filter of every script <c>catch</c>: false once the guard has tripped.</summary>
     public static bool CanCatch() => _tripped == NotTripped;
 
     /// <summary>How many checks guarded code has made in this run (it moves while any script code runs).</summary>
     internal static int Ticks => Volatile.Read(ref _ticks);
 
+    /// <summary>How many async bodies of this run have started and not finished (suspended at an await counts).</summary>
+    internal static int AsyncBodies => Volatile.Read(ref _asyncBodies);
+
     /// <summary>Starts a run with a fresh time budget.</summary>
+    /// <remarks>A worker is reused only after a run that ended with nothing left running, so the count starts at zero.</remarks>
     internal static void Begin(TimeSpan budget)
     {
         _ticks = 0;
+        Volatile.Write(ref _asyncBodies, 0);
         _deadline = Stopwatch.GetTimestamp() + (long)(budget.TotalSeconds * Stopwatch.Frequency);
         _tripped = NotTripped;
     }

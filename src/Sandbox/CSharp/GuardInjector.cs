@@ -8,7 +8,9 @@ namespace Secrets.Runtime.Sandbox.CSharp;
 /// <summary>
 /// Rewrites a checked script so that it cannot run away: every loop body and every <c>goto</c> starts with
 /// <see cref="ScriptGuard.Tick"/>, every body of a method, local function, lambda, anonymous method, constructor,
-/// operator or accessor starts with <see cref="ScriptGuard.Enter"/> (expression bodies become blocks), and every
+/// operator or accessor starts with <see cref="ScriptGuard.Enter"/> (expression bodies become blocks; an async body starts
+/// with <see cref="ScriptGuard.EnterAsync"/> and runs inside a <c>try</c> whose <c>finally</c> is
+/// <see cref="ScriptGuard.ExitAsync"/>, so the worker counts async work the script left running), and every
 /// <c>catch</c> is filtered by <see cref="ScriptGuard.CanCatch"/>. Whether an expression body returns its value is
 /// read off the syntax where the syntax decides it (a declared return type, a body that could not be a statement);
 /// only the rest (a call or an assignment in a lambda, an async body of an aliased type) asks the semantic model, so
@@ -17,12 +19,14 @@ namespace Secrets.Runtime.Sandbox.CSharp;
 internal sealed class GuardInjector : CSharpSyntaxRewriter
 {
     /// <summary>Bumped whenever the injected code changes; part of the compilation cache key.</summary>
-    public const int Version = 1;
+    public const int Version = 2;
 
     private const string Guard = "global::Secrets.Runtime.Sandbox.CSharp.ScriptGuard";
     private static readonly StatementSyntax TickCall = ParseStatement($"{Guard}.Tick();");
     private static readonly StatementSyntax EnterCall = ParseStatement($"{Guard}.Enter();");
     private static readonly ExpressionSyntax CanCatchCall = ParseExpression($"{Guard}.CanCatch()");
+    private static readonly StatementSyntax EnterAsyncCall = ParseStatement($"{Guard}.EnterAsync();");
+    private static readonly FinallyClauseSyntax ExitAsyncFinally = FinallyClause(Block(ParseStatement($"{Guard}.ExitAsync();")));
     private readonly SemanticModel _model;
     private readonly bool _aliases;
 
@@ -64,14 +68,14 @@ internal sealed class GuardInjector : CSharpSyntaxRewriter
     {
         var returns = node.ExpressionBody is not null && BodyReturns(node, node.ReturnType, node.Modifiers);
         var n = (MethodDeclarationSyntax)base.VisitMethodDeclaration(node)!;
-        return n.Body is null && n.ExpressionBody is null ? n : n.WithBody(Guarded(n.Body, n.ExpressionBody, returns)).WithExpressionBody(null).WithSemicolonToken(default);
+        return n.Body is null && n.ExpressionBody is null ? n : n.WithBody(Counted(Guarded(n.Body, n.ExpressionBody, returns), n.Modifiers)).WithExpressionBody(null).WithSemicolonToken(default);
     }
 
     public override SyntaxNode? VisitLocalFunctionStatement(LocalFunctionStatementSyntax node)
     {
         var returns = node.ExpressionBody is not null && BodyReturns(node, node.ReturnType, node.Modifiers);
         var n = (LocalFunctionStatementSyntax)base.VisitLocalFunctionStatement(node)!;
-        return n.WithBody(Guarded(n.Body, n.ExpressionBody, returns)).WithExpressionBody(null).WithSemicolonToken(default);
+        return n.WithBody(Counted(Guarded(n.Body, n.ExpressionBody, returns), n.Modifiers)).WithExpressionBody(null).WithSemicolonToken(default);
     }
 
     public override SyntaxNode? VisitConstructorDeclaration(ConstructorDeclarationSyntax node)
@@ -116,22 +120,31 @@ internal sealed class GuardInjector : CSharpSyntaxRewriter
     public override SyntaxNode? VisitAnonymousMethodExpression(AnonymousMethodExpressionSyntax node)
     {
         var n = (AnonymousMethodExpressionSyntax)base.VisitAnonymousMethodExpression(node)!;
-        return n.WithBlock(Prepend(EnterCall, n.Block));
+        return n.WithBlock(Counted(Prepend(EnterCall, n.Block), n.Modifiers));
     }
 
     public override SyntaxNode? VisitSimpleLambdaExpression(SimpleLambdaExpressionSyntax node)
     {
         var returns = LambdaReturns(node);
         var n = (SimpleLambdaExpressionSyntax)base.VisitSimpleLambdaExpression(node)!;
-        return n.WithBlock(Guarded(n.Block, n.ExpressionBody, returns)).WithExpressionBody(null);
+        return n.WithBlock(Counted(Guarded(n.Block, n.ExpressionBody, returns), n.Modifiers)).WithExpressionBody(null);
     }
 
     public override SyntaxNode? VisitParenthesizedLambdaExpression(ParenthesizedLambdaExpressionSyntax node)
     {
         var returns = LambdaReturns(node);
         var n = (ParenthesizedLambdaExpressionSyntax)base.VisitParenthesizedLambdaExpression(node)!;
-        return n.WithBlock(Guarded(n.Block, n.ExpressionBody, returns)).WithExpressionBody(null);
+        return n.WithBlock(Counted(Guarded(n.Block, n.ExpressionBody, returns), n.Modifiers)).WithExpressionBody(null);
     }
+
+    /// <summary>
+    /// An async body (its first statement the guard's <c>Enter</c>) becomes <c>EnterAsync(); try { rest } finally {
+    /// ExitAsync(); }</c>: it counts as running from its start until it completes, including while it waits at an
+    /// await. Any other body is returned as it is.
+    /// </summary>
+    private static BlockSyntax Counted(BlockSyntax guarded, SyntaxTokenList modifiers) => modifiers.Any(SyntaxKind.AsyncKeyword)
+        ? Block(EnterAsyncCall, TryStatement(guarded.WithStatements(guarded.Statements.RemoveAt(0)), default, ExitAsyncFinally))
+        : guarded;
 
     private static AccessorListSyntax Getter(ArrowExpressionClauseSyntax body) =>
         AccessorList(SingletonList(AccessorDeclaration(SyntaxKind.GetAccessorDeclaration, Guarded(null, body, returns: true))));

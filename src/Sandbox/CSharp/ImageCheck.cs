@@ -1,5 +1,6 @@
 using System.Collections.Frozen;
 using System.Collections.Immutable;
+using System.Globalization;
 using System.Reflection;
 using System.Reflection.Metadata;
 using System.Reflection.Metadata.Ecma335;
@@ -56,7 +57,17 @@ internal static class ImageCheck
         "System.MulticastDelegate", "System.Delegate", "System.Type", "System.RuntimeTypeHandle", "System.RuntimeFieldHandle",
         "System.Collections.IEnumerator", "System.Collections.IEnumerable", "System.Collections.IEqualityComparer", "System.Collections.IStructuralEquatable",
         "System.Threading.Interlocked", "System.Reflection.DefaultMemberAttribute", "Secrets.Runtime.Sandbox.CSharp.ScriptGuard",
-    }.ToFrozenSet(StringComparer.Ordinal);
+    }.Concat(Enumerable.Range(2, BclInlineArrayMaxLength - 1).Select(BclInlineArrayName)).ToFrozenSet(StringComparer.Ordinal);
+
+    /// <summary>
+    /// The longest of the BCL's public inline arrays (<c>System.Runtime.CompilerServices.InlineArray2&lt;T&gt;</c> to
+    /// <c>InlineArray16&lt;T&gt;</c>, new in .NET 10), which Roslyn 5.12 uses for params spans and collection expressions
+    /// of those lengths instead of synthesizing its own. They have no public members: an image reaches their elements
+    /// only through the <c>&lt;PrivateImplementationDetails&gt;</c> helpers, whose index or length is checked against N.
+    /// </summary>
+    private const int BclInlineArrayMaxLength = 16;
+
+    private static string BclInlineArrayName(int length) => string.Create(CultureInfo.InvariantCulture, $"System.Runtime.CompilerServices.InlineArray{length}`1");
 
     /// <summary>For the compiler helper types, the only members the image may use (everything else on them is refused).</summary>
     private static readonly FrozenDictionary<string, FrozenSet<string>> CompilerMembers = new Dictionary<string, string[]>
@@ -126,6 +137,17 @@ internal static class ImageCheck
             if (!isDelegateConstructor && Describe(signature.ParameterTypes.Aggregate(signature.ReturnType, (a, b) => a | b)) is { } refusal)
             {
                 return $"the image declares the method '{name}' with {refusal}";
+            }
+        }
+
+        // The runtime lets an assembly that declares this attribute skip access checks on the assemblies it names:
+        // private members of allowed types (an inline array's element field, string internals) would be reachable.
+        foreach (var handle in md.TypeDefinitions)
+        {
+            var type = md.GetTypeDefinition(handle);
+            if (md.GetString(type.Name) == "IgnoresAccessChecksToAttribute")
+            {
+                return "the image declares IgnoresAccessChecksToAttribute, which turns off the runtime's access checks";
             }
         }
 
@@ -460,7 +482,18 @@ internal static class ImageCheck
             code = blob.ReadSignatureTypeCode();
         }
 
-        if (code != SignatureTypeCode.TypeHandle || blob.ReadTypeHandle() is not { Kind: HandleKind.TypeDefinition } buffer)
+        if (code != SignatureTypeCode.TypeHandle)
+        {
+            return -1;
+        }
+
+        var buffer = blob.ReadTypeHandle();
+        if (buffer.Kind == HandleKind.TypeReference)
+        {
+            return BclInlineArrayLength(md, (TypeReferenceHandle)buffer);
+        }
+
+        if (buffer.Kind != HandleKind.TypeDefinition)
         {
             return -1;
         }
@@ -477,6 +510,24 @@ internal static class ImageCheck
         }
 
         return -1;
+    }
+
+    /// <summary>
+    /// N for a reference to the BCL's <c>InlineArrayN&lt;T&gt;</c> in the core library (by name, top level, from
+    /// <c>System.Runtime</c> or <c>System.Private.CoreLib</c>: the runtime resolves it to the real type, whose length is
+    /// N); -1 for any other referenced type, whose length the image cannot prove.
+    /// </summary>
+    private static int BclInlineArrayLength(MetadataReader md, TypeReferenceHandle handle)
+    {
+        var type = md.GetTypeReference(handle);
+        if (type.ResolutionScope.Kind != HandleKind.AssemblyReference
+            || md.GetString(md.GetAssemblyReference((AssemblyReferenceHandle)type.ResolutionScope).Name) is not ("System.Runtime" or "System.Private.CoreLib"))
+        {
+            return -1;
+        }
+
+        var name = FullName(md, handle);
+        return Enumerable.Range(2, BclInlineArrayMaxLength - 1).FirstOrDefault(n => name == BclInlineArrayName(n), -1);
     }
 
     /// <summary>True for a field of the image's own <c>&lt;PrivateImplementationDetails&gt;</c> with constant data; its size in bytes.</summary>
@@ -568,7 +619,10 @@ internal static class ImageCheck
                 case ILOpCode.Ldc_i4:
                     return new(opCode, default, il.ReadInt32());
                 case ILOpCode.Switch:
-                    il.Offset += 4 * (int)il.ReadUInt32();
+                    // The count is read before the offset moves past the table: "il.Offset += 4 * il.ReadUInt32()" reads
+                    // the offset first, loses the count's own 4 bytes and reads the table's last entry as code.
+                    var targets = il.ReadUInt32();
+                    il.Offset += targets <= (uint)(il.RemainingBytes / 4) ? (int)targets * 4 : throw new BadImageFormatException("a switch table runs past its method body");
                     return new(opCode, default, null);
                 case ILOpCode.Ldstr:
                     il.ReadInt32();

@@ -14,7 +14,7 @@ namespace Secrets.Runtime.Sandbox.CSharp;
 internal static class ScriptPolicy
 {
     /// <summary>Bumped whenever the rules change; part of the compilation cache key.</summary>
-    public const int Version = 6;
+    public const int Version = 7;
 
     /// <summary>
     /// Every type a script may use, by metadata name, each named on its own: no namespace is allowed as a whole, so a
@@ -181,6 +181,10 @@ internal static class ScriptPolicy
 
         // A converter's own System.Type (what it converts): the way into reflection.
         "System.Text.Json.Serialization.JsonConverter.Type", "System.Text.Json.Serialization.JsonConverter`1.Type",
+
+        // Callbacks outside an async body (scripts await): a chain of them would be background work no count sees.
+        "System.Runtime.CompilerServices.TaskAwaiter.OnCompleted", "System.Runtime.CompilerServices.TaskAwaiter`1.OnCompleted",
+        "System.Runtime.CompilerServices.ValueTaskAwaiter.OnCompleted", "System.Runtime.CompilerServices.ValueTaskAwaiter`1.OnCompleted",
 
         // Process-wide: drops every cached zone (and the local one) for every later run in the worker.
         "System.TimeZoneInfo.ClearCachedData",

@@ -18,6 +18,19 @@ public sealed record ScriptResult(ScriptStatus Status, JsonNode? Value, string? 
     /// <summary>The script line a run-time error was thrown at, when known.</summary>
     public int? Line { get; init; }
 
+    /// <summary>
+    /// The stable code of the outcome, from <see cref="ScriptErrors"/>: <c>code.rejected</c>, <c>code.error</c> or a
+    /// limit's <c>code.limit.*</c> (<c>code.limit.memory</c>); null when the script succeeded. Callers take it from
+    /// here, never from the message.
+    /// </summary>
+    public string? Code => Status switch
+    {
+        ScriptStatus.Ok => null,
+        ScriptStatus.Rejected => ScriptErrors.RejectedCode,
+        ScriptStatus.Limited => ScriptErrors.LimitCode(Limit),
+        _ => ScriptErrors.FailedCode,
+    };
+
     /// <summary>The one message for a breached limit, as every caller shows it.</summary>
     public static string LimitMessage(LimitKind limit) => limit switch
     {

@@ -140,6 +140,93 @@ public sealed class ImageCheckAttackTests
         Assert.Contains("InlineArrayElementRef", Refusal(patched), StringComparison.Ordinal);
     }
 
+    // Roslyn 5.12 lays params spans and collection expressions of 2 to 16 elements over the BCL's InlineArrayN<T>
+    // (System.Runtime) instead of a buffer type of its own; the helpers that reach its elements still do no bounds
+    // check, so their constant index or length is held to N, read off the referenced type's name.
+    private const string BclInlineArray = "public static class S { public static long Run() { var b = new System.Runtime.CompilerServices.InlineArray4<long>(); "
+        + "b[3] = 7; System.Span<long> s = b; return s[3] + s.Length; } }";
+
+    [Theory]
+    [InlineData(0x19, "InlineArrayElementRef")]
+    [InlineData(0x1A, "InlineArrayAsSpan")]
+    public void A_bcl_inline_array_index_or_length_patched_past_its_length_is_refused(byte constant, string helper)
+    {
+        var image = Emit(BclInlineArray);
+        Assert.True(ScriptCompiler.Checked(image).Succeeded, string.Join("; ", ScriptCompiler.Checked(image).Diagnostics));
+        Assert.True(System.Text.Encoding.UTF8.GetString(image).Contains("InlineArray4`1", StringComparison.Ordinal), "the image does not use the BCL's InlineArray4<T>");
+
+        // ldc.i4.3 (index 3) or ldc.i4.4 (length 4), then call (0x28) of a helper's method specification (0x2B......):
+        // make it ldc.i4.8 in a 4-element buffer.
+        var at = Enumerable.Range(0, image.Length - 5).First(i => image[i] == constant && image[i + 1] == 0x28 && image[i + 5] == 0x2B);
+        var patched = (byte[])image.Clone();
+        patched[at] = 0x1E;
+
+        Assert.Contains(helper, Refusal(patched), StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("public static class S { public static long Run() { var b = new System.Runtime.CompilerServices.InlineArray2<long>(); "
+        + "return System.Runtime.CompilerServices.Unsafe.Add(ref System.Runtime.CompilerServices.Unsafe.As<System.Runtime.CompilerServices.InlineArray2<long>, long>(ref b), 5); } }", "Unsafe.A")]
+    [InlineData("public static class S { public static int Run() { var b = new System.Runtime.CompilerServices.InlineArray2<long>(); "
+        + "return System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.CompilerServices.Unsafe.As<System.Runtime.CompilerServices.InlineArray2<long>, long>(ref b), 99).Length; } }", "Unsafe.As")]
+    [InlineData("public static class S { public static int Run() { var b = new System.Runtime.CompilerServices.InlineArray16<object>(); "
+        + "return System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref System.Runtime.CompilerServices.Unsafe.As<System.Runtime.CompilerServices.InlineArray16<object>, long>(ref b), 16).Length; } }", "Unsafe.As")]
+    public void A_bcl_inline_array_reached_outside_the_compilers_helpers_is_refused(string source, string expected)
+    {
+        Assert.Contains(expected, Refusal(Emit(source)), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void An_instruction_right_after_a_switch_table_is_read_where_it_is()
+    {
+        // ldarg.0; switch (4 targets); br.s default; then the cases. Patch the table's last entry to 0x21 (ldc.i8, which
+        // takes 8 bytes) and put localloc (FE 0F) over the br.s: a reader that lost the count's 4 bytes reads the last
+        // entry as ldc.i8 and its 8 bytes swallow the localloc.
+        var image = Emit("public static class S { public static int Run(int x) { switch (x) { case 0: return 11; case 1: return 22; case 2: return 33; case 3: return 44; } return 0; } }");
+        Assert.True(ScriptCompiler.Checked(image).Succeeded);
+        var at = Enumerable.Range(0, image.Length - 21).Single(i => image[i] == 0x45 && image[i + 1] == 4 && image[i + 2] == 0 && image[i + 3] == 0 && image[i + 4] == 0
+            && Enumerable.Range(0, 4).All(k => image[i + 5 + 4 * k] < 0x40 && image[i + 6 + 4 * k] == 0 && image[i + 7 + 4 * k] == 0 && image[i + 8 + 4 * k] == 0));
+        var patched = (byte[])image.Clone();
+        patched[at + 17] = 0x21;
+        patched[at + 21] = 0xFE;
+        patched[at + 22] = 0x0F;
+
+        Assert.Contains("Localloc", Refusal(patched), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void A_script_with_a_switch_in_its_state_machine_passes_the_image_check()
+    {
+        // Found with Roslyn 5.12: the top-level state machine's switch over four awaits was misread past its table as
+        // conv.ovf.u, and a good script was refused.
+        var result = Compiler.Compile("""
+            context.Log("started");
+            async Task<int> Twice(int n) { await Task.Delay(2); return n * 2; }
+            var sum = await Twice(1);
+            try { await Fail(); } catch (InvalidOperationException) { sum += 100; }
+            async Task Fail() { await Task.Delay(1); throw new InvalidOperationException("x"); }
+            return await Twice(sum) + await Twice(0);
+            """);
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics));
+    }
+
+    [Fact]
+    public void An_image_that_turns_off_access_checks_to_reach_private_members_is_refused()
+    {
+        var image = Emit("""
+            [assembly: System.Runtime.CompilerServices.IgnoresAccessChecksTo("System.Private.CoreLib")]
+            namespace System.Runtime.CompilerServices
+            {
+                [System.AttributeUsage(System.AttributeTargets.Assembly, AllowMultiple = true)]
+                public sealed class IgnoresAccessChecksToAttribute(string assemblyName) : System.Attribute { public string AssemblyName { get; } = assemblyName; }
+            }
+            public static class S { public static int Run() => 1; }
+            """);
+
+        Assert.Contains("IgnoresAccessChecksToAttribute", Refusal(image), StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Records_collection_expressions_constant_data_and_async_pass_in_the_shapes_the_compiler_emits()
     {

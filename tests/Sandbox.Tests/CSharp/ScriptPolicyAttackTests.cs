@@ -299,4 +299,17 @@ public sealed class ScriptPolicyAttackTests
     {
         AssertRefusedNaming(WithConverter(string.Empty, tail), "System.Type");
     }
+
+    // The BCL's InlineArrayN<T> (what Roslyn 5.12 lays params spans and collection expressions over) cannot be named,
+    // and neither can the helpers that would reach past one.
+    [Theory]
+    [InlineData("var b = new System.Runtime.CompilerServices.InlineArray3<int>(); b[2] = 1; return b[2];", "InlineArray3")]
+    [InlineData("System.Runtime.CompilerServices.InlineArray2<string> b = default; Span<string> s = b; return s.Length;", "InlineArray2")]
+    [InlineData("Span<long> s = [1, 2, 3]; return System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref s[0], 64).Length;", "MemoryMarshal")]
+    [InlineData("Span<long> s = [1, 2, 3]; return System.Runtime.CompilerServices.Unsafe.Add(ref s[0], 9);", "Unsafe")]
+    [InlineData("ReadOnlySpan<long> s = [1, 2, 3]; return System.Runtime.InteropServices.MemoryMarshal.GetReference(s);", "MemoryMarshal")]
+    public void A_bcl_inline_array_or_a_way_past_one_is_refused_in_source(string source, string expected)
+    {
+        AssertRefusedNaming(source, expected);
+    }
 }

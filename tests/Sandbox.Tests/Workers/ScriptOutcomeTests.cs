@@ -32,6 +32,7 @@ public sealed class ScriptOutcomeTests
         Assert.Equal(ScriptStatus.Limited, result.Status);
         Assert.Equal(limit, result.Limit);
         Assert.Equal(message, result.Error);
+        Assert.Equal("code.limit." + limit.ToText(), result.Code);
         Assert.Equal("before", result.Logs[0]);
     }
 
@@ -41,6 +42,7 @@ public sealed class ScriptOutcomeTests
         var result = await RunAsync("context.Log(\"first\");\nvar n = 2;\nthrow new InvalidOperationException(\"boom \" + n);");
 
         Assert.Equal(ScriptStatus.Error, result.Status);
+        Assert.Equal("code.error", result.Code);
         Assert.Null(result.Limit);
         Assert.Equal(3, result.Line);
         Assert.Equal("line 3: InvalidOperationException: boom 2", result.Error);
@@ -65,5 +67,16 @@ public sealed class ScriptOutcomeTests
 
         Assert.Equal(ScriptStatus.Error, result.Status);
         Assert.Equal("line 1: KeyNotFoundException: no credential with alias 'Token' in node 'sign'; its aliases are Key, Other", result.Error);
+    }
+
+    [Fact]
+    public async Task A_collection_expression_span_read_past_its_end_is_an_index_error_not_a_read_of_memory()
+    {
+        // Roslyn 5.12 lays [a, b, c] over the BCL's InlineArray3<T>; the span the script gets is bounds-checked.
+        var result = await RunAsync("long At(int i)\n{\n    Span<long> s = [1, 2, 3];\n    return s[i];\n}\nreturn At(5);");
+
+        Assert.True(result.Status == ScriptStatus.Error, $"{result.Status} {result.Error}");
+        Assert.Equal("code.error", result.Code);
+        Assert.Contains("IndexOutOfRangeException", result.Error, StringComparison.Ordinal);
     }
 }

@@ -196,20 +196,29 @@ internal sealed class ScriptWorker
     }
 
     /// <summary>
-    /// True when the script left timers or queued work behind. Continuations that are merely finishing get a few
-    /// milliseconds to drain; a loop or a pending delay is still there after them.
+    /// True when the script left work behind: an async body of its own that has not finished, a timer, queued work, or
+    /// a thread running its code. Work that is merely finishing gets a few milliseconds to drain; a loop or a pending
+    /// delay is still there after them.
     /// </summary>
+    /// <remarks>
+    /// The async-body count (<see cref="ScriptGuard.AsyncBodies"/>) is what makes this independent of timing: a body
+    /// is counted from its first statement until it completes, through every await, so a loop of awaits the script
+    /// did not wait for is never zero, even in the instant its timer has fired and its continuation has not yet
+    /// started, when no timer, queued item or script thread shows it. Scripts have no other way to schedule code:
+    /// <c>Task.Run</c>, <c>ContinueWith</c>, awaiters' <c>OnCompleted</c>, timers and the thread pool are refused.
+    /// </remarks>
     private async Task<bool> LeftWorkRunningAsync(long timersBefore)
     {
-        // Quiet means quiet three looks in a row: no queued item, no new timer, no thread running script code. Busy
-        // looks are retried with yields, then short sleeps (about 50 ms in all), since continuations that are merely
-        // finishing need no more.
+        // Quiet means quiet three looks in a row: no unfinished async body, no queued item, no new timer, no thread
+        // running script code. Busy looks are retried with yields, then short sleeps (about 50 ms in all), since work
+        // that is merely finishing needs no more.
         // Script code that runs while we look (a guard tick) is background work too.
         var ticks = ScriptGuard.Ticks;
         var quiet = 0;
         for (var attempt = 0; attempt < 60; attempt++)
         {
-            quiet = ThreadPool.PendingWorkItemCount == 0 && Timer.ActiveCount <= timersBefore && Volatile.Read(ref _scriptThreads) == 0 ? quiet + 1 : 0;
+            quiet = ScriptGuard.AsyncBodies == 0 && ThreadPool.PendingWorkItemCount == 0 && Timer.ActiveCount <= timersBefore
+                && Volatile.Read(ref _scriptThreads) == 0 ? quiet + 1 : 0;
             if (quiet == 3)
             {
                 return ScriptGuard.Ticks != ticks;

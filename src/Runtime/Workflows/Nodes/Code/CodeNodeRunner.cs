@@ -54,9 +54,9 @@ internal sealed class CodeNodeRunner : INodeRunner
             {
                 TimingsMs = new Dictionary<string, double> { ["worker"] = Stopwatch.GetElapsedTime(started).TotalMilliseconds },
             },
-            ScriptStatus.Rejected => throw new NodeFailedException(node.Id, ScriptErrors.RejectedCode, ErrorKind.Rejected, $"{(node.SourceFile is null ? "source" : Path.GetFileName(node.SourceFile))} {result.Error}"),
-            ScriptStatus.Limited => throw new NodeFailedException(node.Id, ScriptErrors.LimitCode(result.Limit), ErrorKind.LimitExceeded, result.Error ?? "limit exceeded") { Logs = result.Logs, Limit = result.Limit },
-            _ => throw new NodeFailedException(node.Id, ScriptErrors.FailedCode, ErrorKind.Internal, $"script failed: {result.Error}") { Logs = result.Logs },
+            ScriptStatus.Rejected => throw new NodeFailedException(node.Id, result.Code!, ErrorKind.Rejected, $"{(node.SourceFile is null ? "source" : Path.GetFileName(node.SourceFile))} {result.Error}"),
+            ScriptStatus.Limited => throw new NodeFailedException(node.Id, result.Code!, ErrorKind.LimitExceeded, result.Error ?? "limit exceeded") { Logs = result.Logs, Limit = result.Limit },
+            _ => throw new NodeFailedException(node.Id, result.Code!, ErrorKind.Internal, $"script failed: {result.Error}") { Logs = result.Logs },
         };
     }
 }
