@@ -10,6 +10,28 @@ public static class CliApplication
     {
         ArgumentNullException.ThrowIfNull(console);
         var context = new CliContext(console, args);
+        var root = CreateRoot(context);
+
+        // No response files (@file) and no bundling: every token stays the argument the user typed, at its position.
+        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null, EnablePosixBundling = false });
+        if (parse.Errors.Count > 0)
+        {
+            // System.CommandLine's messages quote the offending token, which may be a value typed by mistake.
+            foreach (var message in ParseErrorMessages.For(parse, args))
+            {
+                await console.Error.WriteLineAsync("error: " + message).ConfigureAwait(false);
+            }
+
+            return ExitCodes.InvalidInput;
+        }
+
+        var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
+        return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The command tree (also read by the tests that hold the README to every option <c>--help</c> shows).</summary>
+    internal static RootCommand CreateRoot(CliContext context)
+    {
         var root = new RootCommand("secrets-runtime: store secrets once, inject them at run time, never print them.");
         root.Options.Add(context.HomeOption);
         root.Options.Add(context.DatabaseOption);
@@ -34,21 +56,6 @@ public static class CliApplication
         root.Subcommands.Add(Commands.ServeCommand.Create(context));
         root.Subcommands.Add(Commands.WorkerCommand.Create(context));
         root.Subcommands.Add(Commands.WorkersCommand.Create(context));
-
-        // No response files (@file) and no bundling: every token stays the argument the user typed, at its position.
-        var parse = root.Parse(args, new ParserConfiguration { ResponseFileTokenReplacer = null, EnablePosixBundling = false });
-        if (parse.Errors.Count > 0)
-        {
-            // System.CommandLine's messages quote the offending token, which may be a value typed by mistake.
-            foreach (var message in ParseErrorMessages.For(parse, args))
-            {
-                await console.Error.WriteLineAsync("error: " + message).ConfigureAwait(false);
-            }
-
-            return ExitCodes.InvalidInput;
-        }
-
-        var config = new InvocationConfiguration { Output = console.Out, Error = console.Error };
-        return await parse.InvokeAsync(config, cancellationToken).ConfigureAwait(false);
+        return root;
     }
 }

@@ -59,6 +59,71 @@ public sealed class StrictInputTests : IDisposable
         Assert.Contains("--limit must be 1 to ", error, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("--cpu-time 0", "--cpu-time must be 1 to 600000 milliseconds")]
+    [InlineData("--cpu-time 600001", "--cpu-time must be 1 to 600000 milliseconds")]
+    public async Task Exec_cpu_time_out_of_range_is_a_clear_message(string option, string expected)
+    {
+        var script = Path.Combine(_cli.Home, "s.csx");
+        File.WriteAllText(script, "return 1;");
+
+        var (code, output, error) = await _cli.RunAsync(["exec", script, .. option.Split(' ')]);
+
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Empty(output);
+        Assert.Equal("error: " + expected, error.TrimEnd());
+        Assert.False(Directory.Exists(Path.Combine(_cli.Home, "runs")));
+    }
+
+    /// <summary>
+    /// The worker's numbers are checked before it connects: the database named here (port 1) would answer with a
+    /// connection error instead, so the range message proves nothing was tried.
+    /// </summary>
+    [Theory]
+    [InlineData("--lease 0", "--lease must be 1 to 3600 lease seconds")]
+    [InlineData("--lease 3601", "--lease must be 1 to 3600 lease seconds")]
+    [InlineData("--max-attempts 0", "--max-attempts must be 1 to 10 attempts")]
+    [InlineData("--max-attempts 11", "--max-attempts must be 1 to 10 attempts")]
+    [InlineData("--concurrency 0", "--concurrency must be 1 to 256 runs")]
+    [InlineData("--concurrency 257", "--concurrency must be 1 to 256 runs")]
+    public async Task Worker_numbers_out_of_range_are_refused_before_it_connects(string option, string expected)
+    {
+        var (code, output, error) = await _cli.RunAsync(["worker", .. option.Split(' '), "--database", "Host=127.0.0.1;Port=1;Username=u;Password=pw-never-shown"]);
+
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Empty(output);
+        Assert.Equal("error: " + expected, error.TrimEnd());
+    }
+
+    [Theory]
+    [InlineData("secret", "set", "K", "--scope", "team")]
+    [InlineData("secret", "list", "--scope", "team")]
+    [InlineData("secret", "delete", "K", "--yes", "--scope", "team")]
+    public async Task An_unknown_scope_is_refused_and_nothing_is_written(params string[] args)
+    {
+        var (code, output, error) = await _cli.PipeAsync("value-never-shown", args);
+
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Empty(output);
+        Assert.StartsWith("error: --scope must be one of organization, workspace, project, personal", error, StringComparison.Ordinal);
+        Assert.DoesNotContain("value-never-shown", output + error, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_cli.Home, "secrets.db")));
+    }
+
+    [Fact]
+    public async Task An_unknown_trigger_is_refused_before_the_run()
+    {
+        var workflow = Path.Combine(_cli.Home, "w.json");
+        File.WriteAllText(workflow, """{ "name": "w", "project": "p", "owner": "o", "nodes": [ { "id": "e", "type": "expression", "expression": "1+1" } ] }""");
+
+        var (code, output, error) = await _cli.RunAsync("run", workflow, "--trigger", "cron");
+
+        Assert.Equal(ExitCodes.InvalidInput, code);
+        Assert.Empty(output);
+        Assert.Equal("error: --trigger must be one of manual, api, webhook, schedule", error.TrimEnd());
+        Assert.False(Directory.Exists(Path.Combine(_cli.Home, "runs")));
+    }
+
     [Fact]
     public async Task An_unknown_log_format_is_refused_before_the_run()
     {
