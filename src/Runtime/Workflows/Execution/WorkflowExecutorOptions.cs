@@ -37,4 +37,7 @@ public sealed record WorkflowExecutorOptions
 
     /// <summary>Where run records go, overriding <see cref="RunRecordsHome"/>; null: decided by <see cref="RunRecordsHome"/>.</summary>
     public IRunRecordStore? RunRecords { get; init; }
+
+    /// <summary>The clock that stamps run and node start and end times (default <see cref="TimeProvider.System"/>).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
 }
