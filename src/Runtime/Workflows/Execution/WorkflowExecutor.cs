@@ -47,7 +47,7 @@ public sealed class WorkflowExecutor : IDisposable
     public static WorkflowExecutor Create(ISecretStore store, WorkflowExecutorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(store);
-        options ??= new WorkflowExecutorOptions();
+        options = (options ?? new WorkflowExecutorOptions()).Validate();
         var reader = store as ISecretValueReader
             ?? throw new ArgumentException("this store does not support run-time injection", nameof(store));
         var client = new HttpClient(options.HttpHandler ?? Sandbox.Net.SafeHttp.CreateHandler(), disposeHandler: options.HttpHandler is null)
