@@ -241,7 +241,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
                     if (owner == "secrets")
                     {
                         secrets.Add(key.ToUpperInvariant());
-                        exactSecretReads += key == key.ToUpperInvariant() ? 1 : 0;
+                        exactSecretReads += key.All(c => char.ToUpperInvariant(c) == c) ? 1 : 0;
                     }
                     else if (owner == "nodes")
                     {

@@ -10,7 +10,7 @@ namespace Secrets.Runtime.Server.Workflows;
 /// Workflows saved in projects: one JSON file each under <c>HOME/server/workflows/PROJECT/NAME.json</c>, written
 /// atomically. The first saver stays the owner.
 /// </summary>
-internal sealed class StoredWorkflowStore
+internal sealed class StoredWorkflowStore : IDisposable
 {
     private readonly string _root;
     private readonly TimeProvider _time;
@@ -21,6 +21,9 @@ internal sealed class StoredWorkflowStore
         _root = Path.Combine(options.Runtime.Home!, "server", "workflows");
         _time = time;
     }
+
+    /// <inheritdoc />
+    public void Dispose() => _writes.Dispose();
 
     /// <summary>Names of projects and workflows: a letter or digit, then letters, digits, '.', '_' and '-', at most 100.</summary>
     public static void ValidateName(string text, string what)
