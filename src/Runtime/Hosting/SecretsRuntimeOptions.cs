@@ -145,6 +145,11 @@ public sealed class SecretsRuntimeOptions
         {
             problems.Add(ex.Message);
         }
+        catch (ArgumentException ex)
+        {
+            // The limits types throw ArgumentOutOfRangeException naming every problem; the parameter suffix adds nothing.
+            problems.Add(ex.Message.Split(" (Parameter", 2)[0]);
+        }
     }
 
     // The hosting front door is one of the two places that read the process environment (eng/banned).
