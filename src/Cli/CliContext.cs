@@ -18,6 +18,9 @@ public sealed class CliContext
     /// <summary>The command line as typed, to name the position of a bad argument (never its text).</summary>
     public IReadOnlyList<string> Args { get; }
 
+    /// <summary>The clock that ages and expiries are counted from (default <see cref="TimeProvider.System"/>).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>The console of this invocation.</summary>
     public CliConsole Console { get; }
 

@@ -19,21 +19,32 @@ public sealed record QueueWorkerOptions
     /// <exception cref="SecretsRuntimeException">A setting is out of range.</exception>
     public void Validate()
     {
+        var problems = new List<string>();
         if (Concurrency is < 1 or > 256)
         {
-            throw new SecretsRuntimeException(QueueErrors.OptionsInvalidCode, ErrorKind.InvalidInput, "the concurrency must be between 1 and 256");
+            problems.Add("Concurrency must be between 1 and 256");
         }
 
         if (Queues.Count == 0)
         {
-            throw new SecretsRuntimeException(QueueErrors.OptionsInvalidCode, ErrorKind.InvalidInput, "a worker needs at least one queue");
+            problems.Add("Queues is empty: a worker needs at least one queue");
         }
 
-        foreach (var queue in Queues)
+        foreach (var check in Queues.Select(q => (Action)(() => RunQueue.CheckQueueName(q))).Append(Runs.Validate))
         {
-            RunQueue.CheckQueueName(queue);
+            try
+            {
+                check();
+            }
+            catch (SecretsRuntimeException ex)
+            {
+                problems.Add(ex.Message);
+            }
         }
 
-        Runs.Validate();
+        if (problems.Count > 0)
+        {
+            throw new SecretsRuntimeException(QueueErrors.OptionsInvalidCode, ErrorKind.InvalidInput, "queue worker options: " + string.Join("; ", problems));
+        }
     }
 }

@@ -43,29 +43,29 @@ public sealed record RedactionOptions
     /// </summary>
     public TimeSpan ReleaseGracePeriod { get; init; } = TimeSpan.FromSeconds(30);
 
-    /// <summary>Checks the options; a mask may not be empty, thresholds must be positive and the grace period not negative.</summary>
+    /// <summary>Checks the options, listing every problem: a mask may not be empty, thresholds must be positive and the grace period not negative.</summary>
+    /// <exception cref="ArgumentException">A setting is out of range; the message names every one.</exception>
     public RedactionOptions Validate()
     {
+        var problems = new List<string>();
         if (string.IsNullOrEmpty(Mask))
         {
-            throw new ArgumentException("RedactionOptions.Mask must not be empty", nameof(Mask));
+            problems.Add("Mask must not be empty");
         }
 
-        if (MinimumValueLength < 1 || MinimumDerivedLength < 1 || CaseInsensitiveMinimumLength < 1)
+        foreach (var (name, value) in new[] { (nameof(MinimumValueLength), MinimumValueLength), (nameof(MinimumDerivedLength), MinimumDerivedLength), (nameof(CaseInsensitiveMinimumLength), CaseInsensitiveMinimumLength), (nameof(MaximumDecodingDepth), MaximumDecodingDepth) })
         {
-            throw new ArgumentOutOfRangeException(nameof(MinimumDerivedLength), string.Create(CultureInfo.InvariantCulture, $"RedactionOptions length thresholds must be at least 1 (got MinimumValueLength {MinimumValueLength}, MinimumDerivedLength {MinimumDerivedLength}, CaseInsensitiveMinimumLength {CaseInsensitiveMinimumLength})"));
-        }
-
-        if (MaximumDecodingDepth < 1)
-        {
-            throw new ArgumentOutOfRangeException(nameof(MaximumDecodingDepth), string.Create(CultureInfo.InvariantCulture, $"RedactionOptions.MaximumDecodingDepth must be at least 1 (got {MaximumDecodingDepth})"));
+            if (value < 1)
+            {
+                problems.Add(string.Create(CultureInfo.InvariantCulture, $"{name} must be at least 1 (got {value})"));
+            }
         }
 
         if (ReleaseGracePeriod < TimeSpan.Zero)
         {
-            throw new ArgumentOutOfRangeException(nameof(ReleaseGracePeriod), string.Create(CultureInfo.InvariantCulture, $"RedactionOptions.ReleaseGracePeriod must not be negative (got {ReleaseGracePeriod})"));
+            problems.Add("ReleaseGracePeriod must not be negative");
         }
 
-        return this;
+        return problems.Count == 0 ? this : throw new ArgumentException("RedactionOptions: " + string.Join("; ", problems));
     }
 }

@@ -314,7 +314,7 @@ public sealed class SecretRedactor
         var view = new DecodedView(text.Length + 16);
         try
         {
-            if (TextDecoder.LineJoiner.Decode(text, ref view, ref blocks))
+            if (Base64LineJoiner.Decode(text, ref view, ref blocks))
             {
                 List<RedactionHit>? inner = null;
                 Search(snapshot, view.Text, 0, view.Length, ref inner);

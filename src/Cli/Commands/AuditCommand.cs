@@ -15,7 +15,7 @@ internal static class AuditCommand
         var command = new Command("audit", "Show the audit log: who did what to which secret, never a value") { since, json, limit };
         command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
-            var from = parse.GetValue(since) is { } text ? ParseSince(text) : (DateTimeOffset?)null;
+            var from = parse.GetValue(since) is { } text ? ParseSince(text, context.Time) : (DateTimeOffset?)null;
             var count = CliInput.InRange(parse, limit, 1, 1_000_000, "entries") ?? int.MaxValue;
             await using var runtime = await context.OpenExistingRuntimeAsync(parse, ct).ConfigureAwait(false);
             var store = runtime.Store;
@@ -52,7 +52,7 @@ internal static class AuditCommand
         return command;
     }
 
-    internal static DateTimeOffset ParseSince(string text)
+    internal static DateTimeOffset ParseSince(string text, TimeProvider time)
     {
         var trimmed = text.Trim();
         if (trimmed.Length > 1 && double.TryParse(trimmed[..^1], NumberStyles.Float, CultureInfo.InvariantCulture, out var amount) && amount >= 0)
@@ -60,7 +60,7 @@ internal static class AuditCommand
             TimeSpan? age = trimmed[^1] switch { 'm' => TimeSpan.FromMinutes(amount), 'h' => TimeSpan.FromHours(amount), 'd' => TimeSpan.FromDays(amount), _ => null };
             if (age is { } span)
             {
-                return DateTimeOffset.UtcNow - span;
+                return time.GetUtcNow() - span;
             }
         }
 

@@ -27,7 +27,7 @@ internal static class TokenCommand
         var command = new Command("create", "Create a token for --user (default: the OS user) and print it, once, alone on stdout") { name, scopes, expires };
         command.SetAction((parse, ct) => context.RunAsync(parse, async () =>
         {
-            var expiry = parse.GetValue(expires) is { } text ? ParseExpiry(text) : (DateTimeOffset?)null;
+            var expiry = parse.GetValue(expires) is { } text ? ParseExpiry(text, context.Time) : (DateTimeOffset?)null;
             await using var runtime = await context.OpenRuntimeAsync(parse, ct).ConfigureAwait(false);
             var store = (SecretStore)runtime.Store;
             var issued = await store.Access.CreateTokenAsync(context.Principal(parse), new TokenRequest
@@ -56,7 +56,7 @@ internal static class TokenCommand
             await using var runtime = await context.OpenExistingRuntimeAsync(parse, ct).ConfigureAwait(false);
             var store = (SecretStore)runtime.Store;
             var tokens = await store.Access.ListTokensAsync(context.Principal(parse), null, ct).ConfigureAwait(false);
-            var now = DateTimeOffset.UtcNow;
+            var now = context.Time.GetUtcNow();
             if (parse.GetValue(json))
             {
                 var array = new System.Text.Json.Nodes.JsonArray(tokens.Select(t => (System.Text.Json.Nodes.JsonNode)new System.Text.Json.Nodes.JsonObject
@@ -101,10 +101,10 @@ internal static class TokenCommand
         return command;
     }
 
-    internal static DateTimeOffset ParseExpiry(string text)
+    internal static DateTimeOffset ParseExpiry(string text, TimeProvider time)
     {
         var trimmed = text.Trim();
-        var now = DateTimeOffset.UtcNow;
+        var now = time.GetUtcNow();
         DateTimeOffset? at = null;
         if (trimmed.Length > 1 && int.TryParse(trimmed[..^1], NumberStyles.None, CultureInfo.InvariantCulture, out var amount) && amount > 0)
         {

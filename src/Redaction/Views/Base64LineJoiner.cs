@@ -30,7 +30,7 @@ internal sealed class Base64LineJoiner : TextDecoder
     /// the source range of each block whose lines are not indented: every character in it is Base64 or a line break,
     /// so every match inside it that holds no line break is also a match of the view.
     /// </summary>
-    public bool Decode(ReadOnlySpan<char> text, ref DecodedView view, ref BlockList blocks)
+    public static bool Decode(ReadOnlySpan<char> text, ref DecodedView view, ref BlockList blocks)
     {
         var changed = false;
         int blockStart = -1, blockEnd = -1;

@@ -145,8 +145,16 @@ public sealed class SecretsRuntimeOptions
         {
             problems.Add(ex.Message);
         }
+        catch (ArgumentException ex)
+        {
+            // The limits types throw ArgumentOutOfRangeException naming every problem; the parameter suffix adds nothing.
+            problems.Add(ex.Message.Split(" (Parameter", 2)[0]);
+        }
     }
 
+    // The hosting front door is one of the two places that read the process environment (eng/banned).
+#pragma warning disable RS0030
     private static Dictionary<string, string?> ProcessEnvironment() =>
         System.Environment.GetEnvironmentVariables().Cast<DictionaryEntry>().ToDictionary(e => (string)e.Key, e => e.Value as string, StringComparer.Ordinal);
+#pragma warning restore RS0030
 }

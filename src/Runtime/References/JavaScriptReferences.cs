@@ -7,7 +7,7 @@ namespace Secrets.Runtime.References;
 /// <param name="Secrets">Secret names read, upper-cased.</param>
 /// <param name="Nodes">Node ids read through <c>nodes.ID</c> or <c>nodes["ID"]</c>.</param>
 /// <param name="SyntaxError">Why the expression would be refused before running (syntax, unknown global), else null.</param>
-public sealed record JavaScriptReferences(IReadOnlySet<SecretName> Secrets, IReadOnlySet<string> Nodes, string? SyntaxError)
+internal sealed record JavaScriptReferences(IReadOnlySet<SecretName> Secrets, IReadOnlySet<string> Nodes, string? SyntaxError)
 {
     /// <summary>Analyzes <paramref name="source"/> exactly as the expression evaluator will before running it.</summary>
     public static JavaScriptReferences Find(string source)

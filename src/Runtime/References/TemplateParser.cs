@@ -8,7 +8,7 @@ namespace Secrets.Runtime.References;
 /// <c>{{$secret.NAME}}</c>, <c>{{secrets.NAME}}</c>, <c>{{NAME}}</c> (a bare upper-case name),
 /// <c>{{nodes.ID.output.path}}</c>, <c>{{inputs.path}}</c> and <c>{{= javascript }}</c>. <c>\{{</c> is a literal <c>{{</c>.
 /// </summary>
-public static class TemplateParser
+internal static class TemplateParser
 {
     /// <summary>Splits <paramref name="text"/> into parts; malformed references are reported in <see cref="ParsedTemplate.Errors"/>.</summary>
     public static ParsedTemplate Parse(string text)

@@ -1,7 +1,7 @@
 namespace Secrets.Runtime.References;
 
 /// <summary>One piece of a parsed template string: literal text, a secret, a node output, or a JavaScript expression.</summary>
-public abstract record TemplatePart
+internal abstract record TemplatePart
 {
     private protected TemplatePart()
     {

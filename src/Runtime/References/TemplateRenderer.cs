@@ -10,7 +10,7 @@ namespace Secrets.Runtime.References;
 /// Renders parsed templates with the values resolved for one node: secrets by name, earlier nodes' outputs, the run
 /// input, and JavaScript parts through a caller-supplied evaluator.
 /// </summary>
-public sealed class TemplateRenderer
+internal sealed class TemplateRenderer
 {
     private readonly IReadOnlyDictionary<SecretName, string> _secrets;
     private readonly JsonObject _nodes;

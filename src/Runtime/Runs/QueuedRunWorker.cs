@@ -169,7 +169,7 @@ public sealed class QueuedRunWorker : IAsyncDisposable
             }
 
             // Delivered twice: another worker holds a live lease. Wait for it to end (finished, or expired if that worker died).
-            var wait = answer.LeasedUntil is { } until ? until - DateTimeOffset.UtcNow : _options.RenewInterval;
+            var wait = answer.LeasedUntil is { } until ? until - _options.Time.GetUtcNow() : _options.RenewInterval;
             await Task.Delay(wait < TimeSpan.FromMilliseconds(50) ? TimeSpan.FromMilliseconds(50) : wait + TimeSpan.FromMilliseconds(50), shutdown).ConfigureAwait(false);
         }
 
@@ -182,7 +182,7 @@ public sealed class QueuedRunWorker : IAsyncDisposable
         }
 
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(shutdown);
-        var active = new ActiveRun(claim.Attempt, stop, DateTimeOffset.UtcNow);
+        var active = new ActiveRun(claim.Attempt, stop, _options.Time.GetUtcNow());
         _active[runId] = active;
         var nodes = new NodeRecorder(_rows, runId, claim.Attempt);
         try
@@ -330,7 +330,7 @@ public sealed class QueuedRunWorker : IAsyncDisposable
                     switch (states[runId])
                     {
                         case LeaseState.Held:
-                            run.Renewed = DateTimeOffset.UtcNow;
+                            run.Renewed = _options.Time.GetUtcNow();
                             break;
                         case LeaseState.CancelRequested:
                             run.Stop(StopReason.Cancelled);
@@ -344,7 +344,7 @@ public sealed class QueuedRunWorker : IAsyncDisposable
             catch (StoreException)
             {
                 // Not renewed: once a lease has run out, another worker may take that run, so this one stops it.
-                foreach (var (_, run) in held.Where(h => DateTimeOffset.UtcNow - h.Value.Renewed >= _options.LeaseDuration))
+                foreach (var (_, run) in held.Where(h => _options.Time.GetUtcNow() - h.Value.Renewed >= _options.LeaseDuration))
                 {
                     run.Stop(StopReason.LeaseLost);
                 }

@@ -5,4 +5,4 @@ namespace Secrets.Runtime.Runs;
 /// <param name="Attempt">The attempt this lease is for (1 the first time).</param>
 /// <param name="Workflow">The workflow JSON as enqueued (code node files already inlined).</param>
 /// <param name="Request">The run request as enqueued (JSON; no secret values).</param>
-public sealed record RunClaim(string RunId, int Attempt, string Workflow, string Request);
+internal sealed record RunClaim(string RunId, int Attempt, string Workflow, string Request);

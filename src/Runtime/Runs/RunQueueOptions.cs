@@ -32,6 +32,9 @@ public sealed record RunQueueOptions
     /// </summary>
     public TimeSpan RenewInterval => LeaseDuration / 3 < TimeSpan.FromSeconds(1) ? LeaseDuration / 3 : TimeSpan.FromSeconds(1);
 
+    /// <summary>The clock that times leases and renewals (default <see cref="TimeProvider.System"/>).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>Checks every setting; the exception lists every problem.</summary>
     /// <exception cref="SecretsRuntimeException">A setting is out of range.</exception>
     public void Validate()

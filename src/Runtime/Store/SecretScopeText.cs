@@ -1,7 +1,7 @@
 namespace Secrets.Runtime.Store;
 
 /// <summary>The words for scopes: <c>organization</c> (or <c>workspace</c>), <c>project</c>, <c>personal</c>.</summary>
-public static class SecretScopeText
+internal static class SecretScopeText
 {
     /// <summary>Parses a scope word, case-insensitive; <c>workspace</c> is the same as <c>organization</c>.</summary>
     /// <exception cref="StoreException">The word is not a scope.</exception>

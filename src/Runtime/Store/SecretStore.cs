@@ -22,14 +22,16 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 {
     private readonly ISecretRows _rows;
     private readonly KeyRing _keys;
+    private readonly TimeProvider _time;
     private int _disposed;
 
-    private SecretStore(ISecretRows rows, KeyRing keys)
+    private SecretStore(ISecretRows rows, KeyRing keys, TimeProvider time)
     {
         _rows = rows;
         _keys = keys;
-        Access = new AccessStore(rows.Access, TimeProvider.System);
-        Workflows = new SavedWorkflows.SavedWorkflowStore(rows.Workflows, TimeProvider.System);
+        _time = time;
+        Access = new AccessStore(rows.Access, time);
+        Workflows = new SavedWorkflows.SavedWorkflowStore(rows.Workflows, time);
     }
 
     /// <summary>Users, role grants and bearer tokens in the same database: authentication for the server.</summary>
@@ -60,7 +62,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             : await SqliteSecretRows.OpenAsync(options, cancellationToken).ConfigureAwait(false);
         try
         {
-            return new SecretStore(rows, await OpenKeyRingAsync(rows, options, cancellationToken).ConfigureAwait(false));
+            return new SecretStore(rows, await OpenKeyRingAsync(rows, options, cancellationToken).ConfigureAwait(false), options.Time);
         }
         catch
         {
@@ -286,7 +288,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             var current = await CurrentForAdminAsync(transaction, principal, key, "edit", cancellationToken).ConfigureAwait(false);
             RefuseSystem(current, key, "edit");
             CheckETag(key, current, ifMatch);
-            var now = DateTimeOffset.UtcNow;
+            var now = _time.GetUtcNow();
             var change = await transaction.ChangeAsync(key, cancellationToken).ConfigureAwait(false);
             await transaction.DescribeAsync(key, description, now, principal.UserId, change, cancellationToken).ConfigureAwait(false);
             await transaction.AuditAsync(Audit(principal, "describe", key, current.Version, null), cancellationToken).ConfigureAwait(false);
@@ -372,7 +374,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         }
 
         var key = new SecretKey(scope, owner, name);
-        var added = new SecretMemberRow(key, userId, role, DateTimeOffset.UtcNow, principal.UserId);
+        var added = new SecretMemberRow(key, userId, role, _time.GetUtcNow(), principal.UserId);
         await ChangeMembersAsync(principal, key, userId, async (transaction, members) =>
         {
             if (role == SecretMemberRole.Member)
@@ -449,7 +451,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 
             if (!dryRun)
             {
-                await transaction.AuditAsync(new AuditEntry(DateTimeOffset.UtcNow, principal.AuditName, "import", scope, owner, null, null,
+                await transaction.AuditAsync(new AuditEntry(_time.GetUtcNow(), principal.AuditName, "import", scope, owner, null, null,
                     string.Create(CultureInfo.InvariantCulture, $"{created.Count} created, {updated.Count} updated, {document.Warnings.Count} warnings")), cancellationToken).ConfigureAwait(false);
                 await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -495,7 +497,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             }
 
             await transaction.ChangeAsync(null, cancellationToken).ConfigureAwait(false);
-            await transaction.AuditAsync(new AuditEntry(DateTimeOffset.UtcNow, principal.AuditName, "rotate", null, null, null, null,
+            await transaction.AuditAsync(new AuditEntry(_time.GetUtcNow(), principal.AuditName, "rotate", null, null, null, null,
                 string.Create(CultureInfo.InvariantCulture, $"new key {newId}; {rows.Count} data keys re-wrapped, and {versions.Count} of kept versions")), cancellationToken).ConfigureAwait(false);
             await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         }
@@ -553,7 +555,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 
     /// <inheritdoc />
     Task ISecretValueReader.RecordUsageAsync(IReadOnlyList<SecretUsage> usages, CancellationToken cancellationToken) =>
-        usages.Count == 0 ? Task.CompletedTask : _rows.RecordUsageAsync(usages, DateTimeOffset.UtcNow, cancellationToken);
+        usages.Count == 0 ? Task.CompletedTask : _rows.RecordUsageAsync(usages, _time.GetUtcNow(), cancellationToken);
 
     private static async Task<KeyRing> OpenKeyRingAsync(ISecretRows rows, StoreOptions options, CancellationToken cancellationToken)
     {
@@ -564,7 +566,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             neededId = await read.MasterKeyIdAsync(cancellationToken).ConfigureAwait(false);
         }
 
-        var keys = new KeyRing(MasterKeySource.Load(options, neededId), neededId);
+        var keys = new KeyRing(MasterKeySource.Load(options, neededId), neededId, options.Time);
         try
         {
             if (neededId is null)
@@ -675,7 +677,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
     {
         var key = new SecretKey(write.Scope, write.Owner, write.Name);
         var version = (current?.Version ?? 0) + 1;
-        var now = DateTimeOffset.UtcNow;
+        var now = _time.GetUtcNow();
         var plaintext = Encoding.UTF8.GetBytes(write.Value);
         EncryptedValue encrypted;
         try
@@ -951,8 +953,8 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         }
     }
 
-    private static AuditEntry Audit(Principal principal, string action, SecretKey key, int version, string? detail) =>
-        new(DateTimeOffset.UtcNow, principal.AuditName, action, key.Scope, key.Owner, key.Name.Value, version, detail);
+    private AuditEntry Audit(Principal principal, string action, SecretKey key, int version, string? detail) =>
+        new(_time.GetUtcNow(), principal.AuditName, action, key.Scope, key.Owner, key.Name.Value, version, detail);
 
     private static void ValidateOwner(string owner)
     {

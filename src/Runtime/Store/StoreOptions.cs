@@ -43,6 +43,9 @@ public sealed record StoreOptions
     /// </summary>
     public bool ListenForChanges { get; init; } = true;
 
+    /// <summary>The clock that stamps audit entries, changes, grants and keys (default <see cref="TimeProvider.System"/>; tests pass a fake).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
     /// <summary>The SQLite file's path.</summary>
     public string DatabasePath => Path.Combine(Home, "secrets.db");
 

@@ -4,7 +4,7 @@ using Microsoft.CodeAnalysis.CSharp;
 namespace Secrets.Runtime.Sandbox.CSharp;
 
 /// <summary>Rewrites a C# script so that a literal secret value becomes a read of <c>context.Secrets["NAME"]</c> (template export).</summary>
-public static class CSharpLiteralRewriter
+internal static class CSharpLiteralRewriter
 {
     /// <summary>
     /// Rewrites the string literals of <paramref name="source"/> that hold <paramref name="value"/> into concatenations

@@ -12,7 +12,7 @@ namespace Secrets.Runtime.Sandbox.CSharp;
 /// <c>#r</c> and <c>#load</c> before compiling (the default resolvers would read host files and echo them in
 /// diagnostics), and checks every symbol against <see cref="ScriptPolicy"/>. It never runs what it compiles.
 /// </summary>
-public sealed class ScriptCompiler
+internal sealed class ScriptCompiler
 {
     /// <summary>The default usings of every script.</summary>
     public static IReadOnlyList<string> DefaultUsings { get; } =

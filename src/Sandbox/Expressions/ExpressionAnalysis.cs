@@ -10,7 +10,7 @@ namespace Secrets.Runtime.Sandbox.Expressions;
 /// <param name="Secrets">Secret names read statically (<c>secrets.NAME</c>, <c>secrets["NAME"]</c>, <c>secrets?.NAME</c>), upper-cased.</param>
 /// <param name="Nodes">Node ids read statically (<c>nodes.ID</c>).</param>
 /// <param name="Rejection">Why the expression is refused, or null.</param>
-public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlySet<string> Nodes, string? Rejection)
+internal sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlySet<string> Nodes, string? Rejection)
 {
     /// <summary>True when the expression reads <c>nodes</c> other than as <c>nodes.ID</c> (for example <c>nodes[id]</c>), so every earlier output must be passed.</summary>
     public bool ReadsNodesDynamically { get; init; }
@@ -241,7 +241,7 @@ public sealed record ExpressionAnalysis(IReadOnlySet<string> Secrets, IReadOnlyS
                     if (owner == "secrets")
                     {
                         secrets.Add(key.ToUpperInvariant());
-                        exactSecretReads += key == key.ToUpperInvariant() ? 1 : 0;
+                        exactSecretReads += key.All(c => char.ToUpperInvariant(c) == c) ? 1 : 0;
                     }
                     else if (owner == "nodes")
                     {

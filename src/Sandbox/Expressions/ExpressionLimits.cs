@@ -44,28 +44,30 @@ public sealed record ExpressionLimits
     /// <summary>Largest result, as JSON characters. Default 1,000,000.</summary>
     public int MaxResultLength { get; init; } = 1_000_000;
 
-    /// <summary>Throws when a limit is zero, negative or absurd.</summary>
+    /// <summary>Throws when a limit is zero, negative or absurd, listing every such limit.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is out of range; the message names every one.</exception>
     public ExpressionLimits Validate()
     {
-        Check(Timeout > TimeSpan.Zero && Timeout <= TimeSpan.FromMinutes(1), nameof(Timeout), "between 0 and 1 minute");
-        Check(WallTimeout >= Timeout && WallTimeout <= TimeSpan.FromMinutes(5), nameof(WallTimeout), "at least Timeout and at most 5 minutes");
-        Check(MaxStatements > 0, nameof(MaxStatements), "positive");
-        Check(MaxMemoryBytes > 0, nameof(MaxMemoryBytes), "positive");
-        Check(MaxRecursion > 0, nameof(MaxRecursion), "positive");
-        Check(RegexTimeout > TimeSpan.Zero, nameof(RegexTimeout), "positive");
-        Check(MaxArraySize > 0, nameof(MaxArraySize), "positive");
-        Check(MaxJsonDepth > 0, nameof(MaxJsonDepth), "positive");
-        Check(MaxSourceLength > 0, nameof(MaxSourceLength), "positive");
-        Check(MaxNesting > 0, nameof(MaxNesting), "positive");
-        Check(MaxResultLength > 0, nameof(MaxResultLength), "positive");
-        return this;
+        var problems = new List<string>();
+        Check(problems, Timeout > TimeSpan.Zero && Timeout <= TimeSpan.FromMinutes(1), nameof(Timeout), "between 0 and 1 minute");
+        Check(problems, WallTimeout >= Timeout && WallTimeout <= TimeSpan.FromMinutes(5), nameof(WallTimeout), "at least Timeout and at most 5 minutes");
+        Check(problems, MaxStatements > 0, nameof(MaxStatements), "positive");
+        Check(problems, MaxMemoryBytes > 0, nameof(MaxMemoryBytes), "positive");
+        Check(problems, MaxRecursion > 0, nameof(MaxRecursion), "positive");
+        Check(problems, RegexTimeout > TimeSpan.Zero, nameof(RegexTimeout), "positive");
+        Check(problems, MaxArraySize > 0, nameof(MaxArraySize), "positive");
+        Check(problems, MaxJsonDepth > 0, nameof(MaxJsonDepth), "positive");
+        Check(problems, MaxSourceLength > 0, nameof(MaxSourceLength), "positive");
+        Check(problems, MaxNesting > 0, nameof(MaxNesting), "positive");
+        Check(problems, MaxResultLength > 0, nameof(MaxResultLength), "positive");
+        return problems.Count == 0 ? this : throw new ArgumentOutOfRangeException(nameof(ExpressionLimits), "ExpressionLimits: " + string.Join("; ", problems));
     }
 
-    private static void Check(bool ok, string name, string rule)
+    private static void Check(List<string> problems, bool ok, string name, string rule)
     {
         if (!ok)
         {
-            throw new ArgumentOutOfRangeException(name, string.Create(CultureInfo.InvariantCulture, $"ExpressionLimits.{name} must be {rule}"));
+            problems.Add(name + " must be " + rule);
         }
     }
 }

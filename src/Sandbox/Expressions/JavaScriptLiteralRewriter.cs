@@ -5,7 +5,7 @@ using Acornima.Ast;
 namespace Secrets.Runtime.Sandbox.Expressions;
 
 /// <summary>Rewrites JavaScript so that a literal secret value becomes a read of <c>secrets.NAME</c> (template export).</summary>
-public static class JavaScriptLiteralRewriter
+internal static class JavaScriptLiteralRewriter
 {
     /// <summary>
     /// Rewrites the string and template literals of <paramref name="source"/> that hold <paramref name="value"/> into

@@ -6,7 +6,7 @@ namespace Secrets.Runtime.Sandbox.Net;
 /// The hosts a node may send requests to. Entries are <c>host</c> (any port), <c>host:port</c>, or <c>*.domain</c>
 /// (any subdomain, not the domain itself). Deny by default: an empty list allows nothing.
 /// </summary>
-public sealed class HostAllowList
+internal sealed class HostAllowList
 {
     private readonly IReadOnlyList<string> _entries;
 

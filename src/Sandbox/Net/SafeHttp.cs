@@ -1,7 +1,7 @@
 namespace Secrets.Runtime.Sandbox.Net;
 
 /// <summary>What every outbound call of a node (HTTP nodes and <c>context.Http</c>) shares: the handler and the body cap.</summary>
-public static class SafeHttp
+internal static class SafeHttp
 {
     /// <summary>A handler that never follows redirects (a redirect could carry a request's secrets elsewhere), 10 s connect timeout.</summary>
     public static HttpMessageHandler CreateHandler() => new SocketsHttpHandler { AllowAutoRedirect = false, ConnectTimeout = TimeSpan.FromSeconds(10) };

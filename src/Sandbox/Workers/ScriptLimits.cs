@@ -24,15 +24,26 @@ public sealed record ScriptLimits
     /// <summary>The largest <c>context.Http</c> response body, in bytes. Default 1 MB.</summary>
     public int MaxHttpResponseBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>Throws when a limit is out of range.</summary>
+    /// <summary>Throws when a limit is out of range, listing every such limit.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A limit is out of range; the message names every one.</exception>
     public ScriptLimits Validate()
     {
-        if (Timeout <= TimeSpan.Zero || CpuTime <= TimeSpan.Zero || MaxHeapBytes < 16L * 1024 * 1024 || MaxOutputBytes <= 0 || MaxResultBytes <= 0
-            || MaxHttpCalls < 0 || MaxHttpResponseBytes <= 0)
-        {
-            throw new ArgumentOutOfRangeException(nameof(Timeout), "ScriptLimits: times and sizes must be positive, MaxHeapBytes at least 16 MB");
-        }
+        var problems = new List<string>();
+        Check(problems, Timeout > TimeSpan.Zero, nameof(Timeout), "positive");
+        Check(problems, CpuTime > TimeSpan.Zero, nameof(CpuTime), "positive");
+        Check(problems, MaxHeapBytes >= 16L * 1024 * 1024, nameof(MaxHeapBytes), "at least 16 MB");
+        Check(problems, MaxOutputBytes > 0, nameof(MaxOutputBytes), "positive");
+        Check(problems, MaxResultBytes > 0, nameof(MaxResultBytes), "positive");
+        Check(problems, MaxHttpCalls >= 0, nameof(MaxHttpCalls), "zero or more");
+        Check(problems, MaxHttpResponseBytes > 0, nameof(MaxHttpResponseBytes), "positive");
+        return problems.Count == 0 ? this : throw new ArgumentOutOfRangeException(nameof(ScriptLimits), "ScriptLimits: " + string.Join("; ", problems));
+    }
 
-        return this;
+    private static void Check(List<string> problems, bool ok, string name, string rule)
+    {
+        if (!ok)
+        {
+            problems.Add(name + " must be " + rule);
+        }
     }
 }

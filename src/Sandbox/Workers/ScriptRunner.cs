@@ -39,8 +39,7 @@ public sealed class ScriptRunner : IDisposable
     public ScriptRunner(ScriptRunnerOptions? options = null)
     {
         _options = options ?? new ScriptRunnerOptions();
-        _options.Limits.Validate();
-        _options.Resources.Validate();
+        _options.Validate();
         _workerPath = _options.WorkerPath ?? Path.Combine(AppContext.BaseDirectory, "secrets-runtime-worker.dll");
         _isolation = _options.Isolation;
         _tools = new Lazy<WorkerLauncher.SandboxTools>(() => WorkerLauncher.Tools(_options.ToolSearchPath));
@@ -119,7 +118,7 @@ public sealed class ScriptRunner : IDisposable
         var compilation = await CompileAsync(key, request.Source, cancellationToken).ConfigureAwait(false);
         if (!compilation.Succeeded)
         {
-            var first = compilation.Diagnostics.FirstOrDefault();
+            var first = compilation.Diagnostics.Count > 0 ? compilation.Diagnostics[0] : null;
             return new ScriptResult(ScriptStatus.Rejected, null, Mask(masker, $"rejected: {first}"), [], false, compilation.Diagnostics);
         }
 

@@ -43,4 +43,37 @@ public sealed record ScriptRunnerOptions
 
     /// <summary>The compile worker's GC heap hard limit. Default 1 GB.</summary>
     public long CompileHeapBytes { get; init; } = 1024L * 1024 * 1024;
+
+    /// <summary>Checks every setting, its limits and resources included, listing every problem at once.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names every one.</exception>
+    public ScriptRunnerOptions Validate()
+    {
+        var problems = new List<string>();
+        Collect(problems, () => Limits.Validate());
+        Collect(problems, () => Resources.Validate());
+        if (CompileTimeout <= TimeSpan.Zero)
+        {
+            problems.Add("CompileTimeout must be positive");
+        }
+
+        if (CompileHeapBytes < 64L * 1024 * 1024)
+        {
+            problems.Add("CompileHeapBytes must be at least 64 MB");
+        }
+
+        return problems.Count == 0 ? this : throw new ArgumentOutOfRangeException(nameof(ScriptRunnerOptions), "ScriptRunnerOptions: " + string.Join("; ", problems));
+    }
+
+    private static void Collect(List<string> problems, Action validate)
+    {
+        try
+        {
+            validate();
+        }
+        catch (ArgumentException ex)
+        {
+            // An inner type's message ends with " (Parameter 'X')"; the problems themselves are enough.
+            problems.Add(ex.Message.Split(" (Parameter", 2)[0]);
+        }
+    }
 }

@@ -1,3 +1,6 @@
+// RS0030 (banned API) is off for this file by design: child processes start here and only here, and the launcher finds
+// its programs on PATH (eng/banned, docs/ARCHITECTURE.md "Guard-rails").
+#pragma warning disable RS0030
 using System.Diagnostics;
 using System.Globalization;
 using System.Runtime.InteropServices;

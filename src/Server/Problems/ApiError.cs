@@ -4,4 +4,6 @@ namespace Secrets.Runtime.Server.Problems;
 /// <param name="Message">What is wrong and how to fix it.</param>
 /// <param name="Pointer">Where in the request: a JSON path (<c>$.nodes[0].url</c>), a header or a query parameter, or null.</param>
 /// <param name="Line">The line of a <c>.env</c> body, or null.</param>
+#pragma warning disable CA1720 // "Pointer" is problem+json's name for where the error is (RFC 6901 JSON Pointer), not a pointer type.
 public sealed record ApiError(string Message, string? Pointer = null, int? Line = null);
+#pragma warning restore CA1720

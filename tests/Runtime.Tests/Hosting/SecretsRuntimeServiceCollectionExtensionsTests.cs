@@ -13,7 +13,7 @@ public sealed class SecretsRuntimeServiceCollectionExtensionsTests : IDisposable
 {
     private readonly DirectoryInfo _home = Directory.CreateTempSubdirectory("di-");
 
-    private Dictionary<string, string?> Environment => new()
+    private static Dictionary<string, string?> Environment => new()
     {
         ["SECRETS_RUNTIME_MASTER_KEY"] = Convert.ToBase64String(new byte[32].Select((_, i) => (byte)i).ToArray()),
     };

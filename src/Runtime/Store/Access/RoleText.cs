@@ -3,7 +3,7 @@ using Secrets.Runtime.Redaction;
 namespace Secrets.Runtime.Store.Access;
 
 /// <summary>The words for <see cref="SecretRole"/>: <c>reader</c>, <c>writer</c>, <c>admin</c>.</summary>
-public static class RoleText
+internal static class RoleText
 {
     /// <summary>The word for a role.</summary>
     public static string Format(SecretRole role) => role switch

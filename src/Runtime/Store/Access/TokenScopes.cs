@@ -3,7 +3,7 @@ using System.Collections.Frozen;
 namespace Secrets.Runtime.Store.Access;
 
 /// <summary>What a token may be used for. A principal from a token can do only what both its grants and its scopes allow.</summary>
-public static class TokenScopes
+internal static class TokenScopes
 {
     /// <summary>See secrets' metadata, versions, members and usages.</summary>
     public const string SecretsRead = "secrets:read";

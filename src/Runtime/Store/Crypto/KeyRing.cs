@@ -15,16 +15,19 @@ internal sealed class KeyRing : IDisposable
 {
     private readonly MasterKey _master;
     private readonly string? _neededId;
+    private readonly TimeProvider _time;
     private readonly Lock _lock = new();
     private Dictionary<string, byte[]> _keks = new(StringComparer.Ordinal);
     private volatile bool _verified;
 
     /// <param name="master">The master key.</param>
     /// <param name="neededId">The master key id the store was created with, or null for a ring not created yet.</param>
-    public KeyRing(MasterKey master, string? neededId)
+    /// <param name="time">The clock that stamps a key when it is added.</param>
+    public KeyRing(MasterKey master, string? neededId, TimeProvider time)
     {
         _master = master;
         _neededId = neededId;
+        _time = time;
     }
 
     /// <summary>The master key's id (stored with the ring, named in errors).</summary>
@@ -123,7 +126,7 @@ internal sealed class KeyRing : IDisposable
     private async Task<byte[]> AddAsync(ISecretRowsTransaction transaction, string id, CancellationToken cancellationToken)
     {
         var kek = RandomNumberGenerator.GetBytes(EnvelopeCipher.KeySize);
-        await transaction.InsertKeyAsync(id, EnvelopeCipher.Seal(Master.Key, kek, AssociatedData(id)), DateTimeOffset.UtcNow, cancellationToken).ConfigureAwait(false);
+        await transaction.InsertKeyAsync(id, EnvelopeCipher.Seal(Master.Key, kek, AssociatedData(id)), _time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
         return kek;
     }
 

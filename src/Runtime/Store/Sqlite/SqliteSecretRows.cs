@@ -70,10 +70,12 @@ internal sealed class SqliteSecretRows : ISecretRows
     internal const string InsertAudit = "INSERT INTO audit (at, actor, action, scope, owner, name, version, detail) VALUES ($at, $actor, $action, $scope, $owner, $name, $version, $detail)";
 
     private readonly string _connectionString;
+    private readonly TimeProvider _time;
 
-    private SqliteSecretRows(string connectionString, string path)
+    private SqliteSecretRows(string connectionString, string path, TimeProvider time)
     {
         _connectionString = connectionString;
+        _time = time;
         Location = path;
         Access = new SqliteAccessRows(OpenConnectionAsync);
         Workflows = new SqliteSavedWorkflowRows(OpenConnectionAsync);
@@ -95,7 +97,7 @@ internal sealed class SqliteSecretRows : ISecretRows
         }
 
         var connectionString = new SqliteConnectionStringBuilder { DataSource = options.DatabasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
-        var rows = new SqliteSecretRows(connectionString, options.DatabasePath);
+        var rows = new SqliteSecretRows(connectionString, options.DatabasePath, options.Time);
         using var connection = rows.OpenConnection();
 
         // A store at this program's schema was put in WAL mode (which persists in the file) when it was created: one
@@ -119,7 +121,7 @@ internal sealed class SqliteSecretRows : ISecretRows
     {
         cancellationToken.ThrowIfCancellationRequested();
         var connection = OpenConnection();
-        return Task.FromResult<ISecretRowsTransaction>(new Transaction(connection, connection.BeginTransaction()));
+        return Task.FromResult<ISecretRowsTransaction>(new Transaction(connection, connection.BeginTransaction(), _time));
     }
 
     public async Task<SecretMetadata?> GetAsync(SecretKey key, CancellationToken cancellationToken)
@@ -465,7 +467,7 @@ internal sealed class SqliteSecretRows : ISecretRows
 
     internal static DateTimeOffset Parse(string text) => DateTimeOffset.Parse(text, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal | DateTimeStyles.AdjustToUniversal);
 
-    private sealed class Transaction(SqliteConnection connection, SqliteTransaction transaction) : ISecretRowsTransaction
+    private sealed class Transaction(SqliteConnection connection, SqliteTransaction transaction, TimeProvider time) : ISecretRowsTransaction
     {
         public Task<string?> MasterKeyIdAsync(CancellationToken cancellationToken)
         {
@@ -615,7 +617,7 @@ internal sealed class SqliteSecretRows : ISecretRows
         public async Task<long> ChangeAsync(SecretKey? key, CancellationToken cancellationToken)
         {
             using var command = Command(connection, transaction, "INSERT INTO changes (at, scope, owner, name) VALUES ($at, $scope, $owner, $name) RETURNING seq",
-                ("$at", Format(DateTimeOffset.UtcNow)), ("$scope", key?.Scope.ToText()), ("$owner", key?.Owner), ("$name", key?.Name.Value));
+                ("$at", Format(time.GetUtcNow())), ("$scope", key?.Scope.ToText()), ("$owner", key?.Owner), ("$name", key?.Name.Value));
             return (long)(await command.ExecuteScalarAsync(cancellationToken).ConfigureAwait(false))!;
         }
 

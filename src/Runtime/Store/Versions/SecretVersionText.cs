@@ -1,7 +1,7 @@
 namespace Secrets.Runtime.Store.Versions;
 
 /// <summary>The words for <see cref="SecretVersionSource"/> as stored and shown: set, import, restore, rotate.</summary>
-public static class SecretVersionText
+internal static class SecretVersionText
 {
     /// <summary>The word for a source.</summary>
     public static string ToText(this SecretVersionSource source) => source switch

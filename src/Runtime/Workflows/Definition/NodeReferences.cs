@@ -9,7 +9,7 @@ namespace Secrets.Runtime.Workflows.Definition;
 /// Everything a node refers to, found statically: the secrets it needs (where and how), and its template fields.
 /// Works on the node's JSON as written, so a workflow that does not validate can still be searched.
 /// </summary>
-public static class NodeReferences
+internal static class NodeReferences
 {
     /// <summary>The node's template fields (every string not under a non-template key, and header names), parsed.</summary>
     public static IEnumerable<TemplateField> TemplateFields(WorkflowNode node)

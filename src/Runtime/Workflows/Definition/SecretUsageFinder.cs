@@ -6,7 +6,7 @@ using Secrets.Runtime.Store;
 namespace Secrets.Runtime.Workflows.Definition;
 
 /// <summary>Finds where workflows refer to a secret, in any syntax, so a delete can say what it would break.</summary>
-public static class SecretUsageFinder
+internal static class SecretUsageFinder
 {
     /// <summary>Searches every <c>*.json</c> workflow under <paramref name="directory"/> (recursively) for references to <paramref name="name"/>.</summary>
     /// <remarks>Files that are not workflows (no <c>nodes</c> array) are passed over; workflows that do not validate are still searched.</remarks>

@@ -8,4 +8,4 @@ namespace Secrets.Runtime.Workflows.Definition;
 /// <param name="NodeId">The node's id (or <c>#index</c> when it has none).</param>
 /// <param name="JsonPath">Where in the file.</param>
 /// <param name="Syntax">How the secret is referred to.</param>
-public sealed record SecretUsageSite(string WorkflowFile, string Workflow, string NodeId, string JsonPath, ReferenceSyntax Syntax);
+internal sealed record SecretUsageSite(string WorkflowFile, string Workflow, string NodeId, string JsonPath, ReferenceSyntax Syntax);

@@ -27,13 +27,15 @@ public sealed class WorkflowExecutor : IDisposable
     private readonly Dictionary<string, INodeRunner> _runners;
     private readonly IRunRecordStore? _records;
     private readonly List<IDisposable> _owned = [];
+    private readonly TimeProvider _time;
 
     // What each node refers to, found once per workflow definition (parsing templates and JavaScript is not free).
     private readonly System.Runtime.CompilerServices.ConditionalWeakTable<WorkflowNode, List<(string JsonPath, SecretReference Reference)>> _references = new();
 
-    internal WorkflowExecutor(ISecretValueReader reader, SecretRedactor redactor, ILogger logger, IEnumerable<INodeRunner> runners, IRunRecordStore? records)
+    internal WorkflowExecutor(ISecretValueReader reader, SecretRedactor redactor, ILogger logger, IEnumerable<INodeRunner> runners, IRunRecordStore? records, TimeProvider? time = null)
     {
         _reader = reader;
+        _time = time ?? TimeProvider.System;
         _redactor = redactor;
         _logger = logger;
         _runners = runners.ToDictionary(r => r.Type, StringComparer.Ordinal);
@@ -45,7 +47,7 @@ public sealed class WorkflowExecutor : IDisposable
     public static WorkflowExecutor Create(ISecretStore store, WorkflowExecutorOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(store);
-        options ??= new WorkflowExecutorOptions();
+        options = (options ?? new WorkflowExecutorOptions()).Validate();
         var reader = store as ISecretValueReader
             ?? throw new ArgumentException("this store does not support run-time injection", nameof(store));
         var client = new HttpClient(options.HttpHandler ?? Sandbox.Net.SafeHttp.CreateHandler(), disposeHandler: options.HttpHandler is null)
@@ -60,7 +62,7 @@ public sealed class WorkflowExecutor : IDisposable
         var logger = options.Logger;
         scripts.Incident += (_, incident) => logger.ForContext("RunId", incident.RunId).Warning("code node worker killed: {Reason}", incident.Reason);
         var services = new NodeRunnerServices(client, evaluator, scripts);
-        var executor = new WorkflowExecutor(reader, options.Redactor, options.Logger, NodeTypes.All.Select(t => t.CreateRunner(services)), records);
+        var executor = new WorkflowExecutor(reader, options.Redactor, options.Logger, NodeTypes.All.Select(t => t.CreateRunner(services)), records, options.Time);
         executor._owned.Add(client);
         executor._owned.Add(evaluator);
         executor._owned.Add(scripts);
@@ -99,7 +101,7 @@ public sealed class WorkflowExecutor : IDisposable
         var readAs = request.Principal ?? Principal.LocalAdmin(principal);
         var resolver = new SecretResolver(_reader, workflow.Organization, workflow.Project, readAs, request.MinimumChange);
         var records = new List<NodeRecord>();
-        var started = DateTimeOffset.UtcNow;
+        var started = _time.GetUtcNow();
         var failed = false;
         var log = _logger.ForContext("RunId", runId).ForContext("Workflow", workflow.Name);
 
@@ -159,7 +161,7 @@ public sealed class WorkflowExecutor : IDisposable
             Trigger = request.Trigger,
             Principal = principal,
             StartedAt = started,
-            EndedAt = DateTimeOffset.UtcNow,
+            EndedAt = _time.GetUtcNow(),
             Status = failed ? RunStatus.Failed : RunStatus.Succeeded,
             Nodes = records,
             Secrets = (request.ResolveEachNode ? sources : resolver.Resolved).Select(r => new SecretSourceRecord(r.Name.Value, r.Scope, r.Owner, r.Version)).Distinct().OrderBy(s => s.Name, StringComparer.Ordinal).ThenBy(s => s.Version).ToList(),
@@ -179,7 +181,7 @@ public sealed class WorkflowExecutor : IDisposable
     private async Task<NodeRecord> RunNodeAsync(WorkflowNode node, RunState state, SecretResolver resolver, CancellationToken cancellationToken)
     {
         var (workflow, request, runId, principal, outputs, log) = (state.Workflow, state.Request, state.RunId, state.Principal, state.Outputs, state.Log);
-        var startedAt = DateTimeOffset.UtcNow;
+        var startedAt = _time.GetUtcNow();
         var timings = new Dictionary<string, double>();
         var clock = Stopwatch.StartNew();
         JsonNode? resolvedConfig = null;
@@ -240,7 +242,7 @@ public sealed class WorkflowExecutor : IDisposable
                 Type = node.Type,
                 Status = RunStatus.Succeeded,
                 StartedAt = startedAt,
-                EndedAt = DateTimeOffset.UtcNow,
+                EndedAt = _time.GetUtcNow(),
                 Configuration = JsonRedaction.Redact(resolvedConfig ?? node.Configuration, _redactor),
                 Output = JsonRedaction.Redact(outcome.Output, _redactor),
                 OutputSensitive = sensitive,
@@ -273,7 +275,7 @@ public sealed class WorkflowExecutor : IDisposable
                 Type = node.Type,
                 Status = RunStatus.Failed,
                 StartedAt = startedAt,
-                EndedAt = DateTimeOffset.UtcNow,
+                EndedAt = _time.GetUtcNow(),
                 Configuration = JsonRedaction.Redact(resolvedConfig ?? node.Configuration, _redactor),
                 Output = JsonRedaction.Redact(output, _redactor),
                 Logs = logs,

@@ -37,4 +37,32 @@ public sealed record WorkflowExecutorOptions
 
     /// <summary>Where run records go, overriding <see cref="RunRecordsHome"/>; null: decided by <see cref="RunRecordsHome"/>.</summary>
     public IRunRecordStore? RunRecords { get; init; }
+
+    /// <summary>The clock that stamps run and node start and end times (default <see cref="TimeProvider.System"/>).</summary>
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Checks every setting, the expression limits and script options included, listing every problem at once.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A setting is out of range; the message names every one.</exception>
+    public WorkflowExecutorOptions Validate()
+    {
+        var problems = new List<string>();
+        if (HttpTimeout <= TimeSpan.Zero)
+        {
+            problems.Add("HttpTimeout must be positive");
+        }
+
+        foreach (var validate in new Action[] { () => ExpressionLimits.Validate(), () => Scripts.Validate() })
+        {
+            try
+            {
+                validate();
+            }
+            catch (ArgumentException ex)
+            {
+                problems.Add(ex.Message.Split(" (Parameter", 2)[0]);
+            }
+        }
+
+        return problems.Count == 0 ? this : throw new ArgumentOutOfRangeException(nameof(WorkflowExecutorOptions), "WorkflowExecutorOptions: " + string.Join("; ", problems));
+    }
 }

@@ -11,7 +11,7 @@ namespace Secrets.Runtime.Workflows.Export;
 /// Turns a workflow into a shareable template: every literal secret value found anywhere in it is replaced by a
 /// reference to the secret by name, in the form the field understands, and the names it needs are listed.
 /// </summary>
-public static class WorkflowTemplateExporter
+internal static class WorkflowTemplateExporter
 {
     /// <summary>Exports <paramref name="workflow"/> (not modified) against the known secret <paramref name="values"/>.</summary>
     /// <param name="workflow">The workflow document.</param>

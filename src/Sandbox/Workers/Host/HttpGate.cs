@@ -7,7 +7,9 @@ namespace Secrets.Runtime.Sandbox.Workers.Host;
 /// <c>context.Http</c> of one run: one call at a time over the pipe, and none after the run ended, so a call the
 /// script did not await can never interleave with the next request.
 /// </summary>
+#pragma warning disable CA1001 // No wait handle of the semaphore is ever asked for, so it holds nothing that needs freeing.
 internal sealed class HttpGate(WorkerPipe pipe)
+#pragma warning restore CA1001
 {
     private readonly SemaphoreSlim _one = new(1, 1);
     private bool _closed;

@@ -3,7 +3,9 @@ using Secrets.Runtime.Sandbox.Workers.Protocol;
 namespace Secrets.Runtime.Sandbox.Workers.Host;
 
 /// <summary>The worker's two pipe ends; writes are serialized, so log lines and HTTP calls of one run never interleave.</summary>
+#pragma warning disable CA1001 // No wait handle of the semaphore is ever asked for, so it holds nothing that needs freeing.
 internal sealed class WorkerPipe(StreamReader reader, Stream output)
+#pragma warning restore CA1001
 {
     private readonly SemaphoreSlim _write = new(1, 1);
 

@@ -11,7 +11,7 @@ using Serilog.Events;
 
 namespace Secrets.Runtime.Tests.Workflows.Execution;
 
-public sealed class WorkflowExecutorTests
+public sealed class WorkflowExecutorTests : IDisposable
 {
     private sealed class MemoryReader : ISecretValueReader
     {
@@ -88,6 +88,8 @@ public sealed class WorkflowExecutorTests
         var logger = new LoggerConfiguration().WriteTo.Sink(_log).CreateLogger();
         _executor = new WorkflowExecutor(_reader, _redactor, logger, [_runner], records: null);
     }
+
+    public void Dispose() => _executor.Dispose();
 
     private static WorkflowDefinition Workflow(params string[] urls) => WorkflowLoader.Parse($$"""
         { "name": "w", "project": "proj", "owner": "bob", "nodes": [ {{string.Join(",", urls.Select((u, i) => $$"""{ "id": "n{{i}}", "type": "http", "url": "{{u}}" }"""))}} ] }
