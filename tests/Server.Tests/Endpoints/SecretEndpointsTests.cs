@@ -250,7 +250,7 @@ public sealed class SecretEndpointsTests : IDisposable
         var page = await (await Admin.GetAsync(Api.Url("/api/v1/secrets"))).JsonAsync();
 
         var listed = page.GetProperty("data").EnumerateArray().ToList();
-        Assert.Equal(["BY_ADMIN", "SHARED", "MINE"], listed.Select(e => e.GetProperty("name").GetString()));
+        Assert.Equal(["MINE", "BY_ADMIN", "SHARED"], listed.Select(e => e.GetProperty("name").GetString()));
         foreach (var item in listed)
         {
             var path = $"/api/v1/{(item.GetProperty("scope").GetString() == "personal" ? "users" : "projects")}/{item.GetProperty("owner").GetString()}/secrets/{item.GetProperty("name").GetString()}";
@@ -258,8 +258,8 @@ public sealed class SecretEndpointsTests : IDisposable
             Assert.Equal(single.GetProperty("members").GetRawText(), item.GetProperty("members").GetRawText());
         }
 
-        Assert.Equal("[{\"user\":\"rita\",\"role\":\"member\"},{\"user\":\"wendy\",\"role\":\"admin\"}]", listed[1].GetProperty("members").GetRawText());
+        Assert.Equal("[{\"user\":\"rita\",\"role\":\"member\"},{\"user\":\"wendy\",\"role\":\"admin\"}]", listed[2].GetProperty("members").GetRawText());
         Assert.Equal("[]", listed[0].GetProperty("members").GetRawText());
-        Assert.Equal("[]", listed[2].GetProperty("members").GetRawText());
+        Assert.Equal("[]", listed[1].GetProperty("members").GetRawText());
     }
 }
