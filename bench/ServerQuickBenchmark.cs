@@ -64,6 +64,7 @@ public sealed class ServerQuickBenchmark : IQuickBenchmark
         {
             using var api = new HttpClient { BaseAddress = new Uri(Address(server.Services)) };
             using var baseline = new HttpClient { BaseAddress = new Uri(Address(helloApp.Services)) };
+            using var anonymous = new HttpClient { BaseAddress = api.BaseAddress };
             var token = bootstrap.ToString().Split('\n', StringSplitOptions.TrimEntries).Single(l => l.StartsWith("srt_", StringComparison.Ordinal));
             api.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", token);
 
@@ -73,6 +74,8 @@ public sealed class ServerQuickBenchmark : IQuickBenchmark
 
             var helloUri = new Uri("/hello", UriKind.Relative);
             var listUri = new Uri("/api/v1/secrets?project=bench&limit=50", UriKind.Relative);
+            var healthUri = new Uri("/healthz", UriKind.Relative);
+            var emptyUri = new Uri("/api/v1/secrets?project=none&limit=50", UriKind.Relative);
             var putUri = new Uri("/api/v1/projects/bench/secrets/PUT_TARGET", UriKind.Relative);
             var runUri = new Uri("/api/v1/runs?wait=true", UriKind.Relative);
             var run = "{\"workflow\":{\"name\":\"two\",\"project\":\"bench\",\"owner\":\"x\",\"nodes\":[" +
@@ -82,13 +85,16 @@ public sealed class ServerQuickBenchmark : IQuickBenchmark
 
             void Hello() => Send(baseline, new HttpRequestMessage(HttpMethod.Get, helloUri));
             void List() => Send(api, new HttpRequestMessage(HttpMethod.Get, listUri));
+            void Health() => Send(anonymous, new HttpRequestMessage(HttpMethod.Get, healthUri));
+            void HealthWithToken() => Send(api, new HttpRequestMessage(HttpMethod.Get, healthUri));
+            void Empty() => Send(api, new HttpRequestMessage(HttpMethod.Get, emptyUri));
             void Put() => Send(api, new HttpRequestMessage(HttpMethod.Put, putUri)
             {
                 Content = new StringContent($"{{\"value\":\"v-{Interlocked.Increment(ref counter)}-0123456789\"}}", Encoding.UTF8, "application/json"),
             });
             void Run() => Send(api, new HttpRequestMessage(HttpMethod.Post, runUri) { Content = new StringContent(run, Encoding.UTF8, "application/json") });
 
-            var list = QuickMeasure.Side([Hello, List], TimeSpan.FromSeconds(4), warmup: 100);
+            var list = QuickMeasure.Side([Hello, List, Health, HealthWithToken, Empty], TimeSpan.FromSeconds(6), warmup: 100);
             var put = QuickMeasure.Side([Hello, Put], TimeSpan.FromSeconds(3), warmup: 50);
             var runs = QuickMeasure.Side([Hello, Run], TimeSpan.FromSeconds(4), warmup: 10);
             return
@@ -96,6 +102,9 @@ public sealed class ServerQuickBenchmark : IQuickBenchmark
                 new("server", "Kestrel GET /hello (baseline), p50", QuickMeasure.Duration(list[0].P50Ns), "baseline"),
                 new("server", "GET /api/v1/secrets, 50 of 1,000, p50", QuickMeasure.Duration(list[1].P50Ns), QuickMeasure.Ratio(list[1].P50Ns, list[0].P50Ns), "≤ 3x hello"),
                 new("server", "GET /api/v1/secrets, 50 of 1,000, p95", QuickMeasure.Duration(list[1].P95Ns), QuickMeasure.Ratio(list[1].P95Ns, list[0].P95Ns)),
+                new("server", "of which: GET /healthz (the pipeline, no token), p50", QuickMeasure.Duration(list[2].P50Ns), QuickMeasure.Ratio(list[2].P50Ns, list[0].P50Ns)),
+                new("server", "of which: GET /healthz with the token (pipeline, authentication), p50", QuickMeasure.Duration(list[3].P50Ns), QuickMeasure.Ratio(list[3].P50Ns, list[0].P50Ns)),
+                new("server", "of which: GET /api/v1/secrets, an empty page (token, query), p50", QuickMeasure.Duration(list[4].P50Ns), QuickMeasure.Ratio(list[4].P50Ns, list[0].P50Ns)),
                 new("server", "PUT a secret (new version), p50", QuickMeasure.Duration(put[1].P50Ns), QuickMeasure.Ratio(put[1].P50Ns, put[0].P50Ns), "reported"),
                 new("server", "POST /api/v1/runs?wait=true, 2 expression nodes, p50", QuickMeasure.Duration(runs[1].P50Ns), QuickMeasure.Ratio(runs[1].P50Ns, runs[0].P50Ns), "reported"),
             ];

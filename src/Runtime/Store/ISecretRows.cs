@@ -39,7 +39,11 @@ internal interface ISecretRows : IKeyRows, IAsyncDisposable
     /// <summary>Every secret <paramref name="userId"/> is an explicit member of.</summary>
     Task<IReadOnlyList<Access.SecretMemberRow>> MembershipsAsync(string userId, CancellationToken cancellationToken);
 
-    /// <summary>Up to <see cref="Listing.SecretPageFilter.Limit"/> rows matching the filter after its key, in (scope, owner, name) order.</summary>
+    /// <summary>
+    /// Up to <see cref="Listing.SecretPageFilter.Limit"/> rows matching the filter after its key, in (scope, owner, name)
+    /// order; with <see cref="Listing.SecretPageFilter.IncludeMembers"/>, each with its explicit members who are not
+    /// admins of its scope (those are implicit admins), ordered by user, in the same query.
+    /// </summary>
     Task<IReadOnlyList<SecretMetadata>> PageAsync(Listing.SecretPageFilter filter, CancellationToken cancellationToken);
 
     /// <summary>Up to <paramref name="limit"/> audit rows after id <paramref name="afterId"/>, at or after <paramref name="since"/>, of one action or all, oldest first, with their ids.</summary>

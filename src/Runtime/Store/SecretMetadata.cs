@@ -57,4 +57,11 @@ public sealed record SecretMetadata
 
     /// <summary>The role of the principal who read this metadata on the secret (admin or member), or null where not computed.</summary>
     public Access.SecretMemberRole? MyRole { get; init; }
+
+    /// <summary>
+    /// The secret's explicit members, without the admins of its scope (they are implicit admins), ordered by user: set
+    /// on the items of a page read with <see cref="Listing.SecretPageQuery.IncludeMembers"/> (empty for a personal
+    /// secret, which is never shared), null where not read.
+    /// </summary>
+    public IReadOnlyList<Access.SecretMember>? Members { get; init; }
 }

@@ -5,7 +5,16 @@ internal static class SecretScopeText
 {
     /// <summary>Parses a scope word, case-insensitive; <c>workspace</c> is the same as <c>organization</c>.</summary>
     /// <exception cref="StoreException">The word is not a scope.</exception>
-    public static SecretScope Parse(string text) => text?.Trim().ToLowerInvariant() switch
+    public static SecretScope Parse(string text) => text switch
+    {
+        // The words the store writes, first: every row read goes through here.
+        "project" => SecretScope.Project,
+        "organization" => SecretScope.Organization,
+        "personal" => SecretScope.Personal,
+        _ => ParseTyped(text),
+    };
+
+    private static SecretScope ParseTyped(string text) => text?.Trim().ToLowerInvariant() switch
     {
         "organization" or "organisation" or "workspace" or "org" => SecretScope.Organization,
         "project" => SecretScope.Project,

@@ -25,12 +25,12 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
     private readonly TimeProvider _time;
     private int _disposed;
 
-    private SecretStore(ISecretRows rows, KeyRing keys, TimeProvider time)
+    private SecretStore(ISecretRows rows, KeyRing keys, StoreOptions options, TimeProvider time)
     {
         _rows = rows;
         _keys = keys;
         _time = time;
-        Access = new AccessStore(rows.Access, time);
+        Access = new AccessStore(rows.Access, time, options.MaxStaleness);
         Workflows = new SavedWorkflows.SavedWorkflowStore(rows.Workflows, time);
     }
 
@@ -53,7 +53,11 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
     /// <see cref="StoreOptions.Home"/>; creates and migrates the schema and the key ring when needed.
     /// </summary>
     /// <exception cref="StoreException">The master key is missing, wrong or malformed, its file is readable by others, or the database cannot be reached.</exception>
-    public static async Task<SecretStore> OpenAsync(StoreOptions options, CancellationToken cancellationToken = default)
+    public static Task<SecretStore> OpenAsync(StoreOptions options, CancellationToken cancellationToken = default) =>
+        OpenAsync(options, options?.Time ?? TimeProvider.System, cancellationToken);
+
+    /// <summary>Opens the store with <paramref name="time"/> as the clock of its access checks (tests move it).</summary>
+    internal static async Task<SecretStore> OpenAsync(StoreOptions options, TimeProvider time, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
@@ -62,7 +66,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
             : await SqliteSecretRows.OpenAsync(options, cancellationToken).ConfigureAwait(false);
         try
         {
-            return new SecretStore(rows, await OpenKeyRingAsync(rows, options, cancellationToken).ConfigureAwait(false), options.Time);
+            return new SecretStore(rows, await OpenKeyRingAsync(rows, options, cancellationToken).ConfigureAwait(false), options, time);
         }
         catch
         {
@@ -152,7 +156,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         var batch = query.Limit + 1;
         while (true)
         {
-            var rows = await _rows.PageAsync(new SecretPageFilter(query.Scope, query.Owner, search, query.IncludeSystem, after, batch), cancellationToken).ConfigureAwait(false);
+            var rows = await _rows.PageAsync(new SecretPageFilter(query.Scope, query.Owner, search, query.IncludeSystem, after, batch, query.IncludeMembers), cancellationToken).ConfigureAwait(false);
             if (memberships is null && rows.Any(r => NeedsMemberships(principal, new SecretKey(r.Scope, r.Owner, r.Name))))
             {
                 memberships = await MembershipsAsync(principal, cancellationToken).ConfigureAwait(false);

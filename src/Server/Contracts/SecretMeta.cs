@@ -42,7 +42,7 @@ public sealed record SecretMeta
     /// <summary>The integration of a system-managed secret, or null.</summary>
     public string? Integration { get; init; }
 
-    /// <summary>The explicit members (user and role) on a single secret's answers; null in listings. Scope admins are implicit admins and not listed.</summary>
+    /// <summary>The explicit members (user and role), in single answers and listings alike; empty for a personal secret. Scope admins are implicit admins and not listed.</summary>
     public IReadOnlyList<SecretMember>? Members { get; init; }
 
     /// <summary>The caller's role on this secret: <c>admin</c> or <c>member</c>.</summary>

@@ -22,7 +22,8 @@ internal static class SecretEndpoints
     {
         api.MapGet("/secrets", ListAsync)
             .WithName("listSecrets").WithTags("secrets").WithSummary("Lists the secrets the caller may read, a page at a time (keyset cursor).")
-            .RequireAuthorization(ApiScopes.SecretsRead).ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
+            .RequireAuthorization(ApiScopes.SecretsRead).Produces<Contracts.SecretPage>()
+            .ProducesProblem(StatusCodes.Status400BadRequest).ProducesProblem(StatusCodes.Status401Unauthorized).ProducesProblem(StatusCodes.Status403Forbidden);
 
         foreach (var address in SecretAddress.All)
         {
@@ -52,7 +53,7 @@ internal static class SecretEndpoints
         }
     }
 
-    private static async Task<Ok<Contracts.SecretPage>> ListAsync(HttpContext context, SecretStore store, string? scope, string? project, string? search, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<GeneratedJsonResult<Contracts.SecretPage>> ListAsync(HttpContext context, SecretStore store, string? scope, string? project, string? search, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         var principal = Callers.PrincipalOf(context);
         SecretScope? scopeFilter = null;
@@ -86,8 +87,11 @@ internal static class SecretEndpoints
             Limit = limit ?? SecretPageQuery.DefaultLimit,
             Cursor = string.IsNullOrEmpty(cursor) ? null : cursor,
             IncludeSystem = true,
+            IncludeMembers = true,
         }, cancellationToken).ConfigureAwait(false);
-        return TypedResults.Ok(new Contracts.SecretPage(page.Items.Select(m => SecretMetaMapper.ToMeta(m, principal)).ToList(), page.NextCursor));
+        // Through the generated serializer: the same JSON as every other answer, without reflection.
+        return new GeneratedJsonResult<Contracts.SecretPage>(
+            new Contracts.SecretPage(page.Items.Select(m => SecretMetaMapper.ToMeta(m, principal, m.Members)).ToList(), page.NextCursor), ApiJsonContext.Default.SecretPage);
     }
 
     private static async Task<Ok<SecretMeta>> GetAsync(HttpContext context, SecretStore store, SecretAddress address, string owner, string name, CancellationToken cancellationToken)

@@ -15,8 +15,9 @@ internal static class SecretMetaMapper
     public static string RoleText(SecretMemberRole role) => role == SecretMemberRole.Admin ? "admin" : "member";
 
     /// <summary>
-    /// The API's view of <paramref name="metadata"/>; <paramref name="members"/> are the explicit members (listed on a
-    /// single secret's answers, null in listings, where they would cost a query per secret).
+    /// The API's view of <paramref name="metadata"/>; <paramref name="members"/> are the secret's members, of which the
+    /// explicit ones are shown (a single secret's answers read them for the secret, a listing for its whole page in
+    /// one query).
     /// </summary>
     public static SecretMeta ToMeta(SecretMetadata metadata, Principal caller, IReadOnlyList<Store.Access.SecretMember>? members = null) => new()
     {

@@ -237,4 +237,29 @@ public sealed class SecretEndpointsTests : IDisposable
         await Problems.AssertAsync(await Admin.GetAsync(Api.Url("/api/v1/secrets?limit=0")), HttpStatusCode.BadRequest, "store.limit_invalid");
         await Problems.AssertAsync(await Admin.GetAsync(Api.Url("/api/v1/secrets?scope=galaxy")), HttpStatusCode.BadRequest, "request.scope_invalid");
     }
+
+    [Fact]
+    public async Task List_gives_each_secret_the_members_its_get_gives()
+    {
+        var wendy = _server.ClientFor(_server.WriterToken);
+        await wendy.PutSecretAsync("/api/v1/projects/alpha/secrets/SHARED", Value);
+        await Admin.PutSecretAsync("/api/v1/projects/alpha/secrets/BY_ADMIN", Value);
+        await Admin.PutSecretAsync("/api/v1/users/admin/secrets/MINE", Value);
+        Assert.Equal(HttpStatusCode.OK, (await Admin.PutAsync(Api.Url("/api/v1/projects/alpha/secrets/SHARED/members/rita"), System.Net.Http.Json.JsonContent.Create(new { role = "member" }))).StatusCode);
+
+        var page = await (await Admin.GetAsync(Api.Url("/api/v1/secrets"))).JsonAsync();
+
+        var listed = page.GetProperty("data").EnumerateArray().ToList();
+        Assert.Equal(["MINE", "BY_ADMIN", "SHARED"], listed.Select(e => e.GetProperty("name").GetString()));
+        foreach (var item in listed)
+        {
+            var path = $"/api/v1/{(item.GetProperty("scope").GetString() == "personal" ? "users" : "projects")}/{item.GetProperty("owner").GetString()}/secrets/{item.GetProperty("name").GetString()}";
+            var single = await (await Admin.GetAsync(Api.Url(path))).JsonAsync();
+            Assert.Equal(single.GetProperty("members").GetRawText(), item.GetProperty("members").GetRawText());
+        }
+
+        Assert.Equal("[{\"user\":\"rita\",\"role\":\"member\"},{\"user\":\"wendy\",\"role\":\"admin\"}]", listed[2].GetProperty("members").GetRawText());
+        Assert.Equal("[]", listed[0].GetProperty("members").GetRawText());
+        Assert.Equal("[]", listed[1].GetProperty("members").GetRawText());
+    }
 }

@@ -22,11 +22,14 @@ public sealed class AccessStore
 
     private readonly IAccessRows _rows;
     private readonly TimeProvider _time;
+    private readonly AuthenticationCache _cache;
+    private long _tokenReads;
 
-    internal AccessStore(IAccessRows rows, TimeProvider time)
+    internal AccessStore(IAccessRows rows, TimeProvider time, TimeSpan cacheLifetime)
     {
         _rows = rows;
         _time = time;
+        _cache = new AuthenticationCache(time, cacheLifetime);
     }
 
     /// <summary>
@@ -46,9 +49,16 @@ public sealed class AccessStore
     }
 
     /// <summary>
-    /// The principal of a bearer token (the text after <c>Bearer </c>): its user, that user's grants as they are now,
-    /// and the token's scopes; or why it failed. Records when the token was last used.
+    /// The principal of a bearer token (the text after <c>Bearer </c>): its user, that user's grants, and the token's
+    /// scopes; or why it failed. Records when the token was last used (at most once a minute).
     /// </summary>
+    /// <remarks>
+    /// A success is remembered for at most <see cref="StoreOptions.MaxStaleness"/> (default 5 s), so a busy API reads
+    /// neither the token nor the grants on every request. Expiry is checked on every call. A revocation or a grant
+    /// change takes effect at once when made through this store, and when made anywhere else: on SQLite, at the next
+    /// call after any commit to the file by any process; on PostgreSQL, within <c>MaxStaleness</c> (announced through
+    /// the change feed, in milliseconds while its listener is up); a change made with raw SQL, within <c>MaxStaleness</c>.
+    /// </remarks>
     public async Task<AuthenticationResult> AuthenticateAsync(string bearer, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(bearer);
@@ -57,8 +67,19 @@ public sealed class AccessStore
             return AuthenticationResult.Failed(AuthenticationFailure.Unknown);
         }
 
-        var row = await _rows.TokenAsync(id, cancellationToken).ConfigureAwait(false);
         var presented = Hash(bearer);
+
+        // Both marks and the clock are read before the rows, so a change committed meanwhile makes the entry unusable.
+        var mark = _rows.AccessMark();
+        var changes = _cache.Changes;
+        var readAt = _time.GetTimestamp();
+        if (mark is { } current && _cache.Find(id, presented, current) is { } cached)
+        {
+            return await UseAsync(id, cached, cancellationToken).ConfigureAwait(false);
+        }
+
+        Interlocked.Increment(ref _tokenReads);
+        var row = await _rows.TokenAsync(id, cancellationToken).ConfigureAwait(false);
         // Compared in constant time even when the id is unknown, so timing tells nothing about which ids exist.
         var matches = CryptographicOperations.FixedTimeEquals(presented, row?.Hash ?? new byte[presented.Length]) && row is not null;
         if (!matches)
@@ -82,13 +103,36 @@ public sealed class AccessStore
             Scopes = row.Info.Scopes.ToHashSet(StringComparer.Ordinal),
             TokenId = row.Info.Id,
         };
-        if (row.Info.LastUsedAt is not { } last || last <= now - LastUsedResolution)
+        var entry = new AuthenticationCache.Entry(presented, principal, row.Info.ExpiresAt, mark ?? 0, changes, readAt) { LastUsedAt = row.Info.LastUsedAt };
+        if (mark is not null)
+        {
+            _cache.Add(id, entry);
+        }
+
+        return await UseAsync(id, entry, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<AuthenticationResult> UseAsync(string id, AuthenticationCache.Entry entry, CancellationToken cancellationToken)
+    {
+        var now = _time.GetUtcNow();
+        if (entry.ExpiresAt is { } expires && expires <= now)
+        {
+            _cache.Remove(id);
+            return AuthenticationResult.Failed(AuthenticationFailure.Expired);
+        }
+
+        if (entry.LastUsedAt is not { } last || last <= now - LastUsedResolution)
         {
             // At most one write a minute per token, not one per request.
+            entry.LastUsedAt = now;
             await _rows.TouchTokenAsync(id, now, now - LastUsedResolution, cancellationToken).ConfigureAwait(false);
         }
-        return AuthenticationResult.Success(principal);
+
+        return AuthenticationResult.Success(entry.Principal);
     }
+
+    /// <summary>How many times <see cref="AuthenticateAsync"/> read a token's row (tests tell a remembered authentication from a read one).</summary>
+    internal long TokenReads => Interlocked.Read(ref _tokenReads);
 
     /// <summary>The principal of <paramref name="userId"/> with the grants persisted for it (no token, so no scope limit).</summary>
     public async Task<Principal> PrincipalAsync(string userId, CancellationToken cancellationToken = default)
@@ -116,8 +160,17 @@ public sealed class AccessStore
 
         var now = _time.GetUtcNow();
         var granted = new UserGrant(userId, grant, now, actor.UserId);
-        await _rows.PutGrantAsync(granted, new AuditEntry(now, actor.AuditName, "grant", grant.Scope, grant.Owner, null, null,
-            $"user '{userId}' is {grant.Role.ToString().ToLowerInvariant()}"), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _rows.PutGrantAsync(granted, new AuditEntry(now, actor.AuditName, "grant", grant.Scope, grant.Owner, null, null,
+                $"user '{userId}' is {grant.Role.ToString().ToLowerInvariant()}"), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Replacing a role can lower it: no remembered authentication of this user may outlive the write.
+            _cache.Invalidate();
+        }
+
         return granted;
     }
 
@@ -136,7 +189,17 @@ public sealed class AccessStore
         }
 
         var now = _time.GetUtcNow();
-        if (!await _rows.DeleteGrantAsync(userId, scope, owner, new AuditEntry(now, actor.AuditName, "grant_revoke", scope, owner, null, null, $"user '{userId}'"), cancellationToken).ConfigureAwait(false))
+        bool deleted;
+        try
+        {
+            deleted = await _rows.DeleteGrantAsync(userId, scope, owner, new AuditEntry(now, actor.AuditName, "grant_revoke", scope, owner, null, null, $"user '{userId}'"), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            _cache.Invalidate();
+        }
+
+        if (!deleted)
         {
             throw AccessErrors.GrantMissing(userId, grant);
         }
@@ -217,8 +280,16 @@ public sealed class AccessStore
         var row = await _rows.TokenAsync(tokenId, cancellationToken).ConfigureAwait(false) ?? throw AccessErrors.TokenNotFound(tokenId);
         RequireTokenOwner(actor, row.Info.UserId, "revoke tokens of");
         var now = _time.GetUtcNow();
-        await _rows.RevokeTokenAsync(tokenId, now, new AuditEntry(now, actor.AuditName, "token_revoke", null, null, null, null,
-            $"token {tokenId} '{row.Info.Name}' of user '{row.Info.UserId}'"), cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _rows.RevokeTokenAsync(tokenId, now, new AuditEntry(now, actor.AuditName, "token_revoke", null, null, null, null,
+                $"token {tokenId} '{row.Info.Name}' of user '{row.Info.UserId}'"), cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            // Revoked at once in this process, whatever another host or process still has to learn.
+            _cache.Invalidate();
+        }
     }
 
     /// <summary>Throws when <paramref name="principal"/>'s token lacks <paramref name="scope"/>.</summary>

@@ -33,6 +33,14 @@ internal interface IAccessRows
     /// <summary>Marks a token revoked; false when it does not exist or was already revoked.</summary>
     Task<bool> RevokeTokenAsync(string id, DateTimeOffset at, AuditEntry audit, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// A number that changes whenever an access row may have changed, as far as this host can tell cheaply; null when
+    /// remembered authentications must not be used now. SQLite: the file's data version (any commit by any other
+    /// connection or process changes it). PostgreSQL: the access changes and full resets the change feed has applied,
+    /// null while the feed is not fresh.
+    /// </summary>
+    long? AccessMark();
+
     /// <summary>Records that a token authenticated at <paramref name="at"/>, unless it was recorded after <paramref name="notAfter"/>.</summary>
     Task TouchTokenAsync(string id, DateTimeOffset at, DateTimeOffset notAfter, CancellationToken cancellationToken);
 }

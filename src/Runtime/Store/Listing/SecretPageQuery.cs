@@ -26,4 +26,10 @@ public sealed record SecretPageQuery
 
     /// <summary>Include system-managed secrets (hidden by default).</summary>
     public bool IncludeSystem { get; init; }
+
+    /// <summary>
+    /// Read each item's explicit members too (<see cref="SecretMetadata.Members"/>): one more query for the whole
+    /// page, whatever its size.
+    /// </summary>
+    public bool IncludeMembers { get; init; }
 }

@@ -5,7 +5,7 @@ using Secrets.Runtime.Store.Access;
 namespace Secrets.Runtime.Store.Postgres;
 
 /// <summary>Users, role grants and tokens in the shared database; each write is one transaction with its audit row.</summary>
-internal sealed class PostgresAccessRows(PostgresDatabase database) : IAccessRows
+internal sealed class PostgresAccessRows(PostgresDatabase database, PostgresChangeFeed feed) : IAccessRows
 {
     /// <summary>Migration 3: users, grants, tokens.</summary>
     public const string Migration =
@@ -47,6 +47,8 @@ internal sealed class PostgresAccessRows(PostgresDatabase database) : IAccessRow
             return true;
         }, cancellationToken);
 
+    public long? AccessMark() => feed.AccessMark;
+
     public Task<IReadOnlyList<UserGrant>> GrantsAsync(string? userId, CancellationToken cancellationToken) => database.GuardAsync<IReadOnlyList<UserGrant>>(async () =>
     {
         await using var command = database.DataSource.CreateCommand(
@@ -67,6 +69,7 @@ internal sealed class PostgresAccessRows(PostgresDatabase database) : IAccessRow
         InTransactionAsync(async (connection, transaction) =>
         {
             await PutGrantAsync(connection, transaction, grant, cancellationToken).ConfigureAwait(false);
+            await AnnounceAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             await AuditAsync(connection, transaction, audit, cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
@@ -80,6 +83,7 @@ internal sealed class PostgresAccessRows(PostgresDatabase database) : IAccessRow
                 return false;
             }
 
+            await AnnounceAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             await AuditAsync(connection, transaction, audit, cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
@@ -123,6 +127,7 @@ internal sealed class PostgresAccessRows(PostgresDatabase database) : IAccessRow
                 return false;
             }
 
+            await AnnounceAsync(connection, transaction, cancellationToken).ConfigureAwait(false);
             await AuditAsync(connection, transaction, audit, cancellationToken).ConfigureAwait(false);
             return true;
         }, cancellationToken);
@@ -184,6 +189,18 @@ internal sealed class PostgresAccessRows(PostgresDatabase database) : IAccessRow
             Text(t.Id), new NpgsqlParameter<byte[]> { TypedValue = token.Hash }, Text(t.Name), Text(t.UserId), Text(AccessStore.FormatScopes(t.Scopes)), Time(t.CreatedAt), Text(t.CreatedBy),
             new NpgsqlParameter { Value = t.ExpiresAt is { } e ? e.UtcDateTime : DBNull.Value, NpgsqlDbType = NpgsqlDbType.TimestampTz }).ConfigureAwait(false);
     }
+
+    /// <summary>
+    /// Records an access change in the change table and notifies the other hosts, in the write's transaction, so
+    /// their remembered authentications end within their staleness bound (in milliseconds while they listen).
+    /// </summary>
+    private static Task<int> AnnounceAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, CancellationToken cancellationToken) =>
+        ExecuteAsync(connection, transaction,
+            $"""
+            WITH next AS (UPDATE change_counter SET seq = seq + 1 RETURNING seq),
+                 recorded AS (INSERT INTO changes (seq, scope, owner, name) SELECT seq, NULL, $1, NULL FROM next RETURNING seq)
+            SELECT pg_notify('{PostgresDatabase.Channel}', seq::text) FROM recorded
+            """, cancellationToken, Text(PostgresChangeFeed.AccessOwner));
 
     private static Task<int> AuditAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, AuditEntry entry, CancellationToken cancellationToken) =>
         ExecuteAsync(connection, transaction, "INSERT INTO audit (at, actor, action, scope, owner, name, version, detail) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)", cancellationToken,

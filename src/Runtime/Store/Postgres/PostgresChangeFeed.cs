@@ -11,6 +11,12 @@ namespace Secrets.Runtime.Store.Postgres;
 /// </summary>
 internal sealed class PostgresChangeFeed : IAsyncDisposable
 {
+    /// <summary>
+    /// The owner of a change row that records an access change (a grant or a token revoked): its scope and name are
+    /// NULL, so a host that does not know the marker takes it for "everything changed", which is safe.
+    /// </summary>
+    public const string AccessOwner = "access";
+
     private readonly PostgresDatabase _database;
     private readonly TimeSpan _maxStaleness;
     private readonly bool _listen;
@@ -23,6 +29,7 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
     private readonly List<Task> _loops = [];
     private long _seen;
     private long _generation;
+    private long _accessChanges;
     private long _confirmedAt;
     private int _listenerProcessId;
     private int _disposed;
@@ -96,6 +103,12 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
         return found;
     }
 
+    /// <summary>
+    /// How many access changes and full resets this feed has applied, for remembered authentications; null while the
+    /// feed is not fresh (they must not be used then).
+    /// </summary>
+    public long? AccessMark => IsFresh ? Interlocked.Read(ref _accessChanges) : null;
+
     /// <summary>The generation to pass to <see cref="Store"/>: taken before reading the database.</summary>
     public long Generation => Interlocked.Read(ref _generation);
 
@@ -134,6 +147,9 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
             else
             {
                 _cache.Clear();
+
+                // Whatever made this host forget everything (a reconnect, a hole in the changes) may hide an access change.
+                Interlocked.Increment(ref _accessChanges);
             }
         }
     }
@@ -147,7 +163,7 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
             var started = _time.GetTimestamp();
             var seen = Seen;
             long counter;
-            var changes = new List<(long Seq, SecretKey? Key)>();
+            var changes = new List<(long Seq, SecretKey? Key, bool Access)>();
             await using (var batch = _database.DataSource.CreateBatch())
             {
                 batch.BatchCommands.Add(new NpgsqlBatchCommand("SELECT seq FROM change_counter"));
@@ -160,8 +176,9 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
                 await reader.NextResultAsync(cancellationToken).ConfigureAwait(false);
                 while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
                 {
+                    var access = reader.IsDBNull(1) && !reader.IsDBNull(2) && string.Equals(reader.GetString(2), AccessOwner, StringComparison.Ordinal);
                     changes.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null
-                        : new SecretKey(SecretScopeText.Parse(reader.GetString(1)), reader.GetString(2), SecretName.Parse(reader.GetString(3)))));
+                        : new SecretKey(SecretScopeText.Parse(reader.GetString(1)), reader.GetString(2), SecretName.Parse(reader.GetString(3))), access));
                 }
             }
 
@@ -174,9 +191,18 @@ internal sealed class PostgresChangeFeed : IAsyncDisposable
                 Interlocked.Exchange(ref _seen, Math.Max(counter, changes.Count == 0 ? 0 : changes[^1].Seq));
             }
 
-            foreach (var (seq, key) in changes)
+            foreach (var (seq, key, access) in changes)
             {
-                Forget(key);
+                if (access)
+                {
+                    // Users, grants and tokens are not in the cache of envelopes: only remembered authentications end.
+                    Interlocked.Increment(ref _accessChanges);
+                }
+                else
+                {
+                    Forget(key);
+                }
+
                 Interlocked.Exchange(ref _seen, Math.Max(seq, Seen));
             }
 

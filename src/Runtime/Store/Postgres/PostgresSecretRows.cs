@@ -14,6 +14,17 @@ namespace Secrets.Runtime.Store.Postgres;
 /// </summary>
 internal sealed class PostgresSecretRows : ISecretRows
 {
+    /// <summary>
+    /// A row's explicit members who are not admins of its scope (those are implicit admins), as one JSON array of
+    /// [user, role, added at, added by] ordered by user: a lookup in the members' primary key per row, in the page's query.
+    /// </summary>
+    private const string MembersColumn =
+        """
+        (SELECT coalesce(json_agg(json_build_array(m.user_id, m.role, m.added_at, m.added_by) ORDER BY m.user_id), '[]')::text FROM secret_members m
+         WHERE m.scope = s.scope AND m.owner = s.owner AND m.name = s.name
+           AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.user_id = m.user_id AND g.scope = m.scope AND g.role = 'admin' AND (g.owner = '*' OR g.owner = m.owner)))
+        """;
+
     private const string SecretColumns = "scope, owner, name, version, value_length, description, created_at, created_by, updated_at, updated_by, last_used_at, is_system, integration, change";
 
     private readonly PostgresDatabase _database;
@@ -25,7 +36,7 @@ internal sealed class PostgresSecretRows : ISecretRows
         _database = database;
         _feed = feed;
         RunRecords = new PostgresRunRecordStore(database, owned: false);
-        Access = new PostgresAccessRows(database);
+        Access = new PostgresAccessRows(database, feed);
         Workflows = new PostgresSavedWorkflowRows(database);
     }
 
@@ -238,14 +249,15 @@ internal sealed class PostgresSecretRows : ISecretRows
         var limit = Next(new NpgsqlParameter<int> { TypedValue = filter.Limit });
 #pragma warning disable CA2100 // SQL text is built from constant fragments; every value goes through parameters.
         await using var command = _database.DataSource.CreateCommand(
-            $"SELECT {SecretColumns} FROM secrets {(where.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", where))} ORDER BY scope, owner, name LIMIT {limit}");
+            $"SELECT {SecretColumns}{(filter.IncludeMembers ? ", " + MembersColumn : string.Empty)} FROM secrets s {(where.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", where))} ORDER BY scope, owner, name LIMIT {limit}");
 #pragma warning restore CA2100
         command.Parameters.AddRange(parameters.ToArray());
         await using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
         var list = new List<SecretMetadata>();
         while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
         {
-            list.Add(Metadata(reader));
+            var metadata = Metadata(reader);
+            list.Add(filter.IncludeMembers ? metadata with { Members = MemberListJson.Parse(reader.GetString(14), metadata.Scope, ParseTime) } : metadata);
         }
 
         return list;
@@ -378,6 +390,9 @@ internal sealed class PostgresSecretRows : ISecretRows
         Integration = r.IsDBNull(12) ? null : r.GetString(12),
         Change = r.GetInt64(13),
     };
+
+    private static DateTimeOffset ParseTime(string text) =>
+        DateTimeOffset.Parse(text, System.Globalization.CultureInfo.InvariantCulture, System.Globalization.DateTimeStyles.AssumeUniversal | System.Globalization.DateTimeStyles.AdjustToUniversal);
 
     internal static string SelectSecret => $"SELECT {SecretColumns} FROM secrets WHERE scope = $1 AND owner = $2 AND name = $3";
 }

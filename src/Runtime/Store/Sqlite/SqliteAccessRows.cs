@@ -4,7 +4,7 @@ using Secrets.Runtime.Store.Access;
 namespace Secrets.Runtime.Store.Sqlite;
 
 /// <summary>Users, role grants and tokens in the SQLite file; each write is one <c>BEGIN IMMEDIATE</c> transaction with its audit row.</summary>
-internal sealed class SqliteAccessRows(Func<CancellationToken, Task<SqliteConnection>> open) : IAccessRows
+internal sealed class SqliteAccessRows(Func<CancellationToken, Task<SqliteConnection>> open, SqliteDataVersion dataVersion) : IAccessRows
 {
     /// <summary>Migration 3: users, grants, tokens.</summary>
     public const string Migration =
@@ -48,6 +48,8 @@ internal sealed class SqliteAccessRows(Func<CancellationToken, Task<SqliteConnec
         await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
         return true;
     }
+
+    public long? AccessMark() => dataVersion.Read();
 
     public async Task<IReadOnlyList<UserGrant>> GrantsAsync(string? userId, CancellationToken cancellationToken)
     {

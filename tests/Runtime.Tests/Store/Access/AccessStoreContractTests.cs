@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Time.Testing;
 using Secrets.Runtime.Redaction;
 using Secrets.Runtime.Store;
 using Secrets.Runtime.Store.Access;
@@ -133,16 +134,19 @@ public abstract class AccessStoreContractTests : IDisposable
     [StoreFact]
     public async Task An_expired_token_fails_as_expired_and_an_expiry_in_the_past_is_refused()
     {
-        using var store = await _fixture.OpenAsync();
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero));
+        using var store = await SecretStore.OpenAsync(_fixture.Options, clock, CancellationToken.None);
         var admin = await BootstrapAsync(store);
-        var issued = await store.Access.CreateTokenAsync(admin, new TokenRequest { Name = "ci", UserId = "bob", ExpiresAt = DateTimeOffset.UtcNow.AddDays(30) });
+        var issued = await store.Access.CreateTokenAsync(admin, new TokenRequest { Name = "ci", UserId = "bob", ExpiresAt = clock.GetUtcNow().AddDays(30) });
         Assert.True((await store.Access.AuthenticateAsync(issued.Bearer)).Succeeded);
 
         await _fixture.ExecuteAsync($"UPDATE tokens SET expires_at = @at WHERE id = '{issued.Info.Id}'",
             ("at", _fixture.Backend == StoreBackend.Sqlite ? "2020-01-01T00:00:00.0000000Z" : new DateTime(2020, 1, 1, 0, 0, 0, DateTimeKind.Utc)));
 
+        // A row changed by hand is seen within MaxStaleness at the latest (SQLite sees any commit to the file at once).
+        clock.Advance(_fixture.MaxStaleness);
         Assert.Equal(AuthenticationFailure.Expired, (await store.Access.AuthenticateAsync(issued.Bearer)).Failure);
-        var past = await Assert.ThrowsAsync<StoreException>(() => store.Access.CreateTokenAsync(admin, new TokenRequest { Name = "old", UserId = "bob", ExpiresAt = DateTimeOffset.UtcNow.AddMinutes(-1) }));
+        var past = await Assert.ThrowsAsync<StoreException>(() => store.Access.CreateTokenAsync(admin, new TokenRequest { Name = "old", UserId = "bob", ExpiresAt = clock.GetUtcNow().AddMinutes(-1) }));
         Assert.Equal("access.token_expiry_past", past.Code);
     }
 
@@ -221,6 +225,171 @@ public abstract class AccessStoreContractTests : IDisposable
 
         Assert.Equal("access.scope_missing", ex.Code);
         Assert.DoesNotContain(await store.Access.ListGrantsAsync(admin), g => g.UserId == "mallory");
+    }
+
+    [StoreFact]
+    public async Task A_remembered_authentication_reads_no_row_and_gives_the_same_principal()
+    {
+        using var store = await _fixture.OpenAsync();
+        var admin = await BootstrapAsync(store);
+        var issued = await store.Access.CreateTokenAsync(admin, new TokenRequest { Name = "ci", UserId = "bob", Scopes = [TokenScopes.SecretsRead] });
+        await store.Access.GrantAsync(admin, "bob", new RoleGrant(SecretScope.Project, "billing", SecretRole.Reader));
+        var first = await RememberedAsync(store, issued.Bearer);
+
+        var reads = store.Access.TokenReads;
+        var again = await store.Access.AuthenticateAsync(issued.Bearer);
+
+        Assert.Equal(reads, store.Access.TokenReads);
+        Assert.Same(first, again.Principal);
+        Assert.Equal("bob", again.Principal!.UserId);
+        Assert.True(again.Principal.Has(SecretScope.Project, "billing", SecretRole.Reader));
+    }
+
+    [StoreFact]
+    public async Task A_remembered_token_revoked_through_this_store_is_refused_at_once()
+    {
+        using var store = await _fixture.OpenAsync();
+        var admin = await BootstrapAsync(store);
+        var issued = await store.Access.CreateTokenAsync(admin, new TokenRequest { Name = "ci", UserId = "bob" });
+        await RememberedAsync(store, issued.Bearer);
+
+        await store.Access.RevokeTokenAsync(admin, issued.Info.Id);
+
+        Assert.Equal(AuthenticationFailure.Revoked, (await store.Access.AuthenticateAsync(issued.Bearer)).Failure);
+    }
+
+    [StoreFact]
+    public async Task A_remembered_token_revoked_by_another_host_is_refused_once_this_host_has_caught_up()
+    {
+        using var store = await _fixture.OpenAsync();
+        await using var other = await _fixture.OpenAsync();
+        var admin = await BootstrapAsync(store);
+        var issued = await store.Access.CreateTokenAsync(admin, new TokenRequest { Name = "ci", UserId = "bob" });
+        await RememberedAsync(store, issued.Bearer);
+
+        await other.Access.RevokeTokenAsync(admin, issued.Info.Id);
+        await CatchUpAsync(store);
+
+        Assert.Equal(AuthenticationFailure.Revoked, (await store.Access.AuthenticateAsync(issued.Bearer)).Failure);
+    }
+
+    [StoreFact]
+    public async Task A_user_who_lost_a_grant_on_another_host_loses_it_here_once_this_host_has_caught_up()
+    {
+        using var store = await _fixture.OpenAsync();
+        await using var other = await _fixture.OpenAsync();
+        var admin = await BootstrapAsync(store);
+        var issued = await store.Access.CreateTokenAsync(admin, new TokenRequest { Name = "ci", UserId = "bob" });
+        await store.Access.GrantAsync(admin, "bob", new RoleGrant(SecretScope.Project, "billing", SecretRole.Writer));
+        Assert.True((await RememberedAsync(store, issued.Bearer)).Has(SecretScope.Project, "billing", SecretRole.Writer));
+
+        await other.Access.RevokeGrantAsync(admin, "bob", SecretScope.Project, "billing");
+        await CatchUpAsync(store);
+
+        Assert.False((await store.Access.AuthenticateAsync(issued.Bearer)).Principal!.Has(SecretScope.Project, "billing", SecretRole.Reader));
+    }
+
+    [StoreFact]
+    public async Task A_user_who_lost_a_grant_through_this_store_loses_it_at_once()
+    {
+        using var store = await _fixture.OpenAsync();
+        var admin = await BootstrapAsync(store);
+        var issued = await store.Access.CreateTokenAsync(admin, new TokenRequest { Name = "ci", UserId = "bob" });
+        await store.Access.GrantAsync(admin, "bob", new RoleGrant(SecretScope.Project, "billing", SecretRole.Admin));
+        await RememberedAsync(store, issued.Bearer);
+
+        await store.Access.GrantAsync(admin, "bob", new RoleGrant(SecretScope.Project, "billing", SecretRole.Reader));
+
+        var lowered = (await store.Access.AuthenticateAsync(issued.Bearer)).Principal!;
+        Assert.True(lowered.Has(SecretScope.Project, "billing", SecretRole.Reader));
+        Assert.False(lowered.Has(SecretScope.Project, "billing", SecretRole.Writer));
+    }
+
+    [StoreFact]
+    public async Task A_remembered_token_that_expires_is_refused_as_expired_without_reading_its_row()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero));
+        using var store = await SecretStore.OpenAsync(_fixture.Options, clock, CancellationToken.None);
+        var admin = await BootstrapAsync(store);
+        var issued = await store.Access.CreateTokenAsync(admin, new TokenRequest { Name = "ci", UserId = "bob", ExpiresAt = clock.GetUtcNow().AddSeconds(2) });
+        await RememberedAsync(store, issued.Bearer);
+
+        // Still within the entry's lifetime (MaxStaleness, 5 s), past the token's expiry.
+        clock.Advance(TimeSpan.FromSeconds(3));
+        var reads = store.Access.TokenReads;
+
+        Assert.Equal(AuthenticationFailure.Expired, (await store.Access.AuthenticateAsync(issued.Bearer)).Failure);
+        Assert.Equal(reads, store.Access.TokenReads);
+    }
+
+    [StoreFact]
+    public async Task A_remembered_authentication_is_read_again_after_max_staleness()
+    {
+        var clock = new FakeTimeProvider(new DateTimeOffset(2026, 6, 1, 0, 0, 0, TimeSpan.Zero));
+        using var store = await SecretStore.OpenAsync(_fixture.Options, clock, CancellationToken.None);
+        var admin = await BootstrapAsync(store);
+        var issued = await store.Access.CreateTokenAsync(admin, new TokenRequest { Name = "ci", UserId = "bob" });
+        await RememberedAsync(store, issued.Bearer);
+
+        clock.Advance(_fixture.MaxStaleness);
+        var reads = store.Access.TokenReads;
+        Assert.True((await store.Access.AuthenticateAsync(issued.Bearer)).Succeeded);
+
+        Assert.Equal(reads + 1, store.Access.TokenReads);
+    }
+
+    [StoreFact]
+    public async Task A_token_never_authenticates_as_a_remembered_one_with_the_same_id_or_prefix()
+    {
+        using var store = await _fixture.OpenAsync();
+        var admin = await BootstrapAsync(store);
+        var bob = await store.Access.CreateTokenAsync(admin, new TokenRequest { Name = "bob", UserId = "bob" });
+        var carol = await store.Access.CreateTokenAsync(admin, new TokenRequest { Name = "carol", UserId = "carol" });
+        await RememberedAsync(store, bob.Bearer);
+
+        // Bob's id with another secret of the right shape, one character changed, a prefix, an extension, another case.
+        var prefix = bob.Bearer[..("srt_".Length + 16 + 1)];
+        var forged = prefix + carol.Bearer[prefix.Length..];
+        var flipped = bob.Bearer[..^1] + (bob.Bearer[^1] == 'A' ? 'B' : 'A');
+        foreach (var attempt in new[] { forged, flipped, bob.Bearer[..^1], bob.Bearer + "A", bob.Bearer.ToUpperInvariant() })
+        {
+            var result = await store.Access.AuthenticateAsync(attempt);
+            Assert.False(result.Succeeded);
+            Assert.Equal(AuthenticationFailure.Unknown, result.Failure);
+        }
+
+        Assert.Equal("carol", (await store.Access.AuthenticateAsync(carol.Bearer)).Principal!.UserId);
+        Assert.Equal("bob", (await store.Access.AuthenticateAsync(bob.Bearer)).Principal!.UserId);
+    }
+
+    /// <summary>
+    /// Authenticates until the store remembers the token (the first read records its last use, a write that SQLite's
+    /// data version sees), and returns the principal.
+    /// </summary>
+    private static async Task<Principal> RememberedAsync(SecretStore store, string bearer)
+    {
+        for (var i = 0; i < 3; i++)
+        {
+            var result = await store.Access.AuthenticateAsync(bearer);
+            Assert.True(result.Succeeded);
+            var reads = store.Access.TokenReads;
+            var again = await store.Access.AuthenticateAsync(bearer);
+            if (store.Access.TokenReads == reads)
+            {
+                return again.Principal!;
+            }
+        }
+
+        throw new Xunit.Sdk.XunitException("the store never remembered the authentication");
+    }
+
+    /// <summary>What this host does within MaxStaleness at the latest: PostgreSQL polls the change feed; SQLite has nothing to catch up.</summary>
+    private static async Task CatchUpAsync(SecretStore store)
+    {
+        if (store.Rows is Secrets.Runtime.Store.Postgres.PostgresSecretRows postgres)
+        {
+            await postgres.Feed.PollAsync(CancellationToken.None);
+        }
     }
 
     private static async Task<Principal> BootstrapAsync(SecretStore store)

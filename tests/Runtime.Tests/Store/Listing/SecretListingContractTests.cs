@@ -133,4 +133,57 @@ public abstract class SecretListingContractTests : IDisposable
         await store.SetAsync(Admin, StoreFixture.Write("K", "v", SecretScope.Project, "web"));
         Assert.Empty(await store.UsagesAsync(Admin, SecretScope.Project, "web", name));
     }
+
+    [StoreFact]
+    public async Task A_page_with_members_gives_each_secret_the_explicit_members_a_single_read_gives()
+    {
+        using var store = await _fixture.OpenAsync();
+        var writer = new Principal("wendy", [new RoleGrant(SecretScope.Project, "web", SecretRole.Writer)]);
+        var shared = SecretName.Parse("A_SHARED");
+        await store.SetAsync(writer, StoreFixture.Write("A_SHARED", "v", SecretScope.Project, "web"));
+        await store.SetAsync(writer, StoreFixture.Write("B_PLAIN", "v", SecretScope.Project, "web"));
+        await store.SetAsync(Admin, StoreFixture.Write("C_BY_ADMIN", "v", SecretScope.Project, "web"));
+        await store.SetAsync(Admin, StoreFixture.Write("D_MINE", "v", SecretScope.Personal, Admin.UserId));
+        await store.PutMemberAsync(writer, SecretScope.Project, "web", shared, "mallory", Secrets.Runtime.Store.Access.SecretMemberRole.Member);
+        await store.PutMemberAsync(writer, SecretScope.Project, "web", shared, "bob", Secrets.Runtime.Store.Access.SecretMemberRole.Admin);
+        await store.PutMemberAsync(writer, SecretScope.Project, "web", shared, "pat", Secrets.Runtime.Store.Access.SecretMemberRole.Member);
+
+        // Pat becomes an admin of the project: an implicit admin from then on, no longer an explicit member; so is
+        // alice, whose row as C_BY_ADMIN's creator stays but is not listed.
+        await store.Access.GrantAsync(Admin, "pat", new RoleGrant(SecretScope.Project, "web", SecretRole.Admin));
+        await store.Access.GrantAsync(Admin, Admin.UserId, new RoleGrant(SecretScope.Project, "web", SecretRole.Admin));
+
+        var page = await store.ListPageAsync(Admin, new SecretPageQuery { IncludeMembers = true });
+        var plain = await store.ListPageAsync(Admin, new SecretPageQuery());
+
+        Assert.Equal(["D_MINE", "A_SHARED", "B_PLAIN", "C_BY_ADMIN"], page.Items.Select(m => m.Name.Value));
+        foreach (var item in page.Items)
+        {
+            var single = await store.MembersAsync(Admin, item.Scope, item.Owner, item.Name);
+            Assert.Equal(single.Where(m => !m.Implicit).Select(m => (m.UserId, m.Role)), item.Members!.Select(m => (m.UserId, m.Role)));
+        }
+
+        Assert.Equal([("bob", "Admin"), ("mallory", "Member"), ("wendy", "Admin")], page.Items[1].Members!.Select(m => (m.UserId, m.Role.ToString())));
+        Assert.All(page.Items[1].Members!, m => Assert.False(m.Implicit));
+        Assert.Equal("wendy", page.Items[1].Members!.Single(m => m.UserId == "bob").AddedBy);
+        Assert.Empty(page.Items[0].Members!);
+        Assert.Empty(page.Items[3].Members!);
+        Assert.All(plain.Items, m => Assert.Null(m.Members));
+    }
+
+    [StoreFact]
+    public async Task A_member_listing_with_members_sees_only_the_secrets_it_may_use_and_their_members()
+    {
+        using var store = await _fixture.OpenAsync();
+        var writer = new Principal("wendy", [new RoleGrant(SecretScope.Project, "web", SecretRole.Writer)]);
+        await store.SetAsync(writer, StoreFixture.Write("SHARED", "v", SecretScope.Project, "web"));
+        await store.SetAsync(writer, StoreFixture.Write("PRIVATE", "v", SecretScope.Project, "web"));
+        await store.PutMemberAsync(writer, SecretScope.Project, "web", SecretName.Parse("SHARED"), "mallory", Secrets.Runtime.Store.Access.SecretMemberRole.Member);
+
+        var page = await store.ListPageAsync(new Principal("mallory", []), new SecretPageQuery { IncludeMembers = true });
+
+        var only = Assert.Single(page.Items);
+        Assert.Equal("SHARED", only.Name.Value);
+        Assert.Equal(["mallory", "wendy"], only.Members!.Select(m => m.UserId));
+    }
 }
