@@ -187,7 +187,15 @@ internal sealed class RedactionTier
             foreach (var c in pattern.Text)
             {
                 Raise(reach, c, length);
-                if (pattern.IgnoreCase)
+                if (c < 0x80)
+                {
+                    // ASCII letters change case in one bit, and no other character folds to one of them from below 256.
+                    if (pattern.IgnoreCase && char.IsAsciiLetter(c))
+                    {
+                        Raise(reach, (char)(c ^ 0x20), length);
+                    }
+                }
+                else if (pattern.IgnoreCase)
                 {
                     var upper = char.ToUpperInvariant(c);
                     var lower = char.ToLowerInvariant(c);

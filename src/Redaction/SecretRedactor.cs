@@ -35,7 +35,6 @@ public sealed class SecretRedactor
     private Registration[] _middle = [];
     private int _dead;
     private int _deadMain;
-    private int _recentVersion;
     private int _live;
     private int _generation;
     private bool _merging;
@@ -477,7 +476,6 @@ public sealed class SecretRedactor
             _main = all;
             _middle = [];
             _recent.Clear();
-            _recentVersion++;
             _dead = 0;
             _deadMain = 0;
             _generation++;
@@ -491,7 +489,6 @@ public sealed class SecretRedactor
         }
 
         _recent.AddRange(added);
-        _recentVersion++;
         Publish(snapshot.Main, snapshot.Middle, snapshot.Recent.Extend(added.Select(r => r.Entry).ToArray()));
         if (_recent.Count >= RecentCapacity)
         {
@@ -506,7 +503,6 @@ public sealed class SecretRedactor
             _main = [];
             _middle = [];
             _recent.Clear();
-            _recentVersion++;
             _dead = 0;
             _deadMain = 0;
             _generation++;
@@ -553,8 +549,9 @@ public sealed class SecretRedactor
     /// Merges in the background: the recent tier into the middle one (a minor merge, small), or, when the middle
     /// tier is full or many values were released, everything into the main one. Masking goes on over the published
     /// tiers meanwhile; additions go to the recent tier. The caller that starts it only copies the recent list: what
-    /// to merge is chosen, and both the merged tier and the new recent tier are built, on the background thread, so
-    /// the write lock is held for bookkeeping only and an addition never waits on an index being built.
+    /// to merge is chosen, and both the merged tier and the new recent tier are built, on the background thread (values
+    /// added meanwhile are added to the new recent tier under the lock, as an addition is), so the write lock is held
+    /// for bookkeeping only and an addition never waits on an index being built.
     /// </summary>
     private void StartMerge()
     {
@@ -575,53 +572,43 @@ public sealed class SecretRedactor
                 var registrations = (major ? main.Concat(middle) : middle).Where(r => r.Tier != Tier.None).Concat(recent).ToArray();
                 var tier = new RedactionTier(registrations.Select(r => r.Entry).ToArray());
                 var mergedRecent = new HashSet<Registration>(recent, ReferenceEqualityComparer.Instance);
-                RedactionTier? rest = null;
-                var restVersion = -1;
-                for (var attempt = 0; ; attempt++)
+                Registration[] pending;
+                lock (_writeLock)
                 {
-                    Registration[] pending;
-                    lock (_writeLock)
+                    pending = _recent.Where(r => !mergedRecent.Contains(r)).ToArray();
+                }
+
+                // The values added while the merge ran stay in the recent tier, built here outside the lock; those added
+                // after this point are added to it under the lock, as an addition would be (a released one is skipped).
+                var rest = new RedactionTier(pending.Select(r => r.Entry).ToArray(), extensible: true);
+                var restSet = new HashSet<Registration>(pending, ReferenceEqualityComparer.Instance);
+                lock (_writeLock)
+                {
+                    if (generation == _generation)
                     {
-                        if (generation != _generation)
+                        var later = _recent.Where(r => !mergedRecent.Contains(r) && !restSet.Contains(r)).Select(r => r.Entry).ToArray();
+                        if (later.Length > 0)
                         {
-                            break;
+                            rest = rest.Extend(later);
                         }
 
-                        if (rest is not null && restVersion == _recentVersion)
+                        var dead = Install(registrations, major ? Tier.Main : Tier.Middle);
+                        _recent.RemoveAll(r => r.Tier != Tier.Recent);
+                        if (major)
                         {
-                            var dead = Install(registrations, major ? Tier.Main : Tier.Middle);
-                            _recent.RemoveAll(r => r.Tier != Tier.Recent);
-                            _recentVersion++;
-                            if (major)
-                            {
-                                _main = registrations;
-                                _middle = [];
-                                _deadMain = dead;
-                                _dead = dead;
-                                Publish(tier, RedactionTier.Empty, rest);
-                            }
-                            else
-                            {
-                                _middle = registrations;
-                                _dead = _deadMain + dead;
-                                Publish(_snapshot.Main, tier, rest);
-                            }
-
-                            break;
+                            _main = registrations;
+                            _middle = [];
+                            _deadMain = dead;
+                            _dead = dead;
+                            Publish(tier, RedactionTier.Empty, rest);
                         }
-
-                        // The recent values added (or released) while the merge ran stay in the recent tier, rebuilt
-                        // outside the lock; should additions keep changing it, the fourth attempt builds it under the lock.
-                        restVersion = _recentVersion;
-                        pending = _recent.Where(r => !mergedRecent.Contains(r)).ToArray();
-                        if (attempt >= 3)
+                        else
                         {
-                            rest = new RedactionTier(pending.Select(r => r.Entry).ToArray(), extensible: true);
-                            continue;
+                            _middle = registrations;
+                            _dead = _deadMain + dead;
+                            Publish(_snapshot.Main, tier, rest);
                         }
                     }
-
-                    rest = new RedactionTier(pending.Select(r => r.Entry).ToArray(), extensible: true);
                 }
 
                 merged = true;
@@ -662,7 +649,6 @@ public sealed class SecretRedactor
         else if (registration.Tier == Tier.Recent)
         {
             _recent.Remove(registration);
-            _recentVersion++;
         }
 
         registration.Tier = Tier.None;
