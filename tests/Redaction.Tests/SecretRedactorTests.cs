@@ -205,8 +205,8 @@ public sealed class SecretRedactorTests
     [Fact]
     public async Task Values_added_from_several_threads_while_merges_run_are_each_masked_once_their_add_returns()
     {
-        // Merges build the next recent tier outside the lock and publish it only if no addition came meanwhile: four
-        // threads adding at once keep changing it, and a value dropped by a stale rebuild would show here.
+        // Merges build the next recent tier outside the lock and add to it, under the lock, the values added meanwhile:
+        // four threads adding at once keep adding during every merge, and a value lost or indexed twice would show here.
         var redactor = new SecretRedactor();
         redactor.AddRange(Enumerable.Range(0, 2000).Select(i => new RedactionValue($"batch-secret-{i:00000}")));
         var adders = Enumerable.Range(0, 4).Select(t => Task.Run(() =>
