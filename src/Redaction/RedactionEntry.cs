@@ -20,9 +20,11 @@ internal sealed class RedactionEntry(string value, string? name, IReadOnlyList<R
         set => _released = value;
     }
 
-    /// <summary>The patterns this entry contributes to a tier.</summary>
-    public IEnumerable<RedactionPattern> Patterns() =>
-        Forms.Select(f => new RedactionPattern(f.Text, this, f.Text.Length < minimumLength && f.Text == Value, f.IgnoreCase, f.Base64));
+    private RedactionPattern[]? _patterns;
+
+    /// <summary>The patterns this entry contributes to a tier, built once: every merge that indexes the entry again reuses them rather than allocating its forms anew.</summary>
+    public IReadOnlyList<RedactionPattern> Patterns() =>
+        _patterns ??= Forms.Select(f => new RedactionPattern(f.Text, this, f.Text.Length < minimumLength && f.Text == Value, f.IgnoreCase, f.Base64)).ToArray();
 
     /// <inheritdoc />
     public override string ToString() => Name ?? "(unnamed value)";

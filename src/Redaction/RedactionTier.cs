@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Text;
 
 namespace Secrets.Runtime.Redaction;
 
@@ -20,11 +21,14 @@ internal sealed class RedactionTier
 
     private const int Gram = 4;
     private const int MinimumStep = LongLength - Gram + 1;
+    private const int ReachTable = 256;
     private const ulong Fold = 0xFFDF_FFDF_FFDF_FFDF;
+    private const ulong NonAscii = 0xFF80_FF80_FF80_FF80;
 
     private static readonly SearchValues<char> Base64Alphabet = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_");
 
     private readonly SampledIndex _index;
+    private readonly int[] _reach;
     private readonly RedactionPattern[] _short;
     private readonly SearchValues<string>? _shortFinder;
 
@@ -44,12 +48,14 @@ internal sealed class RedactionTier
         MaxLength = patterns.Count == 0 ? 0 : patterns.Values.Max(p => p.Text.Length);
         SpansLines = patterns.Values.Any(SpansLinesOrTokens);
         _index = new SampledIndex(longForms, extensible || longForms.Length == 0 ? MinimumStep : longForms.Min(p => p.Text.Length) - Gram + 1);
+        _reach = ReachTableOf(patterns.Values, null);
     }
 
     private RedactionTier(RedactionTier previous, IReadOnlyList<RedactionEntry> entries, RedactionPattern[] added)
     {
         Entries = entries;
         _index = previous._index.Extend(added.Where(p => p.Text.Length >= LongLength).ToArray());
+        _reach = ReachTableOf(added, previous._reach);
         var addingShort = added.Where(p => p.Text.Length < LongLength).ToArray();
         _short = addingShort.Length == 0 ? previous._short : [.. previous._short.Concat(addingShort).OrderByDescending(p => p.Text.Length)];
         _shortFinder = addingShort.Length == 0 ? previous._shortFinder : ShortFinder(_short);
@@ -71,8 +77,13 @@ internal sealed class RedactionTier
     /// </summary>
     public bool SpansLines { get; }
 
-    /// <summary>How far apart the sampled positions are (a match is found from a sample within its first this many characters).</summary>
-    public int Step => _index.Step;
+    /// <summary>
+    /// The length of the longest form that holds <paramref name="c"/> in any case the form matches in (for a character
+    /// beyond Latin-1, the longest form): a match that holds a character decoded at a position starts at most this
+    /// many characters before it.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public int Reach(char c) => c < ReachTable ? _reach[c] : MaxLength;
 
     /// <summary>A tier with <paramref name="added"/> indexed too, in time linear in this tier's size (a copy) plus the new forms.</summary>
     public RedactionTier Extend(IReadOnlyList<RedactionEntry> added)
@@ -167,7 +178,91 @@ internal sealed class RedactionTier
     private static SearchValues<string>? ShortFinder(RedactionPattern[] patterns) =>
         patterns.Length == 0 ? null : SearchValues.Create(patterns.Select(p => p.Text).Distinct(StringComparer.OrdinalIgnoreCase).ToArray(), StringComparison.OrdinalIgnoreCase);
 
-    private static ulong Gram4(string text, int offset) => Read(text.AsSpan(offset)) & Fold;
+    private static int[] ReachTableOf(IEnumerable<RedactionPattern> patterns, int[]? previous)
+    {
+        var reach = previous is null ? new int[ReachTable] : (int[])previous.Clone();
+        foreach (var pattern in patterns)
+        {
+            var length = pattern.Text.Length;
+            foreach (var c in pattern.Text)
+            {
+                Raise(reach, c, length);
+                if (c < 0x80)
+                {
+                    // ASCII letters change case in one bit, and no other character folds to one of them from below 256.
+                    if (pattern.IgnoreCase && char.IsAsciiLetter(c))
+                    {
+                        Raise(reach, (char)(c ^ 0x20), length);
+                    }
+                }
+                else if (pattern.IgnoreCase)
+                {
+                    var upper = char.ToUpperInvariant(c);
+                    var lower = char.ToLowerInvariant(c);
+                    Raise(reach, upper, length);
+                    Raise(reach, lower, length);
+                    Raise(reach, char.ToLowerInvariant(upper), length);
+                    Raise(reach, char.ToUpperInvariant(lower), length);
+                }
+            }
+        }
+
+        return reach;
+    }
+
+    private static void Raise(int[] reach, char c, int length)
+    {
+        if (c < ReachTable && reach[c] < length)
+        {
+            reach[c] = length;
+        }
+    }
+
+    private static ulong Gram4(string text, int offset) => Folded(text, offset);
+
+    /// <summary>
+    /// The four characters at <paramref name="at"/>, case-folded: ASCII by clearing the case bit, any other letter
+    /// by its invariant upper case (which is what <see cref="StringComparison.OrdinalIgnoreCase"/> compares), a
+    /// surrogate pair by its code point's, so the key of a gram is the same in every case the exact compare accepts.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong Folded(ReadOnlySpan<char> text, int at)
+    {
+        var gram = Read(text[at..]);
+        return (gram & NonAscii) == 0 ? gram & Fold : FoldedSlow(text, at);
+    }
+
+    private static ulong FoldedSlow(ReadOnlySpan<char> text, int at)
+    {
+        ulong key = 0;
+        for (var k = 0; k < Gram; k++)
+        {
+            key |= (ulong)FoldChar(text, at + k) << (16 * k);
+        }
+
+        return key;
+    }
+
+    private static char FoldChar(ReadOnlySpan<char> text, int i)
+    {
+        var c = text[i];
+        if (c < 0x80)
+        {
+            return (char)(c & 0xFFDF);
+        }
+
+        if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1]))
+        {
+            return (char)(0xD800 + ((Rune.ToUpperInvariant(new Rune(c, text[i + 1])).Value - 0x10000) >> 10));
+        }
+
+        if (char.IsLowSurrogate(c) && i > 0 && char.IsHighSurrogate(text[i - 1]))
+        {
+            return (char)(0xDC00 + ((Rune.ToUpperInvariant(new Rune(text[i - 1], c)).Value - 0x10000) & 0x3FF));
+        }
+
+        return char.ToUpperInvariant(c);
+    }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Read(ReadOnlySpan<char> text) => Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref MemoryMarshal.GetReference(text)));
@@ -300,10 +395,10 @@ internal sealed class RedactionTier
             var tails = _tailHeads.Count > 0;
             for (var p = from; p <= last; p += step)
             {
-                var gram = Read(text[p..]) & Fold;
+                var gram = Folded(text, p);
                 if (p <= lastPair)
                 {
-                    var key = PairKey(gram, Read(text[(p + Gram)..]) & Fold);
+                    var key = PairKey(gram, Folded(text, p + Gram));
                     var (word, mask) = Filter(key, shift);
                     if ((bits[word] & mask) == mask && _heads.TryGet(key, out var c))
                     {
@@ -331,7 +426,7 @@ internal sealed class RedactionTier
                 ref readonly var candidate = ref _candidates[c];
                 var start = p - candidate.Offset;
                 if (start >= from && start < to && start + candidate.Length <= text.Length
-                    && (Read(text[(start + candidate.SecondOffset)..]) & Fold) == candidate.Second
+                    && Folded(text, start + candidate.SecondOffset) == candidate.Second
                     && Matches(text, start, _long[candidate.Pattern]))
                 {
                     Add(text, start, _long[candidate.Pattern], ref hits);

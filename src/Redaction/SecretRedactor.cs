@@ -34,6 +34,7 @@ public sealed class SecretRedactor
     private Registration[] _main = [];
     private Registration[] _middle = [];
     private int _dead;
+    private int _deadMain;
     private int _live;
     private int _generation;
     private bool _merging;
@@ -201,23 +202,24 @@ public sealed class SecretRedactor
     }
 
     /// <summary>Registers values in one batch, held by <paramref name="lease"/> or, without one, until removed.</summary>
+    /// <remarks>
+    /// The forms of values not yet registered are built before the write lock is taken, so a caller never waits on
+    /// another's encoding work, nor another on its; the lock covers only the bookkeeping and the publication.
+    /// </remarks>
     internal void Register(IEnumerable<RedactionValue> values, RedactionLease? lease)
     {
+        var batch = values.Where(v => !string.IsNullOrWhiteSpace(v.Value)).ToList();
+        var prepared = Prepare(batch);
         lock (_writeLock)
         {
             ObjectDisposedException.ThrowIf(lease is { Released: true }, lease!);
             Sweep();
             var added = new List<Registration>();
-            foreach (var (value, name) in values)
+            foreach (var (value, name) in batch)
             {
-                if (string.IsNullOrWhiteSpace(value))
-                {
-                    continue;
-                }
-
                 if (!_registrations.TryGetValue((value, name), out var registration))
                 {
-                    var entry = new RedactionEntry(value, name, SecretForms.Registered(value, Options), Options.MinimumValueLength);
+                    var entry = prepared?.GetValueOrDefault((value, name)) ?? new RedactionEntry(value, name, SecretForms.Registered(value, Options), Options.MinimumValueLength);
                     registration = new Registration(entry);
                     _registrations.Add((value, name), registration);
                     added.Add(registration);
@@ -240,6 +242,38 @@ public sealed class SecretRedactor
                 PublishAdditions(added);
             }
         }
+    }
+
+    /// <summary>The entries, with their forms, of the values of <paramref name="batch"/> not registered yet (looked up under the lock, built outside it); null when there are none.</summary>
+    private Dictionary<(string Value, string? Name), RedactionEntry>? Prepare(List<RedactionValue> batch)
+    {
+        List<RedactionValue>? missing = null;
+        lock (_writeLock)
+        {
+            foreach (var v in batch)
+            {
+                if (!_registrations.ContainsKey((v.Value, v.Name)))
+                {
+                    (missing ??= []).Add(v);
+                }
+            }
+        }
+
+        if (missing is null)
+        {
+            return null;
+        }
+
+        var prepared = new Dictionary<(string Value, string? Name), RedactionEntry>(missing.Count);
+        foreach (var (value, name) in missing)
+        {
+            if (!prepared.ContainsKey((value, name)))
+            {
+                prepared[(value, name)] = new RedactionEntry(value, name, SecretForms.Registered(value, Options), Options.MinimumValueLength);
+            }
+        }
+
+        return prepared;
     }
 
     /// <summary>Releases what <paramref name="lease"/> holds; values no run holds any more go after the grace period.</summary>
@@ -375,23 +409,34 @@ public sealed class SecretRedactor
         }
     }
 
-    /// <summary>Searches the matches of a view that start at most the longest form before one of its relevant positions.</summary>
+    /// <summary>
+    /// Searches the matches of a view that hold one of its relevant positions: those that start at most the longest
+    /// form that holds the decoded character there before it (a separator is in no form), or the longest form before
+    /// the start of a joined run.
+    /// </summary>
     private static void SearchNearChanges(Snapshot snapshot, in DecodedView view, ref List<RedactionHit>? hits)
     {
         var text = view.Text;
-        int from = -1, to = -1;
+        int from = -1, to = -1, searched = 0;
         for (var i = 0; i < view.RelevantCount; i++)
         {
-            var position = view.Relevant(i);
+            var position = view.Relevant(i, out var decoded);
             if (position < 0)
             {
                 continue;
             }
 
-            var start = Math.Max(0, position - snapshot.MaxLength);
+            var reach = decoded ? snapshot.Reach(text[position]) : snapshot.MaxLength;
+            if (reach == 0)
+            {
+                continue;
+            }
+
+            var start = Math.Max(searched, position - reach + 1);
             var end = Math.Min(text.Length, position + 1);
             if (from >= 0 && start <= to)
             {
+                from = Math.Min(from, start);
                 to = Math.Max(to, end);
                 continue;
             }
@@ -399,6 +444,8 @@ public sealed class SecretRedactor
             if (from >= 0)
             {
                 Search(snapshot, text, from, to, ref hits);
+                searched = to;
+                start = Math.Max(start, searched);
             }
 
             (from, to) = (start, end);
@@ -430,6 +477,7 @@ public sealed class SecretRedactor
             _middle = [];
             _recent.Clear();
             _dead = 0;
+            _deadMain = 0;
             _generation++;
             Publish(main, RedactionTier.Empty, RedactionTier.Empty);
             return;
@@ -456,6 +504,7 @@ public sealed class SecretRedactor
             _middle = [];
             _recent.Clear();
             _dead = 0;
+            _deadMain = 0;
             _generation++;
             Publish(RedactionTier.Empty, RedactionTier.Empty, RedactionTier.Empty);
         }
@@ -477,21 +526,32 @@ public sealed class SecretRedactor
     /// </summary>
     private int MiddleCapacity() => Math.Max(4 * RecentCapacity, (int)Math.Sqrt((double)RecentCapacity * _main.Length));
 
-    private static void Install(Registration[] registrations, Tier tier)
+    /// <summary>Moves the registrations still registered to <paramref name="tier"/>; returns how many were released meanwhile (indexed, but dead).</summary>
+    private static int Install(Registration[] registrations, Tier tier)
     {
+        var dead = 0;
         foreach (var registration in registrations)
         {
             if (registration.Tier != Tier.None)
             {
                 registration.Tier = tier;
             }
+            else
+            {
+                dead++;
+            }
         }
+
+        return dead;
     }
 
     /// <summary>
     /// Merges in the background: the recent tier into the middle one (a minor merge, small), or, when the middle
     /// tier is full or many values were released, everything into the main one. Masking goes on over the published
-    /// tiers meanwhile; additions go to the recent tier.
+    /// tiers meanwhile; additions go to the recent tier. The caller that starts it only copies the recent list: what
+    /// to merge is chosen, and both the merged tier and the new recent tier are built, on the background thread (values
+    /// added meanwhile are added to the new recent tier under the lock, as an addition is), so the write lock is held
+    /// for bookkeeping only and an addition never waits on an index being built.
     /// </summary>
     private void StartMerge()
     {
@@ -503,33 +563,51 @@ public sealed class SecretRedactor
         _merging = true;
         var generation = _generation;
         var major = NeedsMajorMerge();
-        var registrations = (major ? _main.Concat(_middle) : _middle).Where(r => r.Tier != Tier.None).Concat(_recent).ToArray();
+        var (main, middle, recent) = (_main, _middle, _recent.ToArray());
         _merge = Task.Run(() =>
         {
             var merged = false;
             try
             {
+                var registrations = (major ? main.Concat(middle) : middle).Where(r => r.Tier != Tier.None).Concat(recent).ToArray();
                 var tier = new RedactionTier(registrations.Select(r => r.Entry).ToArray());
+                var mergedRecent = new HashSet<Registration>(recent, ReferenceEqualityComparer.Instance);
+                Registration[] pending;
+                lock (_writeLock)
+                {
+                    pending = _recent.Where(r => !mergedRecent.Contains(r)).ToArray();
+                }
+
+                // The values added while the merge ran stay in the recent tier, built here outside the lock; those added
+                // after this point are added to it under the lock, as an addition would be (a released one is skipped).
+                var rest = new RedactionTier(pending.Select(r => r.Entry).ToArray(), extensible: true);
+                var restSet = new HashSet<Registration>(pending, ReferenceEqualityComparer.Instance);
                 lock (_writeLock)
                 {
                     if (generation == _generation)
                     {
-                        Install(registrations, major ? Tier.Main : Tier.Middle);
+                        var later = _recent.Where(r => !mergedRecent.Contains(r) && !restSet.Contains(r)).Select(r => r.Entry).ToArray();
+                        if (later.Length > 0)
+                        {
+                            rest = rest.Extend(later);
+                        }
+
+                        var dead = Install(registrations, major ? Tier.Main : Tier.Middle);
                         _recent.RemoveAll(r => r.Tier != Tier.Recent);
-                        var recent = new RedactionTier(_recent.Select(r => r.Entry).ToArray(), extensible: true);
                         if (major)
                         {
                             _main = registrations;
                             _middle = [];
-                            Publish(tier, RedactionTier.Empty, recent);
+                            _deadMain = dead;
+                            _dead = dead;
+                            Publish(tier, RedactionTier.Empty, rest);
                         }
                         else
                         {
                             _middle = registrations;
-                            Publish(_snapshot.Main, tier, recent);
+                            _dead = _deadMain + dead;
+                            Publish(_snapshot.Main, tier, rest);
                         }
-
-                        _dead = _main.Count(r => r.Tier == Tier.None) + _middle.Count(r => r.Tier == Tier.None);
                     }
                 }
 
@@ -564,7 +642,11 @@ public sealed class SecretRedactor
         _registrations.Remove((registration.Entry.Value, registration.Entry.Name));
         _live--;
         _dead++;
-        if (registration.Tier == Tier.Recent)
+        if (registration.Tier == Tier.Main)
+        {
+            _deadMain++;
+        }
+        else if (registration.Tier == Tier.Recent)
         {
             _recent.Remove(registration);
         }
@@ -649,5 +731,8 @@ public sealed class SecretRedactor
     private sealed record Snapshot(RedactionTier Main, RedactionTier Middle, RedactionTier Recent, int MaxLength, bool SpansLines)
     {
         public static readonly Snapshot Empty = new(RedactionTier.Empty, RedactionTier.Empty, RedactionTier.Empty, 0, false);
+
+        /// <summary>The longest form of any tier that holds <paramref name="c"/> (see <see cref="RedactionTier.Reach"/>).</summary>
+        public int Reach(char c) => Math.Max(Main.Reach(c), Math.Max(Middle.Reach(c), Recent.Reach(c)));
     }
 }

@@ -166,6 +166,75 @@ public sealed class FormFamilyTests
         Assert.Equal("x cre\u0301me-bru\u0302le\u0301e-secret", redactor.Redact("x cre\u0301me-bru\u0302le\u0301e-secret"));
     }
 
+    [Theory]
+    [InlineData("\u0141\u00F3d\u017A-G\u0119\u015Bl\u0105-Ja\u017A\u0144-\u017B\u00F3\u0142\u0107")]
+    [InlineData("\u0400\u0453\u0454\u0455-\u0421\u0435\u043A\u0440\u0435\u0442-42")]
+    [InlineData("\u0533\u0561\u0572\u057F\u0576\u056B-\u0532\u0561\u057C-42")]
+    [InlineData("\U000104B0\U000104B1\U000104B2-osage-secret")]
+    public void A_case_change_of_letters_whose_cases_differ_in_more_than_one_bit_is_masked(string value)
+    {
+        // Latin Extended-A pairs differ in the lowest bit, Cyrillic U+0400 and U+0450 by 0x50, Armenian by 0x30, and
+        // Osage (beyond the BMP) in the low surrogate by 0x28: a gram folded by clearing one bit would miss them all.
+        var redactor = new SecretRedactor();
+        redactor.Add(value);
+        var upper = $"x {value.ToUpperInvariant()} y";
+        var lower = $"x {value.ToLowerInvariant()} y";
+
+        Assert.NotEqual(upper, lower);
+        Assert.Equal("x *** y", redactor.Redact(upper));
+        Assert.Equal("x *** y", redactor.Redact(lower));
+    }
+
+    [Theory]
+    [InlineData("\u0141\u00F3d\u017A-G\u0119\u015Bl\u0105-Ja\u017A\u0144-\u017B\u00F3\u0142\u0107", 3, '\u017B')]
+    [InlineData("\u0400\u0453\u0454\u0455-\u0421\u0435\u043A\u0440\u0435\u0442-42", 2, '\u0457')]
+    [InlineData("\U000104B0\U000104B1\U000104B2-osage-secret", 3, '\uDCDC')]
+    public void Another_letter_in_another_case_is_not_masked(string value, int at, char other)
+    {
+        // One letter replaced by a different one (in the other case too): no case rule may equate them.
+        var redactor = new SecretRedactor();
+        redactor.Add(value);
+        var near = value[..at] + other + value[(at + 1)..];
+
+        foreach (var text in new[] { $"x {near} y", $"x {near.ToUpperInvariant()} y", $"x {near.ToLowerInvariant()} y" })
+        {
+            Assert.Same(text, redactor.Redact(text));
+        }
+    }
+
+    [Fact]
+    public void A_value_with_characters_beyond_the_BMP_is_masked_in_its_other_normal_form()
+    {
+        // Kaithi U+1109A and Chakma U+1112E compose from two supplementary characters; the CJK compatibility
+        // ideograph U+2F800 is replaced by U+4E3D under both NFC and NFD.
+        var redactor = new SecretRedactor();
+        redactor.AddRange([new RedactionValue("key-\U0001109A\U0001112E-secret"), new RedactionValue("cjk-\U0002F800-compat-secret")]);
+
+        Assert.Equal("x *** y", redactor.Redact("x key-\U00011099\U000110BA\U00011131\U00011127-secret y"));
+        Assert.Equal("x *** y", redactor.Redact("x cjk-\u4E3D-compat-secret y"));
+        Assert.Equal("x *** y", redactor.Redact("x key-\U0001109A\U0001112E-secret y"));
+    }
+
+    [Fact]
+    public void Another_character_beyond_the_BMP_or_another_mark_is_not_masked_as_a_normal_form()
+    {
+        var redactor = new SecretRedactor();
+        redactor.AddRange([new RedactionValue("key-\U0001109A\U0001112E-secret"), new RedactionValue("cjk-\U0002F800-compat-secret")]);
+        string[] texts =
+        [
+            "x key-\U0001109C\U0001112E-secret y",
+            "x key-\U0001109B\U000110BA\U00011131\U00011127-secret y",
+            "x key-\U00011099\U000110B9\U00011131\U00011127-secret y",
+            "x cjk-\u4E3C-compat-secret y",
+            "x cjk-\U0002F801-compat-secret y",
+        ];
+
+        foreach (var text in texts)
+        {
+            Assert.Same(text, redactor.Redact(text));
+        }
+    }
+
     [Fact]
     public void Base64_lines_are_joined_only_when_every_line_is_Base64()
     {

@@ -203,6 +203,36 @@ public sealed class SecretRedactorTests
     }
 
     [Fact]
+    public async Task Values_added_from_several_threads_while_merges_run_are_each_masked_once_their_add_returns()
+    {
+        // Merges build the next recent tier outside the lock and add to it, under the lock, the values added meanwhile:
+        // four threads adding at once keep adding during every merge, and a value lost or indexed twice would show here.
+        var redactor = new SecretRedactor();
+        redactor.AddRange(Enumerable.Range(0, 2000).Select(i => new RedactionValue($"batch-secret-{i:00000}")));
+        var adders = Enumerable.Range(0, 4).Select(t => Task.Run(() =>
+        {
+            for (var i = 0; i < 400; i++)
+            {
+                var value = $"thread-{t}-secret-{i:00000}";
+                redactor.Add(value);
+                Assert.Equal("a *** b", redactor.Redact($"a {value} b"));
+            }
+        })).ToArray();
+        await Task.WhenAll(adders);
+        await redactor.WhenMergedAsync();
+
+        Assert.Equal(3600, redactor.Count);
+        Assert.Equal(3600, redactor.Indexed);
+        for (var t = 0; t < 4; t++)
+        {
+            for (var i = 0; i < 400; i++)
+            {
+                Assert.Equal("***", redactor.Redact($"thread-{t}-secret-{i:00000}"));
+            }
+        }
+    }
+
+    [Fact]
     public void A_multi_line_text_with_a_wrapped_block_and_no_hit_comes_back_without_allocating()
     {
         var redactor = new SecretRedactor();

@@ -48,11 +48,17 @@ internal struct DecodedView
     /// </summary>
     public readonly int RelevantCount => _segmentCount;
 
-    /// <summary>The view position of segment <paramref name="index"/> when it is relevant (see <see cref="RelevantCount"/>), else -1.</summary>
-    public readonly int Relevant(int index)
+    /// <summary>
+    /// The view position of segment <paramref name="index"/> when it is relevant (see <see cref="RelevantCount"/>), else
+    /// -1; <paramref name="decoded"/> says whether it is a decoded character (a match must hold it) rather than the
+    /// start of a joined run. The first run and a run after a separator start a piece where the source does: a match
+    /// there that holds no decoded character is source text.
+    /// </summary>
+    public readonly int Relevant(int index, out bool decoded)
     {
         ref readonly var segment = ref _segments[index];
-        return !segment.Run || index == 0 || _segments[index - 1].SourceEnd != segment.SourceStart ? segment.ViewStart : -1;
+        decoded = !segment.Run;
+        return !segment.Run || (index > 0 && _segments[index - 1].SourceEnd != segment.SourceStart) ? segment.ViewStart : -1;
     }
 
     /// <summary>Appends a character that decoding produced from the source range [sourceStart, sourceEnd).</summary>
