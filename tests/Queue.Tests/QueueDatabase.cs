@@ -98,7 +98,7 @@ internal sealed class QueueDatabase : IAsyncDisposable
         }
     }
 
-    public async Task<QueuedRun> WaitForStatusAsync(RunQueue queue, string runId, params QueuedRunStatus[] statuses)
+    public static async Task<QueuedRun> WaitForStatusAsync(RunQueue queue, string runId, params QueuedRunStatus[] statuses)
     {
         QueuedRun? run = null;
         await EventuallyAsync(async () => (run = await queue.FindAsync(runId)) is not null && statuses.Contains(run.Status), $"run {runId} to be {string.Join(" or ", statuses)}");

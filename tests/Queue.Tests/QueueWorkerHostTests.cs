@@ -79,7 +79,7 @@ public sealed class QueueWorkerHostTests
         await a.KillAsync();
         server.Release();
 
-        var run = await db.WaitForStatusAsync(queue, runId, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed, QueuedRunStatus.Cancelled);
+        var run = await QueueDatabase.WaitForStatusAsync(queue, runId, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed, QueuedRunStatus.Cancelled);
         Assert.Equal(QueuedRunStatus.Succeeded, run.Status);
         Assert.Collection(run.Attempts,
             first =>
@@ -118,7 +118,7 @@ public sealed class QueueWorkerHostTests
         await a.TerminateAsync();
         server.Release();
 
-        var run = await db.WaitForStatusAsync(queue, runId, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed);
+        var run = await QueueDatabase.WaitForStatusAsync(queue, runId, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed);
         Assert.Equal(QueuedRunStatus.Succeeded, run.Status);
         Assert.Collection(run.Attempts,
             first => Assert.Equal((a.Id, "retry", "worker.shutdown"), (first.Worker, first.Outcome, first.ErrorCode)),
@@ -172,7 +172,7 @@ public sealed class QueueWorkerHostTests
 
         var recovered = await queue.SubmitAsync(Hit(server), Input(1));
 
-        var run = await db.WaitForStatusAsync(queue, recovered, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed);
+        var run = await QueueDatabase.WaitForStatusAsync(queue, recovered, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed);
         Assert.Equal(QueuedRunStatus.Succeeded, run.Status);
         Assert.Equal(["retry", "retry", "succeeded"], run.Attempts.Select(a => a.Outcome).ToArray());
         Assert.Equal("store.database_unavailable,store.database_unavailable,", string.Join(',', run.Attempts.Select(a => a.ErrorCode)));
@@ -181,7 +181,7 @@ public sealed class QueueWorkerHostTests
         // With the outage back for good, the last allowed attempt ends the run as failed instead of retrying forever.
         await db.ExecuteAsync("ALTER SEQUENCE outage RESTART WITH -1000 MINVALUE -1000");
         var exhausted = await queue.SubmitAsync(Hit(server), Input(2));
-        run = await db.WaitForStatusAsync(queue, exhausted, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed);
+        run = await QueueDatabase.WaitForStatusAsync(queue, exhausted, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed);
         Assert.Equal(QueuedRunStatus.Failed, run.Status);
         Assert.Equal(["retry", "retry", "failed"], run.Attempts.Select(a => a.Outcome).ToArray());
         Assert.Equal("store.database_unavailable", run.Attempts[^1].ErrorCode);
@@ -211,7 +211,7 @@ public sealed class QueueWorkerHostTests
 
         // The worker is free again and takes the next run; the cancelled queued run never reached the server.
         var next = await queue.SubmitAsync(Hit(server), Input(3));
-        Assert.Equal(QueuedRunStatus.Succeeded, (await db.WaitForStatusAsync(queue, next, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed)).Status);
+        Assert.Equal(QueuedRunStatus.Succeeded, (await QueueDatabase.WaitForStatusAsync(queue, next, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed)).Status);
         Assert.Equal(0, server.Count("/hit/2"));
         Assert.Empty((await queue.FindAsync(queued))!.Attempts);
         server.Release();
@@ -235,7 +235,7 @@ public sealed class QueueWorkerHostTests
         await db.StartWorkerAsync(concurrency: 2);
         foreach (var id in queuedIds)
         {
-            await db.WaitForStatusAsync(queue, id, QueuedRunStatus.Succeeded);
+            await QueueDatabase.WaitForStatusAsync(queue, id, QueuedRunStatus.Succeeded);
         }
 
         Assert.All(server.Received, r => Assert.Equal("Bearer after-rotation", r.Authorization));
@@ -251,7 +251,7 @@ public sealed class QueueWorkerHostTests
         await Task.Delay(StoreOptions.DefaultMaxStaleness + TimeSpan.FromMilliseconds(100));
         server.Release();
 
-        var run = await db.WaitForStatusAsync(queue, longRun, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed);
+        var run = await QueueDatabase.WaitForStatusAsync(queue, longRun, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed);
         Assert.Equal(QueuedRunStatus.Succeeded, run.Status);
         Assert.Equal("Bearer after-rotation", server.Received.Single(r => r.Path == "/hold/long").Authorization);
         Assert.Equal("Bearer rotated-mid-run", server.Received.Single(r => r.Path == "/hit/long").Authorization);
@@ -280,10 +280,10 @@ public sealed class QueueWorkerHostTests
             """), Input(0));
         foreach (var id in ok)
         {
-            await db.WaitForStatusAsync(queue, id, QueuedRunStatus.Succeeded);
+            await QueueDatabase.WaitForStatusAsync(queue, id, QueuedRunStatus.Succeeded);
         }
 
-        var failed = await db.WaitForStatusAsync(queue, failing, QueuedRunStatus.Failed, QueuedRunStatus.Succeeded);
+        var failed = await QueueDatabase.WaitForStatusAsync(queue, failing, QueuedRunStatus.Failed, QueuedRunStatus.Succeeded);
         Assert.Equal(QueuedRunStatus.Failed, failed.Status);
         Assert.Equal("failed", Assert.Single(failed.Attempts).Outcome);
         Assert.Equal(1, server.Received.Count(r => r.Path.StartsWith("/fail/", StringComparison.Ordinal)));

@@ -39,7 +39,7 @@ public sealed class WorkerStartTests
         // With both listeners let through, the same worker starts and takes the job.
         gate.Refused.Clear();
         await db.StartWorkerAsync(concurrency: 1, connection: gate.Connection, extra: ["--listener-timeout", "3"]);
-        Assert.Equal(QueuedRunStatus.Succeeded, (await db.WaitForStatusAsync(queue, runId, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed)).Status);
+        Assert.Equal(QueuedRunStatus.Succeeded, (await QueueDatabase.WaitForStatusAsync(queue, runId, QueuedRunStatus.Succeeded, QueuedRunStatus.Failed)).Status);
         Assert.Equal(1, server.Count("/hit/1"));
     }
 }

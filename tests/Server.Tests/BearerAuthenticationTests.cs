@@ -17,7 +17,7 @@ public sealed class BearerAuthenticationTests : IDisposable
 
     private static string IdOf(string bearer) => bearer.Substring("srt_".Length, 16);
 
-    private async Task UseTwiceAsync(HttpClient client)
+    private static async Task UseTwiceAsync(HttpClient client)
     {
         // The first call reads the token (and records its use); the second is answered from what the server remembers.
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(Api.Url("/api/v1/secrets"))).StatusCode);

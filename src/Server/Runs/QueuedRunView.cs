@@ -38,7 +38,7 @@ internal static class QueuedRunView
                 ["principal"] = run.Principal,
                 ["startedAt"] = run.CreatedAt,
                 ["endedAt"] = run.EndedAt,
-                ["nodes"] = JsonSerializer.SerializeToNode(run.Attempts.LastOrDefault()?.Nodes ?? [], ApiJson.Options),
+                ["nodes"] = JsonSerializer.SerializeToNode((run.Attempts.Count > 0 ? run.Attempts[^1].Nodes : null) ?? [], ApiJson.Options),
                 ["secrets"] = new JsonArray(),
             };
         body["status"] = StatusText(run.Status);

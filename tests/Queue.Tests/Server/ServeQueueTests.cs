@@ -164,7 +164,7 @@ public sealed class ServeQueueTests
         await using var queue = await db.OpenQueueAsync();
         foreach (var id in new[] { noRole, revoked, allowed })
         {
-            await db.WaitForStatusAsync(queue, id, Secrets.Runtime.Runs.QueuedRunStatus.Succeeded, Secrets.Runtime.Runs.QueuedRunStatus.Failed);
+            await QueueDatabase.WaitForStatusAsync(queue, id, Secrets.Runtime.Runs.QueuedRunStatus.Succeeded, Secrets.Runtime.Runs.QueuedRunStatus.Failed);
         }
 
         Assert.Equal("failed", (await JsonAsync(await rita.GetAsync($"/api/v1/runs/{noRole}"))).GetProperty("status").GetString());

@@ -62,7 +62,7 @@ public sealed class ScriptCompilerTests
     {
         var result = Compiler.Compile($"return {expression};");
 
-        var diagnostic = result.Diagnostics.First();
+        var diagnostic = result.Diagnostics[0];
         Assert.StartsWith("SR", diagnostic.Code, StringComparison.Ordinal);
         Assert.Contains(symbol, diagnostic.Message, StringComparison.Ordinal);
     }
