@@ -154,20 +154,8 @@ internal sealed class PostgresAccessRows(PostgresDatabase database, PostgresChan
         LastUsedAt = r.IsDBNull(8) ? null : new DateTimeOffset(r.GetDateTime(8)),
     };
 
-    private Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> body, CancellationToken cancellationToken) => database.GuardAsync(async () =>
-    {
-        var connection = await database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        await using (connection.ConfigureAwait(false))
-        {
-            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
-            await using (transaction.ConfigureAwait(false))
-            {
-                var result = await body(connection, transaction).ConfigureAwait(false);
-                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
-                return result;
-            }
-        }
-    });
+    private Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> body, CancellationToken cancellationToken) =>
+        database.InTransactionAsync(body, cancellationToken);
 
     private static async Task PutGrantAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, UserGrant grant, CancellationToken cancellationToken)
     {

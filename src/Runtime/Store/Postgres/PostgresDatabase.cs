@@ -140,6 +140,22 @@ internal sealed class PostgresDatabase : IAsyncDisposable
         }
     }
 
+    /// <summary>Runs <paramref name="body"/> in one transaction on a connection of its own and commits it; guarded as <see cref="GuardAsync{T}(Func{Task{T}})"/>.</summary>
+    public Task<T> InTransactionAsync<T>(Func<NpgsqlConnection, NpgsqlTransaction, Task<T>> body, CancellationToken cancellationToken) => GuardAsync(async () =>
+    {
+        var connection = await DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
+        await using (connection.ConfigureAwait(false))
+        {
+            var transaction = await connection.BeginTransactionAsync(cancellationToken).ConfigureAwait(false);
+            await using (transaction.ConfigureAwait(false))
+            {
+                var result = await body(connection, transaction).ConfigureAwait(false);
+                await transaction.CommitAsync(cancellationToken).ConfigureAwait(false);
+                return result;
+            }
+        }
+    });
+
     /// <summary>The error for a failed connection, or null when <paramref name="ex"/> is not one. Never the password or a raw server message.</summary>
     public StoreException? Translate(Exception ex)
     {
