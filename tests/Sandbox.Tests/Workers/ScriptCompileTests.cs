@@ -53,6 +53,28 @@ public sealed class ScriptCompileTests : IDisposable
     }
 
     [Fact]
+    public async Task A_compile_worker_killed_from_outside_while_it_compiles_is_replaced_and_the_script_compiles_on_the_new_one()
+    {
+        using var runner = new ScriptRunner();
+        Assert.True((await runner.CompileOnlyAsync("return 1;")).Succeeded);
+        var pid = Assert.NotNull(runner.CompileWorkerProcessId);
+
+        // Long enough to compile that the kill lands while the worker has it, or just before it reads it: either way
+        // the worker ends without a word, and the script goes to a new one.
+        var source = string.Join("\n", Enumerable.Range(0, 400).Select(i => $"var v{i} = \"{i}\".Length + {i};")) + "\nreturn v399;";
+        var compile = runner.CompileOnlyAsync(source);
+        using (var process = System.Diagnostics.Process.GetProcessById(pid))
+        {
+            process.Kill(entireProcessTree: true);
+        }
+
+        var result = await compile;
+
+        Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics.Select(d => d.Message)));
+        Assert.NotEqual(pid, runner.CompileWorkerProcessId);
+    }
+
+    [Fact]
     public async Task A_tampered_cache_file_is_refused_and_the_script_compiled_again()
     {
         const string source = "return 42;";
