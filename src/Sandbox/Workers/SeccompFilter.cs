@@ -100,9 +100,10 @@ internal static class SeccompFilter
 
     private static byte[]? Export(IntPtr context)
     {
-        // libseccomp writes the program to a file descriptor: a pipe, read back in full.
+        // libseccomp writes the program to a file descriptor: a pipe, read back in full. Close-on-exec, so a process
+        // started meanwhile cannot hold the write end open and leave the read below waiting.
         var fds = new int[2];
-        if (LibC.pipe(fds) != 0)
+        if (LibC.pipe2(fds, LibC.CloseOnExec) != 0)
         {
             Problem = "could not create a pipe for the seccomp program";
             return null;

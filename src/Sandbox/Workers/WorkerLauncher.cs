@@ -28,7 +28,6 @@ internal static class WorkerLauncher
     public const int SandboxId = 65534;
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<string, Lazy<SandboxTools>> ToolsByPath = new(StringComparer.Ordinal);
-    private static readonly Lock StartLock = new();
 
     /// <summary>The programs bubblewrap isolation needs, looked up once per search path (null: the PATH variable).</summary>
     public static SandboxTools Tools(string? searchPath = null) =>
@@ -58,7 +57,7 @@ internal static class WorkerLauncher
         tools ??= Tools();
         if (isolation == WorkerIsolation.Process)
         {
-            return WorkerProcess.Start(StartInfo(workerPath, arguments, maxHeapBytes, isolation, resources, tools, seccompFd: -1));
+            return Forker.Run(() => WorkerProcess.Start(StartInfo(workerPath, arguments, maxHeapBytes, isolation, resources, tools, seccompFd: -1)));
         }
 
         if (tools.Problem is { } problem)
@@ -66,11 +65,13 @@ internal static class WorkerLauncher
             throw new InvalidOperationException(problem);
         }
 
-        // One start at a time: the pipe's read end has no close-on-exec flag, and no other worker should inherit it.
-        lock (StartLock)
+        // One start at a time, on the forking thread. Both ends of the pipe are close-on-exec, so a process another part
+        // of the host starts meanwhile inherits neither (a stray write end would keep bubblewrap waiting for the end of
+        // the filter); only the read end loses the flag, just before this worker is forked, and closes right after.
+        return Forker.Run(() =>
         {
             var fds = new int[2];
-            if (LibC.pipe(fds) != 0)
+            if (LibC.pipe2(fds, LibC.CloseOnExec) != 0)
             {
                 throw new InvalidOperationException("could not create a pipe for the seccomp filter");
             }
@@ -82,12 +83,77 @@ internal static class WorkerLauncher
                     write.Write(tools.Seccomp!);
                 }
 
+                if (LibC.fcntl(fds[0], LibC.SetDescriptorFlags, 0) != 0)
+                {
+                    throw new InvalidOperationException("could not pass the seccomp filter's pipe to the worker");
+                }
+
                 return WorkerProcess.Start(StartInfo(workerPath, arguments, maxHeapBytes, isolation, resources, tools, fds[0]));
             }
             finally
             {
                 _ = LibC.close(fds[0]);
             }
+        });
+    }
+
+    /// <summary>
+    /// The one thread every worker is forked from, for as long as the host runs. bubblewrap's <c>--die-with-parent</c> is
+    /// <c>PR_SET_PDEATHSIG</c>, which the kernel ties to the thread that forked bubblewrap, not to the host process: a
+    /// worker forked from a thread-pool thread was killed (SIGKILL, without a word) when the pool retired that thread.
+    /// Starts are serialized here too, which the seccomp pipe needs.
+    /// </summary>
+    private static class Forker
+    {
+        private static readonly System.Collections.Concurrent.BlockingCollection<Action> Work = [];
+        private static readonly Thread Thread = StartThread();
+
+        /// <summary>Runs <paramref name="start"/> on the forking thread and returns what it returned (or throws what it threw).</summary>
+        public static T Run<T>(Func<T> start)
+        {
+            if (Thread.CurrentThread == Thread)
+            {
+                return start();
+            }
+
+            T? result = default;
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo? failure = null;
+            using var done = new ManualResetEventSlim();
+            Work.Add(() =>
+            {
+                try
+                {
+                    result = start();
+                }
+                catch (Exception ex)
+                {
+                    failure = System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(ex);
+                }
+                finally
+                {
+                    done.Set();
+                }
+            });
+            done.Wait();
+            failure?.Throw();
+            return result!;
+        }
+
+        private static Thread StartThread()
+        {
+            var thread = new Thread(() =>
+            {
+                foreach (var start in Work.GetConsumingEnumerable())
+                {
+                    start();
+                }
+            })
+            {
+                IsBackground = true,
+                Name = "secrets-runtime worker forker",
+            };
+            thread.Start();
+            return thread;
         }
     }
 
