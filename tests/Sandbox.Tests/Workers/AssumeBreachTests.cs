@@ -114,7 +114,13 @@ public sealed class AssumeBreachTests : IDisposable
         await worker.SendAsync(request.ToJsonString(), CancellationToken.None);
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         var line = await worker.ReadLineAsync(1024 * 1024, timeout.Token);
-        Assert.True(line is not null, $"the probe printed nothing: {worker.ErrorTail}");
+        if (line is null)
+        {
+            // Its exit status and all of its stderr, so a failure here says why.
+            await worker.WaitForExitAsync(TimeSpan.FromSeconds(5));
+            Assert.Fail($"the probe printed nothing (exit {worker.ExitCode}): {worker.ErrorTail}");
+        }
+
         return JsonNode.Parse(line)!.AsObject();
     }
 }
