@@ -232,6 +232,14 @@ internal sealed class RedactionTier
         return (gram & NonAscii) == 0 ? gram & Fold : FoldedSlow(text, at);
     }
 
+    /// <summary><see cref="Folded"/> without a bounds check, for the hot loops: the caller proves <paramref name="at"/> + 4 ≤ the text's length.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static ulong FoldedAt(ref char first, ReadOnlySpan<char> text, int at)
+    {
+        var gram = Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref Unsafe.Add(ref first, at)));
+        return (gram & NonAscii) == 0 ? gram & Fold : FoldedSlow(text, at);
+    }
+
     private static ulong FoldedSlow(ReadOnlySpan<char> text, int at)
     {
         ulong key = 0;
@@ -321,6 +329,14 @@ internal sealed class RedactionTier
             {
                 Index(p);
             }
+
+            // Built as linked chains, then copied so each chain is a run of the array: a walk reads adjacent memory.
+            // Nothing reads this index yet, so the copy needs no care for readers.
+            var laidOut = new Candidate[_candidates.Length];
+            var next = 0;
+            _heads.LayOut(_candidates, laidOut, ref next);
+            _tailHeads.LayOut(_candidates, laidOut, ref next);
+            _candidates = laidOut;
         }
 
         private SampledIndex(SampledIndex previous, RedactionPattern[] adding)
@@ -387,20 +403,25 @@ internal sealed class RedactionTier
 
         public void Find(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
         {
-            var bits = _bits;
+            // Unchecked reads: p + 4 <= text.Length for every p up to last, and p + 8 <= text.Length up to lastPair; a
+            // filter word is hash >> shift, below the filter's length (a power of two, 1 << (64 - shift)).
+            ref var first = ref MemoryMarshal.GetReference(text);
+            ref var bits = ref MemoryMarshal.GetArrayDataReference(_bits);
+            ref var tailBits = ref MemoryMarshal.GetArrayDataReference(_tailBits);
             var shift = _shift;
+            var tailShift = _tailShift;
             var step = Step;
             var last = Math.Min(to + step - 1, text.Length - Gram);
             var lastPair = text.Length - (2 * Gram);
             var tails = _tailHeads.Count > 0;
             for (var p = from; p <= last; p += step)
             {
-                var gram = Folded(text, p);
+                var gram = FoldedAt(ref first, text, p);
                 if (p <= lastPair)
                 {
-                    var key = PairKey(gram, Folded(text, p + Gram));
+                    var key = PairKey(gram, FoldedAt(ref first, text, p + Gram));
                     var (word, mask) = Filter(key, shift);
-                    if ((bits[word] & mask) == mask && _heads.TryGet(key, out var c))
+                    if ((Unsafe.Add(ref bits, word) & mask) == mask && _heads.TryGet(key, out var c))
                     {
                         Walk(text, from, to, p, c, ref hits);
                     }
@@ -409,8 +430,8 @@ internal sealed class RedactionTier
                 if (tails)
                 {
                     var key = GramKey(gram);
-                    var (word, mask) = Filter(key, _tailShift);
-                    if ((_tailBits[word] & mask) == mask && _tailHeads.TryGet(key, out var c))
+                    var (word, mask) = Filter(key, tailShift);
+                    if ((Unsafe.Add(ref tailBits, word) & mask) == mask && _tailHeads.TryGet(key, out var c))
                     {
                         Walk(text, from, to, p, c, ref hits);
                     }
@@ -420,18 +441,42 @@ internal sealed class RedactionTier
 
         private void Walk(ReadOnlySpan<char> text, int from, int to, int p, int c, ref List<RedactionHit>? hits)
         {
-            // A second gram, kept in the candidate, rejects a candidate whose key only collided, without touching the pattern.
-            for (; c >= 0; c = _candidates[c].Next)
+            // A check gram from elsewhere in the form (see CheckOffset), kept in the candidate, rejects most candidates
+            // that only share the key's characters (forms share prefixes) without touching the pattern. Candidate indexes
+            // come from the head table and the chains, which only hold written candidates.
+            ref var first = ref MemoryMarshal.GetReference(text);
+            ref var candidates = ref MemoryMarshal.GetArrayDataReference(_candidates);
+            for (; c >= 0; c = Unsafe.Add(ref candidates, c).Next)
             {
-                ref readonly var candidate = ref _candidates[c];
+                ref readonly var candidate = ref Unsafe.Add(ref candidates, c);
                 var start = p - candidate.Offset;
                 if (start >= from && start < to && start + candidate.Length <= text.Length
-                    && Folded(text, start + candidate.SecondOffset) == candidate.Second
+                    && FoldedAt(ref first, text, start + candidate.SecondOffset) == candidate.Second
                     && Matches(text, start, _long[candidate.Pattern]))
                 {
                     Add(text, start, _long[candidate.Pattern], ref hits);
                 }
             }
+        }
+
+        /// <summary>
+        /// Where the check gram of a candidate keyed by the characters [<paramref name="keyStart"/>, + <paramref name="keyLength"/>)
+        /// of a form of <paramref name="length"/> characters starts: the middle of the form, or else an end, whichever
+        /// first lies outside the key. Forms share prefixes (<c>sk_live_</c>, <c>postgres://app:</c>, and so their
+        /// Base64 and hex) and suffixes, so a gram next to the key, as it was, told apart none of a chain's candidates.
+        /// </summary>
+        private static int CheckOffset(int length, int keyStart, int keyLength)
+        {
+            var middle = (length - Gram) / 2;
+            foreach (var offset in (ReadOnlySpan<int>)[middle, length - Gram, 0])
+            {
+                if (offset + Gram <= keyStart || offset >= keyStart + keyLength)
+                {
+                    return offset;
+                }
+            }
+
+            return middle;
         }
 
         /// <summary>How many candidates of <paramref name="patterns"/> end before a second gram (keyed by one gram).</summary>
@@ -446,8 +491,8 @@ internal sealed class RedactionTier
                 var gram = Gram4(text, j);
                 var c = _candidateCount++;
                 var paired = j + (2 * Gram) <= text.Length;
-                var second = paired ? j + Gram : text.Length - Gram;
-                var key = paired ? PairKey(gram, Gram4(text, second)) : GramKey(gram);
+                var key = paired ? PairKey(gram, Gram4(text, j + Gram)) : GramKey(gram);
+                var second = CheckOffset(text.Length, j, paired ? 2 * Gram : Gram);
                 var heads = paired ? _heads : _tailHeads;
 
                 // The candidate is written before its head is published: readers take no lock.
@@ -500,17 +545,20 @@ internal sealed class RedactionTier
 
         public bool TryGet(ulong key, out int head)
         {
+            // Unchecked: a slot is masked to the tables' length (a power of two, the same for both arrays).
+            ref var keys = ref MemoryMarshal.GetArrayDataReference(_keys);
+            ref var heads = ref MemoryMarshal.GetArrayDataReference(_heads);
             var mask = _keys.Length - 1;
             for (var i = Slot(key); ; i = (i + 1) & mask)
             {
-                var found = Volatile.Read(ref _heads[i]);
+                var found = Volatile.Read(ref Unsafe.Add(ref heads, i));
                 if (found < 0)
                 {
                     head = -1;
                     return false;
                 }
 
-                if (_keys[i] == key)
+                if (Unsafe.Add(ref keys, i) == key)
                 {
                     head = found;
                     return true;
@@ -536,6 +584,30 @@ internal sealed class RedactionTier
                     Volatile.Write(ref _heads[i], head);
                     return;
                 }
+            }
+        }
+
+        /// <summary>
+        /// Copies each chain of <paramref name="from"/> into consecutive elements of <paramref name="to"/> from
+        /// <paramref name="next"/>, linked in the same order, and points its head there; only for an index not yet published.
+        /// </summary>
+        public void LayOut(Candidate[] from, Candidate[] to, ref int next)
+        {
+            for (var i = 0; i < _heads.Length; i++)
+            {
+                if (_heads[i] < 0)
+                {
+                    continue;
+                }
+
+                var head = next;
+                for (var c = _heads[i]; c >= 0; c = from[c].Next)
+                {
+                    to[next] = from[c] with { Next = from[c].Next >= 0 ? next + 1 : -1 };
+                    next++;
+                }
+
+                _heads[i] = head;
             }
         }
 

@@ -292,6 +292,29 @@ public sealed class FormFamilyTests
         Assert.Equal("{\"k\":\"***\",\"n\":1}", redactor.Redact("{\"k\":\"caf\\u00e9-secret\",\"n\":1}"));
     }
 
+    [Fact]
+    public void Escaped_values_after_other_escapes_on_short_and_on_long_lines_are_masked()
+    {
+        // A decoder opens one window per line once a window reaches the line's end, and skips the line's other escapes
+        // (its window decodes them); on a line longer than a window, a later escape still opens a window of its own.
+        var redactor = new SecretRedactor();
+        redactor.Add("café-secret");
+        const string json = "caf\\u00e9-secret";
+        var shortLine = "{\"a\":\"\\\"x\\\" \\/p\\/q caf\\u00e9\",\"k\":\"caf\\u00e9-secret\",\"b\":\"\\\"y\\\"\",\"k2\":\"caf\\u00e9-secret\"}";
+        Assert.Equal(2, shortLine.Split(json).Length - 1);
+        var filler = string.Concat(Enumerable.Repeat("word ", 3000));
+        var longLine = "{\"k\":\"caf\\u00e9-secret\",\"f\":\"" + filler + "\",\"k2\":\"caf\\u00e9-secret\"}";
+        Assert.True(longLine.Length > 12 * redactor.MaxPatternLength * 2);
+
+        foreach (var line in new[] { shortLine, longLine })
+        {
+            var text = line + "\n" + line + "\nGET /?a=%2F&b=%22&k=caf%C3%A9-secret&c=%2F\n";
+            var masked = redactor.Redact(text);
+            Assert.Equal(5, masked.Split("***").Length - 1);
+            Assert.Equal(text.Replace(json, "***", StringComparison.Ordinal).Replace("caf%C3%A9-secret", "***", StringComparison.Ordinal), masked);
+        }
+    }
+
     private static IEnumerable<string> Base64Cores(byte[] bytes)
     {
         for (var offset = 0; offset < 3; offset++)

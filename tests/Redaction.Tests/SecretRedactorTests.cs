@@ -172,6 +172,37 @@ public sealed class SecretRedactorTests
     }
 
     [Fact]
+    public void Values_sharing_a_prefix_and_a_suffix_are_told_apart_by_their_middle_in_every_form()
+    {
+        // A chain of the index holds every form that shares the sampled characters; each candidate is checked by a gram
+        // from the middle of its form, which here is the only part that differs (in the value, its hex and its Base64).
+        var values = Enumerable.Range(0, 300).Select(i => $"postgres://app:{i:x4}k{i * 7919 % 10000:0000}@db.internal:5432/orders").ToArray();
+        var redactor = new SecretRedactor();
+        redactor.AddRange(values.Select(v => new RedactionValue(v)));
+
+        foreach (var value in new[] { values[0], values[137], values[^1] })
+        {
+            foreach (var form in new[] { value, Convert.ToHexStringLower(Encoding.UTF8.GetBytes(value)), Convert.ToBase64String(Encoding.UTF8.GetBytes(value)) })
+            {
+                for (var pad = 0; pad < 16; pad++)
+                {
+                    var text = new string('.', pad) + form;
+                    Assert.Equal(new string('.', pad) + "***", redactor.Redact(text).TrimEnd('='));
+                    Assert.Equal(new string('.', pad) + "*** tail", redactor.Redact(text + " tail"));
+                }
+            }
+        }
+
+        // One character off in the middle, where no registered value has it: no form of it is masked.
+        var nearMiss = values[137].Replace("0089k", "0089q", StringComparison.Ordinal);
+        Assert.NotEqual(values[137], nearMiss);
+        foreach (var form in new[] { nearMiss, Convert.ToHexStringLower(Encoding.UTF8.GetBytes(nearMiss)), Convert.ToBase64String(Encoding.UTF8.GetBytes(nearMiss)) })
+        {
+            Assert.Equal("x " + form + " y", redactor.Redact("x " + form + " y"));
+        }
+    }
+
+    [Fact]
     public async Task Values_added_one_by_one_to_a_large_redactor_are_masked_at_once_and_after_every_merge()
     {
         // 1,000 in one batch, then 1,500 one by one: the recent tier fills and merges into the middle one many

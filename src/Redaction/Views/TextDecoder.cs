@@ -58,15 +58,24 @@ internal abstract class TextDecoder
             if (windowStart >= 0 && start <= windowEnd)
             {
                 windowEnd = Math.Max(windowEnd, end);
-                continue;
             }
-
-            if (windowStart >= 0)
+            else
             {
-                changed |= DecodeWindow(text, windowStart, windowEnd, ref view);
+                if (windowStart >= 0)
+                {
+                    changed |= DecodeWindow(text, windowStart, windowEnd, ref view);
+                }
+
+                (windowStart, windowEnd) = (start, end);
             }
 
-            (windowStart, windowEnd) = (start, end);
+            if (windowEnd == lineEnd)
+            {
+                // The window already reaches the end of the line, and no later escape of the line can move it (a window
+                // stops there): go on from the next line rather than look at every escape of this one (JSON lines hold
+                // dozens), since DecodeWindow decodes them all anyway.
+                i = lineEnd - 1;
+            }
         }
 
         if (windowStart >= 0)
