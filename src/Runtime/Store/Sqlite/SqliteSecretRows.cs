@@ -85,7 +85,8 @@ internal sealed class SqliteSecretRows : ISecretRows
         _time = time;
         Location = path;
         _dataVersion = new SqliteDataVersion(OpenConnection);
-        _reads = new SqliteReadConnections(OpenConnection);
+        // Not from the pool: a held connection is query_only, and a pooled handle would keep that for the next writer.
+        _reads = new SqliteReadConnections(() => OpenConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString()));
         _readCache = new SqliteReadCache(time, maxStaleness);
         Access = new SqliteAccessRows(OpenConnectionAsync, _dataVersion);
         Workflows = new SqliteSavedWorkflowRows(OpenConnectionAsync);
@@ -94,6 +95,9 @@ internal sealed class SqliteSecretRows : ISecretRows
     public string Location { get; }
 
     public IAccessRows Access { get; }
+
+    /// <summary>The held read connections (tests rent more than are kept, to see what happens to the rest).</summary>
+    internal SqliteReadConnections Reads => _reads;
 
     public SavedWorkflows.ISavedWorkflowRows Workflows { get; }
 
@@ -415,9 +419,11 @@ internal sealed class SqliteSecretRows : ISecretRows
         return Task.FromResult(OpenConnection());
     }
 
-    private SqliteConnection OpenConnection()
+    private SqliteConnection OpenConnection() => OpenConnection(_connectionString);
+
+    private static SqliteConnection OpenConnection(string connectionString)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(connectionString);
         try
         {
             connection.Open();
