@@ -41,13 +41,42 @@ internal static class LogEventMasking
         }
     }
 
-    /// <summary>A copy of the event with its template text, properties and exception masked.</summary>
+    /// <summary>
+    /// The event with its template text, properties and exception masked: the same instance when none of them held a
+    /// secret and it has no exception (most request logs), else a copy.
+    /// </summary>
     public static LogEvent Mask(LogEvent logEvent, SecretRedactor redactor)
     {
         var templateText = redactor.Redact(logEvent.MessageTemplate.Text);
-        var template = ReferenceEquals(templateText, logEvent.MessageTemplate.Text) ? logEvent.MessageTemplate : Parser.Parse(templateText);
-        var properties = logEvent.Properties.Select(p => new LogEventProperty(p.Key, Mask(p.Value, redactor)));
+        var templateKept = ReferenceEquals(templateText, logEvent.MessageTemplate.Text);
+        List<LogEventProperty>? properties = null;
+        var index = 0;
+        foreach (var (name, value) in logEvent.Properties)
+        {
+            var masked = Mask(value, redactor);
+            if (properties is null && !ReferenceEquals(masked, value))
+            {
+                // The first property that changed: copy those before it, then go on copying.
+                properties = new List<LogEventProperty>(logEvent.Properties.Count);
+                foreach (var (earlierName, earlierValue) in logEvent.Properties.Take(index))
+                {
+                    properties.Add(new LogEventProperty(earlierName, earlierValue));
+                }
+            }
+
+            properties?.Add(new LogEventProperty(name, masked));
+            index++;
+        }
+
+        // An exception is always rebuilt masked: its message, data and stack are not compared piece by piece.
+        if (templateKept && properties is null && logEvent.Exception is null)
+        {
+            return logEvent;
+        }
+
+        var template = templateKept ? logEvent.MessageTemplate : Parser.Parse(templateText);
         var exception = logEvent.Exception is null ? null : redactor.RedactException(logEvent.Exception);
-        return new LogEvent(logEvent.Timestamp, logEvent.Level, exception, template, properties, logEvent.TraceId ?? default, logEvent.SpanId ?? default);
+        return new LogEvent(logEvent.Timestamp, logEvent.Level, exception, template,
+            properties ?? logEvent.Properties.Select(p => new LogEventProperty(p.Key, p.Value)), logEvent.TraceId ?? default, logEvent.SpanId ?? default);
     }
 }

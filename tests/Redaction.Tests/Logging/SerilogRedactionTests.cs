@@ -79,6 +79,58 @@ public sealed class SerilogRedactionTests : IDisposable
     }
 
     [Fact]
+    public void An_event_with_no_secret_and_no_exception_is_passed_on_without_a_copy()
+    {
+        var redactor = new SecretRedactor();
+        redactor.Add(Secret, "STRIPE");
+        var sink = new Collect();
+        var logEvent = Event("GET {Path} answered {Status}", null, ("Path", new ScalarValue("/api/v1/secrets")), ("Status", new ScalarValue(200)));
+
+        new RedactingSink(sink, redactor).Emit(logEvent);
+
+        Assert.Same(logEvent, sink.Events.Single());
+    }
+
+    [Fact]
+    public void A_secret_in_a_later_property_is_masked_in_a_copy_that_keeps_every_earlier_property()
+    {
+        var redactor = new SecretRedactor();
+        redactor.Add(Secret, "STRIPE");
+        var sink = new Collect();
+        var logEvent = Event("{First} {Second} {Third}", null, ("First", new ScalarValue("one")), ("Second", new ScalarValue(2)), ("Third", new ScalarValue("key " + Secret)));
+
+        new RedactingSink(sink, redactor).Emit(logEvent);
+
+        var written = sink.Events.Single();
+        Assert.NotSame(logEvent, written);
+        Assert.Equal(["First", "Second", "Third"], written.Properties.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal("one", ((ScalarValue)written.Properties["First"]).Value);
+        Assert.Equal(2, ((ScalarValue)written.Properties["Second"]).Value);
+        Assert.DoesNotContain(Secret, (string)((ScalarValue)written.Properties["Third"]).Value!, StringComparison.Ordinal);
+        Assert.DoesNotContain(Secret, written.RenderMessage(), StringComparison.Ordinal);
+        Assert.Equal("key " + Secret, ((ScalarValue)logEvent.Properties["Third"]).Value);
+    }
+
+    [Fact]
+    public void An_event_with_an_exception_is_always_copied_with_the_exception_masked()
+    {
+        var redactor = new SecretRedactor();
+        redactor.Add(Secret, "STRIPE");
+        var sink = new Collect();
+        var logEvent = Event("failed", new InvalidOperationException("failed with " + Secret));
+
+        new RedactingSink(sink, redactor).Emit(logEvent);
+
+        var written = sink.Events.Single();
+        Assert.NotSame(logEvent, written);
+        Assert.DoesNotContain(Secret, written.Exception!.ToString(), StringComparison.Ordinal);
+    }
+
+    private static LogEvent Event(string template, Exception? exception, params (string Name, LogEventPropertyValue Value)[] properties) =>
+        new(DateTimeOffset.UnixEpoch, LogEventLevel.Information, exception, new Serilog.Parsing.MessageTemplateParser().Parse(template),
+            properties.Select(p => new LogEventProperty(p.Name, p.Value)));
+
+    [Fact]
     public void When_masking_fails_the_event_is_withheld_and_counted()
     {
         var redactor = new SecretRedactor();

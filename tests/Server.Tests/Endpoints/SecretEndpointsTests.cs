@@ -1,5 +1,6 @@
 using System.Net;
 using System.Text.Json;
+using Secrets.Runtime.Store;
 
 namespace Secrets.Runtime.Server.Tests.Endpoints;
 
@@ -261,5 +262,66 @@ public sealed class SecretEndpointsTests : IDisposable
         Assert.Equal("[{\"user\":\"rita\",\"role\":\"member\"},{\"user\":\"wendy\",\"role\":\"admin\"}]", listed[2].GetProperty("members").GetRawText());
         Assert.Equal("[]", listed[0].GetProperty("members").GetRawText());
         Assert.Equal("[]", listed[1].GetProperty("members").GetRawText());
+    }
+
+    [Fact]
+    public async Task A_reader_listing_the_same_query_right_after_an_admin_gets_only_what_it_may_read()
+    {
+        await Admin.PutSecretAsync("/api/v1/projects/alpha/secrets/A", Value);
+        await Admin.PutSecretAsync("/api/v1/projects/beta/secrets/B", Value);
+        await Admin.PutSecretAsync("/api/v1/users/admin/secrets/MINE", Value);
+
+        // The admin's page first, then the same query by callers with fewer rights, then the admin again.
+        var admin = await ListNamesAsync(Admin, "/api/v1/secrets?limit=50");
+        var reader = await ListNamesAsync(_server.ClientFor(_server.ReaderToken), "/api/v1/secrets?limit=50");
+        var outsider = await ListNamesAsync(_server.ClientFor(_server.OutsiderToken), "/api/v1/secrets?limit=50");
+        var adminAgain = await ListNamesAsync(Admin, "/api/v1/secrets?limit=50");
+
+        Assert.Equal(["MINE", "A", "B"], admin);
+        Assert.Equal(["A"], reader);
+        Assert.Empty(outsider);
+        Assert.Equal(admin, adminAgain);
+    }
+
+    [Fact]
+    public async Task A_removed_member_disappears_from_the_next_list()
+    {
+        await Admin.PutSecretAsync("/api/v1/projects/beta/secrets/SHARED", Value);
+        Assert.Equal(HttpStatusCode.OK, (await Admin.PutAsync(Api.Url("/api/v1/projects/beta/secrets/SHARED/members/olga"), System.Net.Http.Json.JsonContent.Create(new { role = "member" }))).StatusCode);
+        var olga = _server.ClientFor(_server.OutsiderToken);
+        var before = await ListNamesAsync(olga, "/api/v1/secrets");
+
+        Assert.Equal(HttpStatusCode.NoContent, (await Admin.DeleteAsync(Api.Url("/api/v1/projects/beta/secrets/SHARED/members/olga"))).StatusCode);
+        var after = await ListNamesAsync(olga, "/api/v1/secrets");
+
+        Assert.Equal(["SHARED"], before);
+        Assert.Empty(after);
+    }
+
+    [Fact]
+    public async Task A_grant_revoked_through_another_store_on_the_same_file_takes_the_secrets_out_of_the_next_list()
+    {
+        await Admin.PutSecretAsync("/api/v1/projects/alpha/secrets/A", Value);
+        var rita = _server.ClientFor(_server.ReaderToken);
+        var before = await ListNamesAsync(rita, "/api/v1/secrets?project=alpha");
+
+        // As the CLI would, from another process: its own store on the same home folder.
+        await using (var cli = await SecretStore.OpenAsync(new StoreOptions { Home = _server.Home, Environment = new Dictionary<string, string?>() }))
+        {
+            await cli.Access.RevokeGrantAsync(await cli.Access.PrincipalAsync("admin"), "rita", SecretScope.Project, "alpha");
+        }
+
+        var after = await rita.GetAsync(Api.Url("/api/v1/secrets?project=alpha"));
+
+        Assert.Equal(["A"], before);
+        Assert.Equal(HttpStatusCode.OK, after.StatusCode);
+        Assert.Empty((await after.JsonAsync()).GetProperty("data").EnumerateArray());
+    }
+
+    private static async Task<List<string?>> ListNamesAsync(HttpClient client, string path)
+    {
+        var response = await client.GetAsync(Api.Url(path));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        return [.. (await response.JsonAsync()).GetProperty("data").EnumerateArray().Select(e => e.GetProperty("name").GetString())];
     }
 }

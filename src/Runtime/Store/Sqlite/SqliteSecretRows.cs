@@ -10,7 +10,9 @@ namespace Secrets.Runtime.Store.Sqlite;
 
 /// <summary>
 /// The embedded backend: one SQLite file in WAL mode, migrations numbered in <c>PRAGMA user_version</c>, writes in
-/// <c>BEGIN IMMEDIATE</c> transactions. Nothing is cached: every read sees the file.
+/// <c>BEGIN IMMEDIATE</c> transactions. The hot reads (a page of secrets, a user's memberships) go through held
+/// connections with prepared statements (<see cref="SqliteReadConnections"/>) and are remembered only until anything
+/// is committed to the file (<see cref="SqliteReadCache"/>); every other read sees the file.
 /// </summary>
 /// <remarks>
 /// SQLite has no asynchronous IO: Microsoft.Data.Sqlite runs its async methods synchronously, and documents that they
@@ -74,13 +76,18 @@ internal sealed class SqliteSecretRows : ISecretRows
     private readonly string _connectionString;
     private readonly TimeProvider _time;
     private readonly SqliteDataVersion _dataVersion;
+    private readonly SqliteReadConnections _reads;
+    private readonly SqliteReadCache _readCache;
 
-    private SqliteSecretRows(string connectionString, string path, TimeProvider time)
+    private SqliteSecretRows(string connectionString, string path, TimeProvider time, TimeSpan maxStaleness)
     {
         _connectionString = connectionString;
         _time = time;
         Location = path;
         _dataVersion = new SqliteDataVersion(OpenConnection);
+        // Not from the pool: a held connection is query_only, and a pooled handle would keep that for the next writer.
+        _reads = new SqliteReadConnections(() => OpenConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString()));
+        _readCache = new SqliteReadCache(time, maxStaleness);
         Access = new SqliteAccessRows(OpenConnectionAsync, _dataVersion);
         Workflows = new SqliteSavedWorkflowRows(OpenConnectionAsync);
     }
@@ -88,6 +95,9 @@ internal sealed class SqliteSecretRows : ISecretRows
     public string Location { get; }
 
     public IAccessRows Access { get; }
+
+    /// <summary>The held read connections (tests rent more than are kept, to see what happens to the rest).</summary>
+    internal SqliteReadConnections Reads => _reads;
 
     public SavedWorkflows.ISavedWorkflowRows Workflows { get; }
 
@@ -101,7 +111,7 @@ internal sealed class SqliteSecretRows : ISecretRows
         }
 
         var connectionString = new SqliteConnectionStringBuilder { DataSource = options.DatabasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
-        var rows = new SqliteSecretRows(connectionString, options.DatabasePath, options.Time);
+        var rows = new SqliteSecretRows(connectionString, options.DatabasePath, options.Time, options.MaxStaleness);
         using var connection = rows.OpenConnection();
 
         // A store at this program's schema was put in WAL mode (which persists in the file) when it was created: one
@@ -117,6 +127,7 @@ internal sealed class SqliteSecretRows : ISecretRows
 
     public ValueTask DisposeAsync()
     {
+        _reads.Dispose();
         _dataVersion.Dispose();
         return ValueTask.CompletedTask;
     }
@@ -205,13 +216,15 @@ internal sealed class SqliteSecretRows : ISecretRows
         return await MembersAsync(connection, null, "scope = $scope AND owner = $owner AND name = $name", KeyParameters(key), cancellationToken).ConfigureAwait(false);
     }
 
-    public async Task<IReadOnlyList<SecretMemberRow>> MembershipsAsync(string userId, CancellationToken cancellationToken)
+    public Task<IReadOnlyList<SecretMemberRow>> MembershipsAsync(string userId, CancellationToken cancellationToken)
     {
-        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        return await MembersAsync(connection, null, "user_id = $user", [("$user", userId)], cancellationToken).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(CachedRead(MembershipsSql, [("$user", userId)], ReadMembers));
     }
 
-    public async Task<IReadOnlyList<SecretMetadata>> PageAsync(SecretPageFilter filter, CancellationToken cancellationToken)
+    private const string MembershipsSql = "SELECT scope, owner, name, user_id, role, added_at, added_by FROM secret_members WHERE user_id = $user ORDER BY scope, owner, name, user_id";
+
+    public Task<IReadOnlyList<SecretMetadata>> PageAsync(SecretPageFilter filter, CancellationToken cancellationToken)
     {
         // Only the clauses a filter needs, so the keyset seek and the order use the primary key's index.
         var where = new List<string>();
@@ -245,19 +258,60 @@ internal sealed class SqliteSecretRows : ISecretRows
             parameters.AddRange([("$after_scope", after.Scope.ToText()), ("$after_owner", after.Owner), ("$after_name", after.Name.Value)]);
         }
 
-        using var connection = await OpenConnectionAsync(cancellationToken).ConfigureAwait(false);
-        using var command = Command(connection, null,
-            $"SELECT {MetadataColumns}{(filter.IncludeMembers ? ", " + MembersColumn : string.Empty)} FROM secrets s {(where.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", where))} ORDER BY scope, owner, name LIMIT $limit",
-            [.. parameters]);
-        using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
-        var list = new List<SecretMetadata>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        cancellationToken.ThrowIfCancellationRequested();
+        var sql = $"SELECT {MetadataColumns}{(filter.IncludeMembers ? ", " + MembersColumn : string.Empty)} FROM secrets s {(where.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", where))} ORDER BY scope, owner, name LIMIT $limit";
+        return Task.FromResult(CachedRead(sql, [.. parameters], reader =>
         {
-            var metadata = Metadata(reader);
-            list.Add(filter.IncludeMembers ? metadata with { Members = Members(reader.GetString(14), metadata.Scope) } : metadata);
+            var list = new List<SecretMetadata>();
+            while (reader.Read())
+            {
+                var metadata = Metadata(reader);
+                list.Add(filter.IncludeMembers ? metadata with { Members = Members(reader.GetString(14), metadata.Scope) } : metadata);
+            }
+
+            return (IReadOnlyList<SecretMetadata>)list.AsReadOnly();
+        }));
+    }
+
+    /// <summary>
+    /// A read through a held connection, answered from <see cref="SqliteReadCache"/> when nothing was committed since
+    /// the same read: the data version is taken before the rows, so a commit in between only makes the entry unused.
+    /// The result must not be changed by its callers (it may be shared).
+    /// </summary>
+    private T CachedRead<T>(string sql, (string Name, object? Value)[] parameters, Func<SqliteDataReader, T> read)
+        where T : class
+    {
+        var mark = _dataVersion.Read();
+        var key = mark is null ? null : SqliteReadCache.Key(sql, parameters);
+        if (key is not null && _readCache.Find<T>(key, mark!.Value) is { } cached)
+        {
+            return cached;
         }
 
-        return list;
+        var readAt = _time.GetTimestamp();
+        T result;
+        var lease = _reads.Rent();
+        try
+        {
+            using var reader = lease.Command(sql, parameters).ExecuteReader();
+            result = read(reader);
+        }
+        catch
+        {
+            lease.Break();
+            throw;
+        }
+        finally
+        {
+            lease.Dispose();
+        }
+
+        if (key is not null)
+        {
+            _readCache.Add(key, mark!.Value, readAt, result);
+        }
+
+        return result;
     }
 
     public async Task<IReadOnlyList<AuditEntry>> AuditPageAsync(DateTimeOffset since, string? action, long afterId, int limit, CancellationToken cancellationToken)
@@ -365,9 +419,11 @@ internal sealed class SqliteSecretRows : ISecretRows
         return Task.FromResult(OpenConnection());
     }
 
-    private SqliteConnection OpenConnection()
+    private SqliteConnection OpenConnection() => OpenConnection(_connectionString);
+
+    private static SqliteConnection OpenConnection(string connectionString)
     {
-        var connection = new SqliteConnection(_connectionString);
+        var connection = new SqliteConnection(connectionString);
         try
         {
             connection.Open();
@@ -404,14 +460,19 @@ internal sealed class SqliteSecretRows : ISecretRows
     private static async Task<IReadOnlyList<SecretMemberRow>> ReadMembersAsync(SqliteCommand command, CancellationToken cancellationToken)
     {
         using var reader = await command.ExecuteReaderAsync(cancellationToken).ConfigureAwait(false);
+        return ReadMembers(reader);
+    }
+
+    private static IReadOnlyList<SecretMemberRow> ReadMembers(SqliteDataReader reader)
+    {
         var members = new List<SecretMemberRow>();
-        while (await reader.ReadAsync(cancellationToken).ConfigureAwait(false))
+        while (reader.Read())
         {
             members.Add(new SecretMemberRow(new SecretKey(SecretScopeText.Parse(reader.GetString(0)), reader.GetString(1), SecretName.Parse(reader.GetString(2))), reader.GetString(3),
                 reader.GetString(4) == "admin" ? SecretMemberRole.Admin : SecretMemberRole.Member, Parse(reader.GetString(5)), reader.GetString(6)));
         }
 
-        return members;
+        return members.AsReadOnly();
     }
 
     private static async Task<byte[]?> WrappedKeyAsync(SqliteConnection connection, SqliteTransaction? transaction, string id, CancellationToken cancellationToken)

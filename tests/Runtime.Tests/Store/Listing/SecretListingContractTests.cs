@@ -186,4 +186,97 @@ public abstract class SecretListingContractTests : IDisposable
         Assert.Equal("SHARED", only.Name.Value);
         Assert.Equal(["mallory", "wendy"], only.Members!.Select(m => m.UserId));
     }
+
+    [StoreFact]
+    public async Task A_row_changed_by_another_connection_is_seen_by_the_next_page()
+    {
+        using var store = await _fixture.OpenAsync();
+        await store.SetAsync(Admin, StoreFixture.Write("A", "v") with { Description = "before" });
+        var first = await store.ListPageAsync(Admin, new SecretPageQuery());
+
+        // Outside the store, as the CLI in another process or a hand edit would.
+        await _fixture.ExecuteAsync("UPDATE secrets SET description = 'changed by hand' WHERE name = 'A'");
+        var second = await store.ListPageAsync(Admin, new SecretPageQuery());
+
+        Assert.Equal("before", Assert.Single(first.Items).Description);
+        Assert.Equal("changed by hand", Assert.Single(second.Items).Description);
+    }
+
+    [StoreFact]
+    public async Task A_write_through_another_store_on_the_same_database_is_seen_by_the_next_page()
+    {
+        using var store = await _fixture.OpenAsync();
+        using var other = await _fixture.OpenAsync();
+        await store.SetAsync(Admin, StoreFixture.Write("A", "v"));
+        var first = await store.ListPageAsync(Admin, new SecretPageQuery());
+
+        await other.SetAsync(Admin, StoreFixture.Write("B", "v"));
+        await other.DescribeAsync(Admin, SecretScope.Organization, "default", SecretName.Parse("A"), "from the other store");
+        var second = await store.ListPageAsync(Admin, new SecretPageQuery());
+
+        Assert.Equal(["A"], first.Items.Select(m => m.Name.Value));
+        Assert.Equal(["A", "B"], second.Items.Select(m => m.Name.Value));
+        Assert.Equal("from the other store", second.Items[0].Description);
+    }
+
+    [StoreFact]
+    public async Task A_write_by_this_store_is_seen_by_the_next_page_at_once()
+    {
+        using var store = await _fixture.OpenAsync();
+        await store.SetAsync(Admin, StoreFixture.Write("A", "v1"));
+        var first = await store.ListPageAsync(Admin, new SecretPageQuery { IncludeMembers = true });
+
+        await store.SetAsync(Admin, StoreFixture.Write("A", "v2"));
+        await store.SetAsync(Admin, StoreFixture.Write("B", "v"));
+        await store.DeleteAsync(Admin, SecretScope.Organization, "default", SecretName.Parse("A"));
+        var second = await store.ListPageAsync(Admin, new SecretPageQuery { IncludeMembers = true });
+
+        Assert.Equal([("A", 1)], first.Items.Select(m => (m.Name.Value, m.Version)));
+        Assert.Equal([("B", 1)], second.Items.Select(m => (m.Name.Value, m.Version)));
+    }
+
+    [StoreFact]
+    public async Task A_caller_with_fewer_rights_listing_the_same_query_right_after_an_admin_gets_only_its_own_rows()
+    {
+        using var store = await _fixture.OpenAsync();
+        await store.SetAsync(Admin, StoreFixture.Write("PUBLIC", "v", SecretScope.Project, "web"));
+        await store.SetAsync(Admin, StoreFixture.Write("SECRET", "v", SecretScope.Project, "vault"));
+        await store.SetAsync(Admin, StoreFixture.Write("ORG", "v"));
+        var bob = new Principal("bob", [new RoleGrant(SecretScope.Project, "web", SecretRole.Reader)]);
+        var query = new SecretPageQuery { IncludeMembers = true, IncludeSystem = true };
+
+        // The admin's page first, so whatever it leaves behind is there when bob asks the same thing.
+        var admin = await store.ListPageAsync(Admin, query);
+        var asBob = await store.ListPageAsync(bob, query);
+        var adminAgain = await store.ListPageAsync(Admin, query);
+
+        Assert.Equal(["ORG", "SECRET", "PUBLIC"], admin.Items.Select(m => m.Name.Value));
+        Assert.Equal(["PUBLIC"], asBob.Items.Select(m => m.Name.Value));
+        Assert.Equal(Secrets.Runtime.Store.Access.SecretMemberRole.Member, asBob.Items[0].MyRole);
+        Assert.All(adminAgain.Items, m => Assert.Equal(Secrets.Runtime.Store.Access.SecretMemberRole.Admin, m.MyRole));
+    }
+
+    [StoreFact]
+    public async Task A_removed_member_no_longer_sees_the_secret_at_the_next_page()
+    {
+        using var store = await _fixture.OpenAsync();
+        var writer = new Principal("wendy", [new RoleGrant(SecretScope.Project, "web", SecretRole.Writer)]);
+        var mallory = new Principal("mallory", []);
+        await store.SetAsync(writer, StoreFixture.Write("SHARED", "v", SecretScope.Project, "web"));
+        await store.SetAsync(writer, StoreFixture.Write("OTHER", "v", SecretScope.Project, "web"));
+        await store.PutMemberAsync(writer, SecretScope.Project, "web", SecretName.Parse("SHARED"), "mallory", Secrets.Runtime.Store.Access.SecretMemberRole.Member);
+        await store.PutMemberAsync(writer, SecretScope.Project, "web", SecretName.Parse("OTHER"), "mallory", Secrets.Runtime.Store.Access.SecretMemberRole.Member);
+        var before = await store.ListPageAsync(mallory, new SecretPageQuery { IncludeMembers = true });
+
+        await store.RemoveMemberAsync(writer, SecretScope.Project, "web", SecretName.Parse("SHARED"), "mallory");
+        var afterRemove = await store.ListPageAsync(mallory, new SecretPageQuery { IncludeMembers = true });
+
+        // Removed outside this store (another process, or by hand): gone at the next page too.
+        await _fixture.ExecuteAsync("DELETE FROM secret_members WHERE user_id = 'mallory'");
+        var afterHand = await store.ListPageAsync(mallory, new SecretPageQuery { IncludeMembers = true });
+
+        Assert.Equal(["OTHER", "SHARED"], before.Items.Select(m => m.Name.Value));
+        Assert.Equal(["OTHER"], afterRemove.Items.Select(m => m.Name.Value));
+        Assert.Empty(afterHand.Items);
+    }
 }
