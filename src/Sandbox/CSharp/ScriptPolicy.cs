@@ -14,7 +14,7 @@ namespace Secrets.Runtime.Sandbox.CSharp;
 internal static class ScriptPolicy
 {
     /// <summary>Bumped whenever the rules change; part of the compilation cache key.</summary>
-    public const int Version = 7;
+    public const int Version = 8;
 
     /// <summary>
     /// Every type a script may use, by metadata name, each named on its own: no namespace is allowed as a whole, so a
@@ -43,6 +43,7 @@ internal static class ScriptPolicy
         "System.Threading.Tasks.Task", "System.Threading.Tasks.Task`1", "System.Threading.Tasks.ValueTask", "System.Threading.Tasks.ValueTask`1",
         "System.Threading.CancellationToken", "System.Runtime.CompilerServices.TaskAwaiter", "System.Runtime.CompilerServices.TaskAwaiter`1",
         "System.Runtime.CompilerServices.ValueTaskAwaiter", "System.Runtime.CompilerServices.ValueTaskAwaiter`1",
+        "System.Runtime.CompilerServices.YieldAwaitable", "System.IAsyncDisposable",
         "System.Security.Cryptography.SHA1", "System.Security.Cryptography.SHA256", "System.Security.Cryptography.SHA384", "System.Security.Cryptography.SHA512",
         "System.Security.Cryptography.MD5", "System.Security.Cryptography.HMACSHA1", "System.Security.Cryptography.HMACSHA256",
         "System.Security.Cryptography.HMACSHA384", "System.Security.Cryptography.HMACSHA512", "System.Security.Cryptography.HMACMD5",
@@ -185,6 +186,7 @@ internal static class ScriptPolicy
         // Callbacks outside an async body (scripts await): a chain of them would be background work no count sees.
         "System.Runtime.CompilerServices.TaskAwaiter.OnCompleted", "System.Runtime.CompilerServices.TaskAwaiter`1.OnCompleted",
         "System.Runtime.CompilerServices.ValueTaskAwaiter.OnCompleted", "System.Runtime.CompilerServices.ValueTaskAwaiter`1.OnCompleted",
+        "System.Runtime.CompilerServices.YieldAwaitable+YieldAwaiter.OnCompleted",
 
         // Process-wide: drops every cached zone (and the local one) for every later run in the worker.
         "System.TimeZoneInfo.ClearCachedData",
