@@ -57,6 +57,14 @@ internal static class ImageCheck
         "System.MulticastDelegate", "System.Delegate", "System.Type", "System.RuntimeTypeHandle", "System.RuntimeFieldHandle",
         "System.Collections.IEnumerator", "System.Collections.IEnumerable", "System.Collections.IEqualityComparer", "System.Collections.IStructuralEquatable",
         "System.Threading.Interlocked", "System.Reflection.DefaultMemberAttribute", "Secrets.Runtime.Sandbox.CSharp.ScriptGuard",
+
+        // An async iterator's state machine is its own IValueTaskSource, completed through a ManualResetValueTaskSourceCore.
+        "System.Threading.Tasks.Sources.IValueTaskSource", "System.Threading.Tasks.Sources.IValueTaskSource`1",
+        "System.Threading.Tasks.Sources.ManualResetValueTaskSourceCore`1", "System.Threading.Tasks.Sources.ValueTaskSourceStatus",
+        "System.Threading.Tasks.Sources.ValueTaskSourceOnCompletedFlags",
+
+        // An await inside a finally (await foreach, await using): the exception caught before it is rethrown after it.
+        "System.Runtime.ExceptionServices.ExceptionDispatchInfo",
     }.Concat(Enumerable.Range(2, BclInlineArrayMaxLength - 1).Select(BclInlineArrayName)).ToFrozenSet(StringComparer.Ordinal);
 
     /// <summary>
@@ -79,6 +87,10 @@ internal static class ImageCheck
         ["System.Delegate"] = ["Combine", "Remove", "op_Equality", "op_Inequality"],
         ["System.Environment"] = ["get_NewLine", "get_CurrentManagedThreadId"],
         ["System.Threading.Interlocked"] = ["CompareExchange"],
+        ["System.Threading.Tasks.Sources.IValueTaskSource"] = ["GetResult", "GetStatus", "OnCompleted"],
+        ["System.Threading.Tasks.Sources.IValueTaskSource`1"] = ["GetResult", "GetStatus", "OnCompleted"],
+        ["System.Runtime.ExceptionServices.ExceptionDispatchInfo"] = ["Capture", "Throw"],
+        ["System.Threading.Tasks.Sources.ManualResetValueTaskSourceCore`1"] = ["GetResult", "GetStatus", "OnCompleted", "Reset", "SetResult", "SetException", "get_Version"],
     }.ToFrozenDictionary(p => p.Key, p => p.Value.ToFrozenSet(StringComparer.Ordinal), StringComparer.Ordinal);
 
     /// <summary>Returns why the image is refused, or null when every reference in it is allowed.</summary>

@@ -14,7 +14,7 @@ namespace Secrets.Runtime.Sandbox.CSharp;
 internal static class ScriptPolicy
 {
     /// <summary>Bumped whenever the rules change; part of the compilation cache key.</summary>
-    public const int Version = 7;
+    public const int Version = 8;
 
     /// <summary>
     /// Every type a script may use, by metadata name, each named on its own: no namespace is allowed as a whole, so a
@@ -43,6 +43,7 @@ internal static class ScriptPolicy
         "System.Threading.Tasks.Task", "System.Threading.Tasks.Task`1", "System.Threading.Tasks.ValueTask", "System.Threading.Tasks.ValueTask`1",
         "System.Threading.CancellationToken", "System.Runtime.CompilerServices.TaskAwaiter", "System.Runtime.CompilerServices.TaskAwaiter`1",
         "System.Runtime.CompilerServices.ValueTaskAwaiter", "System.Runtime.CompilerServices.ValueTaskAwaiter`1",
+        "System.Runtime.CompilerServices.YieldAwaitable", "System.IAsyncDisposable",
         "System.Security.Cryptography.SHA1", "System.Security.Cryptography.SHA256", "System.Security.Cryptography.SHA384", "System.Security.Cryptography.SHA512",
         "System.Security.Cryptography.MD5", "System.Security.Cryptography.HMACSHA1", "System.Security.Cryptography.HMACSHA256",
         "System.Security.Cryptography.HMACSHA384", "System.Security.Cryptography.HMACSHA512", "System.Security.Cryptography.HMACMD5",
@@ -185,6 +186,7 @@ internal static class ScriptPolicy
         // Callbacks outside an async body (scripts await): a chain of them would be background work no count sees.
         "System.Runtime.CompilerServices.TaskAwaiter.OnCompleted", "System.Runtime.CompilerServices.TaskAwaiter`1.OnCompleted",
         "System.Runtime.CompilerServices.ValueTaskAwaiter.OnCompleted", "System.Runtime.CompilerServices.ValueTaskAwaiter`1.OnCompleted",
+        "System.Runtime.CompilerServices.YieldAwaitable+YieldAwaiter.OnCompleted",
 
         // Process-wide: drops every cached zone (and the local one) for every later run in the worker.
         "System.TimeZoneInfo.ClearCachedData",
@@ -226,8 +228,13 @@ internal static class ScriptPolicy
         return DeniedMembers.Contains($"{typeName}.{name}") || (typeName == "System.Environment" && !EnvironmentAllowed.Contains(name));
     }
 
-    public static IReadOnlyList<ScriptDiagnostic> Check(SyntaxTree tree, SemanticModel model)
+    /// <summary>
+    /// Every refusal in <paramref name="tree"/>. Each symbol and type the walk asks about is judged once per walk (the
+    /// same member is named again and again), and a library definition once per <paramref name="shared"/> cache.
+    /// </summary>
+    public static IReadOnlyList<ScriptDiagnostic> Check(SyntaxTree tree, SemanticModel model, SymbolVerdictCache? shared = null)
     {
+        var verdicts = new Verdicts(shared);
         var diagnostics = new List<ScriptDiagnostic>();
         var covered = new HashSet<SyntaxNode>();
         var root = tree.GetRoot();
@@ -239,7 +246,7 @@ internal static class ScriptPolicy
                 continue;
             }
 
-            if (ImplicitMembersRefusal(node, model) is { } implicitRefusal)
+            if (ImplicitMembersRefusal(node, model, verdicts) is { } implicitRefusal)
             {
                 diagnostics.Add(Diagnostic(node, "SR0002", implicitRefusal));
                 continue;
@@ -253,7 +260,7 @@ internal static class ScriptPolicy
             if (node is LiteralExpressionSyntax)
             {
                 // A literal's own type is a primitive; what it is converted to (a parameter, a target) may not be.
-                if (ConversionRefusal(node, model) is { } literalRefusal)
+                if (ConversionRefusal(node, model, verdicts) is { } literalRefusal)
                 {
                     diagnostics.Add(Diagnostic(node, "SR0003", literalRefusal));
                 }
@@ -273,14 +280,14 @@ internal static class ScriptPolicy
                 continue;
             }
 
-            if (symbol is not null && SymbolRefusal(symbol) is { } symbolRefusal)
+            if (symbol is not null && SymbolRefusal(symbol, verdicts) is { } symbolRefusal)
             {
                 diagnostics.Add(Diagnostic(node, "SR0002", symbolRefusal));
                 continue;
             }
 
             // A name that is a type or namespace was checked as a symbol just now; its "type" is itself.
-            if (node is ExpressionSyntax && symbol is not (ITypeSymbol or INamespaceSymbol) && ConversionRefusal(node, model) is { } typeRefusal)
+            if (node is ExpressionSyntax && symbol is not (ITypeSymbol or INamespaceSymbol) && ConversionRefusal(node, model, verdicts) is { } typeRefusal)
             {
                 diagnostics.Add(Diagnostic(node, "SR0003", typeRefusal));
             }
@@ -296,10 +303,10 @@ internal static class ScriptPolicy
     /// the converted type <c>nuint</c>), including a user-defined conversion operator the conversion calls. Both types
     /// come from one model query; the conversion is asked for only when the two differ.
     /// </summary>
-    private static string? ConversionRefusal(SyntaxNode node, SemanticModel model)
+    private static string? ConversionRefusal(SyntaxNode node, SemanticModel model, Verdicts verdicts)
     {
         var info = model.GetTypeInfo(node);
-        if (info.Type is { } type && TypeRefusal(type) is { } typeRefusal)
+        if (info.Type is { } type && TypeRefusal(type, verdicts) is { } typeRefusal)
         {
             return typeRefusal;
         }
@@ -309,12 +316,12 @@ internal static class ScriptPolicy
             return null;
         }
 
-        if (TypeRefusal(converted) is { } convertedRefusal)
+        if (TypeRefusal(converted, verdicts) is { } convertedRefusal)
         {
             return $"an implicit conversion to a refused type: {convertedRefusal}";
         }
 
-        return model.GetConversion(node).MethodSymbol is { } conversion ? SymbolRefusal(conversion) : null;
+        return model.GetConversion(node).MethodSymbol is { } conversion ? SymbolRefusal(conversion, verdicts) : null;
     }
 
     /// <summary>
@@ -323,36 +330,36 @@ internal static class ScriptPolicy
     /// and <c>GetResult</c>, a deconstruction's <c>Deconstruct</c> and a collection initializer's <c>Add</c>. Only these
     /// nodes are asked about, so the cost is one query per loop, await, deconstruction or initializer element.
     /// </summary>
-    private static string? ImplicitMembersRefusal(SyntaxNode node, SemanticModel model)
+    private static string? ImplicitMembersRefusal(SyntaxNode node, SemanticModel model, Verdicts verdicts)
     {
         switch (node)
         {
             case CommonForEachStatementSyntax loop:
                 var each = model.GetForEachStatementInfo(loop);
-                return FirstRefusal(each.GetEnumeratorMethod, each.MoveNextMethod, each.CurrentProperty, each.DisposeMethod, each.ElementConversion.MethodSymbol, each.CurrentConversion.MethodSymbol)
-                    ?? (each.ElementType is { } element ? TypeRefusal(element) : null)
-                    ?? (loop is ForEachVariableStatementSyntax deconstructing ? DeconstructionRefusal(model.GetDeconstructionInfo(deconstructing)) : null);
+                return FirstRefusal(verdicts, each.GetEnumeratorMethod, each.MoveNextMethod, each.CurrentProperty, each.DisposeMethod, each.ElementConversion.MethodSymbol, each.CurrentConversion.MethodSymbol)
+                    ?? (each.ElementType is { } element ? TypeRefusal(element, verdicts) : null)
+                    ?? (loop is ForEachVariableStatementSyntax deconstructing ? DeconstructionRefusal(model.GetDeconstructionInfo(deconstructing), verdicts) : null);
             case AwaitExpressionSyntax awaited:
                 var info = model.GetAwaitExpressionInfo(awaited);
-                return FirstRefusal(info.GetAwaiterMethod, info.IsCompletedProperty, info.GetResultMethod);
+                return FirstRefusal(verdicts, info.GetAwaiterMethod, info.IsCompletedProperty, info.GetResultMethod);
             case AssignmentExpressionSyntax { Left: TupleExpressionSyntax or DeclarationExpressionSyntax } deconstruction:
-                return DeconstructionRefusal(model.GetDeconstructionInfo(deconstruction));
+                return DeconstructionRefusal(model.GetDeconstructionInfo(deconstruction), verdicts);
             case InitializerExpressionSyntax { RawKind: (int)SyntaxKind.CollectionInitializerExpression } collection:
-                return collection.Expressions.Select(e => model.GetCollectionInitializerSymbolInfo(e).Symbol is { } add ? SymbolRefusal(add) : null).FirstOrDefault(r => r is not null);
+                return collection.Expressions.Select(e => model.GetCollectionInitializerSymbolInfo(e).Symbol is { } add ? SymbolRefusal(add, verdicts) : null).FirstOrDefault(r => r is not null);
             default:
                 return null;
         }
     }
 
     /// <summary>The <c>Deconstruct</c> methods and conversions a deconstruction calls, nested ones included.</summary>
-    private static string? DeconstructionRefusal(DeconstructionInfo info) =>
-        FirstRefusal(info.Method, info.Conversion?.MethodSymbol) ?? info.Nested.Select(DeconstructionRefusal).FirstOrDefault(r => r is not null);
+    private static string? DeconstructionRefusal(DeconstructionInfo info, Verdicts verdicts) =>
+        FirstRefusal(verdicts, info.Method, info.Conversion?.MethodSymbol) ?? info.Nested.Select(n => DeconstructionRefusal(n, verdicts)).FirstOrDefault(r => r is not null);
 
-    private static string? FirstRefusal(params ReadOnlySpan<ISymbol?> symbols)
+    private static string? FirstRefusal(Verdicts verdicts, params ReadOnlySpan<ISymbol?> symbols)
     {
         foreach (var symbol in symbols)
         {
-            if (symbol is not null && SymbolRefusal(symbol) is { } refusal)
+            if (symbol is not null && SymbolRefusal(symbol, verdicts) is { } refusal)
             {
                 return refusal;
             }
@@ -437,7 +444,17 @@ internal static class ScriptPolicy
 
     private static bool IsStatic(SyntaxTokenList modifiers) => modifiers.Any(t => t.IsKind(SyntaxKind.StaticKeyword));
 
-    private static string? SymbolRefusal(ISymbol symbol)
+    /// <summary>Why <paramref name="symbol"/> is refused, or null: from the walk's verdicts when it has them.</summary>
+    private static string? SymbolRefusal(ISymbol symbol, Verdicts? verdicts) => verdicts is null ? SymbolRuling(symbol, null) : verdicts.Symbol(symbol);
+
+    /// <summary>Why <paramref name="type"/> is refused, or null: from the walk's verdicts when it has them.</summary>
+    private static string? TypeRefusal(ITypeSymbol type, Verdicts? verdicts) => verdicts is null ? TypeRuling(type, null) : verdicts.Type(type);
+
+    /// <summary>The metadata name of a type definition: from the walk's verdicts when it has them.</summary>
+    private static string DefinitionName(INamedTypeSymbol definition, Verdicts? verdicts) => verdicts is null ? MetadataName(definition) : verdicts.Name(definition);
+
+    /// <summary>The rules for a symbol (what <see cref="SymbolRefusal"/> answers); <paramref name="verdicts"/> only answers the questions it asks in turn.</summary>
+    private static string? SymbolRuling(ISymbol symbol, Verdicts? verdicts)
     {
         switch (symbol)
         {
@@ -446,7 +463,7 @@ internal static class ScriptPolicy
             case IMethodSymbol { MethodKind: MethodKind.LocalFunction or MethodKind.AnonymousFunction } function:
                 return function is { IsAsync: true, ReturnsVoid: true } ? AsyncVoid : null;
             case ITypeSymbol type:
-                return TypeRefusal(type);
+                return TypeRefusal(type, verdicts);
             case IPropertySymbol { Name: "EqualityContract" }:
                 // Synthesized for every record, so it counts as source; the Type it returns is the way into reflection.
                 return EqualityContract;
@@ -464,29 +481,29 @@ internal static class ScriptPolicy
             return $"'{symbol.ToDisplayString()}' is not allowed in code nodes";
         }
 
-        if (IsDeniedMember(MetadataName(containing.OriginalDefinition), symbol.Name))
+        if (IsDeniedMember(DefinitionName(containing.OriginalDefinition, verdicts), symbol.Name))
         {
             return $"'{symbol.ToDisplayString()}' is not allowed in code nodes";
         }
 
-        if (MemberRuleRefusal(member) is { } rule)
+        if (MemberRuleRefusal(member, verdicts) is { } rule)
         {
             return $"'{symbol.ToDisplayString()}' is not allowed in code nodes: {rule}";
         }
 
-        if (symbol is IMethodSymbol method && method.TypeArguments.FirstOrDefault(t => TypeRefusal(t) is not null) is { } badArgument)
+        if (symbol is IMethodSymbol method && method.TypeArguments.FirstOrDefault(t => TypeRefusal(t, verdicts) is not null) is { } badArgument)
         {
-            return TypeRefusal(badArgument);
+            return TypeRefusal(badArgument, verdicts);
         }
 
-        return TypeRefusal(containing) is null ? null : $"'{symbol.ToDisplayString()}' is not allowed in code nodes (its type {containing.ToDisplayString()} is not on the allow-list)";
+        return TypeRefusal(containing, verdicts) is null ? null : $"'{symbol.ToDisplayString()}' is not allowed in code nodes (its type {containing.ToDisplayString()} is not on the allow-list)";
     }
 
     /// <summary>
     /// Why a member of a library type is refused wherever a script names it (the whole symbol check: its type, the deny
     /// list and the member-level rules), or null; what the convention test asks about every member of every allowed type.
     /// </summary>
-    internal static string? MemberRefusal(ISymbol member) => SymbolRefusal(member);
+    internal static string? MemberRefusal(ISymbol member) => SymbolRuling(member, null);
 
     /// <summary>
     /// The member-level rules, applied to every member of a library type whatever its type's standing: why
@@ -498,7 +515,7 @@ internal static class ScriptPolicy
     /// reference: the shape of every bounds-free memory API; <c>out</c> parameters are results, not references in),
     /// or when it creates a cryptography object from a name (CryptoConfig instantiates any type by name).
     /// </summary>
-    private static string? MemberRuleRefusal(ISymbol member)
+    private static string? MemberRuleRefusal(ISymbol member, Verdicts? verdicts)
     {
         if (member.Name.Contains("Unsafe", StringComparison.OrdinalIgnoreCase))
         {
@@ -523,7 +540,7 @@ internal static class ScriptPolicy
             return signature;
         }
 
-        var containing = member.ContainingType is { } type ? MetadataName(type.OriginalDefinition) : string.Empty;
+        var containing = member.ContainingType is { } type ? DefinitionName(type.OriginalDefinition, verdicts) : string.Empty;
         var takesReference = parameters.Any(p => p.RefKind is RefKind.Ref or RefKind.In or RefKind.RefReadOnlyParameter);
         var takesInteger = parameters.Any(p => p.RefKind == RefKind.None && IsInteger(p.Type));
         if (takesReference && takesInteger && !ReviewedReferenceAndInteger.Contains($"{containing}.{member.Name}"))
@@ -556,7 +573,8 @@ internal static class ScriptPolicy
         or SpecialType.System_UInt16 or SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64
         or SpecialType.System_IntPtr or SpecialType.System_UIntPtr;
 
-    private static string? TypeRefusal(ITypeSymbol type)
+    /// <summary>The rules for a type (what <see cref="TypeRefusal"/> answers); <paramref name="verdicts"/> only answers the questions it asks in turn.</summary>
+    private static string? TypeRuling(ITypeSymbol type, Verdicts? verdicts)
     {
         switch (type)
         {
@@ -567,26 +585,102 @@ internal static class ScriptPolicy
             case IPointerTypeSymbol or IFunctionPointerTypeSymbol:
                 return "pointers are not allowed";
             case IArrayTypeSymbol array:
-                return TypeRefusal(array.ElementType);
+                return TypeRefusal(array.ElementType, verdicts);
             case INamedTypeSymbol named:
-                if (named.IsAnonymousType || IsFromSource(named) || named.IsTupleType && named.TupleElements.All(e => TypeRefusal(e.Type) is null))
+                if (named.IsAnonymousType || IsFromSource(named) || named.IsTupleType && named.TupleElements.All(e => TypeRefusal(e.Type, verdicts) is null))
                 {
                     return null;
                 }
 
-                if (!IsAllowedTypeName(MetadataName(named.OriginalDefinition)))
+                if (!IsAllowedTypeName(DefinitionName(named.OriginalDefinition, verdicts)))
                 {
                     return $"'{named.ToDisplayString()}' is not allowed in code nodes (deny by default)";
                 }
 
-                return named.TypeArguments.Select(TypeRefusal).FirstOrDefault(r => r is not null)
-                    ?? (named.ContainingType is { } outer ? TypeRefusal(outer) : null);
+                return named.TypeArguments.Select(t => TypeRefusal(t, verdicts)).FirstOrDefault(r => r is not null)
+                    ?? (named.ContainingType is { } outer ? TypeRefusal(outer, verdicts) : null);
             default:
                 return $"'{type.ToDisplayString()}' is not allowed in code nodes";
         }
     }
 
     private static bool IsFromSource(ISymbol symbol) => symbol.Locations.Any(l => l.IsInSource);
+
+    /// <summary>
+    /// One walk's verdicts: each symbol, type and definition name the walk asks about is worked out once per walk,
+    /// keyed by the symbol object (the same member is named again and again), and a library definition's once per
+    /// compiler (<see cref="SymbolVerdictCache"/>). A verdict is the rules' own answer for that very object: the cache
+    /// never answers for a symbol it was not asked about, however alike their names or types.
+    /// </summary>
+    private sealed class Verdicts(SymbolVerdictCache? shared)
+    {
+        private readonly Dictionary<ISymbol, string?> _symbols = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<ISymbol, string?> _types = new(ReferenceEqualityComparer.Instance);
+        private readonly Dictionary<ISymbol, string> _names = new(ReferenceEqualityComparer.Instance);
+
+        public string? Symbol(ISymbol symbol)
+        {
+            if (_symbols.TryGetValue(symbol, out var verdict))
+            {
+                return verdict;
+            }
+
+            var shareable = shared is not null && SymbolVerdictCache.IsShareable(symbol);
+            if (!shareable || !shared!.TryGetSymbol(symbol, out verdict))
+            {
+                verdict = SymbolRuling(symbol, this);
+                if (shareable)
+                {
+                    shared!.AddSymbol(symbol, verdict);
+                }
+            }
+
+            _symbols[symbol] = verdict;
+            return verdict;
+        }
+
+        public string? Type(ITypeSymbol type)
+        {
+            if (_types.TryGetValue(type, out var verdict))
+            {
+                return verdict;
+            }
+
+            var shareable = shared is not null && SymbolVerdictCache.IsShareable(type);
+            if (!shareable || !shared!.TryGetType(type, out verdict))
+            {
+                verdict = TypeRuling(type, this);
+                if (shareable)
+                {
+                    shared!.AddType(type, verdict);
+                }
+            }
+
+            _types[type] = verdict;
+            return verdict;
+        }
+
+        public string Name(INamedTypeSymbol definition)
+        {
+            if (_names.TryGetValue(definition, out var name))
+            {
+                return name;
+            }
+
+            var shareable = shared is not null && SymbolVerdictCache.IsShareable(definition);
+            if (!shareable || !shared!.TryGetName(definition, out name))
+            {
+                name = MetadataName(definition);
+                if (shareable)
+                {
+                    shared!.AddName(definition, name);
+                }
+            }
+
+            _names[definition] = name;
+            return name;
+        }
+    }
 
     private static string MetadataName(INamedTypeSymbol type)
     {

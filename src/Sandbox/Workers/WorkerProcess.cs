@@ -147,20 +147,36 @@ internal sealed class WorkerProcess : IDisposable
     private static long TreeNanoseconds(int pid, HashSet<string>? running)
     {
         long total = 0;
+        Span<byte> buffer = stackalloc byte[1024];
         foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
         {
             try
             {
-                var schedstat = File.ReadAllText(Path.Combine(task, "schedstat"));
-                total += long.Parse(schedstat.AsSpan(0, schedstat.IndexOf(' ', StringComparison.Ordinal)), System.Globalization.CultureInfo.InvariantCulture);
-                if (running is not null && File.ReadAllText(Path.Combine(task, "stat")) is var stat && stat[(stat.LastIndexOf(')') + 2)..].StartsWith('R'))
+                // schedstat: time on a CPU (ns), time waiting for one, timeslices; stat: the state follows the command's
+                // closing parenthesis (the command may hold spaces and parentheses); children: pids, space-separated.
+                var schedstat = ProcFile.Read(Path.Combine(task, "schedstat"), buffer);
+                var space = schedstat.IndexOf((byte)' ');
+                total += long.Parse(space < 0 ? schedstat : schedstat[..space], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture);
+                if (running is not null)
                 {
-                    running.Add(task);
+                    var stat = ProcFile.Read(Path.Combine(task, "stat"), buffer);
+                    var state = stat.LastIndexOf((byte)')') + 2;
+                    if (state < stat.Length && stat[state] == (byte)'R')
+                    {
+                        running.Add(task);
+                    }
                 }
 
-                foreach (var child in File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
+                var children = ProcFile.Read(Path.Combine(task, "children"), buffer);
+                while (!children.IsEmpty)
                 {
-                    total += TreeNanoseconds(int.Parse(child, System.Globalization.CultureInfo.InvariantCulture), running);
+                    var end = children.IndexOf((byte)' ');
+                    var child = end < 0 ? children : children[..end];
+                    children = end < 0 ? [] : children[(end + 1)..];
+                    if (!child.Trim((byte)'\n').IsEmpty)
+                    {
+                        total += TreeNanoseconds(int.Parse(child, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture), running);
+                    }
                 }
             }
             catch (IOException)

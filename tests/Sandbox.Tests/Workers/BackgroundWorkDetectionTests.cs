@@ -47,9 +47,38 @@ public sealed class BackgroundWorkDetectionTests(ScriptRunnerFixture workers)
     }
 
     [Theory]
+    [InlineData("async Task Spin() { while (true) { await Task.Yield(); } }\n_ = Spin();\nreturn 1;")]
+    [InlineData("async IAsyncEnumerable<int> Ticks() { while (true) { await Task.Delay(2); yield return 1; } }\nvar e = Ticks().GetAsyncEnumerator();\n_ = e.MoveNextAsync();\nreturn 1;")]
+    [InlineData("async IAsyncEnumerable<int> Ticks() { while (true) { await Task.Yield(); yield return 1; } }\nasync Task Drain() { await foreach (var t in Ticks()) { } }\n_ = Drain();\nreturn 1;")]
+    [InlineData("async IAsyncEnumerable<int> Ticks() { while (true) { await Task.Delay(3); yield return 1; } }\nFunc<Task> drain = async () => { await foreach (var t in Ticks()) { await Task.Yield(); } };\n_ = drain();\nreturn 1;")]
+    public async Task Task_yield_loops_and_async_iterators_left_running_are_background_work(string source)
+    {
+        var result = await Run(source);
+
+        Assert.True((ScriptStatus.Limited, LimitKind.BackgroundWork) == (result.Status, result.Limit), $"{result.Status} {result.Limit} {result.Error}");
+        Assert.Equal("code.limit.background_work", result.Code);
+        Assert.Equal(["started"], result.Logs);
+    }
+
+    [Fact]
+    public async Task An_async_iterator_that_yields_is_not_background_work_when_enumerated_to_the_end()
+    {
+        var result = await Run("""
+            async IAsyncEnumerable<int> Ticks(int n) { for (var i = 0; i < n; i++) { await Task.Yield(); await Task.Delay(1); yield return i; } }
+            var count = 0;
+            await foreach (var t in Ticks(5)) { count += t; }
+            return count;
+            """);
+
+        Assert.True(result.Status == ScriptStatus.Ok, $"{result.Status} {result.Limit} {result.Error}");
+        Assert.Equal(10, result.Value!.GetValue<int>());
+    }
+
+    [Theory]
     [InlineData("void Loop() => Task.Delay(5).GetAwaiter().OnCompleted(Loop);\nLoop();\nreturn 1;")]
     [InlineData("void Loop() => new ValueTask(Task.Delay(5)).GetAwaiter().OnCompleted(Loop);\nLoop();\nreturn 1;")]
     [InlineData("void Loop() => Task.FromResult(1).GetAwaiter().OnCompleted(Loop);\nLoop();\nreturn 1;")]
+    [InlineData("void Loop() => Task.Yield().GetAwaiter().OnCompleted(Loop);\nLoop();\nreturn 1;")]
     [InlineData("System.Threading.Timer? t = null;\nt = new System.Threading.Timer(_ => t!.Change(5, -1), null, 5, -1);\nreturn 1;")]
     [InlineData("void Chain(object? _) => System.Threading.ThreadPool.QueueUserWorkItem(Chain);\nChain(null);\nreturn 1;")]
     [InlineData("_ = Task.Run(async () => { while (true) { await Task.Delay(5); } });\nreturn 1;")]

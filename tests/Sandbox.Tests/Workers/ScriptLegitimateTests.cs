@@ -41,6 +41,37 @@ public sealed class ScriptLegitimateTests(ScriptRunnerFixture workers)
         Assert.Equal(expected, await Run(source));
     }
 
+    [Theory]
+    [InlineData("""
+        async IAsyncEnumerable<int> Numbers(int n) { for (var i = 1; i <= n; i++) { await Task.Delay(1); yield return i * i; } }
+        var sum = 0;
+        await foreach (var x in Numbers(4)) { sum += x; }
+        return sum;
+        """, "30")]
+    [InlineData("""
+        async IAsyncEnumerable<int> Forever() { var i = 0; while (true) { await Task.Yield(); yield return i++; } }
+        var taken = new List<int>();
+        await foreach (var x in Forever()) { if (x == 3) break; taken.Add(x); }
+        return string.Join(",", taken);
+        """, "\"0,1,2\"")]
+    [InlineData("""
+        async IAsyncEnumerable<string> Pages() { foreach (var p in new[] { "a", "b" }) { await Task.Yield(); yield return p; } }
+        await using var e = Pages().GetAsyncEnumerator();
+        var seen = new StringBuilder();
+        while (await e.MoveNextAsync()) { seen.Append(e.Current); }
+        return seen.ToString();
+        """, "\"ab\"")]
+    [InlineData("""
+        var n = 0;
+        for (var i = 0; i < 5; i++) { await Task.Yield(); n += i; }
+        async Task<int> Later(int v) { await Task.Yield(); return v * 2; }
+        return n + await Later(1);
+        """, "12")]
+    public async Task Async_iterators_and_task_yield_run_to_the_right_value(string source, string expected)
+    {
+        Assert.Equal(expected, await Run(source));
+    }
+
     [Fact]
     public async Task An_hmac_webhook_signature_matches_one_computed_here()
     {

@@ -9,4 +9,4 @@ using var input = new StreamReader(Console.OpenStandardInput(), new UTF8Encoding
 using var output = Console.OpenStandardOutput();
 return args is [WorkerProtocol.CompileMode, ..]
     ? new CompileLoop().Run(input, output)
-    : await new ScriptWorker().RunAsync(input, output).ConfigureAwait(false);
+    : new ScriptWorker().Run(input, output);

@@ -47,8 +47,13 @@ internal sealed class ScriptWorker
         }
     });
 
-    /// <summary>Handles requests until <paramref name="input"/> closes; returns the process exit code (1 after a malformed request).</summary>
-    public async Task<int> RunAsync(StreamReader input, Stream output)
+    /// <summary>
+    /// Handles requests until <paramref name="input"/> closes; returns the process exit code (1 after a malformed
+    /// request). Reads and answers block on the calling thread (the process's main thread): the standard streams have
+    /// no asynchronous I/O of their own, so an awaited read or write is a blocking one on a pool thread plus a hop to it
+    /// and back, per request and per answer.
+    /// </summary>
+    public int Run(StreamReader input, Stream output)
     {
         ArgumentNullException.ThrowIfNull(input);
         _ = JsonNode.Parse("{\"warm\":[1]}")!.ToJsonString();
@@ -66,8 +71,8 @@ internal sealed class ScriptWorker
         }
 
         var pipe = new WorkerPipe(input, output);
-        await pipe.WriteAsync(new ReadyMessage()).ConfigureAwait(false);
-        while (await input.ReadLineAsync().ConfigureAwait(false) is { } line)
+        pipe.Write(new ReadyMessage());
+        while (input.ReadLine() is { } line)
         {
             if (string.IsNullOrWhiteSpace(line))
             {
@@ -76,7 +81,7 @@ internal sealed class ScriptWorker
 
             WorkerMessage answer = WorkerProtocol.Read(line) switch
             {
-                RunRequest run => await ExecuteAsync(run, pipe).ConfigureAwait(false),
+                RunRequest run => ExecuteAsync(run, pipe).GetAwaiter().GetResult(),
                 ProbeRequest probe => WorkerProbe.Answer(probe),
                 _ => null!,
             };
@@ -85,7 +90,7 @@ internal sealed class ScriptWorker
                 return 1;
             }
 
-            await pipe.WriteAsync(answer).ConfigureAwait(false);
+            pipe.Write(answer);
         }
 
         return 0;
@@ -109,7 +114,7 @@ internal sealed class ScriptWorker
             // are kept.
             var context = new ScriptContext(request.Context.Secrets, request.Context.InputJson, request.Context.Run,
                 JsonSerializer.Serialize(request.Context, WorkerJsonContext.Default.RunContext),
-                http.SendAsync, limits.MaxLogChars, line => pipe.WriteAsync(new LogLine(line)).GetAwaiter().GetResult());
+                http.SendAsync, limits.MaxLogChars, line => pipe.Write(new LogLine(line)));
             var (value, limit, background) = await RunGuardedAsync(entry, context, limits.Timeout, http.CloseAsync).ConfigureAwait(false);
             var serialized = limit is null && !background ? Serialize(value) : null;
             var refusal = limit ?? (background ? LimitKind.BackgroundWork : (LimitKind?)null)

@@ -12,6 +12,22 @@ internal sealed class WorkerPipe(StreamReader reader, Stream output)
     /// <summary>The host's side: requests and HTTP answers.</summary>
     public StreamReader Reader => reader;
 
+    /// <summary>Writes one message as one line, blocking the calling thread (the standard output has no asynchronous I/O).</summary>
+    public void Write(WorkerMessage message)
+    {
+        var bytes = WorkerProtocol.Frame(message);
+        _write.Wait();
+        try
+        {
+            output.Write(bytes);
+            output.Flush();
+        }
+        finally
+        {
+            _write.Release();
+        }
+    }
+
     /// <summary>Writes one message as one line.</summary>
     public async Task WriteAsync(WorkerMessage message)
     {
