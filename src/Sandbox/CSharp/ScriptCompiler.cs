@@ -62,10 +62,6 @@ internal sealed class ScriptCompiler
     private static readonly Microsoft.CodeAnalysis.Emit.EmitOptions EmitWithLines = new(debugInformationFormat: Microsoft.CodeAnalysis.Emit.DebugInformationFormat.Embedded);
     private readonly SyntaxTree _emptyTree;
     private readonly CSharpCompilation _base;
-    private readonly SymbolVerdictCache _policyCache = new();
-
-    /// <summary>The policy's verdicts on library symbols, kept across this compiler's compilations (they share one bound reference set).</summary>
-    internal SymbolVerdictCache PolicyCache => _policyCache;
 
     /// <summary>Compiles and checks <paramref name="source"/>; the result holds an image or every refusal.</summary>
     public ScriptCompilation Compile(string source, CancellationToken cancellationToken = default)
@@ -100,7 +96,7 @@ internal sealed class ScriptCompiler
         // is bound twice (policy, emit), not three times.
         var compilation = _base.ReplaceSyntaxTree(_emptyTree, tree);
         var model = compilation.GetSemanticModel(tree);
-        var checking = Task.Run(() => ScriptPolicy.Check(tree, model, _policyCache), cancellationToken);
+        var checking = Task.Run(() => ScriptPolicy.Check(tree, model), cancellationToken);
         using var image = new MemoryStream();
         var emitted = compilation.ReplaceSyntaxTree(tree, GuardInjector.Inject(tree, model)).Emit(image, options: EmitWithLines, cancellationToken: cancellationToken);
         var refusals = checking.GetAwaiter().GetResult();

@@ -228,13 +228,8 @@ internal static class ScriptPolicy
         return DeniedMembers.Contains($"{typeName}.{name}") || (typeName == "System.Environment" && !EnvironmentAllowed.Contains(name));
     }
 
-    /// <summary>
-    /// Every refusal in <paramref name="tree"/>. Each symbol and type the walk asks about is judged once per walk (the
-    /// same member is named again and again), and a library definition once per <paramref name="shared"/> cache.
-    /// </summary>
-    public static IReadOnlyList<ScriptDiagnostic> Check(SyntaxTree tree, SemanticModel model, SymbolVerdictCache? shared = null)
+    public static IReadOnlyList<ScriptDiagnostic> Check(SyntaxTree tree, SemanticModel model)
     {
-        var verdicts = new Verdicts(shared);
         var diagnostics = new List<ScriptDiagnostic>();
         var covered = new HashSet<SyntaxNode>();
         var root = tree.GetRoot();
@@ -246,7 +241,7 @@ internal static class ScriptPolicy
                 continue;
             }
 
-            if (ImplicitMembersRefusal(node, model, verdicts) is { } implicitRefusal)
+            if (ImplicitMembersRefusal(node, model) is { } implicitRefusal)
             {
                 diagnostics.Add(Diagnostic(node, "SR0002", implicitRefusal));
                 continue;
@@ -260,7 +255,7 @@ internal static class ScriptPolicy
             if (node is LiteralExpressionSyntax)
             {
                 // A literal's own type is a primitive; what it is converted to (a parameter, a target) may not be.
-                if (ConversionRefusal(node, model, verdicts) is { } literalRefusal)
+                if (ConversionRefusal(node, model) is { } literalRefusal)
                 {
                     diagnostics.Add(Diagnostic(node, "SR0003", literalRefusal));
                 }
@@ -280,14 +275,14 @@ internal static class ScriptPolicy
                 continue;
             }
 
-            if (symbol is not null && SymbolRefusal(symbol, verdicts) is { } symbolRefusal)
+            if (symbol is not null && SymbolRefusal(symbol) is { } symbolRefusal)
             {
                 diagnostics.Add(Diagnostic(node, "SR0002", symbolRefusal));
                 continue;
             }
 
             // A name that is a type or namespace was checked as a symbol just now; its "type" is itself.
-            if (node is ExpressionSyntax && symbol is not (ITypeSymbol or INamespaceSymbol) && ConversionRefusal(node, model, verdicts) is { } typeRefusal)
+            if (node is ExpressionSyntax && symbol is not (ITypeSymbol or INamespaceSymbol) && ConversionRefusal(node, model) is { } typeRefusal)
             {
                 diagnostics.Add(Diagnostic(node, "SR0003", typeRefusal));
             }
@@ -303,10 +298,10 @@ internal static class ScriptPolicy
     /// the converted type <c>nuint</c>), including a user-defined conversion operator the conversion calls. Both types
     /// come from one model query; the conversion is asked for only when the two differ.
     /// </summary>
-    private static string? ConversionRefusal(SyntaxNode node, SemanticModel model, Verdicts verdicts)
+    private static string? ConversionRefusal(SyntaxNode node, SemanticModel model)
     {
         var info = model.GetTypeInfo(node);
-        if (info.Type is { } type && TypeRefusal(type, verdicts) is { } typeRefusal)
+        if (info.Type is { } type && TypeRefusal(type) is { } typeRefusal)
         {
             return typeRefusal;
         }
@@ -316,12 +311,12 @@ internal static class ScriptPolicy
             return null;
         }
 
-        if (TypeRefusal(converted, verdicts) is { } convertedRefusal)
+        if (TypeRefusal(converted) is { } convertedRefusal)
         {
             return $"an implicit conversion to a refused type: {convertedRefusal}";
         }
 
-        return model.GetConversion(node).MethodSymbol is { } conversion ? SymbolRefusal(conversion, verdicts) : null;
+        return model.GetConversion(node).MethodSymbol is { } conversion ? SymbolRefusal(conversion) : null;
     }
 
     /// <summary>
@@ -330,36 +325,36 @@ internal static class ScriptPolicy
     /// and <c>GetResult</c>, a deconstruction's <c>Deconstruct</c> and a collection initializer's <c>Add</c>. Only these
     /// nodes are asked about, so the cost is one query per loop, await, deconstruction or initializer element.
     /// </summary>
-    private static string? ImplicitMembersRefusal(SyntaxNode node, SemanticModel model, Verdicts verdicts)
+    private static string? ImplicitMembersRefusal(SyntaxNode node, SemanticModel model)
     {
         switch (node)
         {
             case CommonForEachStatementSyntax loop:
                 var each = model.GetForEachStatementInfo(loop);
-                return FirstRefusal(verdicts, each.GetEnumeratorMethod, each.MoveNextMethod, each.CurrentProperty, each.DisposeMethod, each.ElementConversion.MethodSymbol, each.CurrentConversion.MethodSymbol)
-                    ?? (each.ElementType is { } element ? TypeRefusal(element, verdicts) : null)
-                    ?? (loop is ForEachVariableStatementSyntax deconstructing ? DeconstructionRefusal(model.GetDeconstructionInfo(deconstructing), verdicts) : null);
+                return FirstRefusal(each.GetEnumeratorMethod, each.MoveNextMethod, each.CurrentProperty, each.DisposeMethod, each.ElementConversion.MethodSymbol, each.CurrentConversion.MethodSymbol)
+                    ?? (each.ElementType is { } element ? TypeRefusal(element) : null)
+                    ?? (loop is ForEachVariableStatementSyntax deconstructing ? DeconstructionRefusal(model.GetDeconstructionInfo(deconstructing)) : null);
             case AwaitExpressionSyntax awaited:
                 var info = model.GetAwaitExpressionInfo(awaited);
-                return FirstRefusal(verdicts, info.GetAwaiterMethod, info.IsCompletedProperty, info.GetResultMethod);
+                return FirstRefusal(info.GetAwaiterMethod, info.IsCompletedProperty, info.GetResultMethod);
             case AssignmentExpressionSyntax { Left: TupleExpressionSyntax or DeclarationExpressionSyntax } deconstruction:
-                return DeconstructionRefusal(model.GetDeconstructionInfo(deconstruction), verdicts);
+                return DeconstructionRefusal(model.GetDeconstructionInfo(deconstruction));
             case InitializerExpressionSyntax { RawKind: (int)SyntaxKind.CollectionInitializerExpression } collection:
-                return collection.Expressions.Select(e => model.GetCollectionInitializerSymbolInfo(e).Symbol is { } add ? SymbolRefusal(add, verdicts) : null).FirstOrDefault(r => r is not null);
+                return collection.Expressions.Select(e => model.GetCollectionInitializerSymbolInfo(e).Symbol is { } add ? SymbolRefusal(add) : null).FirstOrDefault(r => r is not null);
             default:
                 return null;
         }
     }
 
     /// <summary>The <c>Deconstruct</c> methods and conversions a deconstruction calls, nested ones included.</summary>
-    private static string? DeconstructionRefusal(DeconstructionInfo info, Verdicts verdicts) =>
-        FirstRefusal(verdicts, info.Method, info.Conversion?.MethodSymbol) ?? info.Nested.Select(n => DeconstructionRefusal(n, verdicts)).FirstOrDefault(r => r is not null);
+    private static string? DeconstructionRefusal(DeconstructionInfo info) =>
+        FirstRefusal(info.Method, info.Conversion?.MethodSymbol) ?? info.Nested.Select(DeconstructionRefusal).FirstOrDefault(r => r is not null);
 
-    private static string? FirstRefusal(Verdicts verdicts, params ReadOnlySpan<ISymbol?> symbols)
+    private static string? FirstRefusal(params ReadOnlySpan<ISymbol?> symbols)
     {
         foreach (var symbol in symbols)
         {
-            if (symbol is not null && SymbolRefusal(symbol, verdicts) is { } refusal)
+            if (symbol is not null && SymbolRefusal(symbol) is { } refusal)
             {
                 return refusal;
             }
@@ -444,17 +439,7 @@ internal static class ScriptPolicy
 
     private static bool IsStatic(SyntaxTokenList modifiers) => modifiers.Any(t => t.IsKind(SyntaxKind.StaticKeyword));
 
-    /// <summary>Why <paramref name="symbol"/> is refused, or null: from the walk's verdicts when it has them.</summary>
-    private static string? SymbolRefusal(ISymbol symbol, Verdicts? verdicts) => verdicts is null ? SymbolRuling(symbol, null) : verdicts.Symbol(symbol);
-
-    /// <summary>Why <paramref name="type"/> is refused, or null: from the walk's verdicts when it has them.</summary>
-    private static string? TypeRefusal(ITypeSymbol type, Verdicts? verdicts) => verdicts is null ? TypeRuling(type, null) : verdicts.Type(type);
-
-    /// <summary>The metadata name of a type definition: from the walk's verdicts when it has them.</summary>
-    private static string DefinitionName(INamedTypeSymbol definition, Verdicts? verdicts) => verdicts is null ? MetadataName(definition) : verdicts.Name(definition);
-
-    /// <summary>The rules for a symbol (what <see cref="SymbolRefusal"/> answers); <paramref name="verdicts"/> only answers the questions it asks in turn.</summary>
-    private static string? SymbolRuling(ISymbol symbol, Verdicts? verdicts)
+    private static string? SymbolRefusal(ISymbol symbol)
     {
         switch (symbol)
         {
@@ -463,7 +448,7 @@ internal static class ScriptPolicy
             case IMethodSymbol { MethodKind: MethodKind.LocalFunction or MethodKind.AnonymousFunction } function:
                 return function is { IsAsync: true, ReturnsVoid: true } ? AsyncVoid : null;
             case ITypeSymbol type:
-                return TypeRefusal(type, verdicts);
+                return TypeRefusal(type);
             case IPropertySymbol { Name: "EqualityContract" }:
                 // Synthesized for every record, so it counts as source; the Type it returns is the way into reflection.
                 return EqualityContract;
@@ -481,29 +466,29 @@ internal static class ScriptPolicy
             return $"'{symbol.ToDisplayString()}' is not allowed in code nodes";
         }
 
-        if (IsDeniedMember(DefinitionName(containing.OriginalDefinition, verdicts), symbol.Name))
+        if (IsDeniedMember(MetadataName(containing.OriginalDefinition), symbol.Name))
         {
             return $"'{symbol.ToDisplayString()}' is not allowed in code nodes";
         }
 
-        if (MemberRuleRefusal(member, verdicts) is { } rule)
+        if (MemberRuleRefusal(member) is { } rule)
         {
             return $"'{symbol.ToDisplayString()}' is not allowed in code nodes: {rule}";
         }
 
-        if (symbol is IMethodSymbol method && method.TypeArguments.FirstOrDefault(t => TypeRefusal(t, verdicts) is not null) is { } badArgument)
+        if (symbol is IMethodSymbol method && method.TypeArguments.FirstOrDefault(t => TypeRefusal(t) is not null) is { } badArgument)
         {
-            return TypeRefusal(badArgument, verdicts);
+            return TypeRefusal(badArgument);
         }
 
-        return TypeRefusal(containing, verdicts) is null ? null : $"'{symbol.ToDisplayString()}' is not allowed in code nodes (its type {containing.ToDisplayString()} is not on the allow-list)";
+        return TypeRefusal(containing) is null ? null : $"'{symbol.ToDisplayString()}' is not allowed in code nodes (its type {containing.ToDisplayString()} is not on the allow-list)";
     }
 
     /// <summary>
     /// Why a member of a library type is refused wherever a script names it (the whole symbol check: its type, the deny
     /// list and the member-level rules), or null; what the convention test asks about every member of every allowed type.
     /// </summary>
-    internal static string? MemberRefusal(ISymbol member) => SymbolRuling(member, null);
+    internal static string? MemberRefusal(ISymbol member) => SymbolRefusal(member);
 
     /// <summary>
     /// The member-level rules, applied to every member of a library type whatever its type's standing: why
@@ -515,7 +500,7 @@ internal static class ScriptPolicy
     /// reference: the shape of every bounds-free memory API; <c>out</c> parameters are results, not references in),
     /// or when it creates a cryptography object from a name (CryptoConfig instantiates any type by name).
     /// </summary>
-    private static string? MemberRuleRefusal(ISymbol member, Verdicts? verdicts)
+    private static string? MemberRuleRefusal(ISymbol member)
     {
         if (member.Name.Contains("Unsafe", StringComparison.OrdinalIgnoreCase))
         {
@@ -540,7 +525,7 @@ internal static class ScriptPolicy
             return signature;
         }
 
-        var containing = member.ContainingType is { } type ? DefinitionName(type.OriginalDefinition, verdicts) : string.Empty;
+        var containing = member.ContainingType is { } type ? MetadataName(type.OriginalDefinition) : string.Empty;
         var takesReference = parameters.Any(p => p.RefKind is RefKind.Ref or RefKind.In or RefKind.RefReadOnlyParameter);
         var takesInteger = parameters.Any(p => p.RefKind == RefKind.None && IsInteger(p.Type));
         if (takesReference && takesInteger && !ReviewedReferenceAndInteger.Contains($"{containing}.{member.Name}"))
@@ -573,8 +558,7 @@ internal static class ScriptPolicy
         or SpecialType.System_UInt16 or SpecialType.System_Int32 or SpecialType.System_UInt32 or SpecialType.System_Int64 or SpecialType.System_UInt64
         or SpecialType.System_IntPtr or SpecialType.System_UIntPtr;
 
-    /// <summary>The rules for a type (what <see cref="TypeRefusal"/> answers); <paramref name="verdicts"/> only answers the questions it asks in turn.</summary>
-    private static string? TypeRuling(ITypeSymbol type, Verdicts? verdicts)
+    private static string? TypeRefusal(ITypeSymbol type)
     {
         switch (type)
         {
@@ -585,102 +569,26 @@ internal static class ScriptPolicy
             case IPointerTypeSymbol or IFunctionPointerTypeSymbol:
                 return "pointers are not allowed";
             case IArrayTypeSymbol array:
-                return TypeRefusal(array.ElementType, verdicts);
+                return TypeRefusal(array.ElementType);
             case INamedTypeSymbol named:
-                if (named.IsAnonymousType || IsFromSource(named) || named.IsTupleType && named.TupleElements.All(e => TypeRefusal(e.Type, verdicts) is null))
+                if (named.IsAnonymousType || IsFromSource(named) || named.IsTupleType && named.TupleElements.All(e => TypeRefusal(e.Type) is null))
                 {
                     return null;
                 }
 
-                if (!IsAllowedTypeName(DefinitionName(named.OriginalDefinition, verdicts)))
+                if (!IsAllowedTypeName(MetadataName(named.OriginalDefinition)))
                 {
                     return $"'{named.ToDisplayString()}' is not allowed in code nodes (deny by default)";
                 }
 
-                return named.TypeArguments.Select(t => TypeRefusal(t, verdicts)).FirstOrDefault(r => r is not null)
-                    ?? (named.ContainingType is { } outer ? TypeRefusal(outer, verdicts) : null);
+                return named.TypeArguments.Select(TypeRefusal).FirstOrDefault(r => r is not null)
+                    ?? (named.ContainingType is { } outer ? TypeRefusal(outer) : null);
             default:
                 return $"'{type.ToDisplayString()}' is not allowed in code nodes";
         }
     }
 
     private static bool IsFromSource(ISymbol symbol) => symbol.Locations.Any(l => l.IsInSource);
-
-    /// <summary>
-    /// One walk's verdicts: each symbol, type and definition name the walk asks about is worked out once per walk,
-    /// keyed by the symbol object (the same member is named again and again), and a library definition's once per
-    /// compiler (<see cref="SymbolVerdictCache"/>). A verdict is the rules' own answer for that very object: the cache
-    /// never answers for a symbol it was not asked about, however alike their names or types.
-    /// </summary>
-    private sealed class Verdicts(SymbolVerdictCache? shared)
-    {
-        private readonly Dictionary<ISymbol, string?> _symbols = new(ReferenceEqualityComparer.Instance);
-        private readonly Dictionary<ISymbol, string?> _types = new(ReferenceEqualityComparer.Instance);
-        private readonly Dictionary<ISymbol, string> _names = new(ReferenceEqualityComparer.Instance);
-
-        public string? Symbol(ISymbol symbol)
-        {
-            if (_symbols.TryGetValue(symbol, out var verdict))
-            {
-                return verdict;
-            }
-
-            var shareable = shared is not null && SymbolVerdictCache.IsShareable(symbol);
-            if (!shareable || !shared!.TryGetSymbol(symbol, out verdict))
-            {
-                verdict = SymbolRuling(symbol, this);
-                if (shareable)
-                {
-                    shared!.AddSymbol(symbol, verdict);
-                }
-            }
-
-            _symbols[symbol] = verdict;
-            return verdict;
-        }
-
-        public string? Type(ITypeSymbol type)
-        {
-            if (_types.TryGetValue(type, out var verdict))
-            {
-                return verdict;
-            }
-
-            var shareable = shared is not null && SymbolVerdictCache.IsShareable(type);
-            if (!shareable || !shared!.TryGetType(type, out verdict))
-            {
-                verdict = TypeRuling(type, this);
-                if (shareable)
-                {
-                    shared!.AddType(type, verdict);
-                }
-            }
-
-            _types[type] = verdict;
-            return verdict;
-        }
-
-        public string Name(INamedTypeSymbol definition)
-        {
-            if (_names.TryGetValue(definition, out var name))
-            {
-                return name;
-            }
-
-            var shareable = shared is not null && SymbolVerdictCache.IsShareable(definition);
-            if (!shareable || !shared!.TryGetName(definition, out name))
-            {
-                name = MetadataName(definition);
-                if (shareable)
-                {
-                    shared!.AddName(definition, name);
-                }
-            }
-
-            _names[definition] = name;
-            return name;
-        }
-    }
 
     private static string MetadataName(INamedTypeSymbol type)
     {
