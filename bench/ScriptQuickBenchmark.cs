@@ -1,11 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
-using Microsoft.CodeAnalysis;
-using Microsoft.CodeAnalysis.CSharp;
 using Microsoft.CodeAnalysis.CSharp.Scripting;
 using Microsoft.CodeAnalysis.Scripting;
 using Secrets.Runtime.Sandbox.CSharp;
-using Secrets.Runtime.Sandbox.Expressions;
 using Secrets.Runtime.Sandbox.Workers;
 
 namespace Secrets.Runtime.Benchmarks;
@@ -73,7 +70,6 @@ public sealed class ScriptQuickBenchmark : IQuickBenchmark
         // started with the compile worker's runtime settings, then the round trip to the compile worker itself.
         var (theirs, ours) = ComparePair();
         var (workerTheirs, workerOurs) = CompareInWorkerSettings();
-        var (walkAfresh, walkKept) = PolicyWalkCpu();
         using var runner = new ScriptRunner();
         var worker = QuickMeasure.Time(() => runner.CompileUncachedAsync(Unique()).GetAwaiter().GetResult(), TimeSpan.FromSeconds(10), warmup: WarmCompiles, maxOperations: 100);
         return
@@ -83,8 +79,6 @@ public sealed class ScriptQuickBenchmark : IQuickBenchmark
             new QuickRow(Name, "compile new 20-line script, compile worker's settings: CSharpScript.Create(...).Compile() (baseline), p50", QuickMeasure.Duration(workerTheirs)),
             new QuickRow(Name, "compile new 20-line script, compile worker's settings: ScriptCompiler, p50", QuickMeasure.Duration(workerOurs), QuickMeasure.Ratio(workerOurs, workerTheirs), "≥3x faster"),
             new QuickRow(Name, "compile new 20-line script: round trip to the warm compile worker, p50", QuickMeasure.Duration(worker.P50Ns), string.Empty, "≤30 ms"),
-            new QuickRow(Name, "policy walk of a new 20-line script, thread CPU: every verdict worked out (baseline), p50", QuickMeasure.Duration(walkAfresh)),
-            new QuickRow(Name, "policy walk of a new 20-line script, thread CPU: verdicts kept per symbol, p50", QuickMeasure.Duration(walkKept), QuickMeasure.Ratio(walkKept, walkAfresh)),
         ];
     }
 
@@ -101,45 +95,6 @@ public sealed class ScriptQuickBenchmark : IQuickBenchmark
             [() => CSharpScript.Create(Unique(), options, typeof(ScriptGlobals)).Compile(), () => compiler.Compile(Unique())],
             TimeSpan.FromSeconds(10), warmup: WarmCompiles, maxRounds: 100);
         return (timings[0].P50Ns, timings[1].P50Ns);
-    }
-
-    /// <summary>
-    /// The policy walk alone, in thread CPU time (which the machine's load does not inflate), over a new script each
-    /// time in its own compilation (so both pay the semantic model's binding): every verdict worked out by the rules
-    /// (baseline) against the verdicts kept per symbol by a compiler's cache, alternated, warm; the p50 of each in ns.
-    /// </summary>
-    private static (double Baseline, double Ours) PolicyWalkCpu()
-    {
-        var compiler = new ScriptCompiler();
-        var parse = new CSharpParseOptions(LanguageVersion.Latest, kind: SourceCodeKind.Script);
-        var empty = CSharpSyntaxTree.ParseText(string.Empty, parse);
-        var options = new CSharpCompilationOptions(OutputKind.DynamicallyLinkedLibrary, usings: ScriptCompiler.DefaultUsings, optimizationLevel: OptimizationLevel.Release);
-        var bound = CSharpCompilation.CreateScriptCompilation("bench", empty, compiler.References, options, globalsType: typeof(ScriptGlobals));
-        _ = bound.GetDiagnostics();
-        double Walk(SymbolVerdictCache? verdicts)
-        {
-            var tree = CSharpSyntaxTree.ParseText(Unique(), parse);
-            var model = bound.ReplaceSyntaxTree(empty, tree).GetSemanticModel(tree);
-            var start = ThreadCpuClock.Now();
-            _ = ScriptPolicy.Check(tree, model, verdicts);
-            return (ThreadCpuClock.Now() - start).TotalNanoseconds;
-        }
-
-        var afresh = new List<double>();
-        var kept = new List<double>();
-        for (var round = 0; round < WarmCompiles + 200; round++)
-        {
-            var (first, second) = round % 2 == 0 ? (Walk(null), Walk(compiler.PolicyCache)) : (Walk(compiler.PolicyCache), Walk(null));
-            if (round >= WarmCompiles)
-            {
-                afresh.Add(round % 2 == 0 ? first : second);
-                kept.Add(round % 2 == 0 ? second : first);
-            }
-        }
-
-        afresh.Sort();
-        kept.Sort();
-        return (afresh[afresh.Count / 2], kept[kept.Count / 2]);
     }
 
     /// <summary>
