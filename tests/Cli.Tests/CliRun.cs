@@ -19,6 +19,14 @@ internal sealed class CliRun : IDisposable
 
     public Dictionary<string, string?> Environment { get; }
 
+    /// <summary>Writes <paramref name="source"/> to a new script file in the home folder and returns its path.</summary>
+    public string Script(string source)
+    {
+        var path = Path.Combine(Home, $"s{Guid.NewGuid():N}.csx");
+        File.WriteAllText(path, source);
+        return path;
+    }
+
     public Task<(int Code, string Out, string Err)> PipeAsync(string stdin, params string[] args) =>
         PipeBytesAsync(System.Text.Encoding.UTF8.GetBytes(stdin), args);
 

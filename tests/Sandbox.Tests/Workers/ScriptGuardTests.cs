@@ -57,17 +57,41 @@ public sealed class ScriptGuardTests(ScriptRunnerFixture workers)
     [Fact]
     public async Task Work_left_running_after_the_script_returns_is_a_limit_and_the_worker_is_not_reused()
     {
-        using var runner = new ScriptRunner();
+        // The collection's runner: a tenant no other test uses starts with no idle workers.
+        var runner = workers.Runner;
+        var tenant = "bg-" + Guid.NewGuid().ToString("N");
         var result = await runner.RunAsync(new ScriptRequest
         {
             Source = "async Task Spin() { while (true) { await Task.Delay(20); } } _ = Spin(); return 1;",
-            Tenant = "bg",
+            Tenant = tenant,
         });
 
         Assert.Equal(ScriptStatus.Limited, result.Status);
         Assert.StartsWith("limit exceeded: background work", result.Error, StringComparison.Ordinal);
-        Assert.Equal(0, runner.IdleWorkers("bg"));
-        Assert.Equal(2, (await runner.RunAsync(new ScriptRequest { Source = "return 2;", Tenant = "bg" })).Value!.GetValue<int>());
+        Assert.Equal(0, runner.IdleWorkers(tenant));
+        Assert.Equal(2, (await runner.RunAsync(new ScriptRequest { Source = "return 2;", Tenant = tenant })).Value!.GetValue<int>());
+    }
+
+    // Library code runs unguarded (the guard is injected into the script only): the time limit and the CPU watchdog end it.
+    [Fact]
+    public async Task Library_code_the_guard_cannot_reach_is_killed_at_the_time_limit()
+    {
+        var result = await workers.RunAsync(new ScriptRequest { Source = "return Enumerable.Repeat(1L, int.MaxValue).Concat(Enumerable.Repeat(1L, int.MaxValue)).Sum();" }, Short);
+
+        Assert.Equal((ScriptStatus.Limited, "limit exceeded: time"), (result.Status, result.Error));
+        Assert.Equal(1, (await workers.RunAsync(new ScriptRequest { Source = "return 1;" }, Short)).Value!.GetValue<int>());
+    }
+
+    [Fact]
+    public async Task Cpu_time_past_its_limit_ends_the_run_before_the_wall_time_limit()
+    {
+        var result = await workers.Runner.RunAsync(new ScriptRequest
+        {
+            Source = "return Enumerable.Repeat(1L, int.MaxValue).Concat(Enumerable.Repeat(1L, int.MaxValue)).Sum();",
+            Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(30), CpuTime = TimeSpan.FromMilliseconds(300) },
+        });
+
+        Assert.Equal((ScriptStatus.Limited, "limit exceeded: cpu"), (result.Status, result.Error));
     }
 
     [Theory]

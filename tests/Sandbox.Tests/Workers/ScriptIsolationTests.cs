@@ -9,14 +9,45 @@ namespace Secrets.Runtime.Sandbox.Tests.Workers;
 /// kernel's own reports in /proc), and scripts running under each mode. Bubblewrap is the default and never falls
 /// back silently: where it cannot run, code nodes fail with a message that says how to install it and how to opt out.
 /// </summary>
-public sealed class ScriptIsolationTests : IDisposable
+/// <remarks>
+/// The scripts the runners here run are compiled once for the class into a disk cache (<see cref="CompiledScripts"/>):
+/// these tests are about the execution workers, so their runners start no compile worker.
+/// </remarks>
+public sealed class ScriptIsolationTests : IClassFixture<ScriptIsolationTests.CompiledScripts>, IDisposable
 {
+    private const string EveryModeScript = "return context.Secrets[\"Key\"].Length + context.Input![\"n\"]!.GetValue<int>();";
+    private readonly CompiledScripts _compiled;
     private readonly string _home = Directory.CreateTempSubdirectory("iso-home-").FullName;
     private readonly string _marker;
     private readonly TcpListener _listener = new(IPAddress.Loopback, 0);
 
-    public ScriptIsolationTests()
+    /// <summary>A disk compile cache holding the images of the scripts this class runs, compiled by the real compile worker.</summary>
+    public sealed class CompiledScripts : IDisposable
     {
+        private readonly TemporaryHome _cache = new("isolation-cache-");
+
+        public CompiledScripts()
+        {
+            using var real = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _cache.Path });
+            foreach (var source in (string[])[EveryModeScript, "return 1;", "return 2;"])
+            {
+                var compilation = real.CompileOnlyAsync(source).GetAwaiter().GetResult();
+                if (!compilation.Succeeded)
+                {
+                    throw new InvalidOperationException("the real compile worker did not compile a script: " + string.Join("; ", compilation.Diagnostics));
+                }
+            }
+        }
+
+        /// <summary>The cache folder: runners given it load the images from disk (checked again) instead of compiling.</summary>
+        public string Directory => _cache.Path;
+
+        public void Dispose() => _cache.Dispose();
+    }
+
+    public ScriptIsolationTests(CompiledScripts compiled)
+    {
+        _compiled = compiled;
         _marker = Path.Combine(_home, "store.db");
         File.WriteAllText(_marker, "not for workers");
         _listener.Start();
@@ -122,10 +153,10 @@ public sealed class ScriptIsolationTests : IDisposable
     [InlineData(WorkerIsolation.Bubblewrap)]
     public async Task Scripts_run_the_same_in_every_mode(WorkerIsolation isolation)
     {
-        using var runner = new ScriptRunner(new ScriptRunnerOptions { Isolation = isolation });
+        using var runner = new ScriptRunner(new ScriptRunnerOptions { Isolation = isolation, CacheDirectory = _compiled.Directory });
         var result = await runner.RunAsync(new ScriptRequest
         {
-            Source = "return context.Secrets[\"Key\"].Length + context.Input![\"n\"]!.GetValue<int>();",
+            Source = EveryModeScript,
             Secrets = new Dictionary<string, string> { ["Key"] = "abcdef" },
             InputJson = "{\"n\":4}",
         });
@@ -136,7 +167,7 @@ public sealed class ScriptIsolationTests : IDisposable
     [Fact]
     public async Task The_strictest_mode_never_reuses_a_worker()
     {
-        using var runner = new ScriptRunner(new ScriptRunnerOptions { ReuseWorkers = false });
+        using var runner = new ScriptRunner(new ScriptRunnerOptions { ReuseWorkers = false, CacheDirectory = _compiled.Directory });
         var first = await runner.RunAsync(new ScriptRequest { Source = "return 1;", Tenant = "t" });
         var second = await runner.RunAsync(new ScriptRequest { Source = "return 2;", Tenant = "t" });
 

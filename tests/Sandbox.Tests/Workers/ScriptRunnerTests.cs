@@ -58,23 +58,25 @@ public sealed class ScriptRunnerTests(ScriptRunnerFixture workers)
     [Fact]
     public async Task A_worker_is_reused_only_after_success_and_only_by_its_own_tenant()
     {
-        using var runner = new ScriptRunner();
+        // The collection's runner: tenants no other test uses start with no idle workers.
+        var runner = workers.Runner;
+        var (orgA, orgB) = ("org-a-" + Guid.NewGuid().ToString("N"), "org-b-" + Guid.NewGuid().ToString("N"));
         ScriptRequest For(string tenant, string source) => new() { Source = source, Tenant = tenant };
 
-        await runner.RunAsync(For("org-a", "return 1;"));
-        Assert.Equal(1, runner.IdleWorkers("org-a"));
-        Assert.Equal(0, runner.IdleWorkers("org-b"));
+        await runner.RunAsync(For(orgA, "return 1;"));
+        Assert.Equal(1, runner.IdleWorkers(orgA));
+        Assert.Equal(0, runner.IdleWorkers(orgB));
 
-        await runner.RunAsync(For("org-b", "return 2;"));
-        Assert.Equal((1, 1), (runner.IdleWorkers("org-a"), runner.IdleWorkers("org-b")));
+        await runner.RunAsync(For(orgB, "return 2;"));
+        Assert.Equal((1, 1), (runner.IdleWorkers(orgA), runner.IdleWorkers(orgB)));
 
-        var failed = await runner.RunAsync(For("org-a", "throw new Exception(\"x\");"));
+        var failed = await runner.RunAsync(For(orgA, "throw new Exception(\"x\");"));
         Assert.Equal(ScriptStatus.Error, failed.Status);
-        Assert.Equal(0, runner.IdleWorkers("org-a"));
+        Assert.Equal(0, runner.IdleWorkers(orgA));
 
-        var limited = await runner.RunAsync(For("org-b", "while (true) { }") with { Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(2) } });
+        var limited = await runner.RunAsync(For(orgB, "while (true) { }") with { Limits = new ScriptLimits { Timeout = TimeSpan.FromSeconds(2) } });
         Assert.Equal(ScriptStatus.Limited, limited.Status);
-        Assert.Equal(0, runner.IdleWorkers("org-b"));
+        Assert.Equal(0, runner.IdleWorkers(orgB));
     }
 
     [Fact]

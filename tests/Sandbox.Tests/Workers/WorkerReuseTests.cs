@@ -7,13 +7,40 @@ namespace Secrets.Runtime.Sandbox.Tests.Workers;
 /// principal and credentials, and one that used CPU while idle (seen from /proc, whatever ran inside) is killed and
 /// the run that left the work behind is reported.
 /// </summary>
+/// <remarks>
+/// Every test runs the same script, compiled once for the class into a disk cache (<see cref="CompiledScript"/>): the
+/// runners here start execution workers only, never a compile worker, since reuse is about execution workers.
+/// </remarks>
 [Collection(nameof(WorkerReuseTests))]
-public sealed class WorkerReuseTests : IDisposable
+public sealed class WorkerReuseTests(WorkerReuseTests.CompiledScript compiled) : IClassFixture<WorkerReuseTests.CompiledScript>
 {
     private const string Script = "return context.Secrets.Count;";
-    private readonly TemporaryHome _home = new("reuse-cache-");
 
-    public void Dispose() => _home.Dispose();
+    /// <summary>A disk compile cache holding <see cref="Script"/>'s image, compiled by the real compile worker.</summary>
+    public sealed class CompiledScript : IDisposable
+    {
+        private readonly TemporaryHome _cache = new("reuse-cache-");
+
+        public CompiledScript()
+        {
+            using var real = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _cache.Path });
+            var compilation = real.CompileOnlyAsync(Script).GetAwaiter().GetResult();
+            if (!compilation.Succeeded)
+            {
+                throw new InvalidOperationException("the real compile worker did not compile the script: " + string.Join("; ", compilation.Diagnostics));
+            }
+        }
+
+        /// <summary>The cache folder: runners given it load the image from disk (checked again) instead of compiling.</summary>
+        public string Directory => _cache.Path;
+
+        public void Dispose() => _cache.Dispose();
+    }
+
+    /// <summary>A runner on the class's compiled image; <paramref name="workerPath"/> replaces the worker program.</summary>
+    private ScriptRunner Runner(string? workerPath = null) => new(new ScriptRunnerOptions { CacheDirectory = compiled.Directory, WorkerPath = workerPath });
+
+    private static string BreachProbe => Path.Combine(AppContext.BaseDirectory, "secrets-runtime-breach-probe.dll");
 
     private static ScriptRequest Request(string tenant, string principal, IReadOnlyDictionary<string, string> secrets, string run = "r") =>
         new() { Source = Script, Tenant = tenant, Principal = principal, Secrets = secrets, Run = new Secrets.Runtime.Sandbox.CSharp.ScriptRunInfo(run, "w", "n", "manual") };
@@ -21,7 +48,7 @@ public sealed class WorkerReuseTests : IDisposable
     [Fact]
     public async Task A_node_with_no_credentials_never_gets_a_worker_that_held_any()
     {
-        using var runner = new ScriptRunner();
+        using var runner = Runner();
         await runner.RunAsync(Request("org", "alice", new Dictionary<string, string> { ["Key"] = "sk_live_reuse_1" }));
         Assert.Equal(1, runner.IdleWorkers("org"));
 
@@ -37,7 +64,7 @@ public sealed class WorkerReuseTests : IDisposable
     [InlineData("other", "alice", "sk_live_reuse_1")]
     public async Task A_different_principal_tenant_or_credential_value_takes_another_worker(string tenant, string principal, string value)
     {
-        using var runner = new ScriptRunner();
+        using var runner = Runner();
         await runner.RunAsync(Request("org", "alice", new Dictionary<string, string> { ["Key"] = "sk_live_reuse_1" }));
 
         await runner.RunAsync(Request(tenant, principal, new Dictionary<string, string> { ["Key"] = value }));
@@ -48,7 +75,7 @@ public sealed class WorkerReuseTests : IDisposable
     [Fact]
     public async Task The_same_tenant_principal_and_credentials_reuse_the_warm_worker()
     {
-        using var runner = new ScriptRunner();
+        using var runner = Runner();
         var secrets = new Dictionary<string, string> { ["Key"] = "sk_live_reuse_1" };
         await runner.RunAsync(Request("org", "alice", secrets));
 
@@ -62,19 +89,10 @@ public sealed class WorkerReuseTests : IDisposable
     [Fact]
     public async Task A_worker_that_burns_cpu_after_answering_is_killed_not_reused_and_its_run_is_reported()
     {
-        // The image is compiled once by the real compile worker into the disk cache, so the compromised worker below
-        // (a test-only program speaking the protocol) is the only worker the second runner starts.
-        using (var real = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _home.Path }))
-        {
-            Assert.Equal(ScriptStatus.Ok, (await real.RunAsync(new ScriptRequest { Source = Script })).Status);
-        }
-
+        // The image comes from the disk cache, so the compromised worker (a test-only program speaking the protocol) is
+        // the only kind of worker this runner starts.
         var incidents = new List<WorkerIncident>();
-        using var runner = new ScriptRunner(new ScriptRunnerOptions
-        {
-            CacheDirectory = _home.Path,
-            WorkerPath = Path.Combine(AppContext.BaseDirectory, "secrets-runtime-breach-probe.dll"),
-        });
+        using var runner = Runner(BreachProbe);
         runner.Incident += (_, incident) => incidents.Add(incident);
         var secrets = new Dictionary<string, string> { ["Key"] = "sk_live_reuse_1" };
 
@@ -91,12 +109,7 @@ public sealed class WorkerReuseTests : IDisposable
     [Fact]
     public async Task A_compromised_worker_that_stays_quiet_is_reused()
     {
-        using (var real = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _home.Path }))
-        {
-            await real.RunAsync(new ScriptRequest { Source = Script });
-        }
-
-        using var runner = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _home.Path, WorkerPath = Path.Combine(AppContext.BaseDirectory, "secrets-runtime-breach-probe.dll") });
+        using var runner = Runner(BreachProbe);
         var secrets = new Dictionary<string, string> { ["Key"] = "sk_live_reuse_1" };
         await runner.RunAsync(Request("org", "alice", secrets));
         await runner.RunAsync(Request("org", "alice", secrets));
