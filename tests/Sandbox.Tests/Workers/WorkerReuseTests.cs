@@ -76,6 +76,8 @@ public sealed class WorkerReuseTests(WorkerReuseTests.CompiledScript compiled) :
     public async Task The_same_tenant_principal_and_credentials_reuse_the_warm_worker()
     {
         using var runner = Runner();
+        var incidents = new List<WorkerIncident>();
+        runner.Incident += (_, incident) => incidents.Add(incident);
         var secrets = new Dictionary<string, string> { ["Key"] = "sk_live_reuse_1" };
         await runner.RunAsync(Request("org", "alice", secrets));
 
@@ -83,6 +85,7 @@ public sealed class WorkerReuseTests(WorkerReuseTests.CompiledScript compiled) :
 
         Assert.Equal(1, second.Value!.GetValue<int>());
         Assert.Equal(1, runner.IdleWorkers("org"));
+        Assert.True(incidents.Count == 0, "an idle incident: " + string.Join("; ", incidents.Select(i => i.Reason)));
         Assert.Equal(0, runner.IdleIncidents);
     }
 
