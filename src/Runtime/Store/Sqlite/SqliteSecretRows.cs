@@ -222,7 +222,7 @@ internal sealed class SqliteSecretRows : ISecretRows
         return Task.FromResult(CachedRead(MembershipsSql, [("$user", userId)], ReadMembers));
     }
 
-    private const string MembershipsSql = "SELECT scope, owner, name, user_id, role, added_at, added_by FROM secret_members WHERE user_id = $user ORDER BY scope, owner, name, user_id";
+    private static readonly string MembershipsSql = MembersSql("user_id = $user");
 
     public Task<IReadOnlyList<SecretMetadata>> PageAsync(SecretPageFilter filter, CancellationToken cancellationToken)
     {
@@ -446,9 +446,13 @@ internal sealed class SqliteSecretRows : ISecretRows
 
     private static async Task<IReadOnlyList<SecretMemberRow>> MembersAsync(SqliteConnection connection, SqliteTransaction? transaction, string where, (string, object?)[] parameters, CancellationToken cancellationToken)
     {
-        using var command = Command(connection, transaction, $"SELECT scope, owner, name, user_id, role, added_at, added_by FROM secret_members WHERE {where} ORDER BY scope, owner, name, user_id", parameters);
+        using var command = Command(connection, transaction, MembersSql(where), parameters);
         return await ReadMembersAsync(command, cancellationToken).ConfigureAwait(false);
     }
+
+    /// <summary>The member rows matching <paramref name="where"/>, in the order <see cref="ReadMembers"/> returns them.</summary>
+    private static string MembersSql(string where) =>
+        $"SELECT scope, owner, name, user_id, role, added_at, added_by FROM secret_members WHERE {where} ORDER BY scope, owner, name, user_id";
 
     // The primary key's order gives them by user already; sorting keeps it so whatever plan SQLite picks.
     private static IReadOnlyList<SecretMember> Members(string json, SecretScope scope)
