@@ -26,7 +26,7 @@ internal sealed class HttpGate(WorkerPipe pipe)
                 throw new InvalidOperationException("the run has ended");
             }
 
-            await pipe.WriteAsync(new HttpCall(request.Method, request.Url, request.Headers, request.Body)).ConfigureAwait(false);
+            pipe.Write(new HttpCall(request.Method, request.Url, request.Headers, request.Body));
             var line = await pipe.Reader.ReadLineAsync().ConfigureAwait(false) ?? throw new IOException("the host closed the pipe");
             answer = WorkerProtocol.Read(line) as HttpAnswer ?? throw new IOException("the host's answer is not an HTTP answer");
         }
