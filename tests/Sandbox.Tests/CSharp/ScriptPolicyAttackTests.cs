@@ -81,6 +81,19 @@ public sealed class ScriptPolicyAttackTests
     }
 
     [Theory]
+    [InlineData("var core = new System.Threading.Tasks.Sources.ManualResetValueTaskSourceCore<int>(); return core.Version;", "ManualResetValueTaskSourceCore")]
+    [InlineData("System.Threading.Tasks.Sources.IValueTaskSource<int>? source = null; return source is null;", "IValueTaskSource")]
+    [InlineData("async IAsyncEnumerable<int> Count() { await Task.Yield(); yield return 1; }\nvar e = Count().GetAsyncEnumerator();\n((System.Threading.Tasks.Sources.IValueTaskSource<bool>)e).OnCompleted(_ => { }, null, 0, default);\nreturn 1;", "IValueTaskSource")]
+    [InlineData("System.Runtime.ExceptionServices.ExceptionDispatchInfo.Capture(new InvalidOperationException(\"x\")).Throw(); return 1;", "ExceptionDispatchInfo")]
+    public void The_async_machinery_the_image_check_admits_cannot_be_named_by_a_script(string source, string expected)
+    {
+        // The image check lets an async iterator's compiled state machine use these (it is its own IValueTaskSource, and
+        // an await in a finally rethrows through ExceptionDispatchInfo); a script that names them, to schedule a callback
+        // outside any async body through the iterator's OnCompleted, is refused before it compiles.
+        AssertRefusedNaming(source, expected);
+    }
+
+    [Theory]
     [InlineData("nint x = 1; return 1;", "nint")]
     [InlineData("nuint x = 1; return 1;", "nuint")]
     [InlineData("var x = (nint)1; return 1;", "nint")]
