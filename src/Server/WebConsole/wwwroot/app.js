@@ -172,7 +172,11 @@ function renderSecrets(emptyText) {
   status.className = 'state';
   status.textContent = '';
   $('secrets-table').hidden = false;
-  $('secrets-body').replaceChildren(...rows.map(secretRow));
+  // A list that arrives while a keyboard user is on a row's button keeps their place on the new row's button.
+  const body = $('secrets-body');
+  const focused = body.contains(document.activeElement) ? document.activeElement.getAttribute('aria-label') : null;
+  body.replaceChildren(...rows.map(secretRow));
+  if (focused) [...body.querySelectorAll('button[aria-label]')].find(b => b.getAttribute('aria-label') === focused)?.focus();
 }
 
 function secretRow(secret) {
