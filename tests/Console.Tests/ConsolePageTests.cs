@@ -190,6 +190,54 @@ public sealed class ConsolePageTests(ConsoleServer server)
     }
 
     [Fact]
+    public async Task Focus_a_keyboard_user_moved_on_to_stays_there_when_the_dialog_they_left_reports_its_close()
+    {
+        // The dialog's close event comes a task after it closed. A user who pressed Escape then Enter is already in
+        // the row's menu by then; handing focus back to the dialog's opener would throw them out of it.
+        await server.PutSecretAsync(server.AdminToken, Org + "FOCUS_KEY", "focus-key-value-31");
+        var (context, page, recorder) = await server.OpenAsync();
+        await using var _context = context;
+        await ConsoleServer.SignInAsync(page, server.AdminToken);
+        await OpenActionAsync(page, "FOCUS_KEY", "Delete");
+        var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Delete secret" });
+        await Expect(dialog.GetByLabel("Confirm name")).ToBeFocusedAsync();
+        var focused = await page.EvaluateAsync<string>(@"() => new Promise(done => {
+            document.getElementById('delete-dialog').close();
+            document.getElementById('new-open').focus();
+            setTimeout(() => done(document.activeElement.id), 100);
+        })");
+        Assert.Equal("new-open", focused);
+
+        // With nothing else focused, the opener gets the focus back as before.
+        await OpenActionAsync(page, "FOCUS_KEY", "Delete");
+        await Expect(dialog.GetByLabel("Confirm name")).ToBeFocusedAsync();
+        await page.Keyboard.PressAsync("Escape");
+        await Expect(page.GetByRole(AriaRole.Button, new() { Name = "Actions for FOCUS_KEY" })).ToBeFocusedAsync();
+        recorder.AssertNoPageErrors();
+    }
+
+    [Fact]
+    public async Task Deleting_the_last_secret_of_a_scope_leaves_no_row_behind_and_says_the_list_is_empty()
+    {
+        // A user of their own, so no other test's secrets share the scope and the list really ends empty.
+        var (_, bearer) = await server.CreateTokenAsync("last-one");
+        await server.PutSecretAsync(bearer, "/api/v1/users/last-one/secrets/ONLY_KEY", "only-key-value-5150");
+        var (context, page, recorder) = await server.OpenAsync();
+        await using var _context = context;
+        await ConsoleServer.SignInAsync(page, bearer);
+        await page.GetByRole(AriaRole.Tab, new() { Name = "Personal" }).ClickAsync();
+        await Expect(Row(page, "ONLY_KEY")).ToBeVisibleAsync();
+        await OpenActionAsync(page, "ONLY_KEY", "Delete");
+        var dialog = page.GetByRole(AriaRole.Dialog, new() { Name = "Delete secret" });
+        await dialog.GetByLabel("Confirm name").FillAsync("ONLY_KEY");
+        await dialog.GetByRole(AriaRole.Button, new() { Name = "Delete secret" }).ClickAsync();
+        await Expect(dialog).ToBeHiddenAsync();
+        await Expect(page.GetByText("No secrets here yet.")).ToBeVisibleAsync();
+        await Expect(Row(page, "ONLY_KEY")).ToHaveCountAsync(0);
+        recorder.AssertNoPageErrors();
+    }
+
+    [Fact]
     public async Task Env_import_previews_line_numbers_names_and_actions_without_values_then_imports()
     {
         await server.PutSecretAsync(server.AdminToken, Org + "IMPORT_EXISTING", "import-existing-old");

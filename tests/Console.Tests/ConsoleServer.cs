@@ -158,7 +158,7 @@ public sealed class ConsoleServer : IAsyncLifetime
     {
         var access = _host!.Services.GetRequiredService<Secrets.Runtime.Store.SecretStore>().Access;
         var admin = (await access.AuthenticateAsync(AdminToken)).Principal!;
-        var issued = await access.CreateTokenAsync(admin, new Secrets.Runtime.Store.Access.TokenRequest { Name = $"{user}-console-test-{Guid.NewGuid():N}", UserId = user });
+        var issued = await access.CreateTokenAsync(admin, new Secrets.Runtime.Store.Access.TokenRequest { Name = $"{user}-console-test-{Guid.NewGuid():N}", UserId = user, Scopes = Secrets.Runtime.Server.Authentication.ApiScopes.All });
         return (issued.Info.Id, issued.Bearer);
     }
 

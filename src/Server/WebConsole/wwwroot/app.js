@@ -162,8 +162,11 @@ async function loadSecrets(more = false) {
 function renderSecrets(emptyText) {
   const rows = state.secrets.filter(s => state.showSystem || !s.system);
   const status = $('secrets-state');
+  const body = $('secrets-body');
   $('more').hidden = !state.cursor;
   if (rows.length === 0) {
+    // The rows go too, not just the table: a hidden row is still in the page for anything that reads it.
+    body.replaceChildren();
     $('secrets-table').hidden = true;
     status.className = 'state empty';
     status.textContent = emptyText || (state.search ? `No secrets match “${state.search}”.` : 'No secrets here yet. Create one with “New secret” or import a .env file.');
@@ -173,7 +176,6 @@ function renderSecrets(emptyText) {
   status.textContent = '';
   $('secrets-table').hidden = false;
   // A list that arrives while a keyboard user is on a row's button keeps their place on the new row's button.
-  const body = $('secrets-body');
   const focused = body.contains(document.activeElement) ? document.activeElement.getAttribute('aria-label') : null;
   body.replaceChildren(...rows.map(secretRow));
   if (focused) [...body.querySelectorAll('button[aria-label]')].find(b => b.getAttribute('aria-label') === focused)?.focus();

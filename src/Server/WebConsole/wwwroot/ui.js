@@ -41,10 +41,18 @@ export function bytes(n) {
   return n < 1024 ? `${n} B` : `${(n / 1024).toFixed(1)} KiB`;
 }
 
-/** Opens a modal dialog (the browser traps focus in it and closes it on Escape) and returns focus on close. */
+/**
+ * Opens a modal dialog (the browser traps focus in it and closes it on Escape) and returns focus on close. The close
+ * event comes a task after the dialog closed: a keyboard user may already have moved on (Escape then Enter opens the
+ * row's menu), so focus goes back to the opener only if nothing else holds it by then.
+ */
 export function openDialog(dialog, focus) {
   const opener = document.activeElement;
-  dialog.addEventListener('close', () => { if (opener && opener.isConnected) opener.focus(); }, { once: true });
+  dialog.addEventListener('close', () => {
+    const now = document.activeElement;
+    const lost = !now || now === document.body || dialog.contains(now);
+    if (lost && opener && opener.isConnected) opener.focus();
+  }, { once: true });
   dialog.showModal();
   if (focus) focus.focus();
 }
