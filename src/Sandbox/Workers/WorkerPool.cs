@@ -64,7 +64,7 @@ internal sealed class WorkerPool : IDisposable
         var queue = _warm.GetOrAdd(pool, _ => new ConcurrentQueue<WorkerProcess>());
         while (queue.TryDequeue(out var idle))
         {
-            if (!idle.HasExited && idle.IdleActivity(IdleCpuFloor, IdleCpuShare) is { } activity)
+            if (!idle.HasExited && await idle.IdleActivityAsync(IdleCpuFloor, IdleCpuShare).ConfigureAwait(false) is { } activity)
             {
                 Interlocked.Increment(ref _idleIncidents);
                 _incident(new WorkerIncident(idle.Idle!.Value.Run, $"the worker that ran {idle.Idle!.Value.Run} was killed: {activity}"));

@@ -97,42 +97,73 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>Records that the worker goes idle after serving <paramref name="run"/>.</summary>
     public void MarkIdle(string run) => Idle = (run, Sample(), Stopwatch.GetTimestamp());
 
+    /// <summary>How long a thread found runnable is watched at most before an idle worker is judged busy anyway.</summary>
+    internal static readonly TimeSpan RunnableBound = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>CPU a thread may gain while it stays runnable at every look before it counts as a loop left behind.</summary>
+    internal static readonly TimeSpan RunnableCpu = TimeSpan.FromMilliseconds(2);
+
     /// <summary>
     /// Why an idle worker must not be reused, judged from the kernel's accounting in /proc, not from anything the worker
-    /// says: its process tree was on a CPU for more than <paramref name="floor"/> plus <paramref name="share"/> of the time
-    /// it was idle (a worker waiting on its pipe uses none; the runtime's own background compilation a few
-    /// milliseconds), or the same thread of it is running or waiting for a CPU at three looks over about 4 ms (a loop
-    /// left behind, even on a machine too busy to give it a core; a thread finishing its last write is asleep by then).
-    /// Null when it was quiet.
+    /// says. Null when it was quiet. Two rules:
+    /// <list type="bullet">
+    /// <item>its process tree was on a CPU for more than <paramref name="floor"/> plus <paramref name="share"/> of the
+    /// time it was idle (a worker waiting on its pipe uses none; the runtime's own background compilation a few
+    /// milliseconds);</item>
+    /// <item>a thread of it that is running or waiting for a CPU stays so at every look, about 2 ms apart, until it has
+    /// gained <see cref="RunnableCpu"/> on a CPU: a loop left behind, which started too late for the first rule. A
+    /// runtime thread that only waited for a CPU on a busy machine does its short work and sleeps, so it leaves the
+    /// watch; one still runnable after <see cref="RunnableBound"/> is judged busy, so a machine too starved to show
+    /// either fails closed.</item>
+    /// </list>
     /// </summary>
-    public string? IdleActivity(TimeSpan floor, double share)
+    public async Task<string?> IdleActivityAsync(TimeSpan floor, double share)
     {
         if (Idle is not { } idle)
         {
             return null;
         }
 
-        var running = new HashSet<string>(StringComparer.Ordinal);
-        var used = Sample(running) - idle.Cpu;
+        var watched = new Dictionary<string, long>(StringComparer.Ordinal);
+        var used = Sample(watched) - idle.Cpu;
         var idleFor = Stopwatch.GetElapsedTime(idle.Timestamp);
         if (used > floor + (idleFor * share))
         {
             return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"it was on a CPU for {used.TotalMilliseconds:0} ms of the {idleFor.TotalMilliseconds:0} ms it was idle");
         }
 
-        for (var look = 0; look < 2 && running.Count > 0; look++)
+        var since = Stopwatch.GetTimestamp();
+        while (watched.Count > 0)
         {
-            Thread.Sleep(2);
-            var again = new HashSet<string>(StringComparer.Ordinal);
-            Sample(again);
-            running.IntersectWith(again);
+            if (Stopwatch.GetElapsedTime(since) >= RunnableBound)
+            {
+                return string.Create(System.Globalization.CultureInfo.InvariantCulture, $"a thread of it stayed runnable for {RunnableBound.TotalMilliseconds:0} ms while it was idle");
+            }
+
+            await Task.Delay(2).ConfigureAwait(false);
+            var now = new Dictionary<string, long>(StringComparer.Ordinal);
+            Sample(now);
+            foreach (var (task, first) in watched)
+            {
+                if (!now.TryGetValue(task, out var cpu))
+                {
+                    watched.Remove(task);
+                }
+                else if (TimeSpan.FromTicks((cpu - first) / 100) >= RunnableCpu)
+                {
+                    return "a thread of it kept running while it was idle";
+                }
+            }
         }
 
-        return running.Count > 0 ? "a thread of it kept running while it was idle" : null;
+        return null;
     }
 
-    /// <summary>Time the worker's process tree has spent on a CPU (each thread's schedstat); adds the threads that are running or runnable.</summary>
-    private TimeSpan Sample(HashSet<string>? running = null)
+    /// <summary>
+    /// Time the worker's process tree has spent on a CPU (each thread's schedstat); adds the threads that are running or
+    /// runnable, each with its own time on a CPU in nanoseconds.
+    /// </summary>
+    private TimeSpan Sample(Dictionary<string, long>? running = null)
     {
         try
         {
@@ -144,7 +175,7 @@ internal sealed class WorkerProcess : IDisposable
         }
     }
 
-    private static long TreeNanoseconds(int pid, HashSet<string>? running)
+    private static long TreeNanoseconds(int pid, Dictionary<string, long>? running)
     {
         long total = 0;
         Span<byte> buffer = stackalloc byte[1024];
@@ -156,14 +187,15 @@ internal sealed class WorkerProcess : IDisposable
                 // closing parenthesis (the command may hold spaces and parentheses); children: pids, space-separated.
                 var schedstat = ProcFile.Read(Path.Combine(task, "schedstat"), buffer);
                 var space = schedstat.IndexOf((byte)' ');
-                total += long.Parse(space < 0 ? schedstat : schedstat[..space], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture);
+                var onCpu = long.Parse(space < 0 ? schedstat : schedstat[..space], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture);
+                total += onCpu;
                 if (running is not null)
                 {
                     var stat = ProcFile.Read(Path.Combine(task, "stat"), buffer);
                     var state = stat.LastIndexOf((byte)')') + 2;
                     if (state < stat.Length && stat[state] == (byte)'R')
                     {
-                        running.Add(task);
+                        running[task] = onCpu;
                     }
                 }
 

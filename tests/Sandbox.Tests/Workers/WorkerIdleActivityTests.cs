@@ -1,0 +1,72 @@
+using System.Diagnostics;
+using Secrets.Runtime.Sandbox.Workers;
+
+namespace Secrets.Runtime.Sandbox.Tests.Workers;
+
+/// <summary>
+/// The two rules that judge an idle worker from /proc, each on its own, against plain processes: a process that waits
+/// on its pipe is quiet; a loop that began too late for the CPU-share rule is caught by the runnable-thread rule; one
+/// that ran the whole idle time is caught by the share rule.
+/// </summary>
+public sealed class WorkerIdleActivityTests
+{
+    private static readonly TimeSpan NoShareLimit = TimeSpan.FromHours(1);
+
+    private static WorkerProcess Start(string script) =>
+        WorkerProcess.Start(new ProcessStartInfo("/bin/sh", ["-c", script])
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        });
+
+    [Fact]
+    public async Task A_process_waiting_on_its_pipe_is_quiet()
+    {
+        using var worker = Start("read line");
+        worker.MarkIdle("run-quiet");
+        await Task.Delay(200);
+
+        Assert.Null(await worker.IdleActivityAsync(TimeSpan.FromMilliseconds(20), 0.25));
+    }
+
+    [Fact]
+    public async Task A_loop_that_starts_after_the_worker_went_idle_is_caught_by_its_runnable_thread_alone()
+    {
+        // The share rule is switched off (an hour of CPU allowed), so only the runnable-thread rule can see the loop.
+        using var worker = Start("sleep 0.2; echo looping; while :; do :; done");
+        worker.MarkIdle("run-late-loop");
+        Assert.Equal("looping", await worker.ReadLineAsync(100, CancellationToken.None));
+
+        var activity = await worker.IdleActivityAsync(NoShareLimit, 0);
+
+        Assert.NotNull(activity);
+        Assert.Contains("thread of it", activity, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_loop_left_running_the_whole_idle_time_is_caught()
+    {
+        using var worker = Start("while :; do :; done");
+        worker.MarkIdle("run-loop");
+        await Task.Delay(300);
+
+        var activity = await worker.IdleActivityAsync(TimeSpan.FromMilliseconds(20), 0.25);
+
+        Assert.NotNull(activity);
+        Assert.EndsWith("it was idle", activity, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_process_with_nothing_runnable_after_a_burst_is_quiet_again()
+    {
+        // A short burst after going idle (as the runtime's background compilation does), then the pipe again.
+        using var worker = Start("i=0; while [ $i -lt 2000 ]; do i=$((i+1)); done; echo waiting; read line");
+        worker.MarkIdle("run-burst");
+        Assert.Equal("waiting", await worker.ReadLineAsync(100, CancellationToken.None));
+        await Task.Delay(100);
+
+        Assert.Null(await worker.IdleActivityAsync(NoShareLimit, 0));
+    }
+}
