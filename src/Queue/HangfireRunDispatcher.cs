@@ -6,7 +6,7 @@ using Secrets.Runtime.Runs;
 namespace Secrets.Runtime.Queue;
 
 /// <summary>Enqueues runs as Hangfire jobs in the shared PostgreSQL database; each job's only argument is the run id.</summary>
-public sealed class HangfireRunDispatcher : IRunDispatcher
+internal sealed class HangfireRunDispatcher : IRunDispatcher
 {
     private readonly BackgroundJobClient _client;
 

@@ -15,7 +15,7 @@ namespace Secrets.Runtime.Queue;
 /// runs with the process's store, sandbox pools and redaction. It takes no job before the store's change listener
 /// and its own cancel listener are connected.
 /// </summary>
-public static class QueueWorkerHost
+internal static class QueueWorkerHost
 {
     /// <summary>Runs the worker until <paramref name="cancellationToken"/> fires; running runs go back on the queue.</summary>
     /// <param name="database">The shared database (the store's).</param>

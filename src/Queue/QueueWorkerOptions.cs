@@ -4,7 +4,7 @@ using Secrets.Runtime.Runs;
 namespace Secrets.Runtime.Queue;
 
 /// <summary>How a worker process takes runs. Defaults are safe.</summary>
-public sealed record QueueWorkerOptions
+internal sealed record QueueWorkerOptions
 {
     /// <summary>How many runs execute at once. Default: the processor count, at least 2; 1 to 256.</summary>
     public int Concurrency { get; init; } = Math.Max(2, System.Environment.ProcessorCount);

@@ -7,7 +7,7 @@ namespace Secrets.Runtime.Queue;
 /// The Hangfire job of a queued run. Its only argument is the run id (Hangfire stores arguments as plain JSON); the
 /// workflow and request stay in the run table, and the lease there decides which delivery executes the run.
 /// </summary>
-public sealed class RunJob
+internal sealed class RunJob
 {
     private readonly QueuedRunWorker _worker;
 

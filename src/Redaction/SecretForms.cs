@@ -12,7 +12,7 @@ namespace Secrets.Runtime.Redaction;
 /// (<c>'\''</c>) and SQL (doubled quote) quoting; hex of its UTF-8 bytes (any case); Base64 of its UTF-8 and its
 /// UTF-16LE bytes, standard and URL-safe, at byte offsets 0, 1 and 2.
 /// </summary>
-public static class SecretForms
+internal static class SecretForms
 {
     /// <summary>Every registered form of <paramref name="value"/>, distinct; <paramref name="value"/> itself first.</summary>
     public static IReadOnlyList<string> For(string value, RedactionOptions options) => Registered(value, options).Select(f => f.Text).ToList();

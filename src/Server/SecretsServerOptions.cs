@@ -39,7 +39,7 @@ public sealed class SecretsServerOptions
     public string? Queue { get; set; }
 
     /// <summary>Lease and retry settings of queued runs (the Hangfire invisibility timeout follows the lease). Default <see cref="RunQueueOptions"/>'s.</summary>
-    public RunQueueOptions QueueOptions { get; set; } = new();
+    internal RunQueueOptions QueueOptions { get; set; } = new();
 
     /// <summary>
     /// Mounts Hangfire's dashboard at <see cref="DashboardPath"/>, behind the server's authentication, for store

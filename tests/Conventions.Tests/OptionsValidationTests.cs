@@ -47,11 +47,26 @@ public sealed class OptionsValidationTests
         Assert.True(error is SecretsRuntimeException or ArgumentException, $"{type} threw a {error.GetType().Name}, not a SecretsRuntimeException or ArgumentException");
     }
 
+    /// <summary>Types named like options that are not settings, each with its reason.</summary>
+    private static readonly string[] NotSettings =
+    [
+        // A message of the worker pipe: the limits a run was handed, checked on the host side as ScriptLimits.
+        "Secrets.Runtime.Sandbox.Workers.Protocol.RunLimits",
+
+        // The CLI's --scope/--project/--owner/--org option set for System.CommandLine, not a settings type.
+        "Secrets.Runtime.Cli.Commands.ScopeOptions",
+    ];
+
     [Fact]
-    public void Every_public_options_and_limits_type_in_src_validates_itself_and_is_checked_here()
+    public void Every_options_and_limits_type_in_src_public_or_internal_validates_itself_and_is_checked_here()
     {
+        // Internal ones too: the queue's options became internal with the queue (a host of this repository, not the
+        // embedder's surface), and they guard a run's lease and retries all the same.
         var covered = TwoFaults.Select(row => (string)row[0]).ToHashSet(StringComparer.Ordinal);
-        var types = SourceAssemblies.Types().Where(t => t.IsPublic && IsOptionsType(t)).ToList();
+        var all = SourceAssemblies.Types().Where(IsOptionsType).ToList();
+        var types = all.Where(t => !NotSettings.Contains(t.FullName, StringComparer.Ordinal)).ToList();
+
+        Assert.All(NotSettings, name => Assert.Contains(all, t => string.Equals(t.FullName, name, StringComparison.Ordinal)));
 
         var unchecked_ = types.Where(t => !covered.Contains(t.Name)).Select(t => t.FullName).ToList();
         var unvalidated = types.Where(t => ValidationMethod(t) is null).Select(t => t.FullName).ToList();

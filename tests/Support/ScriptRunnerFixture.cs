@@ -17,10 +17,10 @@ public sealed class ScriptRunnerFixture : IDisposable
     }
 
     /// <summary>The shared runner: default options, compiled images cached in memory only.</summary>
-    public ScriptRunner Runner { get; }
+    internal ScriptRunner Runner { get; }
 
     /// <summary>Runs <paramref name="request"/> with a time limit of <paramref name="timeout"/> (other limits as requested or default).</summary>
-    public Task<ScriptResult> RunAsync(ScriptRequest request, TimeSpan timeout)
+    internal Task<ScriptResult> RunAsync(ScriptRequest request, TimeSpan timeout)
     {
         ArgumentNullException.ThrowIfNull(request);
         var limits = request.Limits ?? new ScriptLimits();

@@ -1,7 +1,7 @@
 namespace Secrets.Runtime.References;
 
 /// <summary>How a secret was referred to in a workflow.</summary>
-public enum ReferenceSyntax
+internal enum ReferenceSyntax
 {
     /// <summary><c>{{$secret.NAME}}</c> in a string field.</summary>
     DollarSecret,

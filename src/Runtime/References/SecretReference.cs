@@ -6,4 +6,4 @@ namespace Secrets.Runtime.References;
 /// <param name="Name">The upper-cased name looked up at run time.</param>
 /// <param name="Syntax">How it was written.</param>
 /// <param name="Text">The reference text as written, for error messages (for example <c>{{secrets.api_key}}</c>).</param>
-public sealed record SecretReference(SecretName Name, ReferenceSyntax Syntax, string Text);
+internal sealed record SecretReference(SecretName Name, ReferenceSyntax Syntax, string Text);

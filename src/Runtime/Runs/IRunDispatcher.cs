@@ -4,7 +4,7 @@ namespace Secrets.Runtime.Runs;
 /// Hands a queued run to whatever executes runs on other machines (Hangfire today). It carries the run id only: the
 /// workflow and the request stay in the run table, so the queue engine never stores anything but an id.
 /// </summary>
-public interface IRunDispatcher
+internal interface IRunDispatcher
 {
     /// <summary>Puts run <paramref name="runId"/> on queue <paramref name="queue"/>; returns the engine's job id.</summary>
     Task<string> EnqueueAsync(string runId, string queue, CancellationToken cancellationToken = default);

@@ -1,7 +1,7 @@
 namespace Secrets.Runtime.Runs;
 
 /// <summary>The error codes of queued runs, the run queue and its workers.</summary>
-public static class QueueErrors
+internal static class QueueErrors
 {
     /// <summary><c>queue.attempts_exhausted</c>.</summary>
     public const string AttemptsExhaustedCode = "queue.attempts_exhausted";

@@ -5,7 +5,7 @@ using Secrets.Runtime.Workflows.Records;
 namespace Secrets.Runtime.Runs;
 
 /// <summary>The state of a queued run, as <c>runs show</c> prints it: never a secret value.</summary>
-public sealed record QueuedRun
+internal sealed record QueuedRun
 {
     /// <summary>The run's id.</summary>
     public required string RunId { get; init; }

@@ -1,7 +1,7 @@
 namespace Secrets.Runtime.Runs;
 
 /// <summary>Where a queued run is.</summary>
-public enum QueuedRunStatus
+internal enum QueuedRunStatus
 {
     /// <summary>Waiting for a worker (also after an attempt that ended without a result and will be retried).</summary>
     Queued,

@@ -18,7 +18,7 @@ namespace Secrets.Runtime.Runs;
 /// records per attempt, and ends the attempt with its result. A queue engine that delivers a job twice cannot run a
 /// run twice at once: the second delivery waits for the first lease to end.
 /// </summary>
-public sealed class QueuedRunWorker : IAsyncDisposable
+internal sealed class QueuedRunWorker : IAsyncDisposable
 {
     private readonly PostgresRunQueue _rows;
     private readonly SecretStore _store;

@@ -5,7 +5,7 @@ using Secrets.Runtime.Workflows.Records;
 namespace Secrets.Runtime.Runs;
 
 /// <summary>One attempt at a queued run: which worker held the lease, how it ended, and the nodes it ran.</summary>
-public sealed record RunAttempt
+internal sealed record RunAttempt
 {
     /// <summary>1 for the first attempt, 2 for the one that took over after it, and so on.</summary>
     public required int Number { get; init; }

@@ -12,7 +12,7 @@ namespace Secrets.Runtime.Runs;
 /// The enqueuing side of queued runs over the shared PostgreSQL database: creates the run row (workflow and request),
 /// hands the run id to a dispatcher, shows a run's status and attempts, cancels, and lists live workers.
 /// </summary>
-public sealed class RunQueue : IAsyncDisposable
+internal sealed class RunQueue : IAsyncDisposable
 {
     /// <summary>The queue runs go to when none is named.</summary>
     public const string DefaultQueue = "default";

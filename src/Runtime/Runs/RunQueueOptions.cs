@@ -3,7 +3,7 @@ using Secrets.Runtime.Redaction;
 namespace Secrets.Runtime.Runs;
 
 /// <summary>How queued runs are leased and retried. Defaults suit production; tests shorten the lease.</summary>
-public sealed record RunQueueOptions
+internal sealed record RunQueueOptions
 {
     /// <summary>The default lease: 30 seconds.</summary>
     public static readonly TimeSpan DefaultLeaseDuration = TimeSpan.FromSeconds(30);

@@ -1,7 +1,7 @@
 namespace Secrets.Runtime.Runs;
 
 /// <summary>A live worker process, as <c>secrets-runtime workers</c> lists it.</summary>
-public sealed record WorkerInfo
+internal sealed record WorkerInfo
 {
     /// <summary>The worker's id (host, process id and a random suffix).</summary>
     public required string Id { get; init; }

@@ -5,7 +5,7 @@ namespace Secrets.Runtime.Sandbox.CSharp;
 /// <param name="Column">1-based column.</param>
 /// <param name="Code">The compiler's id (CS....) or the policy's (SR....).</param>
 /// <param name="Message">What is wrong.</param>
-public sealed record ScriptDiagnostic(int Line, int Column, string Code, string Message)
+internal sealed record ScriptDiagnostic(int Line, int Column, string Code, string Message)
 {
     /// <inheritdoc />
     public override string ToString() => $"({Line},{Column}): {Code}: {Message}";

@@ -13,7 +13,7 @@ namespace Secrets.Runtime.Sandbox.Expressions;
 /// between evaluations. An expression sees only the secrets it references (or an explicit allow-list). Thread-safe:
 /// each evaluation takes an engine from a pool.
 /// </summary>
-public sealed partial class ExpressionEvaluator : IDisposable
+internal sealed partial class ExpressionEvaluator : IDisposable
 {
     private readonly ExpressionLimits _limits;
     private readonly SecretRedactor? _redactor;

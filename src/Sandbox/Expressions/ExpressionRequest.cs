@@ -3,7 +3,7 @@ using System.Text.Json.Nodes;
 namespace Secrets.Runtime.Sandbox.Expressions;
 
 /// <summary>One expression to evaluate, with the values the host has resolved for it.</summary>
-public sealed record ExpressionRequest
+internal sealed record ExpressionRequest
 {
     /// <summary>A JavaScript expression, or (with <see cref="IsTemplate"/>) template text containing <c>${...}</c>.</summary>
     public required string Expression { get; init; }

@@ -1,7 +1,7 @@
 namespace Secrets.Runtime.Sandbox.Workers;
 
 /// <summary>One run of a code-node script.</summary>
-public sealed record ScriptRequest
+internal sealed record ScriptRequest
 {
     /// <summary>The C# script.</summary>
     public required string Source { get; init; }

@@ -10,7 +10,7 @@ namespace Secrets.Runtime.Sandbox.Workers;
 /// <param name="Logs">Lines from <c>context.Log</c>, masked.</param>
 /// <param name="Sensitive">True when the value holds a secret value.</param>
 /// <param name="Diagnostics">Compiler and policy refusals.</param>
-public sealed record ScriptResult(ScriptStatus Status, JsonNode? Value, string? Error, IReadOnlyList<string> Logs, bool Sensitive, IReadOnlyList<ScriptDiagnostic> Diagnostics)
+internal sealed record ScriptResult(ScriptStatus Status, JsonNode? Value, string? Error, IReadOnlyList<string> Logs, bool Sensitive, IReadOnlyList<ScriptDiagnostic> Diagnostics)
 {
     /// <summary>The limit breached, when <see cref="Status"/> is <see cref="ScriptStatus.Limited"/>.</summary>
     public LimitKind? Limit { get; init; }

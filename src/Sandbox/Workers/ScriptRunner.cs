@@ -18,7 +18,7 @@ namespace Secrets.Runtime.Sandbox.Workers;
 /// size waits warm. <c>context.Http</c> calls are performed by <see cref="ScriptHttpProxy"/>, after checking the
 /// request's allowed hosts; <see cref="CpuWatchdog"/> kills a run that spends its CPU time.
 /// </summary>
-public sealed class ScriptRunner : IDisposable
+internal sealed class ScriptRunner : IDisposable
 {
     private const int MaxImagesPerWorker = 64;
     private static readonly TimeSpan StartTimeout = TimeSpan.FromSeconds(60);

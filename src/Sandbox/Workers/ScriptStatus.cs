@@ -1,7 +1,7 @@
 namespace Secrets.Runtime.Sandbox.Workers;
 
 /// <summary>How a script run ended.</summary>
-public enum ScriptStatus
+internal enum ScriptStatus
 {
     /// <summary>The script returned a value.</summary>
     Ok,

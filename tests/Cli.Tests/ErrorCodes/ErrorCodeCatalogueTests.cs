@@ -86,8 +86,9 @@ public sealed partial class ErrorCodeCatalogueTests
         return codes.Order(StringComparer.Ordinal).ToList();
     }
 
+    /// <summary>The static <c>…Errors</c> classes, internal ones too (QueueErrors: the queue is tooling of the server and the worker).</summary>
     private static IEnumerable<Type> Catalogues() =>
-        Assemblies.Distinct().SelectMany(a => a.GetExportedTypes()).Where(t => t is { IsAbstract: true, IsSealed: true } && t.Name.EndsWith("Errors", StringComparison.Ordinal));
+        Assemblies.Distinct().SelectMany(a => a.GetTypes()).Where(t => t is { IsAbstract: true, IsSealed: true } && t.Name.EndsWith("Errors", StringComparison.Ordinal));
 
     private static List<string> CataloguePrefixes() =>
         Catalogues().SelectMany(t => t.GetFields(BindingFlags.Public | BindingFlags.Static))

@@ -32,7 +32,7 @@ public sealed class LyingWorkerTests : IClassFixture<LyingWorkerTests.Runners>
             Lying = new ScriptRunner(new ScriptRunnerOptions { CacheDirectory = _cache.Path, WorkerPath = Path.Combine(AppContext.BaseDirectory, "secrets-runtime-breach-probe.dll") });
         }
 
-        public ScriptRunner Lying { get; }
+        internal ScriptRunner Lying { get; }
 
         public void Dispose()
         {

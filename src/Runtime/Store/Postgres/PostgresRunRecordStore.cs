@@ -4,7 +4,7 @@ using Secrets.Runtime.Workflows.Records;
 namespace Secrets.Runtime.Store.Postgres;
 
 /// <summary>Keeps run records (already masked) in the shared PostgreSQL database, so any host can show any run.</summary>
-public sealed class PostgresRunRecordStore : IRunRecordStore, IAsyncDisposable
+internal sealed class PostgresRunRecordStore : IRunRecordStore, IAsyncDisposable
 {
     private readonly PostgresDatabase _database;
     private readonly bool _owned;

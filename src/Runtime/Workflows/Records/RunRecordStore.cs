@@ -5,7 +5,7 @@ using Secrets.Runtime.Redaction;
 namespace Secrets.Runtime.Workflows.Records;
 
 /// <summary>Keeps run records as JSON files (mode 0600) in the <c>runs</c> folder of the home folder.</summary>
-public sealed class RunRecordStore : IRunRecordStore
+internal sealed class RunRecordStore : IRunRecordStore
 {
     private static readonly JsonSerializerOptions Json = new()
     {

@@ -4,7 +4,7 @@ using Secrets.Runtime.Workflows.Definition;
 namespace Secrets.Runtime.Workflows.Nodes.Code;
 
 /// <summary>A C# custom-code node: a script run in a worker process with its aliased credentials.</summary>
-public sealed record CodeNode : WorkflowNode
+internal sealed record CodeNode : WorkflowNode
 {
     internal CodeNode(string id, int index, JsonObject configuration, string source, string? sourceFile, IReadOnlyList<CodeCredential> credentials, IReadOnlyList<string> allowedHosts)
         : base(id, index, configuration)

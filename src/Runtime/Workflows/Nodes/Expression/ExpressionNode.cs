@@ -4,7 +4,7 @@ using Secrets.Runtime.Workflows.Definition;
 namespace Secrets.Runtime.Workflows.Nodes.Expression;
 
 /// <summary>A node whose output is a JavaScript expression (or template literal) evaluated in the sandbox.</summary>
-public sealed record ExpressionNode : WorkflowNode
+internal sealed record ExpressionNode : WorkflowNode
 {
     internal ExpressionNode(string id, int index, JsonObject configuration, string expression)
         : base(id, index, configuration) => Expression = expression;

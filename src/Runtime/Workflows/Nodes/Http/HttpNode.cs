@@ -4,7 +4,7 @@ using Secrets.Runtime.Workflows.Definition;
 namespace Secrets.Runtime.Workflows.Nodes.Http;
 
 /// <summary>An HTTP request node whose method, URL, headers and body are templates rendered when the node runs.</summary>
-public sealed record HttpNode : WorkflowNode
+internal sealed record HttpNode : WorkflowNode
 {
     internal HttpNode(string id, int index, JsonObject configuration, IReadOnlyList<string> allowedHosts)
         : base(id, index, configuration) => AllowedHosts = allowedHosts;

@@ -5,7 +5,7 @@ using Secrets.Runtime.Redaction;
 namespace Secrets.Runtime.Workflows.Nodes.Http;
 
 /// <summary>An HTTP node got a non-success status; <see cref="Output"/> holds the response (masked before it is recorded).</summary>
-public sealed class HttpNodeStatusException : SecretsRuntimeException
+internal sealed class HttpNodeStatusException : SecretsRuntimeException
 {
     /// <summary>Creates the exception for node <paramref name="nodeId"/>.</summary>
     public HttpNodeStatusException(string nodeId, int status, JsonNode output)
