@@ -285,10 +285,17 @@ public sealed class RedactionQuickBenchmark : IQuickBenchmark
         var masks = 0L;
         work.StreamAll(work.Planted.Take(16).ToList());
         var (streamNs, streamCpuNs) = WallAndCpu(() => masks = work.StreamAll(work.Planted));
+
+        // The same stream again: the first pass includes the JIT's tiering of the whole path (its first ~40 MB run at a
+        // fraction of the speed of the rest), which a long-running host pays once and a `redact` process on every run.
+        var warmMasks = 0L;
+        var (warmNs, warmCpuNs) = WallAndCpu(() => warmMasks = work.StreamAll(work.Planted));
         var (replaceNs, replaceCpuNs) = WallAndCpu(() => work.ReplaceLoop());
         var streamMbps = bytes / 1e6 / (streamNs / 1e9);
         var replaceMbps = Encoding.UTF8.GetByteCount(work.Slice) / 1e6 / (replaceNs / 1e9);
         var streamCpuMbps = bytes / 1e6 / (streamCpuNs / 1e9);
+        var warmMbps = bytes / 1e6 / (warmNs / 1e9);
+        var warmCpuMbps = bytes / 1e6 / (warmCpuNs / 1e9);
         var replaceCpuMbps = Encoding.UTF8.GetByteCount(work.Slice) / 1e6 / (replaceCpuNs / 1e9);
         var (ordinary, _) = work.Chunks(StreamBytes, plant: false);
         var falseMasks = work.StreamAll(ordinary);
@@ -296,6 +303,7 @@ public sealed class RedactionQuickBenchmark : IQuickBenchmark
         [
             new QuickRow(Name, $"string.Replace once per form ({work.Forms.Count:N0} forms of 1,000 values), 256 KB in memory (baseline)", string.Create(CultureInfo.InvariantCulture, $"{replaceMbps:0.0} MB/s ({replaceCpuMbps:0.0} per CPU-second)")),
             new QuickRow(Name, $"RedactingStream, {bytes / 1e6:0} MB of logs with a value in a form of every family every ~4 KB, 1,000 values", string.Create(CultureInfo.InvariantCulture, $"{streamMbps:0} MB/s ({streamCpuMbps:0} per CPU-second); {masks:N0} masks for {work.PlantedCount:N0} planted values (a form may hold two)"), string.Create(CultureInfo.InvariantCulture, $"{streamMbps / replaceMbps:0}x faster"), "≥300 MB/s, ≥30x"),
+            new QuickRow(Name, "the same stream again in the same process (JIT tiering done)", string.Create(CultureInfo.InvariantCulture, $"{warmMbps:0} MB/s ({warmCpuMbps:0} per CPU-second); {warmMasks:N0} masks"), string.Create(CultureInfo.InvariantCulture, $"{warmMbps / replaceMbps:0}x faster"), "≥300 MB/s, ≥30x"),
             new QuickRow(Name, $"precision guard: {work.Bytes(ordinary) / 1e6:0} MB of ordinary logs, 1,000 values", $"{falseMasks} masks", string.Empty, "0"),
         ];
     }
