@@ -46,6 +46,12 @@ internal interface ISecretRows : IKeyRows, IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<SecretMetadata>> PageAsync(Listing.SecretPageFilter filter, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// True when <see cref="PageAsync"/> may hand the same row instances to many callers (remembered reads): they are
+    /// never changed, so whatever is worked out from one row instance alone may be kept with it.
+    /// </summary>
+    bool SharesPageRows { get; }
+
     /// <summary>Up to <paramref name="limit"/> audit rows after id <paramref name="afterId"/>, at or after <paramref name="since"/>, of one action or all, oldest first, with their ids.</summary>
     Task<IReadOnlyList<AuditEntry>> AuditPageAsync(DateTimeOffset since, string? action, long afterId, int limit, CancellationToken cancellationToken);
 

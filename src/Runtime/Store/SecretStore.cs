@@ -151,6 +151,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         var search = string.IsNullOrWhiteSpace(query.Search) ? null : query.Search.Trim();
         IReadOnlyDictionary<SecretKey, SecretMemberRole>? memberships = null;
         var items = new List<SecretMetadata>();
+        var sources = _rows.SharesPageRows ? new List<SecretMetadata>() : null;
 
         // One row more than the page tells whether another page exists; batches grow when rows are hidden.
         var batch = query.Limit + 1;
@@ -169,18 +170,20 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
                 if (Combine(principal, key, memberships) is { } role)
                 {
                     items.Add(row with { MyRole = role });
+                    sources?.Add(row);
                     if (items.Count > query.Limit)
                     {
                         items.RemoveAt(query.Limit);
+                        sources?.RemoveAt(query.Limit);
                         var last = items[^1];
-                        return new SecretPage(items, PageCursor.ForSecret(new SecretKey(last.Scope, last.Owner, last.Name)));
+                        return new SecretPage(items, PageCursor.ForSecret(new SecretKey(last.Scope, last.Owner, last.Name))) { Rows = sources };
                     }
                 }
             }
 
             if (rows.Count < batch)
             {
-                return new SecretPage(items, null);
+                return new SecretPage(items, null) { Rows = sources };
             }
 
             batch = Math.Min(batch * 2, 1000);

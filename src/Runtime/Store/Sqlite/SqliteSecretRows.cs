@@ -225,6 +225,8 @@ internal sealed class SqliteSecretRows : ISecretRows
 
     private static readonly string MembershipsSql = MembersSql("user_id = $user");
 
+    public bool SharesPageRows => true;
+
     public Task<IReadOnlyList<SecretMetadata>> PageAsync(SecretPageFilter filter, CancellationToken cancellationToken)
     {
         // Only the clauses a filter needs, so the keyset seek and the order use the primary key's index.
