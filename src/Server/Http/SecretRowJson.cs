@@ -13,7 +13,8 @@ namespace Secrets.Runtime.Server.Http;
 /// each row's bytes instead of mapping and serializing 50 rows.
 /// </summary>
 /// <remarks>
-/// Only rows the backend shares between callers (<see cref="SecretStore.ListPageAsync"/> says which) are kept, and
+/// Only rows of a remembered read are kept (the store hands them out from the second list of the same page on, see
+/// <see cref="SecretStore.ListPageAsync"/>), so a page read for one call costs no more than its serialization; and
 /// only as long as the row instance lives: a row read again after a write is a new instance with no JSON yet. A row
 /// instance never changes, and an item's JSON depends on nothing but its row and the caller's role on it (members
 /// come from the row; the role is computed per caller on every list, and each role has its own form), so a kept form

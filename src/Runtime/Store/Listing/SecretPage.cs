@@ -6,9 +6,10 @@ namespace Secrets.Runtime.Store.Listing;
 public sealed record SecretPage(IReadOnlyList<SecretMetadata> Items, string? NextCursor)
 {
     /// <summary>
-    /// Where the backend shares its row instances between callers (<see cref="ISecretRows.SharesPageRows"/>), the row
-    /// each item was made from, item by item; else null. A host may keep what it works out from a row instance alone
-    /// (its JSON for a given role) with that instance.
+    /// When every row of this page came from a remembered read (<see cref="ISecretRows.IsRemembered"/>: rows handed
+    /// out before and kept unchanged), the row each item was made from, item by item; else null. A host may keep what
+    /// it works out from a row instance alone (its JSON for a given role) with that instance; rows read for one call
+    /// only are not worth keeping anything for.
     /// </summary>
     internal IReadOnlyList<SecretMetadata>? Rows { get; init; }
 }

@@ -209,7 +209,7 @@ internal sealed class PostgresSecretRows : ISecretRows
         return members;
     }
 
-    public bool SharesPageRows => false;
+    public bool IsRemembered(IReadOnlyList<SecretMetadata> rows) => false;
 
     public Task<IReadOnlyList<SecretMetadata>> PageAsync(SecretPageFilter filter, CancellationToken cancellationToken) => _database.GuardAsync<IReadOnlyList<SecretMetadata>>(async () =>
     {

@@ -225,7 +225,17 @@ internal sealed class SqliteSecretRows : ISecretRows
 
     private static readonly string MembershipsSql = MembersSql("user_id = $user");
 
-    public bool SharesPageRows => true;
+    public bool IsRemembered(IReadOnlyList<SecretMetadata> rows) => rows is PageRows { Reused: true };
+
+    /// <summary>The rows of a page, and whether the read cache has handed them out more than once.</summary>
+    private sealed class PageRows(IList<SecretMetadata> rows) : System.Collections.ObjectModel.ReadOnlyCollection<SecretMetadata>(rows)
+    {
+        private volatile bool _reused;
+
+        public bool Reused => _reused;
+
+        public void MarkReused() => _reused = true;
+    }
 
     public Task<IReadOnlyList<SecretMetadata>> PageAsync(SecretPageFilter filter, CancellationToken cancellationToken)
     {
@@ -272,7 +282,7 @@ internal sealed class SqliteSecretRows : ISecretRows
                 list.Add(filter.IncludeMembers ? metadata with { Members = Members(reader.GetString(14), metadata.Scope) } : metadata);
             }
 
-            return (IReadOnlyList<SecretMetadata>)list.AsReadOnly();
+            return (IReadOnlyList<SecretMetadata>)new PageRows(list);
         }));
     }
 
@@ -292,6 +302,7 @@ internal sealed class SqliteSecretRows : ISecretRows
         var key = mark is null ? null : SqliteReadCache.Key(sql, parameters);
         if (key is not null && _readCache.Find<T>(key, mark!.Value) is { } cached)
         {
+            (cached as PageRows)?.MarkReused();
             return cached;
         }
 

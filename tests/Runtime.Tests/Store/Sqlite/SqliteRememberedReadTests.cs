@@ -98,6 +98,28 @@ public sealed class SqliteRememberedReadTests : IDisposable
     }
 
     [Fact]
+    public async Task A_page_hands_out_its_rows_for_keeping_only_once_they_are_remembered_and_not_after_a_write()
+    {
+        using var store = await _fixture.OpenAsync();
+        await store.SetAsync(Admin, StoreFixture.Write("A", "v"));
+        await store.SetAsync(Admin, StoreFixture.Write("B", "v"));
+        var query = new SecretPageQuery { IncludeMembers = true };
+
+        var first = await store.ListPageAsync(Admin, query);
+        var second = await store.ListPageAsync(Admin, query);
+        await _fixture.ExecuteAsync("UPDATE secrets SET description = 'changed' WHERE name = 'B'");
+        var afterWrite = await store.ListPageAsync(Admin, query);
+        var again = await store.ListPageAsync(Admin, query);
+
+        Assert.Null(first.Rows);
+        Assert.NotNull(second.Rows);
+        Assert.Equal(second.Items.Select(i => i.Name), second.Rows.Select(r => r.Name));
+        Assert.Null(afterWrite.Rows);
+        Assert.Equal("changed", again.Rows![1].Description);
+        Assert.DoesNotContain(again.Rows, r => second.Rows!.Contains(r, ReferenceEqualityComparer.Instance));
+    }
+
+    [Fact]
     public async Task A_secret_renamed_by_another_connection_is_seen_renamed_at_the_next_page()
     {
         using var store = await _fixture.OpenAsync();
