@@ -89,6 +89,7 @@ public static class SecretsServerHost
         services.TryAddSingleton<IRunRecordStore>(provider => provider.GetRequiredService<SecretsRuntime>().RunRecords
             ?? throw new InvalidOperationException("the runtime keeps no run records"));
         services.TryAddSingleton<ITokenAuthenticator, StoreTokenAuthenticator>();
+        services.TryAddSingleton<SecretRowJson>();
 
         // The server needs the store's members, versions and check-and-set, which only SecretStore has.
         services.TryAddSingleton(provider => provider.GetRequiredService<Store.ISecretStore>() as Store.SecretStore

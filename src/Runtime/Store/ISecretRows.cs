@@ -46,6 +46,13 @@ internal interface ISecretRows : IKeyRows, IAsyncDisposable
     /// </summary>
     Task<IReadOnlyList<SecretMetadata>> PageAsync(Listing.SecretPageFilter filter, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// True when <paramref name="rows"/>, from <see cref="PageAsync"/>, were handed out before and may be again (a
+    /// remembered read answered them): their instances are never changed, so whatever is worked out from one row
+    /// instance alone may be kept with it. False for rows read for this call only.
+    /// </summary>
+    bool IsRemembered(IReadOnlyList<SecretMetadata> rows);
+
     /// <summary>Up to <paramref name="limit"/> audit rows after id <paramref name="afterId"/>, at or after <paramref name="since"/>, of one action or all, oldest first, with their ids.</summary>
     Task<IReadOnlyList<AuditEntry>> AuditPageAsync(DateTimeOffset since, string? action, long afterId, int limit, CancellationToken cancellationToken);
 

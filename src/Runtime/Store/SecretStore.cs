@@ -151,12 +151,19 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         var search = string.IsNullOrWhiteSpace(query.Search) ? null : query.Search.Trim();
         IReadOnlyDictionary<SecretKey, SecretMemberRole>? memberships = null;
         var items = new List<SecretMetadata>();
+        // The row of each item, while every batch is one the backend handed out before (see SecretPage.Rows).
+        List<SecretMetadata>? sources = [];
 
         // One row more than the page tells whether another page exists; batches grow when rows are hidden.
         var batch = query.Limit + 1;
         while (true)
         {
             var rows = await _rows.PageAsync(new SecretPageFilter(query.Scope, query.Owner, search, query.IncludeSystem, after, batch, query.IncludeMembers), cancellationToken).ConfigureAwait(false);
+            if (!_rows.IsRemembered(rows))
+            {
+                sources = null;
+            }
+
             if (memberships is null && rows.Any(r => NeedsMemberships(principal, new SecretKey(r.Scope, r.Owner, r.Name))))
             {
                 memberships = await MembershipsAsync(principal, cancellationToken).ConfigureAwait(false);
@@ -169,18 +176,20 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
                 if (Combine(principal, key, memberships) is { } role)
                 {
                     items.Add(row with { MyRole = role });
+                    sources?.Add(row);
                     if (items.Count > query.Limit)
                     {
                         items.RemoveAt(query.Limit);
+                        sources?.RemoveAt(query.Limit);
                         var last = items[^1];
-                        return new SecretPage(items, PageCursor.ForSecret(new SecretKey(last.Scope, last.Owner, last.Name)));
+                        return new SecretPage(items, PageCursor.ForSecret(new SecretKey(last.Scope, last.Owner, last.Name))) { Rows = sources };
                     }
                 }
             }
 
             if (rows.Count < batch)
             {
-                return new SecretPage(items, null);
+                return new SecretPage(items, null) { Rows = sources };
             }
 
             batch = Math.Min(batch * 2, 1000);

@@ -53,7 +53,7 @@ internal static class SecretEndpoints
         }
     }
 
-    private static async Task<GeneratedJsonResult<Contracts.SecretPage>> ListAsync(HttpContext context, SecretStore store, string? scope, string? project, string? search, int? limit, string? cursor, CancellationToken cancellationToken)
+    private static async Task<SecretPageResult> ListAsync(HttpContext context, SecretStore store, SecretRowJson rowJson, string? scope, string? project, string? search, int? limit, string? cursor, CancellationToken cancellationToken)
     {
         var principal = Callers.PrincipalOf(context);
         SecretScope? scopeFilter = null;
@@ -89,9 +89,8 @@ internal static class SecretEndpoints
             IncludeSystem = true,
             IncludeMembers = true,
         }, cancellationToken).ConfigureAwait(false);
-        // Through the generated serializer: the same JSON as every other answer, without reflection.
-        return new GeneratedJsonResult<Contracts.SecretPage>(
-            new Contracts.SecretPage(page.Items.Select(m => SecretMetaMapper.ToMeta(m, principal, m.Members)).ToList(), page.NextCursor), ApiJsonContext.Default.SecretPage);
+        // The generated serializer's bytes; a row the store remembered is serialized once per role, not on every list.
+        return new SecretPageResult(page, principal, rowJson);
     }
 
     private static async Task<Ok<SecretMeta>> GetAsync(HttpContext context, SecretStore store, SecretAddress address, string owner, string name, CancellationToken cancellationToken)

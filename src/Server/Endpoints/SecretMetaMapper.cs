@@ -14,6 +14,10 @@ internal static class SecretMetaMapper
     /// <summary>The API's word for a member role.</summary>
     public static string RoleText(SecretMemberRole role) => role == SecretMemberRole.Admin ? "admin" : "member";
 
+    /// <summary>Whether the caller's role on the secret is admin (the store's <see cref="SecretMetadata.MyRole"/>, else its grants).</summary>
+    public static bool IsAdmin(SecretMetadata metadata, Principal caller) =>
+        (metadata.MyRole ?? (caller.Has(metadata.Scope, metadata.Owner, SecretRole.Admin) ? SecretMemberRole.Admin : SecretMemberRole.Member)) == SecretMemberRole.Admin;
+
     /// <summary>
     /// The API's view of <paramref name="metadata"/>; <paramref name="members"/> are the secret's members, of which the
     /// explicit ones are shown (a single secret's answers read them for the secret, a listing for its whole page in
@@ -35,7 +39,7 @@ internal static class SecretMetaMapper
         System = metadata.IsSystem,
         Integration = metadata.Integration,
         Members = members?.Where(m => !m.Implicit).Select(m => new SecretMember(m.UserId, RoleText(m.Role))).ToList(),
-        MyRole = RoleText(metadata.MyRole ?? (caller.Has(metadata.Scope, metadata.Owner, SecretRole.Admin) ? SecretMemberRole.Admin : SecretMemberRole.Member)),
+        MyRole = RoleText(IsAdmin(metadata, caller) ? SecretMemberRole.Admin : SecretMemberRole.Member),
         Reference = "{{secrets." + metadata.Name.Value + "}}",
     };
 }

@@ -56,7 +56,7 @@ public sealed class AccessStore
     /// A success is remembered for at most <see cref="StoreOptions.MaxStaleness"/> (default 5 s), so a busy API reads
     /// neither the token nor the grants on every request. Expiry is checked on every call. A revocation or a grant
     /// change takes effect at once when made through this store, and when made anywhere else: on SQLite, at the next
-    /// call after any commit to the file by any process; on PostgreSQL, within <c>MaxStaleness</c> (announced through
+    /// call after a write to the tokens, grants or users table by any process, a hand edit included; on PostgreSQL, within <c>MaxStaleness</c> (announced through
     /// the change feed, in milliseconds while its listener is up); a change made with raw SQL, within <c>MaxStaleness</c>.
     /// </remarks>
     public async Task<AuthenticationResult> AuthenticateAsync(string bearer, CancellationToken cancellationToken = default)

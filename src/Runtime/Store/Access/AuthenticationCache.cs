@@ -10,7 +10,7 @@ namespace Secrets.Runtime.Store.Access;
 /// <item>it is younger than the store's <see cref="StoreOptions.MaxStaleness"/>, which bounds every change, even one made
 /// with raw SQL;</item>
 /// <item>the backend's access mark is the one read before the token was (<see cref="IAccessRows.AccessMark"/>: SQLite,
-/// nothing committed to the file since, by any connection or process; PostgreSQL, no access change announced and the
+/// no write to the tokens, grants or users table since, by any connection or process; PostgreSQL, no access change announced and the
 /// change feed fresh);</item>
 /// <item>this store made no access change since (a revocation here takes effect at once);</item>
 /// <item>the presented token has the entry's full SHA-256 hash (compared in constant time), not only its id.</item>

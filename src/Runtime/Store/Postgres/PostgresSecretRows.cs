@@ -209,6 +209,8 @@ internal sealed class PostgresSecretRows : ISecretRows
         return members;
     }
 
+    public bool IsRemembered(IReadOnlyList<SecretMetadata> rows) => false;
+
     public Task<IReadOnlyList<SecretMetadata>> PageAsync(SecretPageFilter filter, CancellationToken cancellationToken) => _database.GuardAsync<IReadOnlyList<SecretMetadata>>(async () =>
     {
         // Only the clauses a filter needs, so the keyset seek and the order use the primary key's index.

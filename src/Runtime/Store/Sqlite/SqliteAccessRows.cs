@@ -4,7 +4,7 @@ using Secrets.Runtime.Store.Access;
 namespace Secrets.Runtime.Store.Sqlite;
 
 /// <summary>Users, role grants and tokens in the SQLite file; each write is one <c>BEGIN IMMEDIATE</c> transaction with its audit row.</summary>
-internal sealed class SqliteAccessRows(Func<CancellationToken, Task<SqliteConnection>> open, SqliteDataVersion dataVersion) : IAccessRows
+internal sealed class SqliteAccessRows(Func<CancellationToken, Task<SqliteConnection>> open, SqliteChangeMarks marks) : IAccessRows
 {
     /// <summary>Migration 3: users, grants, tokens.</summary>
     public const string Migration =
@@ -49,7 +49,10 @@ internal sealed class SqliteAccessRows(Func<CancellationToken, Task<SqliteConnec
         return true;
     }
 
-    public long? AccessMark() => dataVersion.Read();
+    /// <summary>What an authentication reads: the token, its user's grants (and users, which grants and tokens name).</summary>
+    private const SqliteTables AccessTables = SqliteTables.Tokens | SqliteTables.Grants | SqliteTables.Users;
+
+    public long? AccessMark() => marks.Mark(AccessTables);
 
     public async Task<IReadOnlyList<UserGrant>> GrantsAsync(string? userId, CancellationToken cancellationToken)
     {

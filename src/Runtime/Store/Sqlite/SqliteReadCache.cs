@@ -8,8 +8,8 @@ namespace Secrets.Runtime.Store.Sqlite;
 /// Results of recent hot reads (a page's rows, a user's memberships), keyed by their SQL and every parameter value.
 /// An entry is used only while both hold, else the rows are read again:
 /// <list type="bullet">
-/// <item><c>PRAGMA data_version</c> is the one read before the rows were (<see cref="SqliteDataVersion"/>): nothing was
-/// committed to the file since, by any connection or process, this one included;</item>
+/// <item>the mark of the tables the read depends on is the one read before the rows were (<see cref="SqliteChangeMarks"/>):
+/// none of them was written since, by any connection or process, this one included;</item>
 /// <item>it is younger than the store's <see cref="StoreOptions.MaxStaleness"/>, a bound that holds even if the file
 /// were replaced under the server.</item>
 /// </list>
@@ -51,7 +51,7 @@ internal sealed class SqliteReadCache
         return key.ToString();
     }
 
-    /// <summary>The value kept under <paramref name="key"/> when it was read at data version <paramref name="mark"/> and is young enough; else null.</summary>
+    /// <summary>The value kept under <paramref name="key"/> when it was read at mark <paramref name="mark"/> and is young enough; else null.</summary>
     public T? Find<T>(string key, long mark)
         where T : class
     {
@@ -69,7 +69,7 @@ internal sealed class SqliteReadCache
         return entry.Value as T;
     }
 
-    /// <summary>Keeps <paramref name="value"/>, read after data version <paramref name="mark"/> and timestamp <paramref name="readAt"/> were taken.</summary>
+    /// <summary>Keeps <paramref name="value"/>, read after mark <paramref name="mark"/> and timestamp <paramref name="readAt"/> were taken.</summary>
     public void Add(string key, long mark, long readAt, object value)
     {
         if (_entries.Count >= MaxEntries)

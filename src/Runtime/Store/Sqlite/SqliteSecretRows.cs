@@ -11,8 +11,8 @@ namespace Secrets.Runtime.Store.Sqlite;
 /// <summary>
 /// The embedded backend: one SQLite file in WAL mode, migrations numbered in <c>PRAGMA user_version</c>, writes in
 /// <c>BEGIN IMMEDIATE</c> transactions. The hot reads (a page of secrets, a user's memberships) go through held
-/// connections with prepared statements (<see cref="SqliteReadConnections"/>) and are remembered only until anything
-/// is committed to the file (<see cref="SqliteReadCache"/>); every other read sees the file.
+/// connections with prepared statements (<see cref="SqliteReadConnections"/>) and are remembered only until a table
+/// they read is written (<see cref="SqliteReadCache"/>, <see cref="SqliteChangeMarks"/>); every other read sees the file.
 /// </summary>
 /// <remarks>
 /// SQLite has no asynchronous IO: Microsoft.Data.Sqlite runs its async methods synchronously, and documents that they
@@ -67,6 +67,7 @@ internal sealed class SqliteSecretRows : ISecretRows
         CREATE INDEX secret_uses_key ON secret_uses (scope, owner, name, id);
         """,
         SqliteSavedWorkflowRows.Migration,
+        SqliteChangeMarks.Migration,
     ];
 
     private const string TimeFormat = "yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'";
@@ -75,7 +76,7 @@ internal sealed class SqliteSecretRows : ISecretRows
 
     private readonly string _connectionString;
     private readonly TimeProvider _time;
-    private readonly SqliteDataVersion _dataVersion;
+    private readonly SqliteChangeMarks _marks;
     private readonly SqliteReadConnections _reads;
     private readonly SqliteReadCache _readCache;
 
@@ -84,11 +85,11 @@ internal sealed class SqliteSecretRows : ISecretRows
         _connectionString = connectionString;
         _time = time;
         Location = path;
-        _dataVersion = new SqliteDataVersion(OpenConnection);
+        _marks = new SqliteChangeMarks(OpenConnection);
         // Not from the pool: a held connection is query_only, and a pooled handle would keep that for the next writer.
         _reads = new SqliteReadConnections(() => OpenConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString()));
         _readCache = new SqliteReadCache(time, maxStaleness);
-        Access = new SqliteAccessRows(OpenConnectionAsync, _dataVersion);
+        Access = new SqliteAccessRows(OpenConnectionAsync, _marks);
         Workflows = new SqliteSavedWorkflowRows(OpenConnectionAsync);
     }
 
@@ -128,7 +129,7 @@ internal sealed class SqliteSecretRows : ISecretRows
     public ValueTask DisposeAsync()
     {
         _reads.Dispose();
-        _dataVersion.Dispose();
+        _marks.Dispose();
         return ValueTask.CompletedTask;
     }
 
@@ -219,10 +220,22 @@ internal sealed class SqliteSecretRows : ISecretRows
     public Task<IReadOnlyList<SecretMemberRow>> MembershipsAsync(string userId, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult(CachedRead(MembershipsSql, [("$user", userId)], ReadMembers));
+        return Task.FromResult(CachedRead(SqliteTables.SecretMembers, MembershipsSql, [("$user", userId)], ReadMembers));
     }
 
     private static readonly string MembershipsSql = MembersSql("user_id = $user");
+
+    public bool IsRemembered(IReadOnlyList<SecretMetadata> rows) => rows is PageRows { Reused: true };
+
+    /// <summary>The rows of a page, and whether the read cache has handed them out more than once.</summary>
+    private sealed class PageRows(IList<SecretMetadata> rows) : System.Collections.ObjectModel.ReadOnlyCollection<SecretMetadata>(rows)
+    {
+        private volatile bool _reused;
+
+        public bool Reused => _reused;
+
+        public void MarkReused() => _reused = true;
+    }
 
     public Task<IReadOnlyList<SecretMetadata>> PageAsync(SecretPageFilter filter, CancellationToken cancellationToken)
     {
@@ -260,7 +273,7 @@ internal sealed class SqliteSecretRows : ISecretRows
 
         cancellationToken.ThrowIfCancellationRequested();
         var sql = $"SELECT {MetadataColumns}{(filter.IncludeMembers ? ", " + MembersColumn : string.Empty)} FROM secrets s {(where.Count == 0 ? string.Empty : "WHERE " + string.Join(" AND ", where))} ORDER BY scope, owner, name LIMIT $limit";
-        return Task.FromResult(CachedRead(sql, [.. parameters], reader =>
+        return Task.FromResult(CachedRead(PageTables, sql, [.. parameters], reader =>
         {
             var list = new List<SecretMetadata>();
             while (reader.Read())
@@ -269,22 +282,27 @@ internal sealed class SqliteSecretRows : ISecretRows
                 list.Add(filter.IncludeMembers ? metadata with { Members = Members(reader.GetString(14), metadata.Scope) } : metadata);
             }
 
-            return (IReadOnlyList<SecretMetadata>)list.AsReadOnly();
+            return (IReadOnlyList<SecretMetadata>)new PageRows(list);
         }));
     }
 
+    /// <summary>What a page reads: its rows, and for its members column the members and the grants that make some implicit.</summary>
+    private const SqliteTables PageTables = SqliteTables.Secrets | SqliteTables.SecretMembers | SqliteTables.Grants;
+
     /// <summary>
-    /// A read through a held connection, answered from <see cref="SqliteReadCache"/> when nothing was committed since
-    /// the same read: the data version is taken before the rows, so a commit in between only makes the entry unused.
-    /// The result must not be changed by its callers (it may be shared).
+    /// A read through a held connection, answered from <see cref="SqliteReadCache"/> when none of
+    /// <paramref name="tables"/> (every table <paramref name="sql"/> reads) was written since the same read: the mark
+    /// is taken before the rows, so a write in between only makes the entry unused. The result must not be changed by
+    /// its callers (it may be shared).
     /// </summary>
-    private T CachedRead<T>(string sql, (string Name, object? Value)[] parameters, Func<SqliteDataReader, T> read)
+    private T CachedRead<T>(SqliteTables tables, string sql, (string Name, object? Value)[] parameters, Func<SqliteDataReader, T> read)
         where T : class
     {
-        var mark = _dataVersion.Read();
+        var mark = _marks.Mark(tables);
         var key = mark is null ? null : SqliteReadCache.Key(sql, parameters);
         if (key is not null && _readCache.Find<T>(key, mark!.Value) is { } cached)
         {
+            (cached as PageRows)?.MarkReused();
             return cached;
         }
 
