@@ -46,6 +46,49 @@ public sealed class WorkerIdleActivityTests
     }
 
     [Fact]
+    public async Task A_thread_that_stays_runnable_without_getting_a_cpu_is_judged_busy_at_the_bound()
+    {
+        // A machine too starved to tell a loop from a thread waiting its turn, made on purpose: a CPU cgroup gives the
+        // loop 1 ms of CPU a second, so its thread stays runnable while it gains less than the 2 ms that would show
+        // a loop. The rule must fail closed when its watch runs out, not call the worker quiet.
+        const string controller = "/sys/fs/cgroup/cpu";
+        Assert.True(Directory.Exists(controller), $"this test needs the cgroup v1 CPU controller at {controller} (it starves a process on purpose)");
+        var group = Directory.CreateDirectory(Path.Combine(controller, $"idle-activity-test-{Environment.ProcessId}-{Guid.NewGuid():N}")).FullName;
+        try
+        {
+            await File.WriteAllTextAsync(Path.Combine(group, "cpu.cfs_period_us"), "1000000");
+            await File.WriteAllTextAsync(Path.Combine(group, "cpu.cfs_quota_us"), "1000");
+            using var worker = Start("read go; echo looping; while :; do :; done");
+            await File.WriteAllTextAsync(Path.Combine(group, "cgroup.procs"), worker.ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture));
+            worker.MarkIdle("run-starved");
+            await worker.SendAsync("go", CancellationToken.None);
+            Assert.Equal("looping", await worker.ReadLineAsync(100, CancellationToken.None));
+
+            // Let the loop use up its quota, so what is left of this period is spent runnable without a CPU.
+            await Task.Delay(50);
+            var activity = await worker.IdleActivityAsync(NoShareLimit, 0);
+
+            Assert.NotNull(activity);
+            Assert.Contains("stayed runnable", activity, StringComparison.Ordinal);
+        }
+        finally
+        {
+            // The group can go once its process has: the worker was killed when disposed.
+            for (var attempt = 0; attempt < 50 && Directory.Exists(group); attempt++)
+            {
+                try
+                {
+                    Directory.Delete(group);
+                }
+                catch (IOException)
+                {
+                    await Task.Delay(100);
+                }
+            }
+        }
+    }
+
+    [Fact]
     public async Task A_loop_left_running_the_whole_idle_time_is_caught()
     {
         using var worker = Start("while :; do :; done");
