@@ -35,9 +35,9 @@ internal interface IAccessRows
 
     /// <summary>
     /// A number that changes whenever an access row may have changed, as far as this host can tell cheaply; null when
-    /// remembered authentications must not be used now. SQLite: the mark of the tokens, grants and users tables
-    /// (any write to them, by any connection or process, changes it; a commit that writes none of them does not). PostgreSQL: the access changes and full resets the change feed has applied,
-    /// null while the feed is not fresh.
+    /// remembered authentications must not be used now. SQLite: the mark of the tokens, grants and users tables (any
+    /// write to them, by any connection or process, changes it; a commit that writes none of them does not).
+    /// PostgreSQL: the access changes and full resets the change feed has applied, null while the feed is not fresh.
     /// </summary>
     long? AccessMark();
 
