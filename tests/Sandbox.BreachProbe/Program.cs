@@ -262,7 +262,8 @@ static (bool Blocked, string Detail) Result(long returned, string call)
 /// <summary>
 /// A worker that speaks the pipe protocol like the real one, as a script that took the worker over would: it answers
 /// every run "ok" at once, and when the run's input says <c>{"burn": true}</c> it first starts a native-speed loop on
-/// a thread of its own, which nothing inside the worker counts. Only the host's view from /proc can see it. When the
+/// a thread of its own, which nothing inside the worker counts. Only the host's view from /proc can see it. With
+/// <c>{"churn": MS}</c> it burns that much CPU after answering in short-lived threads instead (see <c>Churn</c>). When the
 /// input names a lie (<c>{"lie": "..."}</c>) it answers with that line instead: lines shaped to forge an outcome the
 /// host must not accept.
 /// </summary>
@@ -294,7 +295,8 @@ internal static class CompromisedWorker
         {
             var request = JsonNode.Parse(line)!.AsObject();
             var input = request["context"]?["inputJson"]?.GetValue<string>() ?? string.Empty;
-            if (JsonNode.Parse(input.Length == 0 ? "{}" : input)?["lie"]?.GetValue<string>() is { } lie)
+            var asked = JsonNode.Parse(input.Length == 0 ? "{}" : input);
+            if (asked?["lie"]?.GetValue<string>() is { } lie)
             {
                 Console.Out.WriteLine(Lies[lie]);
                 Console.Out.Flush();
@@ -318,9 +320,48 @@ internal static class CompromisedWorker
 
             Console.Out.WriteLine("{\"type\":\"result\",\"outcome\":\"Ok\",\"value\":\"1\"}");
             Console.Out.Flush();
+            if (asked?["churn"]?.GetValue<int>() is { } milliseconds)
+            {
+                Churn(TimeSpan.FromMilliseconds(milliseconds));
+            }
         }
 
         return 0;
+    }
+
+    /// <summary>
+    /// Burns <paramref name="cpu"/> of CPU after answering, in threads that each run at most a millisecond and end: at
+    /// any look there is at most one short-lived thread, which never stays runnable long enough to be watched, and the
+    /// CPU of the threads that ended is no longer in any live thread's account. Then says so on stdout (a line the
+    /// host's tests wait for; a real attacker would simply go quiet) and waits for the next request.
+    /// </summary>
+    private static void Churn(TimeSpan cpu)
+    {
+        using var self = System.Diagnostics.Process.GetCurrentProcess();
+        var until = self.TotalProcessorTime + cpu;
+        var threads = 0;
+        while (true)
+        {
+            self.Refresh();
+            if (self.TotalProcessorTime >= until)
+            {
+                break;
+            }
+
+            var burner = new Thread(() =>
+            {
+                var started = System.Diagnostics.Stopwatch.GetTimestamp();
+                while (System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromMilliseconds(1))
+                {
+                }
+            });
+            burner.Start();
+            burner.Join();
+            threads++;
+        }
+
+        Console.Out.WriteLine("{\"type\":\"log\",\"text\":\"churned in " + threads + " threads\"}");
+        Console.Out.Flush();
     }
 }
 

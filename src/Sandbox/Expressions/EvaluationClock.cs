@@ -9,5 +9,5 @@ namespace Secrets.Runtime.Sandbox.Expressions;
 internal sealed record EvaluationClock(Func<long> WallTimestamp, long WallFrequency, Func<TimeSpan> ThreadCpuTime)
 {
     /// <summary>The process's clocks: <see cref="Stopwatch"/> and the thread's CPU clock (wall time where the platform has none).</summary>
-    public static EvaluationClock System { get; } = new(Stopwatch.GetTimestamp, Stopwatch.Frequency, ThreadCpuClock.Now);
+    public static EvaluationClock System { get; } = new(Stopwatch.GetTimestamp, Stopwatch.Frequency, CpuClock.Thread);
 }

@@ -52,50 +52,24 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>The worker's exit code, or -1 while it runs.</summary>
     public int ExitCode => _process.HasExited ? _process.ExitCode : -1;
 
-    /// <summary>CPU time the worker has used so far, with its children (under bubblewrap the runtime is a grandchild).</summary>
-    public TimeSpan CpuTime
-    {
-        get
-        {
-            try
-            {
-                return OperatingSystem.IsLinux() ? TimeSpan.FromSeconds(TreeTicks(_process.Id) / ClockTicksPerSecond) : _process.TotalProcessorTime;
-            }
-            catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or FormatException)
-            {
-                return TimeSpan.Zero;
-            }
-        }
-    }
+    /// <summary>
+    /// CPU time the worker's process tree has used so far (under bubblewrap the runtime is a grandchild), with the threads
+    /// that have ended: each process's own CPU clock, to the nanosecond.
+    /// </summary>
+    public TimeSpan CpuTime => Measure().Whole;
 
-    /// <summary>USER_HZ: the unit of the CPU times in /proc (100 on every Linux the runtime supports).</summary>
-    private const double ClockTicksPerSecond = 100;
-
-    /// <summary>utime + stime of a process and all its descendants, from /proc.</summary>
-    private static double TreeTicks(int pid)
-    {
-        var stat = File.ReadAllText($"/proc/{pid}/stat");
-
-        // Fields after the command name (which may hold spaces) start at state; utime and stime are fields 14 and 15.
-        var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
-        var ticks = double.Parse(fields[11], System.Globalization.CultureInfo.InvariantCulture) + double.Parse(fields[12], System.Globalization.CultureInfo.InvariantCulture);
-        foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
-        {
-            var children = File.Exists(Path.Combine(task, "children")) ? File.ReadAllText(Path.Combine(task, "children")) : string.Empty;
-            foreach (var child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            {
-                ticks += TreeTicks(int.Parse(child, System.Globalization.CultureInfo.InvariantCulture));
-            }
-        }
-
-        return ticks;
-    }
-
-    /// <summary>The run this worker served last, with the CPU time of its process tree and the time when it went idle.</summary>
-    public (string Run, TimeSpan Cpu, long Timestamp)? Idle { get; private set; }
+    /// <summary>
+    /// The run this worker served last, with the CPU time of its process tree (<see cref="Measure"/>: its live threads and
+    /// its whole processes) and the time when it went idle.
+    /// </summary>
+    public (string Run, TimeSpan Live, TimeSpan Whole, long Timestamp)? Idle { get; private set; }
 
     /// <summary>Records that the worker goes idle after serving <paramref name="run"/>.</summary>
-    public void MarkIdle(string run) => Idle = (run, Sample(), Stopwatch.GetTimestamp());
+    public void MarkIdle(string run)
+    {
+        var (live, whole) = Measure();
+        Idle = (run, live, whole, Stopwatch.GetTimestamp());
+    }
 
     /// <summary>How long a thread found runnable is watched at most before an idle worker is judged busy anyway.</summary>
     internal static readonly TimeSpan RunnableBound = TimeSpan.FromMilliseconds(100);
@@ -108,8 +82,8 @@ internal sealed class WorkerProcess : IDisposable
     /// says. Null when it was quiet. Two rules:
     /// <list type="bullet">
     /// <item>its process tree was on a CPU for more than <paramref name="floor"/> plus <paramref name="share"/> of the
-    /// time it was idle (a worker waiting on its pipe uses none; the runtime's own background compilation a few
-    /// milliseconds);</item>
+    /// time it was idle, threads that ended included (a worker waiting on its pipe uses none; the runtime's own
+    /// background compilation a few milliseconds);</item>
     /// <item>a thread of it that is running or waiting for a CPU stays so at every look, about 2 ms apart, until it has
     /// gained <see cref="RunnableCpu"/> on a CPU: a loop left behind, which started too late for the first rule. A
     /// runtime thread that only waited for a CPU on a busy machine does its short work and sleeps, so it leaves the
@@ -124,8 +98,12 @@ internal sealed class WorkerProcess : IDisposable
             return null;
         }
 
+        // A live thread's schedstat forgets it once the thread ends, so a worker that burns CPU in short-lived threads
+        // would hide from the live count; the process clocks keep what ended threads used. The larger of the two counts,
+        // so a clock that cannot be read leaves the live count, never less.
         var watched = new Dictionary<string, long>(StringComparer.Ordinal);
-        var used = Sample(watched) - idle.Cpu;
+        var (live, whole) = Measure(watched);
+        var used = live - idle.Live > whole - idle.Whole ? live - idle.Live : whole - idle.Whole;
         var idleFor = Stopwatch.GetElapsedTime(idle.Timestamp);
         if (used > floor + (idleFor * share))
         {
@@ -142,7 +120,7 @@ internal sealed class WorkerProcess : IDisposable
 
             await Task.Delay(2).ConfigureAwait(false);
             var now = new Dictionary<string, long>(StringComparer.Ordinal);
-            Sample(now);
+            Measure(now);
             foreach (var (task, first) in watched)
             {
                 if (!now.TryGetValue(task, out var cpu))
@@ -160,24 +138,33 @@ internal sealed class WorkerProcess : IDisposable
     }
 
     /// <summary>
-    /// Time the worker's process tree has spent on a CPU (each thread's schedstat); adds the threads that are running or
-    /// runnable, each with its own time on a CPU in nanoseconds.
+    /// Time the worker's process tree has spent on a CPU, counted two ways: the sum of its live threads' schedstat, and
+    /// the sum of its processes' CPU clocks (with the threads that ended). Adds the threads that are running or runnable
+    /// to <paramref name="running"/>, each with its own time on a CPU in nanoseconds.
     /// </summary>
-    private TimeSpan Sample(Dictionary<string, long>? running = null)
+    private (TimeSpan Live, TimeSpan Whole) Measure(Dictionary<string, long>? running = null)
     {
         try
         {
-            return OperatingSystem.IsLinux() ? TimeSpan.FromTicks(TreeNanoseconds(_process.Id, running) / 100) : _process.TotalProcessorTime;
+            if (!OperatingSystem.IsLinux())
+            {
+                return (_process.TotalProcessorTime, _process.TotalProcessorTime);
+            }
+
+            long live = 0;
+            var whole = TimeSpan.Zero;
+            Walk(_process.Id, running, ref live, ref whole);
+            return (TimeSpan.FromTicks(live / 100), whole);
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or FormatException)
         {
-            return TimeSpan.Zero;
+            return (TimeSpan.Zero, TimeSpan.Zero);
         }
     }
 
-    private static long TreeNanoseconds(int pid, Dictionary<string, long>? running)
+    private static void Walk(int pid, Dictionary<string, long>? running, ref long live, ref TimeSpan whole)
     {
-        long total = 0;
+        whole += CpuClock.Process(pid) ?? TimeSpan.Zero;
         Span<byte> buffer = stackalloc byte[1024];
         foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
         {
@@ -188,7 +175,7 @@ internal sealed class WorkerProcess : IDisposable
                 var schedstat = ProcFile.Read(Path.Combine(task, "schedstat"), buffer);
                 var space = schedstat.IndexOf((byte)' ');
                 var onCpu = long.Parse(space < 0 ? schedstat : schedstat[..space], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture);
-                total += onCpu;
+                live += onCpu;
                 if (running is not null)
                 {
                     var stat = ProcFile.Read(Path.Combine(task, "stat"), buffer);
@@ -207,7 +194,7 @@ internal sealed class WorkerProcess : IDisposable
                     children = end < 0 ? [] : children[(end + 1)..];
                     if (!child.Trim((byte)'\n').IsEmpty)
                     {
-                        total += TreeNanoseconds(int.Parse(child, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture), running);
+                        Walk(int.Parse(child, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture), running, ref live, ref whole);
                     }
                 }
             }
@@ -216,8 +203,6 @@ internal sealed class WorkerProcess : IDisposable
                 // A thread that ended while we looked.
             }
         }
-
-        return total;
     }
 
     /// <summary>The last lines the worker wrote to stderr.</summary>

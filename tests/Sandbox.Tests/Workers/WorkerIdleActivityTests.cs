@@ -6,7 +6,7 @@ namespace Secrets.Runtime.Sandbox.Tests.Workers;
 /// <summary>
 /// The two rules that judge an idle worker from /proc, each on its own, against plain processes: a process that waits
 /// on its pipe is quiet; a loop that began too late for the CPU-share rule is caught by the runnable-thread rule; one
-/// that ran the whole idle time is caught by the share rule.
+/// that ran the whole idle time is caught by the share rule, and so is CPU burnt in threads that ended before the look.
 /// </summary>
 public sealed class WorkerIdleActivityTests
 {
@@ -96,6 +96,37 @@ public sealed class WorkerIdleActivityTests
         await Task.Delay(300);
 
         var activity = await worker.IdleActivityAsync(TimeSpan.FromMilliseconds(20), 0.25);
+
+        Assert.NotNull(activity);
+        Assert.EndsWith("it was idle", activity, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Cpu_burnt_in_threads_that_ended_before_the_look_still_counts()
+    {
+        // The compromised worker (the breach probe, a .NET program speaking the protocol) answers a run, then burns
+        // 500 ms of CPU in threads of a millisecond each, one at a time, and goes quiet. At the look no thread of that
+        // work is alive or runnable, and no live thread's schedstat holds its time: only the process clocks keep it.
+        using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(2));
+        using var worker = WorkerProcess.Start(new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "secrets-runtime-breach-probe.dll")])
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        });
+        Assert.Equal("{\"type\":\"ready\"}", await worker.ReadLineAsync(100, cancel.Token));
+
+        // A first run warms the probe's own path, so what its live threads use after the mark is the churn's bookkeeping.
+        await worker.SendAsync("{\"context\":{\"inputJson\":\"{}\"}}", cancel.Token);
+        Assert.Contains("\"result\"", await worker.ReadLineAsync(1024, cancel.Token), StringComparison.Ordinal);
+        worker.MarkIdle("run-churn");
+        await worker.SendAsync("{\"context\":{\"inputJson\":\"{\\\"churn\\\":500}\"}}", cancel.Token);
+        Assert.Contains("\"result\"", await worker.ReadLineAsync(1024, cancel.Token), StringComparison.Ordinal);
+        Assert.Contains("churned in", await worker.ReadLineAsync(1024, cancel.Token), StringComparison.Ordinal);
+
+        // Half the churn as the floor, no share: the live threads alone stay under it; the whole processes do not.
+        var activity = await worker.IdleActivityAsync(TimeSpan.FromMilliseconds(250), 0);
 
         Assert.NotNull(activity);
         Assert.EndsWith("it was idle", activity, StringComparison.Ordinal);
