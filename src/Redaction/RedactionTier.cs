@@ -2,6 +2,8 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using System.Text;
 
 namespace Secrets.Runtime.Redaction;
@@ -24,6 +26,19 @@ internal sealed class RedactionTier
     private const int ReachTable = 256;
     private const ulong Fold = 0xFFDF_FFDF_FFDF_FFDF;
     private const ulong NonAscii = 0xFF80_FF80_FF80_FF80;
+    private const ulong PairMultiplier = 0x9E37_79B9_7F4A_7C15UL;
+    private const ulong NextMultiplier = 0xC2B2_AE3D_27D4_EB4FUL;
+    private const int NextRotation = 29;
+
+    /// <summary>Bits per candidate of the pair filter, before rounding up to a power of two (1,000 values: 256 KB, about 40 bits a distinct key).</summary>
+    private const int PairBitsPerKey = 12;
+
+    /// <summary>
+    /// Bits per candidate of the one-gram filter: four times the pair filter's, as a one-gram key is looked up at every
+    /// sampled position and tail candidates are few (only forms shorter than the step plus seven have them).
+    /// </summary>
+    private const int TailBitsPerKey = 48;
+    private const ulong GramMultiplier = 0xD6E8_FEB8_6659_FD93UL;
 
     private static readonly SearchValues<char> Base64Alphabet = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/-_");
 
@@ -63,6 +78,12 @@ internal sealed class RedactionTier
         SpansLines = previous.SpansLines || added.Any(SpansLinesOrTokens);
     }
 
+    /// <summary>
+    /// Whether the sampled index hashes eight positions at once: 64-bit lanes multiplied, rotated and shifted by
+    /// AVX-512 (F and DQ), the text and the filter words gathered by AVX2. Elsewhere it samples one position at a time.
+    /// </summary>
+    public static bool VectorSearch { get; } = Avx512F.IsSupported && Avx512DQ.IsSupported && Avx2.IsSupported && Vector512.IsHardwareAccelerated;
+
     /// <summary>An empty tier.</summary>
     public static RedactionTier Empty { get; } = new([], extensible: true);
 
@@ -100,11 +121,17 @@ internal sealed class RedactionTier
     public void Find(ReadOnlySpan<char> text, ref List<RedactionHit>? hits) => Find(text, 0, text.Length, ref hits);
 
     /// <summary>Adds every hit of <paramref name="text"/> that starts in [<paramref name="from"/>, <paramref name="to"/>) to <paramref name="hits"/>.</summary>
-    public void Find(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
+    public void Find(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits) => Find(text, from, to, vectors: true, ref hits);
+
+    /// <summary>
+    /// <see cref="Find(ReadOnlySpan{char}, int, int, ref List{RedactionHit}?)"/>, with <paramref name="vectors"/> false
+    /// keeping the sampled index to its scalar loop even where <see cref="VectorSearch"/> holds (tests compare the two).
+    /// </summary>
+    public void Find(ReadOnlySpan<char> text, int from, int to, bool vectors, ref List<RedactionHit>? hits)
     {
         if (_index.Count > 0)
         {
-            _index.Find(text, from, to, ref hits);
+            _index.Find(text, from, to, vectors, ref hits);
         }
 
         if (_shortFinder is not null)
@@ -275,23 +302,30 @@ internal sealed class RedactionTier
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static ulong Read(ReadOnlySpan<char> text) => Unsafe.ReadUnaligned<ulong>(ref Unsafe.As<char, byte>(ref MemoryMarshal.GetReference(text)));
 
-    /// <summary>A blocked Bloom filter over hashed keys: the top bits choose a word and the next twelve two bits of it, so a lookup touches one cache line.</summary>
+    /// <summary>
+    /// A blocked Bloom filter over hashed keys: the top bits choose a word and the next eighteen three bits of it, so a
+    /// lookup touches one cache line. Three bits rather than two: each position that passes for nothing costs a head
+    /// table lookup (a cache miss), and with two bits those were most of the lookups (a word holds about five bits).
+    /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static (int Word, ulong Mask) Filter(ulong hash, int shift) =>
-        ((int)(hash >> shift), (1UL << (int)((hash >> (shift - 6)) & 63)) | (1UL << (int)((hash >> (shift - 12)) & 63)));
+        ((int)(hash >> shift), (1UL << (int)((hash >> (shift - 6)) & 63)) | (1UL << (int)((hash >> (shift - 12)) & 63)) | (1UL << (int)((hash >> (shift - 18)) & 63)));
 
     /// <summary>The key of a candidate whose gram at the sampled position and the gram after it are both known.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong PairKey(ulong gram, ulong next) => (gram * 0x9E37_79B9_7F4A_7C15UL) ^ BitOperations.RotateLeft(next * 0xC2B2_AE3D_27D4_EB4FUL, 29);
+    private static ulong PairKey(ulong gram, ulong next) => (gram * PairMultiplier) ^ BitOperations.RotateLeft(next * NextMultiplier, NextRotation);
 
     /// <summary>The key of a candidate near the end of its form, where only the gram at the sampled position is known.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static ulong GramKey(ulong gram) => gram * 0xD6E8_FEB8_6659_FD93UL;
+    private static ulong GramKey(ulong gram) => gram * GramMultiplier;
 
-    /// <summary>About 12 bits per key (a 1-2% false-positive rate), at least 4,096; small enough to stay in cache.</summary>
-    private static (ulong[] Bits, int Shift) Bitmap(int keys)
+    /// <summary>
+    /// At least <paramref name="bitsPerKey"/> bits per key (<see cref="PairBitsPerKey"/>, <see cref="TailBitsPerKey"/>),
+    /// at least 4,096; small enough to stay in cache.
+    /// </summary>
+    private static (ulong[] Bits, int Shift) Bitmap(int keys, int bitsPerKey)
     {
-        var words = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, keys * 12 / 64));
+        var words = (int)BitOperations.RoundUpToPowerOf2((uint)Math.Max(64, (int)Math.Min(1 << 30, (long)keys * bitsPerKey / 64)));
         return (new ulong[words], 64 - BitOperations.Log2((uint)words));
     }
 
@@ -323,8 +357,8 @@ internal sealed class RedactionTier
             var tails = Tails(patterns, Step);
             _heads = new HeadTable(Count * Step);
             _tailHeads = new HeadTable(tails);
-            (_bits, _shift) = Bitmap(Count * Step);
-            (_tailBits, _tailShift) = Bitmap(tails);
+            (_bits, _shift) = Bitmap(Count * Step, PairBitsPerKey);
+            (_tailBits, _tailShift) = Bitmap(tails, TailBitsPerKey);
             for (var p = 0; p < Count; p++)
             {
                 Index(p);
@@ -346,7 +380,7 @@ internal sealed class RedactionTier
             _candidateCount = previous._candidateCount;
             var tails = previous._tailHeads.Count + Tails(adding, Step);
             if (Count <= previous._long.Length && Count * Step <= previous._candidates.Length && Count * Step <= previous._heads.Capacity
-                && tails <= previous._tailHeads.Capacity && (long)Count * Step * 12 <= previous._bits.Length * 64L && (long)tails * 12 <= previous._tailBits.Length * 64L)
+                && tails <= previous._tailHeads.Capacity && (long)Count * Step * PairBitsPerKey <= previous._bits.Length * 64L && (long)tails * TailBitsPerKey <= previous._tailBits.Length * 64L)
             {
                 // Room for the new forms: every structure is shared and the new forms are written past what the previous
                 // index reads. A reader of the previous index may still follow a new chain head to a new candidate, fully
@@ -363,8 +397,8 @@ internal sealed class RedactionTier
                 Array.Copy(previous._candidates, _candidates, _candidateCount);
                 _heads = previous._heads.CopyWith(Count * Step * 2);
                 _tailHeads = previous._tailHeads.CopyWith(tails * 2);
-                (_bits, _shift) = Bitmap(Count * Step * 2);
-                (_tailBits, _tailShift) = Bitmap(tails * 2);
+                (_bits, _shift) = Bitmap(Count * Step * 2, PairBitsPerKey);
+                (_tailBits, _tailShift) = Bitmap(tails * 2, TailBitsPerKey);
                 for (var c = 0; c < _candidateCount; c++)
                 {
                     SetBits(_long[_candidates[c].Pattern].Text, _candidates[c].Offset);
@@ -401,7 +435,27 @@ internal sealed class RedactionTier
             return new SampledIndex(this, adding);
         }
 
-        public void Find(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
+        /// <summary>Adds the hits that start in [<paramref name="from"/>, <paramref name="to"/>); <paramref name="vectors"/> false keeps to the scalar loop (tests compare both).</summary>
+        public void Find(ReadOnlySpan<char> text, int from, int to, bool vectors, ref List<RedactionHit>? hits)
+        {
+            var step = Step;
+            var last = Math.Min(to + step - 1, text.Length - Gram);
+            var p = from;
+            if (vectors && VectorSearch)
+            {
+                // Blocks of eight sampled positions whose last one still has both its grams in the text and is at most last.
+                var lastBlock = Math.Min(last, text.Length - (2 * Gram)) - (7 * step);
+                if (p <= lastBlock)
+                {
+                    p = FindBlocks(text, from, to, lastBlock, ref hits);
+                }
+            }
+
+            FindScalar(text, from, to, p, last, ref hits);
+        }
+
+        /// <summary>The sampled positions from <paramref name="start"/> to <paramref name="last"/> (at most the text's length less a gram), one at a time.</summary>
+        private void FindScalar(ReadOnlySpan<char> text, int from, int to, int start, int last, ref List<RedactionHit>? hits)
         {
             // Unchecked reads: p + 4 <= text.Length for every p up to last, and p + 8 <= text.Length up to lastPair; a
             // filter word is hash >> shift, below the filter's length (a power of two, 1 << (64 - shift)).
@@ -411,10 +465,9 @@ internal sealed class RedactionTier
             var shift = _shift;
             var tailShift = _tailShift;
             var step = Step;
-            var last = Math.Min(to + step - 1, text.Length - Gram);
             var lastPair = text.Length - (2 * Gram);
             var tails = _tailHeads.Count > 0;
-            for (var p = from; p <= last; p += step)
+            for (var p = start; p <= last; p += step)
             {
                 var gram = FoldedAt(ref first, text, p);
                 if (p <= lastPair)
@@ -437,6 +490,80 @@ internal sealed class RedactionTier
                     }
                 }
             }
+        }
+
+        /// <summary>
+        /// The sampled positions from <paramref name="from"/> on, eight at a time while a block's first position is at
+        /// most <paramref name="lastBlock"/>: their grams gathered into one vector each, folded, hashed and looked up in
+        /// both Bloom filters at once, so only the positions that pass go on to the head tables, one by one and in the
+        /// same order as <see cref="FindScalar"/> (pair, then tail, position by position), which gives the same hits in
+        /// the same order. A block holding a character beyond ASCII is folded by the scalar loop. Returns the first
+        /// position not searched.
+        /// </summary>
+        [SkipLocalsInit] // Its vector temporaries hold no references: zeroing the frame on each call costs a short search more than it saves.
+        private unsafe int FindBlocks(ReadOnlySpan<char> text, int from, int to, int lastBlock, ref List<RedactionHit>? hits)
+        {
+            var step = Step;
+            var lower = Vector256.Create(0L, step, 2L * step, 3L * step);
+            var upper = lower + Vector256.Create(4L * step);
+            var tails = _tailHeads.Count > 0;
+            var p = from;
+            fixed (char* chars = text)
+            fixed (ulong* bits = _bits)
+            fixed (ulong* tailBits = _tailBits)
+            {
+                for (; p <= lastBlock; p += 8 * step)
+                {
+                    // In bounds: lane k reads the eight characters from p + k × step, and p + 7 × step ≤ lastBlock + 7 × step ≤
+                    // the text's length less eight (see Find).
+                    var at = (ulong*)(chars + p);
+                    var after = (ulong*)(chars + p + Gram);
+                    var gram = Vector512.Create(Avx2.GatherVector256(at, lower, 2), Avx2.GatherVector256(at, upper, 2));
+                    var next = Vector512.Create(Avx2.GatherVector256(after, lower, 2), Avx2.GatherVector256(after, upper, 2));
+                    if (((gram | next) & Vector512.Create(NonAscii)) != Vector512<ulong>.Zero)
+                    {
+                        FindScalar(text, from, to, p, p + (7 * step), ref hits);
+                        continue;
+                    }
+
+                    gram &= Vector512.Create(Fold);
+                    next &= Vector512.Create(Fold);
+                    var key = (gram * Vector512.Create(PairMultiplier)) ^ Avx512F.RotateLeft(next * Vector512.Create(NextMultiplier), NextRotation);
+                    var passed = Passed(key, bits, _shift);
+                    var tailKey = gram * Vector512.Create(GramMultiplier);
+                    var tailPassed = tails ? Passed(tailKey, tailBits, _tailShift) : 0;
+                    for (var lanes = passed | tailPassed; lanes != 0; lanes &= lanes - 1)
+                    {
+                        var k = BitOperations.TrailingZeroCount(lanes);
+                        var position = p + (k * step);
+                        if ((passed & (1u << k)) != 0 && _heads.TryGet(key.GetElement(k), out var c))
+                        {
+                            Walk(text, from, to, position, c, ref hits);
+                        }
+
+                        if ((tailPassed & (1u << k)) != 0 && _tailHeads.TryGet(tailKey.GetElement(k), out c))
+                        {
+                            Walk(text, from, to, position, c, ref hits);
+                        }
+                    }
+                }
+            }
+
+            return p;
+        }
+
+        /// <summary>The lanes (bit k for lane k) whose key passes the Bloom filter <paramref name="bits"/> (see <see cref="Filter"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static unsafe uint Passed(Vector512<ulong> key, ulong* bits, int shift)
+        {
+            // In bounds: a word is key >> shift, below the filter's length (1 << (64 - shift)).
+            var word = Vector512.ShiftRightLogical(key, shift).AsInt64();
+            var sixBits = Vector512.Create(63UL);
+            var mask = Avx512F.ShiftLeftLogicalVariable(Vector512<ulong>.One, Vector512.ShiftRightLogical(key, shift - 6) & sixBits)
+                | Avx512F.ShiftLeftLogicalVariable(Vector512<ulong>.One, Vector512.ShiftRightLogical(key, shift - 12) & sixBits)
+                | Avx512F.ShiftLeftLogicalVariable(Vector512<ulong>.One, Vector512.ShiftRightLogical(key, shift - 18) & sixBits);
+            var words = Vector512.Create(Avx2.GatherVector256(bits, word.GetLower(), 8), Avx2.GatherVector256(bits, word.GetUpper(), 8));
+            return (uint)Vector512.Equals(words & mask, mask).ExtractMostSignificantBits();
         }
 
         private void Walk(ReadOnlySpan<char> text, int from, int to, int p, int c, ref List<RedactionHit>? hits)
