@@ -102,8 +102,37 @@ internal sealed class ExpressionEngine : IDisposable
         })()
         """.Replace("ALLOWED_GLOBALS", "[" + string.Join(", ", ExpressionAnalysis.AllowedGlobals.Select(n => "'" + n + "'")) + "]", StringComparison.Ordinal);
 
-    /// <summary>The bootstrap parsed once per process: every engine runs the same script.</summary>
-    private static readonly Prepared<Script> BootstrapScript = Engine.PrepareScript(Bootstrap, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } });
+    /// <summary>
+    /// The bootstrap parsed once per process: every engine runs the same script. Its first parse is Acornima's first
+    /// use (the JIT compiles the parser), so it can start on another core while the engine is built (see
+    /// <see cref="PrepareBootstrapInBackground"/>); whoever asks first parses, anyone else waits for that parse.
+    /// </summary>
+    private static readonly Lazy<Prepared<Script>> BootstrapScript = new(
+        () => Engine.PrepareScript(Bootstrap, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } }),
+        LazyThreadSafetyMode.ExecutionAndPublication);
+
+    /// <summary>
+    /// Starts parsing the bootstrap on the thread pool, once per process: a process that builds its first engine (a
+    /// CLI <c>eval</c>) overlaps the parse with the engine's construction. A no-op once the bootstrap is parsed.
+    /// </summary>
+    public static void PrepareBootstrapInBackground()
+    {
+        if (!BootstrapScript.IsValueCreated)
+        {
+            ThreadPool.UnsafeQueueUserWorkItem(static _ =>
+            {
+                try
+                {
+                    _ = BootstrapScript.Value;
+                }
+#pragma warning disable CA1031 // Lazy keeps the failure: the engine that needs the bootstrap rethrows it on its own thread.
+                catch (Exception)
+#pragma warning restore CA1031
+                {
+                }
+            }, null);
+        }
+    }
 
     private readonly DeadlineConstraint _deadline;
     private readonly Engine _engine;
@@ -125,6 +154,7 @@ internal sealed class ExpressionEngine : IDisposable
 
     public ExpressionEngine(ExpressionLimits limits, EvaluationClock? clock = null)
     {
+        PrepareBootstrapInBackground();
         _deadline = new DeadlineConstraint(limits.Timeout, limits.WallTimeout, clock ?? EvaluationClock.System);
         _engine = new Engine(options =>
         {
@@ -162,7 +192,7 @@ internal sealed class ExpressionEngine : IDisposable
 
         // Before the bootstrap deletes globals such as Function, and after the guards, so the accessors hold the guarded built-ins.
         TameOverrides();
-        var helpers = _engine.Evaluate(BootstrapScript).AsObject();
+        var helpers = _engine.Evaluate(BootstrapScript.Value).AsObject();
         _makeSecrets = (Function)helpers.Get("makeSecrets");
         _makePlainSecrets = (Function)helpers.Get("makePlainSecrets");
         _readJson = (Function)helpers.Get("readJson");

@@ -66,6 +66,12 @@ internal sealed partial class ExpressionEvaluator : IDisposable
         }
     }
 
+    /// <summary>
+    /// Starts the once-per-process parse of the engines' bootstrap script on the thread pool, for a process about to
+    /// build its first engine (a CLI <c>eval</c>): the parse then overlaps the caller's own work.
+    /// </summary>
+    public static void PrepareInBackground() => ExpressionEngine.PrepareBootstrapInBackground();
+
     /// <summary>Makes sure one engine is ready in the pool (its first creation also compiles Jint's hot paths).</summary>
     public void Prewarm() => PrewarmEngine(warmUp: true);
 

@@ -9,6 +9,28 @@ namespace Secrets.Runtime.Sandbox.Tests.Expressions;
 public sealed class ExpressionEngineTests
 {
     /// <summary>
+    /// The CLI's <c>eval</c> starts the bootstrap's parse on the thread pool before it builds its engine: engines built
+    /// meanwhile, on several threads at once, share that one parse and come out as hardened as ever (a frozen
+    /// prototype refuses an assignment, code generation is gone).
+    /// </summary>
+    [Fact]
+    public void Engines_built_while_the_bootstrap_parses_in_the_background_are_hardened()
+    {
+        ExpressionEvaluator.PrepareInBackground();
+        var results = new ExpressionResult[4];
+        Parallel.For(0, results.Length, i =>
+        {
+            using var evaluator = new ExpressionEvaluator(prewarm: false);
+            results[i] = evaluator.Evaluate(new ExpressionRequest
+            {
+                Expression = "[(() => { try { Array.prototype.push = null; return 'patched'; } catch (e) { return 'refused'; } })(), Object.isFrozen(Object.prototype), (() => { try { return [].constructor.constructor('return 1')(); } catch (e) { return 'no code generation'; } })()]",
+            });
+        });
+
+        Assert.All(results, r => Assert.Equal("[\"refused\",true,\"no code generation\"]", r.Value?.ToJsonString()));
+    }
+
+    /// <summary>
     /// Walks the realm after bootstrap on its own terms: from the global object, from every object in the engine's table
     /// of intrinsics (found by reflection, so an intrinsic a new Jint version adds is included), and from the
     /// prototypes of instances a script can make; through values, accessor functions and prototypes.
