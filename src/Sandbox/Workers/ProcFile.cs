@@ -1,9 +1,9 @@
 namespace Secrets.Runtime.Sandbox.Workers;
 
 /// <summary>
-/// Reads the small files of /proc the idle check looks at (three per thread of a worker's process tree, when the
-/// worker goes idle and again before it is reused) into the caller's buffer: one open and one read each, no stream,
-/// reader, string or split per file.
+/// Reads the small files of /proc that the idle check (up to three per thread of a worker's process tree, when the
+/// worker goes idle and again before it is reused) and the CPU watchdog (each thread's children, every poll) look at,
+/// into the caller's buffer: one open and one read each, no stream, reader, string or split per file.
 /// </summary>
 internal static class ProcFile
 {

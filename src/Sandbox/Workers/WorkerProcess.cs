@@ -56,7 +56,7 @@ internal sealed class WorkerProcess : IDisposable
     /// CPU time the worker's process tree has used so far (under bubblewrap the runtime is a grandchild), with the threads
     /// that have ended: each process's own CPU clock, to the nanosecond.
     /// </summary>
-    public TimeSpan CpuTime => Measure().Whole;
+    public TimeSpan CpuTime => Measure(threads: false).Whole;
 
     /// <summary>
     /// The run this worker served last, with the CPU time of its process tree (<see cref="Measure"/>: its live threads and
@@ -67,7 +67,7 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>Records that the worker goes idle after serving <paramref name="run"/>.</summary>
     public void MarkIdle(string run)
     {
-        var (live, whole) = Measure();
+        var (live, whole) = Measure(threads: true);
         Idle = (run, live, whole, Stopwatch.GetTimestamp());
     }
 
@@ -102,8 +102,13 @@ internal sealed class WorkerProcess : IDisposable
         // would hide from the live count; the process clocks keep what ended threads used. The larger of the two counts,
         // so a clock that cannot be read leaves the live count, never less.
         var watched = new Dictionary<string, long>(StringComparer.Ordinal);
-        var (live, whole) = Measure(watched);
-        var used = live - idle.Live > whole - idle.Whole ? live - idle.Live : whole - idle.Whole;
+        var (live, whole) = Measure(threads: true, watched);
+        var used = live - idle.Live;
+        if (whole - idle.Whole > used)
+        {
+            used = whole - idle.Whole;
+        }
+
         var idleFor = Stopwatch.GetElapsedTime(idle.Timestamp);
         if (used > floor + (idleFor * share))
         {
@@ -120,7 +125,7 @@ internal sealed class WorkerProcess : IDisposable
 
             await Task.Delay(2).ConfigureAwait(false);
             var now = new Dictionary<string, long>(StringComparer.Ordinal);
-            Measure(now);
+            Measure(threads: true, now);
             foreach (var (task, first) in watched)
             {
                 if (!now.TryGetValue(task, out var cpu))
@@ -138,11 +143,12 @@ internal sealed class WorkerProcess : IDisposable
     }
 
     /// <summary>
-    /// Time the worker's process tree has spent on a CPU, counted two ways: the sum of its live threads' schedstat, and
-    /// the sum of its processes' CPU clocks (with the threads that ended). Adds the threads that are running or runnable
-    /// to <paramref name="running"/>, each with its own time on a CPU in nanoseconds.
+    /// Time the worker's process tree has spent on a CPU, counted two ways: the sum of its processes' CPU clocks (with
+    /// the threads that ended), and with <paramref name="threads"/> the sum of its live threads' schedstat (zero
+    /// without: the CPU watchdog, polling during every run, needs only the clocks). Adds the threads that are running
+    /// or runnable to <paramref name="running"/>, each with its own time on a CPU in nanoseconds.
     /// </summary>
-    private (TimeSpan Live, TimeSpan Whole) Measure(Dictionary<string, long>? running = null)
+    private (TimeSpan Live, TimeSpan Whole) Measure(bool threads, Dictionary<string, long>? running = null)
     {
         try
         {
@@ -153,7 +159,7 @@ internal sealed class WorkerProcess : IDisposable
 
             long live = 0;
             var whole = TimeSpan.Zero;
-            Walk(_process.Id, running, ref live, ref whole);
+            Walk(_process.Id, threads, running, ref live, ref whole);
             return (TimeSpan.FromTicks(live / 100), whole);
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or FormatException)
@@ -162,7 +168,7 @@ internal sealed class WorkerProcess : IDisposable
         }
     }
 
-    private static void Walk(int pid, Dictionary<string, long>? running, ref long live, ref TimeSpan whole)
+    private static void Walk(int pid, bool threads, Dictionary<string, long>? running, ref long live, ref TimeSpan whole)
     {
         whole += CpuClock.Process(pid) ?? TimeSpan.Zero;
         Span<byte> buffer = stackalloc byte[1024];
@@ -170,22 +176,12 @@ internal sealed class WorkerProcess : IDisposable
         {
             try
             {
-                // schedstat: time on a CPU (ns), time waiting for one, timeslices; stat: the state follows the command's
-                // closing parenthesis (the command may hold spaces and parentheses); children: pids, space-separated.
-                var schedstat = ProcFile.Read(Path.Combine(task, "schedstat"), buffer);
-                var space = schedstat.IndexOf((byte)' ');
-                var onCpu = long.Parse(space < 0 ? schedstat : schedstat[..space], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture);
-                live += onCpu;
-                if (running is not null)
+                if (threads)
                 {
-                    var stat = ProcFile.Read(Path.Combine(task, "stat"), buffer);
-                    var state = stat.LastIndexOf((byte)')') + 2;
-                    if (state < stat.Length && stat[state] == (byte)'R')
-                    {
-                        running[task] = onCpu;
-                    }
+                    live += OnCpu(task, buffer, running);
                 }
 
+                // children: pids, space-separated.
                 var children = ProcFile.Read(Path.Combine(task, "children"), buffer);
                 while (!children.IsEmpty)
                 {
@@ -194,7 +190,7 @@ internal sealed class WorkerProcess : IDisposable
                     children = end < 0 ? [] : children[(end + 1)..];
                     if (!child.Trim((byte)'\n').IsEmpty)
                     {
-                        Walk(int.Parse(child, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture), running, ref live, ref whole);
+                        Walk(int.Parse(child, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture), threads, running, ref live, ref whole);
                     }
                 }
             }
@@ -203,6 +199,30 @@ internal sealed class WorkerProcess : IDisposable
                 // A thread that ended while we looked.
             }
         }
+    }
+
+    /// <summary>
+    /// A thread's time on a CPU in nanoseconds; the thread is added to <paramref name="running"/> with that time when it
+    /// is running or runnable.
+    /// </summary>
+    private static long OnCpu(string task, Span<byte> buffer, Dictionary<string, long>? running)
+    {
+        // schedstat: time on a CPU (ns), time waiting for one, timeslices; stat: the state follows the command's closing
+        // parenthesis (the command may hold spaces and parentheses).
+        var schedstat = ProcFile.Read(Path.Combine(task, "schedstat"), buffer);
+        var space = schedstat.IndexOf((byte)' ');
+        var onCpu = long.Parse(space < 0 ? schedstat : schedstat[..space], System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture);
+        if (running is not null)
+        {
+            var stat = ProcFile.Read(Path.Combine(task, "stat"), buffer);
+            var state = stat.LastIndexOf((byte)')') + 2;
+            if (state < stat.Length && stat[state] == (byte)'R')
+            {
+                running[task] = onCpu;
+            }
+        }
+
+        return onCpu;
     }
 
     /// <summary>The last lines the worker wrote to stderr.</summary>
