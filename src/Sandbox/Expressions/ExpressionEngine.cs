@@ -111,13 +111,17 @@ internal sealed class ExpressionEngine : IDisposable
         () => Engine.PrepareScript(Bootstrap, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } }),
         LazyThreadSafetyMode.ExecutionAndPublication);
 
+    /// <summary>1 once <see cref="PrepareBootstrapInBackground"/> has queued the parse.</summary>
+    private static int _bootstrapQueued;
+
     /// <summary>
     /// Starts parsing the bootstrap on the thread pool, once per process: a process that builds its first engine (a
     /// CLI <c>eval</c>) overlaps the parse with the engine's construction. A no-op once the bootstrap is parsed.
     /// </summary>
     public static void PrepareBootstrapInBackground()
     {
-        if (!BootstrapScript.IsValueCreated)
+        // One work item per process: engines built while it parses wait on the Lazy themselves, not on pool threads.
+        if (!BootstrapScript.IsValueCreated && Interlocked.Exchange(ref _bootstrapQueued, 1) == 0)
         {
             ThreadPool.UnsafeQueueUserWorkItem(static _ =>
             {
