@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Secrets.Runtime.Tests.Support;
 
 namespace Secrets.Runtime.Cli.Tests.Commands;
 
@@ -49,7 +50,7 @@ public sealed class HostDeathTests : IDisposable
 
             await Task.Delay(1000);
             workers = Workers(host.Id);
-            var tree = workers.SelectMany(w => Descendants(w).Prepend(w)).ToList();
+            var tree = workers.SelectMany(ProcessTree.Of).ToList();
             Assert.Contains(tree, p => Command(p).Contains("secrets-runtime-worker", StringComparison.Ordinal));
 
             host.Kill(entireProcessTree: false);
@@ -75,34 +76,7 @@ public sealed class HostDeathTests : IDisposable
 
     /// <summary>The sandboxes the host started itself: its bubblewrap children.</summary>
     private static List<int> Workers(int host) =>
-        Descendants(host, recurse: false).Where(p => Command(p).Contains("bwrap", StringComparison.Ordinal)).ToList();
-
-    private static List<int> Descendants(int pid, bool recurse = true)
-    {
-        var found = new List<int>();
-        try
-        {
-            foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
-            {
-                var children = File.ReadAllText(Path.Combine(task, "children"));
-                foreach (var child in children.Split(' ', StringSplitOptions.RemoveEmptyEntries))
-                {
-                    var id = int.Parse(child, System.Globalization.CultureInfo.InvariantCulture);
-                    found.Add(id);
-                    if (recurse)
-                    {
-                        found.AddRange(Descendants(id));
-                    }
-                }
-            }
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            // A process that ended while we looked.
-        }
-
-        return found;
-    }
+        ProcessTree.Children(host).Where(p => Command(p).Contains("bwrap", StringComparison.Ordinal)).ToList();
 
     private static string Command(int pid)
     {

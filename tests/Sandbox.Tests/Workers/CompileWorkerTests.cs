@@ -70,7 +70,7 @@ public sealed class CompileWorkerTests
         // The worker's processes are stopped first, so it cannot answer before the kill lands however busy the machine
         // is: the script reaches its pipe (or the send finds it gone), the worker ends without a word, and the script
         // goes to a new one.
-        foreach (var process in ProcessTree(pid))
+        foreach (var process in ProcessTree.Of(pid))
         {
             _ = kill(process, 19); // SIGSTOP
         }
@@ -87,12 +87,6 @@ public sealed class CompileWorkerTests
         Assert.True(result.Succeeded, string.Join("; ", result.Diagnostics.Select(d => d.Message)));
         Assert.NotEqual(pid, runner.CompileWorkerProcessId);
     }
-
-    /// <summary>A process and its descendants, parents first (from /proc).</summary>
-    private static List<int> ProcessTree(int pid) =>
-        [pid, .. Directory.EnumerateDirectories($"/proc/{pid}/task")
-            .SelectMany(task => File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries))
-            .SelectMany(child => ProcessTree(int.Parse(child, System.Globalization.CultureInfo.InvariantCulture)))];
 
     [System.Runtime.InteropServices.DllImport("libc")]
     private static extern int kill(int pid, int signal);
