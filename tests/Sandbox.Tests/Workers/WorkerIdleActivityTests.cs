@@ -12,8 +12,10 @@ public sealed class WorkerIdleActivityTests
 {
     private static readonly TimeSpan NoShareLimit = TimeSpan.FromHours(1);
 
-    private static WorkerProcess Start(string script) =>
-        WorkerProcess.Start(new ProcessStartInfo("/bin/sh", ["-c", script])
+    private static WorkerProcess Start(string script) => Start("/bin/sh", "-c", script);
+
+    private static WorkerProcess Start(string program, params string[] arguments) =>
+        WorkerProcess.Start(new ProcessStartInfo(program, arguments)
         {
             UseShellExecute = false,
             RedirectStandardInput = true,
@@ -108,13 +110,7 @@ public sealed class WorkerIdleActivityTests
         // 500 ms of CPU in threads of a millisecond each, one at a time, and goes quiet. At the look no thread of that
         // work is alive or runnable, and no live thread's schedstat holds its time: only the process clocks keep it.
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        using var worker = WorkerProcess.Start(new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "secrets-runtime-breach-probe.dll")])
-        {
-            UseShellExecute = false,
-            RedirectStandardInput = true,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-        });
+        using var worker = Start("dotnet", Path.Combine(AppContext.BaseDirectory, "secrets-runtime-breach-probe.dll"));
         Assert.Equal("{\"type\":\"ready\"}", await worker.ReadLineAsync(100, cancel.Token));
 
         // A first run warms the probe's own path, so what its live threads use after the mark is the churn's bookkeeping.

@@ -35,8 +35,10 @@ public sealed class SqliteRememberedReadTests : IDisposable
         Assert.Same(first, again.Principal);
     }
 
-    [Fact]
-    public async Task A_token_deleted_by_hand_is_refused_at_the_next_authentication()
+    [Theory]
+    [InlineData("DELETE FROM tokens WHERE id = $id", AuthenticationFailure.Unknown)]
+    [InlineData("UPDATE tokens SET revoked_at = '2026-01-01T00:00:00.0000000Z' WHERE id = $id", AuthenticationFailure.Revoked)]
+    public async Task A_token_deleted_or_revoked_by_hand_is_refused_at_the_next_authentication(string edit, AuthenticationFailure failure)
     {
         using var store = await _fixture.OpenAsync();
         var (id, bearer) = await BobAsync(store);
@@ -44,23 +46,9 @@ public sealed class SqliteRememberedReadTests : IDisposable
         await _fixture.ExecuteAsync(UnrelatedCommit);
         Assert.True((await store.Access.AuthenticateAsync(bearer)).Succeeded);
 
-        await _fixture.ExecuteAsync("DELETE FROM tokens WHERE id = $id", ("$id", id));
+        await _fixture.ExecuteAsync(edit, ("$id", id));
 
-        Assert.Equal(AuthenticationFailure.Unknown, (await store.Access.AuthenticateAsync(bearer)).Failure);
-    }
-
-    [Fact]
-    public async Task A_token_revoked_by_hand_is_refused_at_the_next_authentication()
-    {
-        using var store = await _fixture.OpenAsync();
-        var (id, bearer) = await BobAsync(store);
-        await RememberedAsync(store, bearer);
-        await _fixture.ExecuteAsync(UnrelatedCommit);
-        Assert.True((await store.Access.AuthenticateAsync(bearer)).Succeeded);
-
-        await _fixture.ExecuteAsync("UPDATE tokens SET revoked_at = '2026-01-01T00:00:00.0000000Z' WHERE id = $id", ("$id", id));
-
-        Assert.Equal(AuthenticationFailure.Revoked, (await store.Access.AuthenticateAsync(bearer)).Failure);
+        Assert.Equal(failure, (await store.Access.AuthenticateAsync(bearer)).Failure);
     }
 
     [Fact]
