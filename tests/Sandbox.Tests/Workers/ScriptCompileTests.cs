@@ -53,7 +53,11 @@ public sealed class ScriptCompileTests : IDisposable
     [Fact]
     public async Task A_nesting_bomb_is_refused_by_the_compiler_and_the_next_script_compiles()
     {
-        using var runner = new ScriptRunner();
+        // The bomb never finishes compiling (a stack overflow after ~40 s at full depth): the time budget refuses it,
+        // with the compile worker at 100% all along, so the test waits the budget out: 5 s here, not the default 20 s.
+        // The budget starts once the (new) worker is ready, and the next script's compile must beat it too: at load 18
+        // on two cores the first compile on a fresh worker took 73-123 ms, 40x inside it.
+        using var runner = new ScriptRunner(new ScriptRunnerOptions { CompileTimeout = TimeSpan.FromSeconds(5) });
         var depth = (ScriptCompiler.MaxSourceLength - 20) / 2;
         var bomb = await runner.RunAsync(new ScriptRequest { Source = "return " + new string('(', depth) + "1" + new string(')', depth) + ";" });
         var next = await runner.RunAsync(new ScriptRequest { Source = "return 5;" });
