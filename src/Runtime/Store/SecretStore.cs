@@ -572,13 +572,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 
     private static async Task<KeyRing> OpenKeyRingAsync(ISecretRows rows, StoreOptions options, CancellationToken cancellationToken)
     {
-        string? neededId;
-        var read = await rows.BeginAsync(cancellationToken).ConfigureAwait(false);
-        await using (read.ConfigureAwait(false))
-        {
-            neededId = await read.MasterKeyIdAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        var neededId = await rows.MasterKeyIdAsync(cancellationToken).ConfigureAwait(false);
         var keys = new KeyRing(MasterKeySource.Load(options, neededId), neededId, options.Time);
         try
         {
