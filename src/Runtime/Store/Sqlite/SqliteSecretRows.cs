@@ -78,8 +78,12 @@ internal sealed class SqliteSecretRows : ISecretRows
     // is most of its first-use cost, and the open and a full listing read through SqliteRawConnection instead.
     private readonly Lazy<string> _connectionString;
     private readonly TimeProvider _time;
-    private readonly SqliteChangeMarks _marks;
-    private readonly SqliteReadConnections _reads;
+    // Built on first use, like the connection string: a listing and the open use none of them, and creating one
+    // loads Microsoft.Data.Sqlite's connection types (System.Data.Common, System.ComponentModel).
+    private readonly Lazy<SqliteChangeMarks> _marks;
+    private readonly Lazy<SqliteReadConnections> _reads;
+    private readonly Lazy<IAccessRows> _access;
+    private readonly Lazy<SavedWorkflows.ISavedWorkflowRows> _workflows;
     private readonly SqliteReadCache _readCache;
     private SqliteRawConnection? _idleRaw;
     private bool _disposed;
@@ -89,22 +93,22 @@ internal sealed class SqliteSecretRows : ISecretRows
         _connectionString = new Lazy<string>(() => new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString());
         _time = time;
         Location = path;
-        _marks = new SqliteChangeMarks(OpenConnection);
+        _marks = new Lazy<SqliteChangeMarks>(() => new SqliteChangeMarks(OpenConnection));
         // Not from the pool: a held connection is query_only, and a pooled handle would keep that for the next writer.
-        _reads = new SqliteReadConnections(() => OpenConnection(new SqliteConnectionStringBuilder(_connectionString.Value) { Pooling = false }.ToString()));
+        _reads = new Lazy<SqliteReadConnections>(() => new SqliteReadConnections(() => OpenConnection(new SqliteConnectionStringBuilder(_connectionString.Value) { Pooling = false }.ToString())));
         _readCache = new SqliteReadCache(time, maxStaleness);
-        Access = new SqliteAccessRows(OpenConnectionAsync, _marks);
-        Workflows = new SqliteSavedWorkflowRows(OpenConnectionAsync);
+        _access = new Lazy<IAccessRows>(() => new SqliteAccessRows(OpenConnectionAsync, _marks.Value));
+        _workflows = new Lazy<SavedWorkflows.ISavedWorkflowRows>(() => new SqliteSavedWorkflowRows(OpenConnectionAsync));
     }
 
     public string Location { get; }
 
-    public IAccessRows Access { get; }
+    public IAccessRows Access => _access.Value;
 
     /// <summary>The held read connections (tests rent more than are kept, to see what happens to the rest).</summary>
-    internal SqliteReadConnections Reads => _reads;
+    internal SqliteReadConnections Reads => _reads.Value;
 
-    public SavedWorkflows.ISavedWorkflowRows Workflows { get; }
+    public SavedWorkflows.ISavedWorkflowRows Workflows => _workflows.Value;
 
     public static Task<SqliteSecretRows> OpenAsync(StoreOptions options, CancellationToken cancellationToken)
     {
@@ -135,8 +139,16 @@ internal sealed class SqliteSecretRows : ISecretRows
     {
         Volatile.Write(ref _disposed, true);
         Interlocked.Exchange(ref _idleRaw, null)?.Dispose();
-        _reads.Dispose();
-        _marks.Dispose();
+        if (_reads.IsValueCreated)
+        {
+            _reads.Value.Dispose();
+        }
+
+        if (_marks.IsValueCreated)
+        {
+            _marks.Value.Dispose();
+        }
+
         return ValueTask.CompletedTask;
     }
 
@@ -339,7 +351,7 @@ internal sealed class SqliteSecretRows : ISecretRows
     private T CachedRead<T>(SqliteTables tables, string sql, (string Name, object? Value)[] parameters, Func<SqliteDataReader, T> read)
         where T : class
     {
-        var mark = _marks.Mark(tables);
+        var mark = _marks.Value.Mark(tables);
         var key = mark is null ? null : SqliteReadCache.Key(sql, parameters);
         if (key is not null && _readCache.Find<T>(key, mark!.Value) is { } cached)
         {
@@ -349,7 +361,7 @@ internal sealed class SqliteSecretRows : ISecretRows
 
         var readAt = _time.GetTimestamp();
         T result;
-        var lease = _reads.Rent();
+        var lease = _reads.Value.Rent();
         try
         {
             using var reader = lease.Command(sql, parameters).ExecuteReader();
