@@ -114,12 +114,16 @@ internal sealed class SqliteRawConnection : IDisposable
     {
         if (rc is not (raw.SQLITE_OK or raw.SQLITE_ROW or raw.SQLITE_DONE))
         {
-            // The exception and message Microsoft.Data.Sqlite gives for the same failure (locked, not a database, no
-            // permission): callers and the CLI see the same error whichever layer read the file.
-            var message = _db is null || _db.IsInvalid ? raw.sqlite3_errstr(rc).utf8_to_string() : raw.sqlite3_errmsg(_db).utf8_to_string();
-            throw new Microsoft.Data.Sqlite.SqliteException(string.Create(CultureInfo.InvariantCulture, $"SQLite Error {rc}: '{message}'."), rc);
+            throw Failure(rc, _db is null || _db.IsInvalid ? raw.sqlite3_errstr(rc).utf8_to_string() : raw.sqlite3_errmsg(_db).utf8_to_string());
         }
     }
+
+    // The exception and message Microsoft.Data.Sqlite gives for the same failure (locked, not a database, no
+    // permission): callers and the CLI see the same error whichever layer read the file. A method of its own, so
+    // that Microsoft.Data.Sqlite and System.Data.Common load only when a read fails, not when Check is first run.
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.NoInlining)]
+    private static Microsoft.Data.Sqlite.SqliteException Failure(int rc, string message) =>
+        new(string.Create(CultureInfo.InvariantCulture, $"SQLite Error {rc}: '{message}'."), rc);
 
     /// <summary>The current row of a statement, read by column ordinal.</summary>
     internal readonly struct Row(sqlite3_stmt statement)

@@ -78,13 +78,15 @@ internal sealed class SqliteSecretRows : ISecretRows
     // is most of its first-use cost, and the open and a full listing read through SqliteRawConnection instead.
     private readonly Lazy<string> _connectionString;
     private readonly TimeProvider _time;
+
     // Built on first use, like the connection string: a listing and the open use none of them, and creating one
-    // loads Microsoft.Data.Sqlite's connection types (System.Data.Common, System.ComponentModel).
+    // loads Microsoft.Data.Sqlite's connection types (System.Data.Common, System.ComponentModel) or, for the read
+    // cache, System.Collections.Concurrent.
     private readonly Lazy<SqliteChangeMarks> _marks;
     private readonly Lazy<SqliteReadConnections> _reads;
     private readonly Lazy<IAccessRows> _access;
     private readonly Lazy<SavedWorkflows.ISavedWorkflowRows> _workflows;
-    private readonly SqliteReadCache _readCache;
+    private readonly Lazy<SqliteReadCache> _readCache;
     private SqliteRawConnection? _idleRaw;
     private bool _disposed;
 
@@ -96,7 +98,7 @@ internal sealed class SqliteSecretRows : ISecretRows
         _marks = new Lazy<SqliteChangeMarks>(() => new SqliteChangeMarks(OpenConnection));
         // Not from the pool: a held connection is query_only, and a pooled handle would keep that for the next writer.
         _reads = new Lazy<SqliteReadConnections>(() => new SqliteReadConnections(() => OpenConnection(new SqliteConnectionStringBuilder(_connectionString.Value) { Pooling = false }.ToString())));
-        _readCache = new SqliteReadCache(time, maxStaleness);
+        _readCache = new Lazy<SqliteReadCache>(() => new SqliteReadCache(time, maxStaleness));
         _access = new Lazy<IAccessRows>(() => new SqliteAccessRows(OpenConnectionAsync, _marks.Value));
         _workflows = new Lazy<SavedWorkflows.ISavedWorkflowRows>(() => new SqliteSavedWorkflowRows(OpenConnectionAsync));
     }
@@ -353,7 +355,7 @@ internal sealed class SqliteSecretRows : ISecretRows
     {
         var mark = _marks.Value.Mark(tables);
         var key = mark is null ? null : SqliteReadCache.Key(sql, parameters);
-        if (key is not null && _readCache.Find<T>(key, mark!.Value) is { } cached)
+        if (key is not null && _readCache.Value.Find<T>(key, mark!.Value) is { } cached)
         {
             (cached as PageRows)?.MarkReused();
             return cached;
@@ -379,7 +381,7 @@ internal sealed class SqliteSecretRows : ISecretRows
 
         if (key is not null)
         {
-            _readCache.Add(key, mark!.Value, readAt, result);
+            _readCache.Value.Add(key, mark!.Value, readAt, result);
         }
 
         return result;
