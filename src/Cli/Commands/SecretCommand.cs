@@ -77,23 +77,7 @@ internal static class SecretCommand
             }, ct).ConfigureAwait(false);
             if (parse.GetValue(json))
             {
-                var array = new JsonArray(items.Select(m => (JsonNode)new JsonObject
-                {
-                    ["name"] = m.Name.Value,
-                    ["scope"] = m.Scope.ToText(),
-                    ["owner"] = m.Owner,
-                    ["version"] = m.Version,
-                    ["length"] = m.ValueLength,
-                    ["description"] = m.Description,
-                    ["createdAt"] = m.CreatedAt,
-                    ["createdBy"] = m.CreatedBy,
-                    ["updatedAt"] = m.UpdatedAt,
-                    ["updatedBy"] = m.UpdatedBy,
-                    ["lastUsedAt"] = m.LastUsedAt,
-                    ["system"] = m.IsSystem,
-                    ["integration"] = m.Integration,
-                }).ToArray());
-                await context.Console.Out.WriteLineAsync(array.ToJsonString(CliJson.Options)).ConfigureAwait(false);
+                await context.Console.Out.WriteLineAsync(ListJson(items)).ConfigureAwait(false);
                 return ExitCodes.Ok;
             }
 
@@ -113,6 +97,26 @@ internal static class SecretCommand
         }));
         return command;
     }
+
+    // A method of its own, so that a text listing never loads System.Text.Json (the types a method uses are bound
+    // when it first runs).
+    private static string ListJson(IEnumerable<SecretMetadata> items) =>
+        new JsonArray(items.Select(m => (JsonNode)new JsonObject
+        {
+            ["name"] = m.Name.Value,
+            ["scope"] = m.Scope.ToText(),
+            ["owner"] = m.Owner,
+            ["version"] = m.Version,
+            ["length"] = m.ValueLength,
+            ["description"] = m.Description,
+            ["createdAt"] = m.CreatedAt,
+            ["createdBy"] = m.CreatedBy,
+            ["updatedAt"] = m.UpdatedAt,
+            ["updatedBy"] = m.UpdatedBy,
+            ["lastUsedAt"] = m.LastUsedAt,
+            ["system"] = m.IsSystem,
+            ["integration"] = m.Integration,
+        }).ToArray()).ToJsonString(CliJson.Options);
 
     private static Command Delete(CliContext context)
     {

@@ -20,31 +20,32 @@ public sealed class SecretsRuntime : IAsyncDisposable
 {
     private readonly ISecretStore _store;
     private readonly ISecretValueReader _reader;
+    private readonly Lazy<SecretRedactor> _redactor;
     private readonly Lazy<WorkflowExecutor> _executor;
     private readonly Lazy<ExpressionEvaluator> _evaluator;
 
-    private SecretsRuntime(SecretsRuntimeConfiguration configuration, ISecretStore store, SecretRedactor redactor, IRunRecordStore? runRecords, SecretsRuntimeOptions options, ExpressionEvaluator? evaluator)
+    private SecretsRuntime(SecretsRuntimeConfiguration configuration, ISecretStore store, Lazy<SecretRedactor> redactor, IRunRecordStore? runRecords, SecretsRuntimeOptions options, ExpressionEvaluator? evaluator)
     {
         Configuration = configuration;
         _store = store;
         _reader = (ISecretValueReader)store;
-        Redactor = redactor;
+        _redactor = redactor;
         RunRecords = runRecords;
-        var executorOptions = new WorkflowExecutorOptions
+
+        // Built on first use: a command that only lists secrets starts no evaluator and no worker pool, builds no
+        // redactor and loads no logger. One redactor either way: every value any of them registers masks everywhere.
+        _executor = new Lazy<WorkflowExecutor>(() => WorkflowExecutor.Create(store, new WorkflowExecutorOptions
         {
-            Redactor = redactor,
+            Redactor = redactor.Value,
             Logger = options.Logger ?? Serilog.Core.Logger.None,
             HttpHandler = options.HttpHandler,
             HttpTimeout = configuration.HttpTimeout,
             ExpressionLimits = configuration.ExpressionLimits,
             Scripts = configuration.Scripts,
             RunRecords = runRecords,
-        };
-
-        // Built on first use: a command that only lists secrets starts no evaluator and no worker pool.
-        _executor = new Lazy<WorkflowExecutor>(() => WorkflowExecutor.Create(store, executorOptions));
+        }));
         _evaluator = evaluator is null
-            ? new Lazy<ExpressionEvaluator>(() => new ExpressionEvaluator(configuration.ExpressionLimits, redactor, prewarm: false))
+            ? new Lazy<ExpressionEvaluator>(() => new ExpressionEvaluator(configuration.ExpressionLimits, redactor.Value, prewarm: false))
             : new Lazy<ExpressionEvaluator>(evaluator);
     }
 
@@ -55,7 +56,7 @@ public sealed class SecretsRuntime : IAsyncDisposable
     public ISecretStore Store => _store;
 
     /// <summary>The redactor every value this runtime resolves is registered with; share it with the Serilog redaction sink.</summary>
-    public SecretRedactor Redactor { get; }
+    public SecretRedactor Redactor => _redactor.Value;
 
     /// <summary>The workflow executor (runs); built on first use.</summary>
     public WorkflowExecutor Runs => _executor.Value;
@@ -69,10 +70,10 @@ public sealed class SecretsRuntime : IAsyncDisposable
     {
         ArgumentNullException.ThrowIfNull(options);
         var configuration = options.Resolve();
-        var redactor = options.Redactor ?? new SecretRedactor(configuration.Redaction);
+        var redactor = options.Redactor is { } given ? new Lazy<SecretRedactor>(given) : new Lazy<SecretRedactor>(() => new SecretRedactor(configuration.Redaction));
 
         // Started first, so the engine warms up while the store opens.
-        var evaluator = options.PrewarmExpressions ? new ExpressionEvaluator(configuration.ExpressionLimits, redactor, prewarm: true) : null;
+        var evaluator = options.PrewarmExpressions ? new ExpressionEvaluator(configuration.ExpressionLimits, redactor.Value, prewarm: true) : null;
         if (options.TestValues is { } values)
         {
             return new SecretsRuntime(configuration, new TestValueReader(values, organization: null), redactor, null, options, evaluator);

@@ -15,6 +15,12 @@ internal interface ISecretRows : IKeyRows, IAsyncDisposable
     /// <summary>The saved workflows in the same database.</summary>
     SavedWorkflows.ISavedWorkflowRows Workflows { get; }
 
+    /// <summary>
+    /// The id of the master key the store's key ring is wrapped with, or null for a store with no key ring yet (its
+    /// creation re-reads it in a transaction).
+    /// </summary>
+    Task<string?> MasterKeyIdAsync(CancellationToken cancellationToken);
+
     /// <summary>Starts a write transaction; writes of concurrent transactions to one row are serialised.</summary>
     Task<ISecretRowsTransaction> BeginAsync(CancellationToken cancellationToken);
 

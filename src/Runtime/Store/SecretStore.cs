@@ -23,6 +23,11 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
     private readonly ISecretRows _rows;
     private readonly KeyRing _keys;
     private readonly TimeProvider _time;
+
+    // One instance each (the access store holds the authentication cache), built on first use: a command that only
+    // lists secrets needs neither, and the SQLite backend's rows for them load Microsoft.Data.Sqlite's connection types.
+    private readonly Lazy<AccessStore> _access;
+    private readonly Lazy<SavedWorkflows.SavedWorkflowStore> _workflows;
     private int _disposed;
 
     private SecretStore(ISecretRows rows, KeyRing keys, StoreOptions options, TimeProvider time)
@@ -30,15 +35,16 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
         _rows = rows;
         _keys = keys;
         _time = time;
-        Access = new AccessStore(rows.Access, time, options.MaxStaleness);
-        Workflows = new SavedWorkflows.SavedWorkflowStore(rows.Workflows, time);
+        var cacheLifetime = options.MaxStaleness;
+        _access = new Lazy<AccessStore>(() => new AccessStore(rows.Access, time, cacheLifetime));
+        _workflows = new Lazy<SavedWorkflows.SavedWorkflowStore>(() => new SavedWorkflows.SavedWorkflowStore(rows.Workflows, time));
     }
 
     /// <summary>Users, role grants and bearer tokens in the same database: authentication for the server.</summary>
-    public AccessStore Access { get; }
+    public AccessStore Access => _access.Value;
 
     /// <summary>Workflows saved in projects, in the same database: every host of a shared store sees the same ones.</summary>
-    public SavedWorkflows.SavedWorkflowStore Workflows { get; }
+    public SavedWorkflows.SavedWorkflowStore Workflows => _workflows.Value;
 
     /// <summary>Where the rows live: the SQLite file, or the PostgreSQL host and port (never a password).</summary>
     public string Location => _rows.Location;
@@ -572,13 +578,7 @@ public sealed class SecretStore : ISecretStore, ISecretValueReader, IDisposable,
 
     private static async Task<KeyRing> OpenKeyRingAsync(ISecretRows rows, StoreOptions options, CancellationToken cancellationToken)
     {
-        string? neededId;
-        var read = await rows.BeginAsync(cancellationToken).ConfigureAwait(false);
-        await using (read.ConfigureAwait(false))
-        {
-            neededId = await read.MasterKeyIdAsync(cancellationToken).ConfigureAwait(false);
-        }
-
+        var neededId = await rows.MasterKeyIdAsync(cancellationToken).ConfigureAwait(false);
         var keys = new KeyRing(MasterKeySource.Load(options, neededId), neededId, options.Time);
         try
         {

@@ -80,6 +80,15 @@ internal sealed class PostgresSecretRows : ISecretRows
 
     public void Forget(SecretKey? key) => _feed.Forget(key);
 
+    public async Task<string?> MasterKeyIdAsync(CancellationToken cancellationToken)
+    {
+        var read = await BeginAsync(cancellationToken).ConfigureAwait(false);
+        await using (read.ConfigureAwait(false))
+        {
+            return await read.MasterKeyIdAsync(cancellationToken).ConfigureAwait(false);
+        }
+    }
+
     public Task<ISecretRowsTransaction> BeginAsync(CancellationToken cancellationToken) => _database.GuardAsync<ISecretRowsTransaction>(async () =>
     {
         var connection = await _database.DataSource.OpenConnectionAsync(cancellationToken).ConfigureAwait(false);

@@ -74,33 +74,43 @@ internal sealed class SqliteSecretRows : ISecretRows
 
     internal const string InsertAudit = "INSERT INTO audit (at, actor, action, scope, owner, name, version, detail) VALUES ($at, $actor, $action, $scope, $owner, $name, $version, $detail)";
 
-    private readonly string _connectionString;
+    // Built on first use: Microsoft.Data.Sqlite's connection-string parser (System.Data.Common, TypeConverter, Regex)
+    // is most of its first-use cost, and the open and a full listing read through SqliteRawConnection instead.
+    private readonly Lazy<string> _connectionString;
     private readonly TimeProvider _time;
-    private readonly SqliteChangeMarks _marks;
-    private readonly SqliteReadConnections _reads;
-    private readonly SqliteReadCache _readCache;
 
-    private SqliteSecretRows(string connectionString, string path, TimeProvider time, TimeSpan maxStaleness)
+    // Built on first use, like the connection string: a listing and the open use none of them, and creating one
+    // loads Microsoft.Data.Sqlite's connection types (System.Data.Common, System.ComponentModel) or, for the read
+    // cache, System.Collections.Concurrent.
+    private readonly Lazy<SqliteChangeMarks> _marks;
+    private readonly Lazy<SqliteReadConnections> _reads;
+    private readonly Lazy<IAccessRows> _access;
+    private readonly Lazy<SavedWorkflows.ISavedWorkflowRows> _workflows;
+    private readonly Lazy<SqliteReadCache> _readCache;
+    private SqliteRawConnection? _idleRaw;
+    private bool _disposed;
+
+    private SqliteSecretRows(string path, TimeProvider time, TimeSpan maxStaleness)
     {
-        _connectionString = connectionString;
+        _connectionString = new Lazy<string>(() => new SqliteConnectionStringBuilder { DataSource = path, Pooling = true, DefaultTimeout = 30 }.ToString());
         _time = time;
         Location = path;
-        _marks = new SqliteChangeMarks(OpenConnection);
+        _marks = new Lazy<SqliteChangeMarks>(() => new SqliteChangeMarks(OpenConnection));
         // Not from the pool: a held connection is query_only, and a pooled handle would keep that for the next writer.
-        _reads = new SqliteReadConnections(() => OpenConnection(new SqliteConnectionStringBuilder(connectionString) { Pooling = false }.ToString()));
-        _readCache = new SqliteReadCache(time, maxStaleness);
-        Access = new SqliteAccessRows(OpenConnectionAsync, _marks);
-        Workflows = new SqliteSavedWorkflowRows(OpenConnectionAsync);
+        _reads = new Lazy<SqliteReadConnections>(() => new SqliteReadConnections(() => OpenConnection(new SqliteConnectionStringBuilder(_connectionString.Value) { Pooling = false }.ToString())));
+        _readCache = new Lazy<SqliteReadCache>(() => new SqliteReadCache(time, maxStaleness));
+        _access = new Lazy<IAccessRows>(() => new SqliteAccessRows(OpenConnectionAsync, _marks.Value));
+        _workflows = new Lazy<SavedWorkflows.ISavedWorkflowRows>(() => new SqliteSavedWorkflowRows(OpenConnectionAsync));
     }
 
     public string Location { get; }
 
-    public IAccessRows Access { get; }
+    public IAccessRows Access => _access.Value;
 
     /// <summary>The held read connections (tests rent more than are kept, to see what happens to the rest).</summary>
-    internal SqliteReadConnections Reads => _reads;
+    internal SqliteReadConnections Reads => _reads.Value;
 
-    public SavedWorkflows.ISavedWorkflowRows Workflows { get; }
+    public SavedWorkflows.ISavedWorkflowRows Workflows => _workflows.Value;
 
     public static Task<SqliteSecretRows> OpenAsync(StoreOptions options, CancellationToken cancellationToken)
     {
@@ -111,14 +121,15 @@ internal sealed class SqliteSecretRows : ISecretRows
             File.SetUnixFileMode(options.Home, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
         }
 
-        var connectionString = new SqliteConnectionStringBuilder { DataSource = options.DatabasePath, Pooling = true, DefaultTimeout = 30 }.ToString();
-        var rows = new SqliteSecretRows(connectionString, options.DatabasePath, options.Time, options.MaxStaleness);
-        using var connection = rows.OpenConnection();
+        var rows = new SqliteSecretRows(options.DatabasePath, options.Time, options.MaxStaleness);
 
         // A store at this program's schema was put in WAL mode (which persists in the file) when it was created: one
-        // read of user_version, outside any transaction, is all an open costs then.
-        if (UserVersion(connection, null) != Migrations.Length)
+        // read of user_version, outside any transaction, is all an open costs then, on the raw connection.
+        var version = rows.Raw(raw => raw.Int64("PRAGMA user_version") ?? 0);
+
+        if (version != Migrations.Length)
         {
+            using var connection = rows.OpenConnection();
             Execute(connection, "PRAGMA journal_mode=WAL;");
             Migrate(connection);
         }
@@ -128,8 +139,18 @@ internal sealed class SqliteSecretRows : ISecretRows
 
     public ValueTask DisposeAsync()
     {
-        _reads.Dispose();
-        _marks.Dispose();
+        Volatile.Write(ref _disposed, true);
+        Interlocked.Exchange(ref _idleRaw, null)?.Dispose();
+        if (_reads.IsValueCreated)
+        {
+            _reads.Value.Dispose();
+        }
+
+        if (_marks.IsValueCreated)
+        {
+            _marks.Value.Dispose();
+        }
+
         return ValueTask.CompletedTask;
     }
 
@@ -150,19 +171,53 @@ internal sealed class SqliteSecretRows : ISecretRows
         return await CurrentAsync(connection, null, key, cancellationToken).ConfigureAwait(false);
     }
 
+    public Task<string?> MasterKeyIdAsync(CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.FromResult(Raw(raw => raw.Text(MasterKeyIdSql)));
+    }
+
+    // Every row, unfiltered (policy is the store's): constant SQL with no parameters, read on the raw connection.
     public Task<IReadOnlyList<SecretMetadata>> ListAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        using var connection = OpenConnection();
-        using var command = Command(connection, null, $"SELECT {MetadataColumns} FROM secrets ORDER BY scope, owner, name");
-        using var reader = command.ExecuteReader();
-        var list = new List<SecretMetadata>();
-        while (reader.Read())
+        return Task.FromResult<IReadOnlyList<SecretMetadata>>(Raw(raw => raw.Rows(ListSql, Metadata)));
+    }
+
+    private const string ListSql = $"SELECT {MetadataColumns} FROM secrets ORDER BY scope, owner, name";
+
+    private const string MasterKeyIdSql = "SELECT value FROM meta WHERE key = 'master_key_id'";
+
+    /// <summary>
+    /// A read on the idle raw connection (query_only), or on a new one when another call holds it; kept for the next
+    /// read when the slot is free, so a command's open, key-ring read and listing share one connection and one
+    /// reading of the schema. A connection that failed is closed, never kept.
+    /// </summary>
+    private T Raw<T>(Func<SqliteRawConnection, T> read)
+    {
+        var raw = Interlocked.Exchange(ref _idleRaw, null) ?? SqliteRawConnection.OpenReadOnly(Location);
+        T result;
+        try
         {
-            list.Add(Metadata(reader));
+            result = read(raw);
+        }
+        catch
+        {
+            raw.Dispose();
+            throw;
         }
 
-        return Task.FromResult<IReadOnlyList<SecretMetadata>>(list);
+        if (Interlocked.CompareExchange(ref _idleRaw, raw, null) is not null || Volatile.Read(ref _disposed))
+        {
+            raw.Dispose();
+        }
+
+        if (Volatile.Read(ref _disposed))
+        {
+            Interlocked.Exchange(ref _idleRaw, null)?.Dispose();
+        }
+
+        return result;
     }
 
     public async Task<IReadOnlyList<StoredSecret>> ReadAsync(IReadOnlyList<SecretKey> keys, long minimumChange, CancellationToken cancellationToken)
@@ -298,9 +353,9 @@ internal sealed class SqliteSecretRows : ISecretRows
     private T CachedRead<T>(SqliteTables tables, string sql, (string Name, object? Value)[] parameters, Func<SqliteDataReader, T> read)
         where T : class
     {
-        var mark = _marks.Mark(tables);
+        var mark = _marks.Value.Mark(tables);
         var key = mark is null ? null : SqliteReadCache.Key(sql, parameters);
-        if (key is not null && _readCache.Find<T>(key, mark!.Value) is { } cached)
+        if (key is not null && _readCache.Value.Find<T>(key, mark!.Value) is { } cached)
         {
             (cached as PageRows)?.MarkReused();
             return cached;
@@ -308,7 +363,7 @@ internal sealed class SqliteSecretRows : ISecretRows
 
         var readAt = _time.GetTimestamp();
         T result;
-        var lease = _reads.Rent();
+        var lease = _reads.Value.Rent();
         try
         {
             using var reader = lease.Command(sql, parameters).ExecuteReader();
@@ -326,7 +381,7 @@ internal sealed class SqliteSecretRows : ISecretRows
 
         if (key is not null)
         {
-            _readCache.Add(key, mark!.Value, readAt, result);
+            _readCache.Value.Add(key, mark!.Value, readAt, result);
         }
 
         return result;
@@ -437,7 +492,7 @@ internal sealed class SqliteSecretRows : ISecretRows
         return Task.FromResult(OpenConnection());
     }
 
-    private SqliteConnection OpenConnection() => OpenConnection(_connectionString);
+    private SqliteConnection OpenConnection() => OpenConnection(_connectionString.Value);
 
     private static SqliteConnection OpenConnection(string connectionString)
     {
@@ -514,7 +569,7 @@ internal sealed class SqliteSecretRows : ISecretRows
            AND NOT EXISTS (SELECT 1 FROM grants g WHERE g.user_id = m.user_id AND g.scope = m.scope AND g.role = 'admin' AND (g.owner = '*' OR g.owner = m.owner)))
         """;
 
-    /// <summary>The columns <see cref="Metadata"/> reads, in its order: never the envelope, which metadata does not need.</summary>
+    /// <summary>The columns both <c>Metadata</c> overloads read, in their order: never the envelope, which metadata does not need.</summary>
     private const string MetadataColumns =
         "scope, owner, name, version, value_length, description, created_at, created_by, updated_at, updated_by, last_used_at, is_system, integration, change";
 
@@ -535,6 +590,25 @@ internal sealed class SqliteSecretRows : ISecretRows
         IsSystem = r.GetInt32(11) == 1,
         Integration = r.IsDBNull(12) ? null : r.GetString(12),
         Change = r.GetInt64(13),
+    };
+
+    // The same row as Metadata(SqliteDataReader), from the raw connection (a test compares the two over every kind of row).
+    private static SecretMetadata Metadata(SqliteRawConnection.Row r) => new()
+    {
+        Scope = SecretScopeText.Parse(r.Text(0)),
+        Owner = r.Text(1),
+        Name = SecretName.Parse(r.Text(2)),
+        Version = r.Int32(3),
+        ValueLength = r.Int32(4),
+        Description = r.IsNull(5) ? null : r.Text(5),
+        CreatedAt = Parse(r.Text(6)),
+        CreatedBy = r.Text(7),
+        UpdatedAt = Parse(r.Text(8)),
+        UpdatedBy = r.Text(9),
+        LastUsedAt = r.IsNull(10) ? null : Parse(r.Text(10)),
+        IsSystem = r.Int32(11) == 1,
+        Integration = r.IsNull(12) ? null : r.Text(12),
+        Change = r.Int64(13),
     };
 
     private static void Migrate(SqliteConnection connection)
@@ -636,7 +710,7 @@ internal sealed class SqliteSecretRows : ISecretRows
         public Task<string?> MasterKeyIdAsync(CancellationToken cancellationToken)
         {
             cancellationToken.ThrowIfCancellationRequested();
-            using var command = Command(connection, transaction, "SELECT value FROM meta WHERE key = 'master_key_id'");
+            using var command = Command(connection, transaction, MasterKeyIdSql);
             return Task.FromResult(command.ExecuteScalar() as string);
         }
 
