@@ -20,24 +20,17 @@ namespace Secrets.Runtime.Sandbox.Expressions;
 /// </summary>
 internal sealed class ExpressionEngine : IDisposable
 {
-    /// <summary>Runs once per engine, before anything untrusted. Returns the host's helpers, kept out of reach of scripts.</summary>
-    private static readonly string Bootstrap = """
+    /// <summary>
+    /// Runs once per engine, after the realm's intrinsics are hardened and frozen (see the constructor) and before
+    /// anything untrusted. Builds what must be script (the secrets proxy's handler and its error class) and returns the
+    /// host's helpers, kept out of reach of scripts.
+    /// </summary>
+    private const string Bootstrap = """
         (function () {
           'use strict';
-          const G = globalThis;
           const freeze = Object.freeze, defineProperty = Object.defineProperty, getOwnNames = Object.getOwnPropertyNames,
-                getPrototypeOf = Object.getPrototypeOf, getDescriptor = Object.getOwnPropertyDescriptor, ownKeys = Reflect.ownKeys,
                 hasOwn = Object.prototype.hasOwnProperty, ProxyCtor = Proxy, stringify = JSON.stringify, parse = JSON.parse,
                 upper = String.prototype.toUpperCase, WeakMapCtor = WeakMap, weakGet = WeakMap.prototype.get, weakSet = WeakMap.prototype.set;
-          const refuse = function () { throw new TypeError('code generation is disabled in expressions'); };
-          const functionPrototypes = [Function.prototype, getPrototypeOf(function* () {}), getPrototypeOf(async function () {}), getPrototypeOf(async function* () {})];
-          for (const p of functionPrototypes) { defineProperty(p, 'constructor', { value: refuse, writable: false, enumerable: false, configurable: false }); }
-          // RegExp.$1, input, lastMatch... are engine-wide state that would carry a matched secret to the next evaluation.
-          for (const name of ['$1', '$2', '$3', '$4', '$5', '$6', '$7', '$8', '$9', 'input', '$_', 'lastMatch', '$&', 'lastParen', '$+', 'leftContext', '$`', 'rightContext', "$'"]) { delete RegExp[name]; }
-          // The registry of Symbol.for is engine-wide and grows with every name: it outlives evaluations.
-          delete Symbol.for; delete Symbol.keyFor;
-          // No BigInt values exist in expressions: one BigInt operation (1n << 2n ** 30n) allocates past any limit.
-          for (const name of ['getBigInt64', 'getBigUint64', 'setBigInt64', 'setBigUint64']) { delete DataView.prototype[name]; }
 
           class SecretAccessError extends Error {}
           defineProperty(SecretAccessError.prototype, 'name', { value: 'SecretAccessError' });
@@ -71,36 +64,11 @@ internal sealed class ExpressionEngine : IDisposable
           const readJson = function (text) { return text === undefined ? undefined : deepFreeze(parse(text)); };
           const toJson = function (value, replacer) { const text = stringify(value, replacer); return text === undefined ? 'null' : text; };
 
-          // Objects reachable only through instances: their prototypes are intrinsics shared by every evaluation.
-          // (The realm-graph test finds any this list misses, through the engine's own table of intrinsics.)
-          const sample = (make) => { try { return make(); } catch (e) { return undefined; } };
-          const IteratorCtor = G.Iterator;
-          const samples = [
-            [].values(), ''[Symbol.iterator](), new Map().values(), new Set().values(), 'a'.matchAll(/a/g),
-            (function* () {})(), (async function* () {})(), (async function () {})(), new Uint8Array(0), new DataView(new ArrayBuffer(0)),
-            Promise.resolve(), (function () { return arguments; })(), /a/g, new Error('x'), new SecretAccessError('x'),
-            sample(() => [].values().map((x) => x)), sample(() => IteratorCtor.from({ next() { return { done: true }; } })),
-            sample(() => new Intl.Segmenter().segment('a')), sample(() => new Intl.Segmenter().segment('a')[Symbol.iterator]()),
-          ];
-          // Prototypes whose instances are not JSON data, for the result check.
-          const notData = [
-            [Promise.prototype, 'promise'], [getPrototypeOf(getPrototypeOf((function* () {})())), 'generator'],
-            [getPrototypeOf(getPrototypeOf((async function* () {})())), 'async generator'], [getPrototypeOf(getPrototypeOf([].values())), 'iterator'],
-            [getPrototypeOf(getPrototypeOf(getPrototypeOf((async function* () {})()))), 'async iterator'],
-            [Map.prototype, 'map'], [Set.prototype, 'set'], [WeakMap.prototype, 'weakmap'], [WeakSet.prototype, 'weakset'],
-            [ArrayBuffer.prototype, 'arraybuffer'], [getPrototypeOf(Uint8Array.prototype), 'typed array'], [DataView.prototype, 'dataview'],
-            [RegExp.prototype, 'regexp'], [Error.prototype, 'error'], [Symbol.prototype, 'symbol'],
-          ];
-          const errorKinds = [Error, TypeError, RangeError, SyntaxError, ReferenceError, EvalError, URIError, AggregateError, SecretAccessError]
-            .map((C) => [C.prototype, C === SecretAccessError ? 'SecretAccessError' : C.name]);
-          // Only the globals an expression may name stay; everything else (eval, Function, Atomics, WeakRef, Temporal...) goes.
-          const allowed = new Set(ALLOWED_GLOBALS);
-          for (const name of ownKeys(G)) { if (!allowed.has(name)) { delete G[name]; } }
-
-          const roots = [G, handler, ...functionPrototypes, ...samples];
-          return freeze({ makeSecrets, makePlainSecrets, readJson, toJson, issuedName, notData, errorKinds, roots });
+          // The handler and SecretAccessError are reachable by scripts (a thrown error's prototype and class) and are not
+          // intrinsics: the host freezes them with everything they reach.
+          return freeze({ makeSecrets, makePlainSecrets, readJson, toJson, issuedName, roots: [handler, SecretAccessError.prototype] });
         })()
-        """.Replace("ALLOWED_GLOBALS", "[" + string.Join(", ", ExpressionAnalysis.AllowedGlobals.Select(n => "'" + n + "'")) + "]", StringComparison.Ordinal);
+        """;
 
     /// <summary>
     /// The bootstrap parsed once per process: every engine runs the same script. Its first parse is Acornima's first
@@ -194,17 +162,103 @@ internal sealed class ExpressionEngine : IDisposable
             return args.At(0);
         }, 1);
 
-        // Before the bootstrap deletes globals such as Function, and after the guards, so the accessors hold the guarded built-ins.
+        // After the guards, so the accessors hold the guarded built-ins; before the globals such as Function are deleted.
         TameOverrides();
+
+        // The realm's own hardening and its freeze are host code, on this thread, while the bootstrap may still be parsing
+        // on another core: only the proxy's handler and its error class wait for it.
+        var table = Intrinsics(_engine.Intrinsics);
+        var seen = new HashSet<ObjectInstance>(ReferenceEqualityComparer.Instance);
+        Harden(table);
+        Freeze([_engine.Global, .. table.Values], seen);
+
         var helpers = _engine.Evaluate(BootstrapScript.Value).AsObject();
         _makeSecrets = (Function)helpers.Get("makeSecrets");
         _makePlainSecrets = (Function)helpers.Get("makePlainSecrets");
         _readJson = (Function)helpers.Get("readJson");
         _toJson = (Function)helpers.Get("toJson");
         _issuedName = (Function)helpers.Get("issuedName");
-        Collect(helpers.Get("notData"), _notData);
-        Collect(helpers.Get("errorKinds"), _errorKinds);
-        Freeze([.. (JsArray)helpers.Get("roots"), .. Intrinsics(_engine.Intrinsics)]);
+        var roots = (JsArray)helpers.Get("roots");
+        _errorKinds[(ObjectInstance)roots[1]] = "SecretAccessError";
+        // Already-frozen objects are not walked again: everything they reach was frozen with them.
+        Freeze([.. roots], seen);
+    }
+
+    /// <summary>
+    /// Takes from the realm what would carry state from one evaluation to the next or generate code, before anything
+    /// is frozen, and records the prototypes that say what a value or a thrown error is.
+    /// </summary>
+    private void Harden(Dictionary<string, JsValue> table)
+    {
+        ObjectInstance Intrinsic(string name) => table.TryGetValue(name, out var value) && value is ObjectInstance instance
+            ? instance
+            : throw new InvalidOperationException($"The expression realm could not be built: Jint's table of intrinsics has no {name}.");
+        ObjectInstance Prototype(string name) => (ObjectInstance)Intrinsic(name).Get("prototype");
+        void Delete(ObjectInstance target, JsValue key)
+        {
+            if (!target.Delete(key))
+            {
+                throw new InvalidOperationException($"The expression realm could not be built: {key} could not be deleted.");
+            }
+        }
+
+        // Code generation: every kind of function reaches its constructor (f.constructor) even once the globals are gone.
+        var refuse = new ClrFunction(_engine, "refuse", (_, _) => throw new JavaScriptException(_engine.Intrinsics.TypeError, "code generation is disabled in expressions"), 0);
+        var generatorFunction = Prototype("GeneratorFunction");
+        var asyncGeneratorFunction = Prototype("AsyncGeneratorFunction");
+        foreach (var functionPrototype in new[] { Prototype("Function"), generatorFunction, Prototype("AsyncFunction"), asyncGeneratorFunction })
+        {
+            if (!functionPrototype.DefineOwnProperty("constructor", new PropertyDescriptor(refuse, writable: false, enumerable: false, configurable: false)))
+            {
+                throw new InvalidOperationException("The expression realm could not be built: a function prototype's constructor could not be replaced.");
+            }
+        }
+
+        // RegExp.$1, input, lastMatch... are engine-wide state that would carry a matched secret to the next evaluation.
+        var regExp = Intrinsic("RegExp");
+        foreach (var name in (string[])["$1", "$2", "$3", "$4", "$5", "$6", "$7", "$8", "$9", "input", "$_", "lastMatch", "$&", "lastParen", "$+", "leftContext", "$`", "rightContext", "$'"])
+        {
+            Delete(regExp, name);
+        }
+
+        // The registry of Symbol.for is engine-wide and grows with every name: it outlives evaluations.
+        var symbol = Intrinsic("Symbol");
+        Delete(symbol, "for");
+        Delete(symbol, "keyFor");
+        // No BigInt values exist in expressions: one BigInt operation (1n << 2n ** 30n) allocates past any limit.
+        var dataView = Prototype("DataView");
+        foreach (var name in (string[])["getBigInt64", "getBigUint64", "setBigInt64", "setBigUint64"])
+        {
+            Delete(dataView, name);
+        }
+
+        // Only the globals an expression may name stay; everything else (eval, Function, Atomics, WeakRef, Temporal...) goes.
+        foreach (var key in _engine.Global.GetOwnPropertyKeys())
+        {
+            if (!(key is JsString name && ExpressionAnalysis.AllowedGlobals.Contains(name.ToString())))
+            {
+                Delete(_engine.Global, key);
+            }
+        }
+
+        // Prototypes whose instances are not JSON data, for the result check.
+        var generator = (ObjectInstance)generatorFunction.Get("prototype");
+        var asyncGenerator = (ObjectInstance)asyncGeneratorFunction.Get("prototype");
+        _notData[Prototype("Promise")] = "promise";
+        _notData[generator] = "generator";
+        _notData[asyncGenerator] = "async generator";
+        _notData[Intrinsic("ArrayIteratorPrototype").Prototype!] = "iterator";
+        _notData[asyncGenerator.Prototype!] = "async iterator";
+        foreach (var (constructor, kind) in (ReadOnlySpan<(string, string)>)[("Map", "map"), ("Set", "set"), ("WeakMap", "weakmap"), ("WeakSet", "weakset"), ("ArrayBuffer", "arraybuffer"), ("TypedArray", "typed array"), ("DataView", "dataview"), ("RegExp", "regexp"), ("Error", "error"), ("Symbol", "symbol")])
+        {
+            _notData[Prototype(constructor)] = kind;
+        }
+
+        // What a thrown error is: the intrinsic prototype it was made from (SecretAccessError's is added after the bootstrap).
+        foreach (var (constructor, kind) in (ReadOnlySpan<(string, string)>)[("Error", "Error"), ("TypeError", "TypeError"), ("RangeError", "RangeError"), ("SyntaxError", "SyntaxError"), ("ReferenceError", "ReferenceError"), ("EvalError", "EvalError"), ("UriError", "URIError"), ("AggregateError", "AggregateError")])
+        {
+            _errorKinds[Prototype(constructor)] = kind;
+        }
     }
 
     /// <summary>
@@ -270,13 +324,13 @@ internal sealed class ExpressionEngine : IDisposable
     }
 
     /// <summary>
-    /// Freezes every object reachable from <paramref name="roots"/> (the global object, the samples of instance-only
-    /// prototypes, every object in the engine's table of intrinsics), through property values, accessor functions
-    /// and prototypes. Walked here rather than in script: a thousand objects cost a fraction of the interpreter's time.
+    /// Freezes every object reachable from <paramref name="roots"/> (the global object, every object in the engine's
+    /// table of intrinsics, then the bootstrap's own objects), through property values, accessor functions and
+    /// prototypes, except those in <paramref name="seen"/>, which an earlier walk froze with all they reach. Walked here
+    /// rather than in script: a thousand objects cost a fraction of the interpreter's time.
     /// </summary>
-    private static void Freeze(IEnumerable<JsValue> roots)
+    private static void Freeze(IEnumerable<JsValue> roots, HashSet<ObjectInstance> seen)
     {
-        var seen = new HashSet<ObjectInstance>(ReferenceEqualityComparer.Instance);
         var work = new Stack<JsValue>(roots);
         while (work.Count > 0)
         {
@@ -313,18 +367,19 @@ internal sealed class ExpressionEngine : IDisposable
     }
 
     /// <summary>
-    /// Every object in the engine's table of intrinsics (properties and fields, public or not, lazily created ones
-    /// included): some are reachable only through instances or internal paths, and a newer Jint may add more.
+    /// Every object in the engine's table of intrinsics by member name (properties and fields, public or not, lazily
+    /// created ones included): some are reachable only through instances or internal paths, and a newer Jint may add more.
     /// </summary>
-    private static IEnumerable<JsValue> Intrinsics(Intrinsics table)
+    private static Dictionary<string, JsValue> Intrinsics(Intrinsics table)
     {
         const BindingFlags all = BindingFlags.Instance | BindingFlags.Public | BindingFlags.NonPublic;
         var type = table.GetType();
+        var found = new Dictionary<string, JsValue>(StringComparer.Ordinal);
         foreach (var property in type.GetProperties(all))
         {
             if (property.GetIndexParameters().Length == 0 && typeof(JsValue).IsAssignableFrom(property.PropertyType) && property.GetValue(table) is JsValue value)
             {
-                yield return value;
+                found[property.Name] = value;
             }
         }
 
@@ -332,9 +387,11 @@ internal sealed class ExpressionEngine : IDisposable
         {
             if (typeof(JsValue).IsAssignableFrom(field.FieldType) && field.GetValue(table) is JsValue value)
             {
-                yield return value;
+                found[field.Name] = value;
             }
         }
+
+        return found;
     }
 
     private ObjectInstance PrototypeOf(string constructor) => _engine.GetValue(constructor).AsObject().Get("prototype").AsObject();
@@ -493,19 +550,6 @@ internal sealed class ExpressionEngine : IDisposable
         // Own data properties only: a getter would run script code after the limits are disarmed.
         var message = jsError.GetOwnProperty("message") is { Value: JsString text } descriptor && descriptor.IsDataDescriptor() ? text.ToString() : null;
         return new ThrownValue(kind, message, null);
-    }
-
-    private static void Collect(JsValue pairs, Dictionary<ObjectInstance, string> into)
-    {
-        var list = (JsArray)pairs;
-        for (uint i = 0; i < list.Length; i++)
-        {
-            var pair = (JsArray)list[i];
-            if (pair.Get(0) is ObjectInstance key)
-            {
-                into[key] = pair.Get(1).ToString();
-            }
-        }
     }
 
     private static double SecureRandom()

@@ -94,6 +94,64 @@ public sealed class ExpressionEngineTests
         Assert.True(seen.Count > 500, $"the walk reached only {seen.Count} objects");
     }
 
+    /// <summary>
+    /// The bootstrap no longer makes an instance of each kind to reach its prototype: it relies on the engine's table
+    /// of intrinsics holding them all. Instances of the kinds no expression can name any more (typed arrays, DataView,
+    /// Iterator.from's wrapper) are made here by the host, and with the kinds a script can make, every prototype on
+    /// their chains is frozen (a generator's own prototype is per function: its parent is the shared one).
+    /// </summary>
+    [Fact]
+    public void Prototypes_of_instances_the_bootstrap_does_not_make_are_frozen_through_the_table_of_intrinsics()
+    {
+        using var engine = new ExpressionEngine(new ExpressionLimits());
+        var jint = engine.Jint;
+        var table = Intrinsics(jint.Intrinsics).ToDictionary(e => e.Item2, e => e.Item1);
+        var iterator = (ObjectInstance)table["intrinsics.Iterator"];
+        var instances = new List<(JsValue Value, string Kind)>
+        {
+            (jint.Construct(table["intrinsics.Uint8Array"], [JsNumber.Create(0)]), "Uint8Array"),
+            (jint.Construct(table["intrinsics.Float64Array"], [JsNumber.Create(0)]), "Float64Array"),
+            (jint.Construct(table["intrinsics.DataView"], [jint.Construct(table["intrinsics.ArrayBuffer"], [JsNumber.Create(0)])]), "DataView"),
+            (jint.Call(iterator.Get("from"), iterator, [jint.Evaluate("({ next() { return { done: true }; } })")]), "Iterator.from"),
+        };
+        var made = (JsArray)jint.Evaluate("""
+            ['a'.matchAll(/a/g), /a/g, new Intl.Segmenter().segment('a'), new Intl.Segmenter().segment('a')[Symbol.iterator](),
+             Object.create(Object.getPrototypeOf(function* () {}).prototype), Object.create(Object.getPrototypeOf(async function* () {}).prototype),
+             (async function () {})(), Promise.resolve(), new Error('x')]
+            """);
+        for (uint i = 0; i < made.Length; i++)
+        {
+            instances.Add((made[i], $"script instance {i}"));
+        }
+
+        var notFrozen = new List<string>();
+        foreach (var (value, kind) in instances)
+        {
+            for (var proto = ((ObjectInstance)value).Prototype; proto is not null; proto = proto.Prototype)
+            {
+                if (proto.Extensible || proto.GetOwnPropertyKeys().Any(k => proto.GetOwnProperty(k) is var d && (d.Configurable || (d.IsDataDescriptor() && d.Writable))))
+                {
+                    notFrozen.Add($"a prototype ({proto.GetType().Name}) of {kind}");
+                }
+            }
+        }
+
+        Assert.Empty(notFrozen);
+    }
+
+    /// <summary>SecretAccessError is the bootstrap's own class, not an intrinsic: its prototype and class are frozen too.</summary>
+    [Fact]
+    public void The_secrets_proxy_error_prototype_and_class_are_frozen()
+    {
+        using var engine = new ExpressionEngine(new ExpressionLimits());
+        var analysis = ExpressionAnalysis.Analyze("(() => { try { return secrets.NOPE; } catch (e) { const p = Object.getPrototypeOf(e); return [p, p.constructor].map((o) => Object.isFrozen(o)).concat(Object.getPrototypeOf(p) === Error.prototype); } })()");
+
+        var result = engine.Run(analysis, [], [], plain: false, null, null);
+
+        Assert.Equal(EngineResultKind.Json, result.Kind);
+        Assert.Equal("[true,true,true]", result.Text);
+    }
+
     /// <summary>Every object the engine's table of intrinsics holds, in properties or fields, public or not.</summary>
     private static IEnumerable<(JsValue, string)> Intrinsics(object table)
     {
