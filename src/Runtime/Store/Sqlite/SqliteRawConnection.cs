@@ -125,8 +125,20 @@ internal sealed class SqliteRawConnection : IDisposable
     private static Microsoft.Data.Sqlite.SqliteException Failure(int rc, string message) =>
         new(string.Create(CultureInfo.InvariantCulture, $"SQLite Error {rc}: '{message}'."), rc);
 
+    /// <summary>A current row read by column ordinal, whichever layer read it.</summary>
+    internal interface IRow
+    {
+        bool IsNull(int column);
+
+        long Int64(int column);
+
+        int Int32(int column);
+
+        string Text(int column);
+    }
+
     /// <summary>The current row of a statement, read by column ordinal.</summary>
-    internal readonly struct Row(sqlite3_stmt statement)
+    internal readonly struct Row(sqlite3_stmt statement) : IRow
     {
         public bool IsNull(int column) => raw.sqlite3_column_type(statement, column) == raw.SQLITE_NULL;
 

@@ -181,7 +181,7 @@ internal sealed class SqliteSecretRows : ISecretRows
     public Task<IReadOnlyList<SecretMetadata>> ListAsync(CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        return Task.FromResult<IReadOnlyList<SecretMetadata>>(Raw(raw => raw.Rows(ListSql, Metadata)));
+        return Task.FromResult<IReadOnlyList<SecretMetadata>>(Raw(raw => raw.Rows(ListSql, static row => Metadata(row))));
     }
 
     private const string ListSql = $"SELECT {MetadataColumns} FROM secrets ORDER BY scope, owner, name";
@@ -574,26 +574,12 @@ internal sealed class SqliteSecretRows : ISecretRows
         "scope, owner, name, version, value_length, description, created_at, created_by, updated_at, updated_by, last_used_at, is_system, integration, change";
 
     // By ordinal: a page maps 51 rows of 14 columns, and a lookup by name scans the columns each time.
-    private static SecretMetadata Metadata(SqliteDataReader r) => new()
-    {
-        Scope = SecretScopeText.Parse(r.GetString(0)),
-        Owner = r.GetString(1),
-        Name = SecretName.Parse(r.GetString(2)),
-        Version = r.GetInt32(3),
-        ValueLength = r.GetInt32(4),
-        Description = r.IsDBNull(5) ? null : r.GetString(5),
-        CreatedAt = Parse(r.GetString(6)),
-        CreatedBy = r.GetString(7),
-        UpdatedAt = Parse(r.GetString(8)),
-        UpdatedBy = r.GetString(9),
-        LastUsedAt = r.IsDBNull(10) ? null : Parse(r.GetString(10)),
-        IsSystem = r.GetInt32(11) == 1,
-        Integration = r.IsDBNull(12) ? null : r.GetString(12),
-        Change = r.GetInt64(13),
-    };
+    private static SecretMetadata Metadata(SqliteDataReader r) => Metadata(new ReaderRow(r));
 
-    // The same row as Metadata(SqliteDataReader), from the raw connection (a test compares the two over every kind of row).
-    private static SecretMetadata Metadata(SqliteRawConnection.Row r) => new()
+    // One mapping for both layers: Microsoft.Data.Sqlite's reader and the raw connection's row (a test compares the two
+    // over every kind of row). Generic over the struct, so neither pays an interface call per column.
+    private static SecretMetadata Metadata<TRow>(TRow r)
+        where TRow : struct, SqliteRawConnection.IRow => new()
     {
         Scope = SecretScopeText.Parse(r.Text(0)),
         Owner = r.Text(1),
@@ -610,6 +596,18 @@ internal sealed class SqliteSecretRows : ISecretRows
         Integration = r.IsNull(12) ? null : r.Text(12),
         Change = r.Int64(13),
     };
+
+    /// <summary>A Microsoft.Data.Sqlite reader's current row, read as <see cref="SqliteRawConnection.Row"/> reads a raw one.</summary>
+    private readonly struct ReaderRow(SqliteDataReader reader) : SqliteRawConnection.IRow
+    {
+        public bool IsNull(int column) => reader.IsDBNull(column);
+
+        public long Int64(int column) => reader.GetInt64(column);
+
+        public int Int32(int column) => reader.GetInt32(column);
+
+        public string Text(int column) => reader.GetString(column);
+    }
 
     private static void Migrate(SqliteConnection connection)
     {
