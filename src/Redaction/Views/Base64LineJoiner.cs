@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Secrets.Runtime.Redaction.Views;
 
@@ -14,10 +15,9 @@ internal sealed class Base64LineJoiner : TextDecoder
     /// <summary>A Base64 run that ends a line opens a block only from this length (a wrapped line is 64 or 76).</summary>
     public const int MinimumRun = 16;
 
-    private static readonly SearchValues<char> NewLine = SearchValues.Create("\n");
     private static readonly SearchValues<char> Alphabet = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_");
 
-    public override SearchValues<char> Triggers => NewLine;
+    public override bool HasTrigger(ReadOnlySpan<char> text) => text.Contains('\n');
 
     public override bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view)
     {
@@ -30,6 +30,7 @@ internal sealed class Base64LineJoiner : TextDecoder
     /// the source range of each block whose lines are not indented: every character in it is Base64 or a line break,
     /// so every match inside it that holds no line break is also a match of the view.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Decode(ReadOnlySpan<char> text, ref DecodedView view, ref BlockList blocks)
     {
         var changed = false;
@@ -120,12 +121,6 @@ internal sealed class Base64LineJoiner : TextDecoder
         }
 
         blockStart = -1;
-    }
-
-    protected override int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed)
-    {
-        consumed = 0;
-        return 0;
     }
 
     /// <summary>Source ranges of joined blocks, in a pooled array rented on the first (none when not recording); return it with <see cref="Return"/>.</summary>

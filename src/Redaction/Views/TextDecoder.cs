@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Secrets.Runtime.Redaction.Views;
 
@@ -20,28 +20,32 @@ internal abstract class TextDecoder
     public const int AllBits = 0b1111;
 
     /// <summary>The bits of the decoders in <see cref="All"/> that <paramref name="c"/> triggers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int TriggeredBy(char c) => c switch { '%' => 1, '&' => 2, '\\' => 4, '\n' => 8, _ => 0 };
 
-    /// <summary>Characters that can open an escape; a text without any is not decoded.</summary>
-    public abstract SearchValues<char> Triggers { get; }
+    /// <summary>Whether <paramref name="text"/> holds a character that can open an escape; a text without any is not decoded.</summary>
+    public abstract bool HasTrigger(ReadOnlySpan<char> text);
 
-    /// <summary>Characters that can start a decoded unit inside a window (the triggers, plus for example <c>+</c>).</summary>
-    protected virtual SearchValues<char> Units => Triggers;
+    /// <summary>Decodes the windows around the escapes of <paramref name="text"/> into <paramref name="view"/>; false when nothing was decoded.</summary>
+    public abstract bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view);
 
     /// <summary>
-    /// Decodes the windows around the escapes of <paramref name="text"/> into <paramref name="view"/>; false when
-    /// nothing was decoded. A window also stops at the line breaks around its escape: these escapings never leave a
-    /// raw line break inside an escaped value (a multi-line value's lines are registered on their own).
+    /// <see cref="Decode(ReadOnlySpan{char}, int, ref DecodedView)"/> for the escapes of <typeparamref name="TSyntax"/>,
+    /// compiled once per syntax so its searches and unit decoding are direct calls. A window also stops at the line
+    /// breaks around its escape: these escapings never leave a raw line break inside an escaped value (a multi-line
+    /// value's lines are registered on their own).
     /// </summary>
-    public virtual bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected static bool Decode<TSyntax>(ReadOnlySpan<char> text, int window, ref DecodedView view)
+        where TSyntax : struct, IEscapeSyntax
     {
         Span<char> unit = stackalloc char[2];
         var changed = false;
         int windowStart = -1, windowEnd = -1;
         int lineStart = 0, lineEnd = -1;
-        for (var i = text.IndexOfAny(Triggers); i >= 0; i = Next(text, i + 1, Triggers))
+        for (var i = TSyntax.IndexOfTrigger(text); i >= 0; i = NextTrigger<TSyntax>(text, i + 1))
         {
-            if (TryDecode(text, i, unit, out _) == 0)
+            if (TSyntax.TryDecode(text, i, unit, out _) == 0)
             {
                 continue;
             }
@@ -63,7 +67,7 @@ internal abstract class TextDecoder
             {
                 if (windowStart >= 0)
                 {
-                    changed |= DecodeWindow(text, windowStart, windowEnd, ref view);
+                    changed |= DecodeWindow<TSyntax>(text, windowStart, windowEnd, ref view);
                 }
 
                 (windowStart, windowEnd) = (start, end);
@@ -80,16 +84,15 @@ internal abstract class TextDecoder
 
         if (windowStart >= 0)
         {
-            changed |= DecodeWindow(text, windowStart, windowEnd, ref view);
+            changed |= DecodeWindow<TSyntax>(text, windowStart, windowEnd, ref view);
         }
 
         return changed;
     }
 
-    /// <summary>Decodes the unit at <paramref name="index"/> into <paramref name="output"/>; returns the characters written, 0 when no unit starts there.</summary>
-    protected abstract int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed);
-
-    private bool DecodeWindow(ReadOnlySpan<char> text, int start, int end, ref DecodedView view)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool DecodeWindow<TSyntax>(ReadOnlySpan<char> text, int start, int end, ref DecodedView view)
+        where TSyntax : struct, IEscapeSyntax
     {
         Span<char> unit = stackalloc char[2];
         var changed = false;
@@ -97,7 +100,8 @@ internal abstract class TextDecoder
         var position = start;
         while (position < end)
         {
-            var next = Next(text[..end], position, Units);
+            var found = TSyntax.IndexOfUnit(text[position..end]);
+            var next = found < 0 ? -1 : position + found;
             if (next < 0)
             {
                 view.AppendSource(text, position, end);
@@ -105,7 +109,7 @@ internal abstract class TextDecoder
             }
 
             view.AppendSource(text, position, next);
-            var written = TryDecode(text, next, unit, out var consumed);
+            var written = TSyntax.TryDecode(text, next, unit, out var consumed);
             if (written == 0 || next + consumed > end)
             {
                 view.AppendSource(text, next, next + 1);
@@ -125,18 +129,21 @@ internal abstract class TextDecoder
         return changed;
     }
 
-    private static int Next(ReadOnlySpan<char> text, int from, SearchValues<char> values)
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int NextTrigger<TSyntax>(ReadOnlySpan<char> text, int from)
+        where TSyntax : struct, IEscapeSyntax
     {
         if (from >= text.Length)
         {
             return -1;
         }
 
-        var found = text[from..].IndexOfAny(values);
+        var found = TSyntax.IndexOfTrigger(text[from..]);
         return found < 0 ? -1 : from + found;
     }
 
     /// <summary>The value of a hex digit, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static int Hex(char c) => c switch
     {
         >= '0' and <= '9' => c - '0',
