@@ -15,11 +15,9 @@ internal sealed class PercentDecoder : TextDecoder
 
     private readonly struct Syntax : IEscapeSyntax
     {
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int IndexOfTrigger(ReadOnlySpan<char> text) => text.IndexOf('%');
+        public static char Trigger => '%';
 
-        [MethodImpl(MethodImplOptions.AggressiveInlining)]
-        public static int IndexOfUnit(ReadOnlySpan<char> text) => text.IndexOfAny('%', '+');
+        public static char OtherUnit => '+';
 
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public static int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed)

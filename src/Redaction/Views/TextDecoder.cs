@@ -31,7 +31,7 @@ internal abstract class TextDecoder
 
     /// <summary>
     /// <see cref="Decode(ReadOnlySpan{char}, int, ref DecodedView)"/> for the escapes of <typeparamref name="TSyntax"/>,
-    /// compiled once per syntax so its searches and unit decoding are direct calls. A window also stops at the line
+    /// compiled once per syntax so its characters are constants and its unit decoding a direct call. A window also stops at the line
     /// breaks around its escape: these escapings never leave a raw line break inside an escaped value (a multi-line
     /// value's lines are registered on their own).
     /// </summary>
@@ -43,7 +43,8 @@ internal abstract class TextDecoder
         var changed = false;
         int windowStart = -1, windowEnd = -1;
         int lineStart = 0, lineEnd = -1;
-        for (var i = TSyntax.IndexOfTrigger(text); i >= 0; i = NextTrigger<TSyntax>(text, i + 1))
+        var triggers = new CharScanner(text, TSyntax.Trigger, TSyntax.Trigger);
+        for (var i = triggers.Next(0, text.Length); i >= 0; i = triggers.Next(i + 1, text.Length))
         {
             if (TSyntax.TryDecode(text, i, unit, out _) == 0)
             {
@@ -98,10 +99,10 @@ internal abstract class TextDecoder
         var changed = false;
         view.Break(start);
         var position = start;
+        var units = new CharScanner(text, TSyntax.Trigger, TSyntax.OtherUnit);
         while (position < end)
         {
-            var found = TSyntax.IndexOfUnit(text[position..end]);
-            var next = found < 0 ? -1 : position + found;
+            var next = units.Next(position, end);
             if (next < 0)
             {
                 view.AppendSource(text, position, end);
@@ -127,19 +128,6 @@ internal abstract class TextDecoder
         }
 
         return changed;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static int NextTrigger<TSyntax>(ReadOnlySpan<char> text, int from)
-        where TSyntax : struct, IEscapeSyntax
-    {
-        if (from >= text.Length)
-        {
-            return -1;
-        }
-
-        var found = TSyntax.IndexOfTrigger(text[from..]);
-        return found < 0 ? -1 : from + found;
     }
 
     /// <summary>The value of a hex digit, or -1.</summary>
