@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Secrets.Runtime.Redaction;
@@ -118,7 +117,6 @@ public sealed class RedactingTextWriter : TextWriter
         base.Dispose(disposing);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Drain(bool final)
     {
         if (_length == 0)

@@ -53,8 +53,8 @@ internal ref struct CharScanner
 
     /// <summary>
     /// Masks the chunks from <paramref name="from"/> on, while they start before <paramref name="end"/>, until one holds
-    /// a character (a chunk may read past <paramref name="end"/>, never past the text); the text's last characters,
-    /// fewer than a chunk, one by one.
+    /// a character (a chunk may read past <paramref name="end"/>, never past the text); a text shorter than a chunk is
+    /// looked at one character at a time.
     /// </summary>
     private int Scan(int from, int end)
     {
@@ -70,7 +70,20 @@ internal ref struct CharScanner
             }
         }
 
-        for (end = Math.Min(end, _text.Length); from < end; from++)
+        end = Math.Min(end, _text.Length);
+        if (from < end && _text.Length >= Chunk)
+        {
+            // Fewer than a chunk left: the text's last chunk, which overlaps what was masked already (kept whole, so a
+            // later search further back still sees those positions).
+            var last = _text.Length - Chunk;
+            var mask = Mask(ref Unsafe.Add(ref first, last));
+            (_base, _mask) = (last, mask);
+            var rest = mask & (ulong.MaxValue << (from - last));
+            var found = rest == 0 ? -1 : last + BitOperations.TrailingZeroCount(rest);
+            return found < end ? found : -1;
+        }
+
+        for (; from < end; from++)
         {
             var c = Unsafe.Add(ref first, from);
             if (c == _first || c == _second)
