@@ -81,6 +81,7 @@ public sealed class CharScannerTests
         var scanner = new CharScanner(text, '%', '%');
         Assert.Equal(-1, scanner.Next(0, 40));
         Assert.Equal(40, scanner.Next(0, 41));
+        Assert.Equal(-1, scanner.Next(0, 40));
         Assert.Equal(-1, scanner.Next(41, text.Length));
     }
 
