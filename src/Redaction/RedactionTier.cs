@@ -127,6 +127,7 @@ internal sealed class RedactionTier
     /// <see cref="Find(ReadOnlySpan{char}, int, int, ref List{RedactionHit}?)"/>, with <paramref name="vectors"/> false
     /// keeping the sampled index to its scalar loop even where <see cref="VectorSearch"/> holds (tests compare the two).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Find(ReadOnlySpan<char> text, int from, int to, bool vectors, ref List<RedactionHit>? hits)
     {
         if (_index.Count > 0)
@@ -140,6 +141,7 @@ internal sealed class RedactionTier
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FindShort(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
     {
         var position = from;
@@ -438,6 +440,7 @@ internal sealed class RedactionTier
         }
 
         /// <summary>Adds the hits that start in [<paramref name="from"/>, <paramref name="to"/>); <paramref name="vectors"/> false keeps to the scalar loop (tests compare both).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Find(ReadOnlySpan<char> text, int from, int to, bool vectors, ref List<RedactionHit>? hits)
         {
             var step = Step;

@@ -20,13 +20,11 @@ namespace Secrets.Runtime.Redaction;
 /// full merge also runs once a quarter of what is indexed is released. Masking is a safety net against accidental
 /// exposure in the forms listed in the README, not a boundary against code that holds a value.
 /// <para>
-/// The search path's long-running loops (the sampled index's, the search near a view's changes, the decoders' and the
-/// Base64 joiner's) are compiled fully optimised at their first call
-/// (<see cref="MethodImplOptions.AggressiveOptimization"/>): under tiered compilation they would run unoptimised, then
-/// instrumented, for the first tens of megabytes of a stream, which is much of a <c>redact</c> run's first pass. They
-/// are written not to need what dynamic PGO adds (no virtual or delegate calls per position or unit; small helpers
-/// marked for inlining). The methods that call them once per write or per view stay tiered, so a short event still
-/// gets the profile's devirtualised calls.
+/// The search path's loops (here, in <see cref="RedactionTier"/>, the decoders of <c>Views/</c> and the streaming
+/// writer) are compiled fully optimised at their first call (<see cref="MethodImplOptions.AggressiveOptimization"/>):
+/// under tiered compilation they would run unoptimised, then instrumented, for the first tens of megabytes of a
+/// stream, which is all of a <c>redact</c> run's first pass. They are written not to need what dynamic PGO adds
+/// (no virtual or delegate calls per position or unit; small helpers marked for inlining).
 /// </para>
 /// </remarks>
 public sealed class SecretRedactor
@@ -164,6 +162,7 @@ public sealed class SecretRedactor
     }
 
     /// <summary>Finds the hits in a span, sorted by start (longest first); used by the streaming writer to choose where it may cut.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal List<RedactionHit>? Find(ReadOnlySpan<char> text)
     {
         var snapshot = Volatile.Read(ref _snapshot);
@@ -191,6 +190,7 @@ public sealed class SecretRedactor
     }
 
     /// <summary>Hands <paramref name="text"/> to <paramref name="write"/> in pieces, with the (sorted) hits replaced by the mask.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Apply<TState>(ReadOnlySpan<char> text, List<RedactionHit> hits, SpanWriter<TState> write, TState state)
     {
         var position = 0;
@@ -314,6 +314,7 @@ public sealed class SecretRedactor
     }
 
     /// <summary>Finds hits in <paramref name="text"/> and in its decoded views.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FindIn(Snapshot snapshot, ReadOnlySpan<char> text, int depth, int decoders, ref List<RedactionHit>? hits)
     {
         const int joiner = 1 << 3;
@@ -353,6 +354,7 @@ public sealed class SecretRedactor
     }
 
     /// <summary>Searches the whole joined view of the Base64 blocks of <paramref name="text"/>, and lists in <paramref name="blocks"/> those the plain search may skip.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FindInJoinedBlocks(Snapshot snapshot, ReadOnlySpan<char> text, ref Base64LineJoiner.BlockList blocks, ref List<RedactionHit>? hits)
     {
         var view = new DecodedView(text.Length + 16);
@@ -380,6 +382,7 @@ public sealed class SecretRedactor
     /// match could differ from the text it came from (near a decoded unit or a join); a view is decoded again only by
     /// the decoders whose triggers its own decoding produced.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FindInViews(Snapshot snapshot, ReadOnlySpan<char> text, int depth, int decoders, ref List<RedactionHit>? hits)
     {
         if (depth >= Options.MaximumDecodingDepth)

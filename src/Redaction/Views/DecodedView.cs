@@ -34,6 +34,7 @@ internal struct DecodedView
     public readonly ReadOnlySpan<char> Text => _text.AsSpan(0, Length);
 
     /// <summary>Where the characters [start, end) of this view came from in the source.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly (int Start, int End) Source(int start, int end)
     {
         ref readonly var first = ref _segments[Find(start)];
