@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Secrets.Runtime.Redaction;
@@ -117,6 +118,7 @@ public sealed class RedactingTextWriter : TextWriter
         base.Dispose(disposing);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Drain(bool final)
     {
         if (_length == 0)

@@ -127,6 +127,7 @@ internal sealed class RedactionTier
     /// <see cref="Find(ReadOnlySpan{char}, int, int, ref List{RedactionHit}?)"/>, with <paramref name="vectors"/> false
     /// keeping the sampled index to its scalar loop even where <see cref="VectorSearch"/> holds (tests compare the two).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Find(ReadOnlySpan<char> text, int from, int to, bool vectors, ref List<RedactionHit>? hits)
     {
         if (_index.Count > 0)
@@ -140,6 +141,7 @@ internal sealed class RedactionTier
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FindShort(ReadOnlySpan<char> text, int from, int to, ref List<RedactionHit>? hits)
     {
         var position = from;
@@ -190,6 +192,7 @@ internal sealed class RedactionTier
         (hits ??= []).Add(new RedactionHit(start, end, pattern.Entry.Name));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Matches(ReadOnlySpan<char> text, int start, RedactionPattern pattern)
     {
         var slice = text.Slice(start, pattern.Text.Length);
@@ -278,6 +281,7 @@ internal sealed class RedactionTier
         return key;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static char FoldChar(ReadOnlySpan<char> text, int i)
     {
         var c = text[i];
@@ -436,6 +440,7 @@ internal sealed class RedactionTier
         }
 
         /// <summary>Adds the hits that start in [<paramref name="from"/>, <paramref name="to"/>); <paramref name="vectors"/> false keeps to the scalar loop (tests compare both).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Find(ReadOnlySpan<char> text, int from, int to, bool vectors, ref List<RedactionHit>? hits)
         {
             var step = Step;
@@ -455,6 +460,7 @@ internal sealed class RedactionTier
         }
 
         /// <summary>The sampled positions from <paramref name="start"/> to <paramref name="last"/> (at most the text's length less a gram), one at a time.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void FindScalar(ReadOnlySpan<char> text, int from, int to, int start, int last, ref List<RedactionHit>? hits)
         {
             // Unchecked reads: p + 4 <= text.Length for every p up to last, and p + 8 <= text.Length up to lastPair; a
@@ -501,6 +507,7 @@ internal sealed class RedactionTier
         /// position not searched.
         /// </summary>
         [SkipLocalsInit] // Its vector temporaries hold no references: zeroing the frame on each call costs a short search more than it saves.
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private unsafe int FindBlocks(ReadOnlySpan<char> text, int from, int to, int lastBlock, ref List<RedactionHit>? hits)
         {
             var step = Step;
@@ -566,6 +573,7 @@ internal sealed class RedactionTier
             return (uint)Vector512.Equals(words & mask, mask).ExtractMostSignificantBits();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         private void Walk(ReadOnlySpan<char> text, int from, int to, int p, int c, ref List<RedactionHit>? hits)
         {
             // A check gram from elsewhere in the form (see CheckOffset), kept in the candidate, rejects most candidates
@@ -670,6 +678,7 @@ internal sealed class RedactionTier
         /// <summary>How many keys fit before the table is more than half full.</summary>
         public int Capacity => _keys.Length / 2;
 
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public bool TryGet(ulong key, out int head)
         {
             // Unchecked: a slot is masked to the tables' length (a power of two, the same for both arrays).

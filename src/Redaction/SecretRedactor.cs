@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text;
 using Secrets.Runtime.Redaction.Views;
@@ -18,6 +19,13 @@ namespace Secrets.Runtime.Redaction;
 /// value released while in the main or middle tier is matched until the next merge that rebuilds its tier, and a
 /// full merge also runs once a quarter of what is indexed is released. Masking is a safety net against accidental
 /// exposure in the forms listed in the README, not a boundary against code that holds a value.
+/// <para>
+/// The search path's loops (here, in <see cref="RedactionTier"/>, the decoders of <c>Views/</c> and the streaming
+/// writer) are compiled fully optimised at their first call (<see cref="MethodImplOptions.AggressiveOptimization"/>):
+/// under tiered compilation they would run unoptimised, then instrumented, for the first tens of megabytes of a
+/// stream, which is all of a <c>redact</c> run's first pass. They are written not to need what dynamic PGO adds
+/// (no virtual or delegate calls per position or unit; small helpers marked for inlining).
+/// </para>
 /// </remarks>
 public sealed class SecretRedactor
 {
@@ -154,6 +162,7 @@ public sealed class SecretRedactor
     }
 
     /// <summary>Finds the hits in a span, sorted by start (longest first); used by the streaming writer to choose where it may cut.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal List<RedactionHit>? Find(ReadOnlySpan<char> text)
     {
         var snapshot = Volatile.Read(ref _snapshot);
@@ -181,6 +190,7 @@ public sealed class SecretRedactor
     }
 
     /// <summary>Hands <paramref name="text"/> to <paramref name="write"/> in pieces, with the (sorted) hits replaced by the mask.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Apply<TState>(ReadOnlySpan<char> text, List<RedactionHit> hits, SpanWriter<TState> write, TState state)
     {
         var position = 0;
@@ -304,6 +314,7 @@ public sealed class SecretRedactor
     }
 
     /// <summary>Finds hits in <paramref name="text"/> and in its decoded views.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FindIn(Snapshot snapshot, ReadOnlySpan<char> text, int depth, int decoders, ref List<RedactionHit>? hits)
     {
         const int joiner = 1 << 3;
@@ -343,6 +354,7 @@ public sealed class SecretRedactor
     }
 
     /// <summary>Searches the whole joined view of the Base64 blocks of <paramref name="text"/>, and lists in <paramref name="blocks"/> those the plain search may skip.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void FindInJoinedBlocks(Snapshot snapshot, ReadOnlySpan<char> text, ref Base64LineJoiner.BlockList blocks, ref List<RedactionHit>? hits)
     {
         var view = new DecodedView(text.Length + 16);
@@ -370,6 +382,7 @@ public sealed class SecretRedactor
     /// match could differ from the text it came from (near a decoded unit or a join); a view is decoded again only by
     /// the decoders whose triggers its own decoding produced.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void FindInViews(Snapshot snapshot, ReadOnlySpan<char> text, int depth, int decoders, ref List<RedactionHit>? hits)
     {
         if (depth >= Options.MaximumDecodingDepth)
@@ -381,7 +394,7 @@ public sealed class SecretRedactor
         for (var d = 0; d < TextDecoder.All.Length; d++)
         {
             var decoder = TextDecoder.All[d];
-            if ((decoders & (1 << d)) == 0 || !text.ContainsAny(decoder.Triggers))
+            if ((decoders & (1 << d)) == 0 || !decoder.HasTrigger(text))
             {
                 continue;
             }
@@ -414,6 +427,7 @@ public sealed class SecretRedactor
     /// form that holds the decoded character there before it (a separator is in no form), or the longest form before
     /// the start of a joined run.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SearchNearChanges(Snapshot snapshot, in DecodedView view, ref List<RedactionHit>? hits)
     {
         var text = view.Text;
@@ -733,6 +747,7 @@ public sealed class SecretRedactor
         public static readonly Snapshot Empty = new(RedactionTier.Empty, RedactionTier.Empty, RedactionTier.Empty, 0, false);
 
         /// <summary>The longest form of any tier that holds <paramref name="c"/> (see <see cref="RedactionTier.Reach"/>).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Reach(char c) => Math.Max(Main.Reach(c), Math.Max(Middle.Reach(c), Recent.Reach(c)));
     }
 }

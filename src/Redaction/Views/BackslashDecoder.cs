@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Secrets.Runtime.Redaction.Views;
 
@@ -9,46 +9,54 @@ namespace Secrets.Runtime.Redaction.Views;
 /// </summary>
 internal sealed class BackslashDecoder : TextDecoder
 {
-    private static readonly SearchValues<char> Backslash = SearchValues.Create("\\");
+    public override bool HasTrigger(ReadOnlySpan<char> text) => text.Contains('\\');
 
-    public override SearchValues<char> Triggers => Backslash;
+    public override bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view) => Decode<Syntax>(text, window, ref view);
 
-    protected override int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed)
+    private readonly struct Syntax : IEscapeSyntax
     {
-        consumed = 0;
-        if (index + 1 >= text.Length)
-        {
-            return 0;
-        }
+        public static char Trigger => '\\';
 
-        var c = text[index + 1];
-        if (c is 'u' or 'x')
+        public static char OtherUnit => '\\';
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed)
         {
-            var digits = c == 'u' ? 4 : 2;
-            if (index + 1 + digits >= text.Length)
+            consumed = 0;
+            if (index + 1 >= text.Length)
             {
                 return 0;
             }
 
-            var value = 0;
-            for (var k = 0; k < digits; k++)
+            var c = text[index + 1];
+            if (c is 'u' or 'x')
             {
-                var digit = Hex(text[index + 2 + k]);
-                if (digit < 0)
+                var digits = c == 'u' ? 4 : 2;
+                if (index + 1 + digits >= text.Length)
                 {
                     return 0;
                 }
 
-                value = (value << 4) | digit;
+                var value = 0;
+                for (var k = 0; k < digits; k++)
+                {
+                    var digit = Hex(text[index + 2 + k]);
+                    if (digit < 0)
+                    {
+                        return 0;
+                    }
+
+                    value = (value << 4) | digit;
+                }
+
+                consumed = 2 + digits;
+                output[0] = (char)value;
+                return 1;
             }
 
-            consumed = 2 + digits;
-            output[0] = (char)value;
+            consumed = 2;
+            output[0] = c switch { 'n' => '\n', 'r' => '\r', 't' => '\t', 'b' => '\b', 'f' => '\f', _ => c };
             return 1;
         }
-
-        consumed = 2;
-        output[0] = c switch { 'n' => '\n', 'r' => '\r', 't' => '\t', 'b' => '\b', 'f' => '\f', _ => c };
-        return 1;
     }
 }

@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Secrets.Runtime.Redaction.Views;
 
@@ -14,10 +15,9 @@ internal sealed class Base64LineJoiner : TextDecoder
     /// <summary>A Base64 run that ends a line opens a block only from this length (a wrapped line is 64 or 76).</summary>
     public const int MinimumRun = 16;
 
-    private static readonly SearchValues<char> NewLine = SearchValues.Create("\n");
     private static readonly SearchValues<char> Alphabet = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_");
 
-    public override SearchValues<char> Triggers => NewLine;
+    public override bool HasTrigger(ReadOnlySpan<char> text) => text.Contains('\n');
 
     public override bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view)
     {
@@ -30,6 +30,7 @@ internal sealed class Base64LineJoiner : TextDecoder
     /// the source range of each block whose lines are not indented: every character in it is Base64 or a line break,
     /// so every match inside it that holds no line break is also a match of the view.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static bool Decode(ReadOnlySpan<char> text, ref DecodedView view, ref BlockList blocks)
     {
         var changed = false;
@@ -38,10 +39,11 @@ internal sealed class Base64LineJoiner : TextDecoder
         var lines = 0;
         (int Start, int End) first = default;
         var lineStart = 0;
+        var newlines = new CharScanner(text, '\n', '\n');
         while (lineStart <= text.Length)
         {
-            var newline = text[lineStart..].IndexOf('\n');
-            var lineEnd = newline < 0 ? text.Length : lineStart + newline;
+            var newline = newlines.Next(lineStart, text.Length);
+            var lineEnd = newline < 0 ? text.Length : newline;
             var start = lineStart;
             while (start < lineEnd && text[start] is ' ' or '\t')
             {
@@ -50,30 +52,13 @@ internal sealed class Base64LineJoiner : TextDecoder
 
             var end = lineEnd > start && text[lineEnd - 1] == '\r' ? lineEnd - 1 : lineEnd;
             var line = text[start..end];
-            var foreign = line.IsEmpty ? 0 : line.IndexOfAnyExcept(Alphabet);
-            if (lines > 0 && foreign < 0)
+            if (lines > 0)
             {
-                // A block is open and this whole line is Base64: it continues the block.
-                if (++lines == 2)
+                var foreign = line.IsEmpty ? 0 : line.IndexOfAnyExcept(Alphabet);
+                if (foreign < 0)
                 {
-                    view.Break(first.Start);
-                    view.AppendSource(text, first.Start, first.End);
-                    changed = true;
-                    (blockStart, indented) = (first.Start, false);
-                }
-
-                view.AppendSource(text, start, end);
-                blockEnd = end;
-                indented |= start > lineStart;
-            }
-            else
-            {
-                // A block may end in the Base64 run that starts this line: after at least one whole line, or right after
-                // a run of a wrap width (PEM 64, MIME 76); a one-line blob followed by an ordinary line is left alone.
-                var head = foreign < 0 ? line.Length : foreign;
-                if (head > 0 && (lines >= 2 || (lines == 1 && (first.End - first.Start) is 64 or 76)))
-                {
-                    if (lines == 1)
+                    // A block is open and this whole line is Base64: it continues the block.
+                    if (++lines == 2)
                     {
                         view.Break(first.Start);
                         view.AppendSource(text, first.Start, first.End);
@@ -81,23 +66,41 @@ internal sealed class Base64LineJoiner : TextDecoder
                         (blockStart, indented) = (first.Start, false);
                     }
 
-                    view.AppendSource(text, start, start + head);
-                    blockEnd = start + head;
+                    view.AppendSource(text, start, end);
+                    blockEnd = end;
                     indented |= start > lineStart;
                 }
+                else
+                {
+                    // A block may end in the Base64 run that starts this line: after at least one whole line, or right
+                    // after a run of a wrap width (PEM 64, MIME 76); a one-line blob followed by an ordinary line is left alone.
+                    if (foreign > 0 && (lines >= 2 || (first.End - first.Start) is 64 or 76))
+                    {
+                        if (lines == 1)
+                        {
+                            view.Break(first.Start);
+                            view.AppendSource(text, first.Start, first.End);
+                            changed = true;
+                            (blockStart, indented) = (first.Start, false);
+                        }
 
-                Close(ref blocks, ref blockStart, blockEnd, indented);
-                lines = 0;
+                        view.AppendSource(text, start, start + foreign);
+                        blockEnd = start + foreign;
+                        indented |= start > lineStart;
+                    }
+
+                    Close(ref blocks, ref blockStart, blockEnd, indented);
+                    lines = 0;
+                }
             }
 
-            if (lines == 0)
+            // With no block open, only a line that ends in a Base64 run of MinimumRun characters matters (it may open
+            // one), so the rest of an ordinary line is not scanned.
+            if (lines == 0 && line.Length >= MinimumRun && Alphabet.Contains(line[^1]) && !line[^MinimumRun..].ContainsAnyExcept(Alphabet))
             {
-                var tail = foreign < 0 ? line.Length : line.Length - 1 - line.LastIndexOfAnyExcept(Alphabet);
-                if (tail >= MinimumRun)
-                {
-                    lines = 1;
-                    first = (end - tail, end);
-                }
+                var tail = line.Length - 1 - line.LastIndexOfAnyExcept(Alphabet);
+                lines = 1;
+                first = (end - tail, end);
             }
 
             if (newline < 0)
@@ -120,12 +123,6 @@ internal sealed class Base64LineJoiner : TextDecoder
         }
 
         blockStart = -1;
-    }
-
-    protected override int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed)
-    {
-        consumed = 0;
-        return 0;
     }
 
     /// <summary>Source ranges of joined blocks, in a pooled array rented on the first (none when not recording); return it with <see cref="Return"/>.</summary>

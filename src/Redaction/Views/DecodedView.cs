@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Secrets.Runtime.Redaction.Views;
 
@@ -33,6 +34,7 @@ internal struct DecodedView
     public readonly ReadOnlySpan<char> Text => _text.AsSpan(0, Length);
 
     /// <summary>Where the characters [start, end) of this view came from in the source.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public readonly (int Start, int End) Source(int start, int end)
     {
         ref readonly var first = ref _segments[Find(start)];
@@ -54,6 +56,7 @@ internal struct DecodedView
     /// start of a joined run. The first run and a run after a separator start a piece where the source does: a match
     /// there that holds no decoded character is source text.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public readonly int Relevant(int index, out bool decoded)
     {
         ref readonly var segment = ref _segments[index];
@@ -62,6 +65,7 @@ internal struct DecodedView
     }
 
     /// <summary>Appends a character that decoding produced from the source range [sourceStart, sourceEnd).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public void AppendDecoded(char c, int sourceStart, int sourceEnd)
     {
         ProducedTriggers |= TextDecoder.TriggeredBy(c);
@@ -69,6 +73,7 @@ internal struct DecodedView
     }
 
     /// <summary>Copies source characters [start, end) unchanged.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void AppendSource(ReadOnlySpan<char> source, int start, int end)
     {
         var count = end - start;
@@ -111,6 +116,7 @@ internal struct DecodedView
         ProducedTriggers = 0;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void Append(char c, int sourceStart, int sourceEnd)
     {
         EnsureText(1);
@@ -118,26 +124,39 @@ internal struct DecodedView
         _text[Length++] = c;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void AddSegment(Segment segment)
     {
         if (_segmentCount == _segments.Length)
         {
-            var larger = ArrayPool<Segment>.Shared.Rent(_segments.Length * 2);
-            _segments.AsSpan(0, _segmentCount).CopyTo(larger);
-            ArrayPool<Segment>.Shared.Return(_segments);
-            _segments = larger;
+            GrowSegments();
         }
 
         _segments[_segmentCount++] = segment;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void EnsureText(int more)
     {
-        if (Length + more <= _text.Length)
+        if (Length + more > _text.Length)
         {
-            return;
+            GrowText(more);
         }
+    }
 
+    // The growth paths stay out of line, so the appends inline into the decoders' loops as one compare each.
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GrowSegments()
+    {
+        var larger = ArrayPool<Segment>.Shared.Rent(_segments.Length * 2);
+        _segments.AsSpan(0, _segmentCount).CopyTo(larger);
+        ArrayPool<Segment>.Shared.Return(_segments);
+        _segments = larger;
+    }
+
+    [MethodImpl(MethodImplOptions.NoInlining)]
+    private void GrowText(int more)
+    {
         var larger = ArrayPool<char>.Shared.Rent(Math.Max(_text.Length * 2, Length + more));
         _text.AsSpan(0, Length).CopyTo(larger);
         ArrayPool<char>.Shared.Return(_text);

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Secrets.Runtime.Redaction.Views;
 
@@ -9,63 +9,68 @@ namespace Secrets.Runtime.Redaction.Views;
 /// </summary>
 internal sealed class PercentDecoder : TextDecoder
 {
-    private static readonly SearchValues<char> Percent = SearchValues.Create("%");
-    private static readonly SearchValues<char> PercentOrPlus = SearchValues.Create("%+");
+    public override bool HasTrigger(ReadOnlySpan<char> text) => text.Contains('%');
 
-    public override SearchValues<char> Triggers => Percent;
+    public override bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view) => Decode<Syntax>(text, window, ref view);
 
-    protected override SearchValues<char> Units => PercentOrPlus;
-
-    protected override int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed)
+    private readonly struct Syntax : IEscapeSyntax
     {
-        consumed = 1;
-        if (text[index] == '+')
-        {
-            output[0] = ' ';
-            return 1;
-        }
+        public static char Trigger => '%';
 
-        var first = Byte(text, index);
-        if (first < 0)
-        {
-            return 0;
-        }
+        public static char OtherUnit => '+';
 
-        consumed = 3;
-        var length = first switch { >= 0xC2 and <= 0xDF => 2, >= 0xE0 and <= 0xEF => 3, >= 0xF0 and <= 0xF4 => 4, _ => 1 };
-        var codePoint = length switch { 2 => first & 0x1F, 3 => first & 0x0F, 4 => first & 0x07, _ => first };
-        for (var k = 1; k < length; k++)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed)
         {
-            var next = Byte(text, index + (3 * k));
-            if (next is < 0x80 or > 0xBF)
+            consumed = 1;
+            if (text[index] == '+')
+            {
+                output[0] = ' ';
+                return 1;
+            }
+
+            var first = Byte(text, index);
+            if (first < 0)
+            {
+                return 0;
+            }
+
+            consumed = 3;
+            var length = first switch { >= 0xC2 and <= 0xDF => 2, >= 0xE0 and <= 0xEF => 3, >= 0xF0 and <= 0xF4 => 4, _ => 1 };
+            var codePoint = length switch { 2 => first & 0x1F, 3 => first & 0x0F, 4 => first & 0x07, _ => first };
+            for (var k = 1; k < length; k++)
+            {
+                var next = Byte(text, index + (3 * k));
+                if (next is < 0x80 or > 0xBF)
+                {
+                    output[0] = (char)first;
+                    return 1;
+                }
+
+                codePoint = (codePoint << 6) | (next & 0x3F);
+            }
+
+            var written = WriteCodePoint(codePoint, output);
+            if (written == 0 || (length == 3 && codePoint < 0x800) || (length == 4 && codePoint < 0x10000))
             {
                 output[0] = (char)first;
                 return 1;
             }
 
-            codePoint = (codePoint << 6) | (next & 0x3F);
+            consumed = 3 * length;
+            return written;
         }
 
-        var written = WriteCodePoint(codePoint, output);
-        if (written == 0 || (length == 3 && codePoint < 0x800) || (length == 4 && codePoint < 0x10000))
+        private static int Byte(ReadOnlySpan<char> text, int index)
         {
-            output[0] = (char)first;
-            return 1;
+            if (index + 2 >= text.Length || text[index] != '%')
+            {
+                return -1;
+            }
+
+            var high = Hex(text[index + 1]);
+            var low = Hex(text[index + 2]);
+            return high < 0 || low < 0 ? -1 : (high << 4) | low;
         }
-
-        consumed = 3 * length;
-        return written;
-    }
-
-    private static int Byte(ReadOnlySpan<char> text, int index)
-    {
-        if (index + 2 >= text.Length || text[index] != '%')
-        {
-            return -1;
-        }
-
-        var high = Hex(text[index + 1]);
-        var low = Hex(text[index + 2]);
-        return high < 0 || low < 0 ? -1 : (high << 4) | low;
     }
 }

@@ -1,4 +1,4 @@
-using System.Buffers;
+using System.Runtime.CompilerServices;
 
 namespace Secrets.Runtime.Redaction.Views;
 
@@ -20,28 +20,33 @@ internal abstract class TextDecoder
     public const int AllBits = 0b1111;
 
     /// <summary>The bits of the decoders in <see cref="All"/> that <paramref name="c"/> triggers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int TriggeredBy(char c) => c switch { '%' => 1, '&' => 2, '\\' => 4, '\n' => 8, _ => 0 };
 
-    /// <summary>Characters that can open an escape; a text without any is not decoded.</summary>
-    public abstract SearchValues<char> Triggers { get; }
+    /// <summary>Whether <paramref name="text"/> holds a character that can open an escape; a text without any is not decoded.</summary>
+    public abstract bool HasTrigger(ReadOnlySpan<char> text);
 
-    /// <summary>Characters that can start a decoded unit inside a window (the triggers, plus for example <c>+</c>).</summary>
-    protected virtual SearchValues<char> Units => Triggers;
+    /// <summary>Decodes the windows around the escapes of <paramref name="text"/> into <paramref name="view"/>; false when nothing was decoded.</summary>
+    public abstract bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view);
 
     /// <summary>
-    /// Decodes the windows around the escapes of <paramref name="text"/> into <paramref name="view"/>; false when
-    /// nothing was decoded. A window also stops at the line breaks around its escape: these escapings never leave a
-    /// raw line break inside an escaped value (a multi-line value's lines are registered on their own).
+    /// <see cref="Decode(ReadOnlySpan{char}, int, ref DecodedView)"/> for the escapes of <typeparamref name="TSyntax"/>,
+    /// compiled once per syntax so its characters are constants and its unit decoding a direct call. A window also stops at the line
+    /// breaks around its escape: these escapings never leave a raw line break inside an escaped value (a multi-line
+    /// value's lines are registered on their own).
     /// </summary>
-    public virtual bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    protected static bool Decode<TSyntax>(ReadOnlySpan<char> text, int window, ref DecodedView view)
+        where TSyntax : struct, IEscapeSyntax
     {
         Span<char> unit = stackalloc char[2];
         var changed = false;
         int windowStart = -1, windowEnd = -1;
         int lineStart = 0, lineEnd = -1;
-        for (var i = text.IndexOfAny(Triggers); i >= 0; i = Next(text, i + 1, Triggers))
+        var triggers = new CharScanner(text, TSyntax.Trigger, TSyntax.Trigger);
+        for (var i = triggers.Next(0, text.Length); i >= 0; i = triggers.Next(i + 1, text.Length))
         {
-            if (TryDecode(text, i, unit, out _) == 0)
+            if (TSyntax.TryDecode(text, i, unit, out _) == 0)
             {
                 continue;
             }
@@ -63,7 +68,7 @@ internal abstract class TextDecoder
             {
                 if (windowStart >= 0)
                 {
-                    changed |= DecodeWindow(text, windowStart, windowEnd, ref view);
+                    changed |= DecodeWindow<TSyntax>(text, windowStart, windowEnd, ref view);
                 }
 
                 (windowStart, windowEnd) = (start, end);
@@ -80,24 +85,24 @@ internal abstract class TextDecoder
 
         if (windowStart >= 0)
         {
-            changed |= DecodeWindow(text, windowStart, windowEnd, ref view);
+            changed |= DecodeWindow<TSyntax>(text, windowStart, windowEnd, ref view);
         }
 
         return changed;
     }
 
-    /// <summary>Decodes the unit at <paramref name="index"/> into <paramref name="output"/>; returns the characters written, 0 when no unit starts there.</summary>
-    protected abstract int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed);
-
-    private bool DecodeWindow(ReadOnlySpan<char> text, int start, int end, ref DecodedView view)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static bool DecodeWindow<TSyntax>(ReadOnlySpan<char> text, int start, int end, ref DecodedView view)
+        where TSyntax : struct, IEscapeSyntax
     {
         Span<char> unit = stackalloc char[2];
         var changed = false;
         view.Break(start);
         var position = start;
+        var units = new CharScanner(text, TSyntax.Trigger, TSyntax.OtherUnit);
         while (position < end)
         {
-            var next = Next(text[..end], position, Units);
+            var next = units.Next(position, end);
             if (next < 0)
             {
                 view.AppendSource(text, position, end);
@@ -105,7 +110,7 @@ internal abstract class TextDecoder
             }
 
             view.AppendSource(text, position, next);
-            var written = TryDecode(text, next, unit, out var consumed);
+            var written = TSyntax.TryDecode(text, next, unit, out var consumed);
             if (written == 0 || next + consumed > end)
             {
                 view.AppendSource(text, next, next + 1);
@@ -125,18 +130,8 @@ internal abstract class TextDecoder
         return changed;
     }
 
-    private static int Next(ReadOnlySpan<char> text, int from, SearchValues<char> values)
-    {
-        if (from >= text.Length)
-        {
-            return -1;
-        }
-
-        var found = text[from..].IndexOfAny(values);
-        return found < 0 ? -1 : from + found;
-    }
-
     /// <summary>The value of a hex digit, or -1.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     protected static int Hex(char c) => c switch
     {
         >= '0' and <= '9' => c - '0',
