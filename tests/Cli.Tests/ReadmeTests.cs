@@ -64,6 +64,7 @@ public sealed partial class ReadmeTests
     [Theory]
     [InlineData("README.md")]
     [InlineData("docs/ARCHITECTURE.md")]
+    [InlineData("docs/PERFORMANCE-HISTORY.md")]
     [InlineData("samples/README.md")]
     public void Every_repository_file_a_document_names_exists(string document)
     {
