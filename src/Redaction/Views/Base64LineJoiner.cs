@@ -17,7 +17,7 @@ internal sealed class Base64LineJoiner : TextDecoder
 
     private static readonly SearchValues<char> Alphabet = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_");
 
-    public override bool HasTrigger(ReadOnlySpan<char> text) => text.Contains('\n');
+    public override char Trigger => '\n';
 
     public override bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view)
     {

@@ -9,7 +9,7 @@ namespace Secrets.Runtime.Redaction.Views;
 /// </summary>
 internal sealed class PercentDecoder : TextDecoder
 {
-    public override bool HasTrigger(ReadOnlySpan<char> text) => text.Contains('%');
+    public override char Trigger => Syntax.Trigger;
 
     public override bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view) => Decode<Syntax>(text, window, ref view);
 

@@ -23,8 +23,11 @@ internal abstract class TextDecoder
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static int TriggeredBy(char c) => c switch { '%' => 1, '&' => 2, '\\' => 4, '\n' => 8, _ => 0 };
 
-    /// <summary>Whether <paramref name="text"/> holds a character that can open an escape; a text without any is not decoded.</summary>
-    public abstract bool HasTrigger(ReadOnlySpan<char> text);
+    /// <summary>The character that opens an escape (a line break for the joiner).</summary>
+    public abstract char Trigger { get; }
+
+    /// <summary>Whether <paramref name="text"/> holds <see cref="Trigger"/>; a text without it is not decoded.</summary>
+    public bool HasTrigger(ReadOnlySpan<char> text) => text.Contains(Trigger);
 
     /// <summary>Decodes the windows around the escapes of <paramref name="text"/> into <paramref name="view"/>; false when nothing was decoded.</summary>
     public abstract bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view);
