@@ -207,13 +207,13 @@ internal sealed class SqliteSecretRows : ISecretRows
             throw;
         }
 
-        if (Interlocked.CompareExchange(ref _idleRaw, raw, null) is not null || Volatile.Read(ref _disposed))
+        if (Volatile.Read(ref _disposed) || Interlocked.CompareExchange(ref _idleRaw, raw, null) is not null)
         {
             raw.Dispose();
         }
-
-        if (Volatile.Read(ref _disposed))
+        else if (Volatile.Read(ref _disposed))
         {
+            // Disposed while this read ran: the store's dispose may have emptied the slot before the connection went back.
             Interlocked.Exchange(ref _idleRaw, null)?.Dispose();
         }
 
