@@ -66,7 +66,7 @@ internal sealed class ExpressionEngine : IDisposable
 
           // The handler and SecretAccessError are reachable by scripts (a thrown error's prototype and class) and are not
           // intrinsics: the host freezes them with everything they reach.
-          return freeze({ makeSecrets, makePlainSecrets, readJson, toJson, issuedName, roots: [handler, SecretAccessError.prototype] });
+          return freeze({ makeSecrets, makePlainSecrets, readJson, toJson, issuedName, handler, errorPrototype: SecretAccessError.prototype });
         })()
         """;
 
@@ -178,10 +178,10 @@ internal sealed class ExpressionEngine : IDisposable
         _readJson = (Function)helpers.Get("readJson");
         _toJson = (Function)helpers.Get("toJson");
         _issuedName = (Function)helpers.Get("issuedName");
-        var roots = (JsArray)helpers.Get("roots");
-        _errorKinds[(ObjectInstance)roots[1]] = "SecretAccessError";
+        var errorPrototype = (ObjectInstance)helpers.Get("errorPrototype");
+        _errorKinds[errorPrototype] = "SecretAccessError";
         // Already-frozen objects are not walked again: everything they reach was frozen with them.
-        Freeze([.. roots], seen);
+        Freeze([helpers.Get("handler"), errorPrototype], seen);
     }
 
     /// <summary>
