@@ -59,6 +59,12 @@ internal sealed class WorkerProcess : IDisposable
     public TimeSpan CpuTime => Measure(threads: false).Whole;
 
     /// <summary>
+    /// Reads a process's CPU clock (<see cref="CpuClock.Process"/>); null when it cannot be read, and then that process
+    /// is counted from /proc/PID/stat instead. Tests replace it to take the clock away.
+    /// </summary>
+    internal Func<int, TimeSpan?> ProcessClock { get; set; } = CpuClock.Process;
+
+    /// <summary>
     /// The run this worker served last, with the CPU time of its process tree (<see cref="Measure"/>: its live threads and
     /// its whole processes) and the time when it went idle.
     /// </summary>
@@ -125,7 +131,7 @@ internal sealed class WorkerProcess : IDisposable
 
             await Task.Delay(2).ConfigureAwait(false);
             var now = new Dictionary<string, long>(StringComparer.Ordinal);
-            Measure(threads: true, now);
+            Measure(threads: true, now, clocks: false);
             foreach (var (task, first) in watched)
             {
                 if (!now.TryGetValue(task, out var cpu))
@@ -146,9 +152,10 @@ internal sealed class WorkerProcess : IDisposable
     /// Time the worker's process tree has spent on a CPU, counted two ways: the sum of its processes' CPU clocks (with
     /// the threads that ended), and with <paramref name="threads"/> the sum of its live threads' schedstat (zero
     /// without: the CPU watchdog, polling during every run, needs only the clocks). Adds the threads that are running
-    /// or runnable to <paramref name="running"/>, each with its own time on a CPU in nanoseconds.
+    /// or runnable to <paramref name="running"/>, each with its own time on a CPU in nanoseconds. Without
+    /// <paramref name="clocks"/> the processes' clocks are not read (the whole count is then zero).
     /// </summary>
-    private (TimeSpan Live, TimeSpan Whole) Measure(bool threads, Dictionary<string, long>? running = null)
+    private (TimeSpan Live, TimeSpan Whole) Measure(bool threads, Dictionary<string, long>? running = null, bool clocks = true)
     {
         try
         {
@@ -159,7 +166,7 @@ internal sealed class WorkerProcess : IDisposable
 
             long live = 0;
             var whole = TimeSpan.Zero;
-            Walk(_process.Id, threads, running, ref live, ref whole);
+            Walk(_process.Id, threads, clocks, running, ref live, ref whole);
             return (TimeSpan.FromTicks(live / 100), whole);
         }
         catch (Exception ex) when (ex is InvalidOperationException or IOException or UnauthorizedAccessException or FormatException)
@@ -168,10 +175,16 @@ internal sealed class WorkerProcess : IDisposable
         }
     }
 
-    private static void Walk(int pid, bool threads, Dictionary<string, long>? running, ref long live, ref TimeSpan whole)
+    private void Walk(int pid, bool threads, bool clocks, Dictionary<string, long>? running, ref long live, ref TimeSpan whole)
     {
-        whole += CpuClock.Process(pid) ?? TimeSpan.Zero;
         Span<byte> buffer = stackalloc byte[1024];
+        if (clocks)
+        {
+            // A clock that cannot be read falls back to the kernel's tick counts, which also keep ended threads' time (to
+            // 10 ms), so neither the watchdog nor the idle check goes blind.
+            whole += ProcessClock(pid) ?? StatTime(pid, buffer);
+        }
+
         foreach (var task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
         {
             try
@@ -190,7 +203,7 @@ internal sealed class WorkerProcess : IDisposable
                     children = end < 0 ? [] : children[(end + 1)..];
                     if (!child.Trim((byte)'\n').IsEmpty)
                     {
-                        Walk(int.Parse(child, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture), threads, running, ref live, ref whole);
+                        Walk(int.Parse(child, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture), threads, clocks, running, ref live, ref whole);
                     }
                 }
             }
@@ -199,6 +212,33 @@ internal sealed class WorkerProcess : IDisposable
                 // A thread that ended while we looked.
             }
         }
+    }
+
+    /// <summary>USER_HZ: the unit of the CPU times in /proc/PID/stat (100 on every Linux the runtime supports).</summary>
+    private const long ClockTicksPerSecond = 100;
+
+    /// <summary>
+    /// utime + stime of process <paramref name="pid"/> from /proc/PID/stat, every thread it ever had included, to the tick.
+    /// </summary>
+    internal static TimeSpan StatTime(int pid, Span<byte> buffer)
+    {
+        // Fields after the command's closing parenthesis start at the state (field 3); utime and stime are fields 14 and 15.
+        var stat = ProcFile.Read($"/proc/{pid}/stat", buffer);
+        var fields = stat[(stat.LastIndexOf((byte)')') + 2)..];
+        long ticks = 0;
+        for (var field = 3; field <= 15 && !fields.IsEmpty; field++)
+        {
+            var end = fields.IndexOf((byte)' ');
+            var value = end < 0 ? fields : fields[..end];
+            if (field >= 14)
+            {
+                ticks += long.Parse(value, System.Globalization.NumberStyles.Integer, System.Globalization.CultureInfo.InvariantCulture);
+            }
+
+            fields = end < 0 ? [] : fields[(end + 1)..];
+        }
+
+        return TimeSpan.FromTicks(ticks * (TimeSpan.TicksPerSecond / ClockTicksPerSecond));
     }
 
     /// <summary>

@@ -103,14 +103,22 @@ public sealed class WorkerIdleActivityTests
         Assert.EndsWith("it was idle", activity, StringComparison.Ordinal);
     }
 
-    [Fact]
-    public async Task Cpu_burnt_in_threads_that_ended_before_the_look_still_counts()
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task Cpu_burnt_in_threads_that_ended_before_the_look_still_counts(bool processClock)
     {
         // The compromised worker (the breach probe, a .NET program speaking the protocol) answers a run, then burns
         // 500 ms of CPU in threads of a millisecond each, one at a time, and goes quiet. At the look no thread of that
         // work is alive or runnable, and no live thread's schedstat holds its time: only the process clocks keep it.
+        // Without the process clock (one that cannot be read), the tick counts of /proc/PID/stat keep it too.
         using var cancel = new CancellationTokenSource(TimeSpan.FromMinutes(2));
         using var worker = Start("dotnet", Path.Combine(AppContext.BaseDirectory, "secrets-runtime-breach-probe.dll"));
+        if (!processClock)
+        {
+            worker.ProcessClock = _ => null;
+        }
+
         Assert.Equal("{\"type\":\"ready\"}", await worker.ReadLineAsync(100, cancel.Token));
 
         // A first run warms the probe's own path, so what its live threads use after the mark is the churn's bookkeeping.
