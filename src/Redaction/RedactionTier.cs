@@ -24,6 +24,9 @@ internal sealed class RedactionTier
     private const int Gram = 4;
     private const int MinimumStep = LongLength - Gram + 1;
     private const int ReachTable = 256;
+
+    /// <summary>The reach table's slot past Latin-1, for <see cref="Views.DecodedView.Separator"/>.</summary>
+    private const int SeparatorSlot = ReachTable;
     private const ulong Fold = 0xFFDF_FFDF_FFDF_FFDF;
     private const ulong NonAscii = 0xFF80_FF80_FF80_FF80;
     private const ulong PairMultiplier = 0x9E37_79B9_7F4A_7C15UL;
@@ -100,11 +103,12 @@ internal sealed class RedactionTier
 
     /// <summary>
     /// The length of the longest form that holds <paramref name="c"/> in any case the form matches in (for a character
-    /// beyond Latin-1, the longest form): a match that holds a character decoded at a position starts at most this
-    /// many characters before it.
+    /// beyond Latin-1 other than <see cref="Views.DecodedView.Separator"/>, the longest form): a match that holds a
+    /// character decoded at a position starts at most this many characters before it. The separator is kept exactly
+    /// (0 unless a form holds it), as a view has one per decoded piece and a match never holds it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Reach(char c) => c < ReachTable ? _reach[c] : MaxLength;
+    public int Reach(char c) => c < ReachTable ? _reach[c] : c == Views.DecodedView.Separator ? _reach[SeparatorSlot] : MaxLength;
 
     /// <summary>A tier with <paramref name="added"/> indexed too, in time linear in this tier's size (a copy) plus the new forms.</summary>
     public RedactionTier Extend(IReadOnlyList<RedactionEntry> added)
@@ -210,7 +214,7 @@ internal sealed class RedactionTier
 
     private static int[] ReachTableOf(IEnumerable<RedactionPattern> patterns, int[]? previous)
     {
-        var reach = previous is null ? new int[ReachTable] : (int[])previous.Clone();
+        var reach = previous is null ? new int[ReachTable + 1] : (int[])previous.Clone();
         foreach (var pattern in patterns)
         {
             var length = pattern.Text.Length;
@@ -242,9 +246,11 @@ internal sealed class RedactionTier
 
     private static void Raise(int[] reach, char c, int length)
     {
-        if (c < ReachTable && reach[c] < length)
+        // No other character is the separator in any case, so its slot is raised by forms that hold it alone.
+        var slot = c < ReachTable ? c : c == Views.DecodedView.Separator ? SeparatorSlot : -1;
+        if (slot >= 0 && reach[slot] < length)
         {
-            reach[c] = length;
+            reach[slot] = length;
         }
     }
 

@@ -181,6 +181,26 @@ public sealed class SecretRedactor
         return hits;
     }
 
+    /// <summary>
+    /// The hits of a decoded view, in its own positions: near its changes only, as <see cref="Find"/> searches a view, or,
+    /// with <paramref name="whole"/>, anywhere in it (tests compare the two).
+    /// </summary>
+    internal List<RedactionHit>? FindInView(in DecodedView view, bool whole)
+    {
+        var snapshot = Volatile.Read(ref _snapshot);
+        List<RedactionHit>? hits = null;
+        if (whole)
+        {
+            Search(snapshot, view.Text, 0, view.Length, ref hits);
+        }
+        else
+        {
+            SearchNearChanges(snapshot, view, ref hits);
+        }
+
+        return hits;
+    }
+
     /// <summary>Writes <paramref name="text"/> with the (sorted) hits masked; overlapping and touching hits become one mask.</summary>
     internal string Apply(ReadOnlySpan<char> text, List<RedactionHit> hits)
     {
