@@ -175,6 +175,9 @@ internal sealed class RedactionTier
         }
     }
 
+    // This and FoldedSlow are called from the search loops but not inlined into them: compiled fully optimised at their
+    // first call, like those loops, rather than tiered over a stream's first megabytes.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Add(ReadOnlySpan<char> text, int start, RedactionPattern pattern, ref List<RedactionHit>? hits)
     {
         var end = start + pattern.Text.Length;
@@ -276,6 +279,7 @@ internal sealed class RedactionTier
         return (gram & NonAscii) == 0 ? gram & Fold : FoldedSlow(text, at);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong FoldedSlow(ReadOnlySpan<char> text, int at)
     {
         ulong key = 0;
