@@ -108,7 +108,31 @@ internal sealed class RedactionTier
     /// (0 unless a form holds it), as a view has one per decoded piece and a match never holds it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Reach(char c) => c < ReachTable ? _reach[c] : c == Views.DecodedView.Separator ? _reach[SeparatorSlot] : MaxLength;
+    public int Reach(char c) => Reach(_reach, c, MaxLength);
+
+    /// <summary><see cref="Reach(char)"/> in a reach table (this tier's, or several merged by <see cref="MergeReach"/>) whose longest form is <paramref name="maxLength"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Reach(int[] reach, char c, int maxLength)
+    {
+        // Unchecked: every reach table has a slot for each Latin-1 character and one past them for the separator.
+        var slot = c < ReachTable ? c : c == Views.DecodedView.Separator ? SeparatorSlot : -1;
+        return slot < 0 ? maxLength : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(reach), slot);
+    }
+
+    /// <summary>One reach table for several tiers: for each character, the longest form of any of them that holds it.</summary>
+    public static int[] MergeReach(ReadOnlySpan<RedactionTier> tiers)
+    {
+        var merged = new int[SeparatorSlot + 1];
+        foreach (var tier in tiers)
+        {
+            for (var i = 0; i < merged.Length; i++)
+            {
+                merged[i] = Math.Max(merged[i], tier._reach[i]);
+            }
+        }
+
+        return merged;
+    }
 
     /// <summary>A tier with <paramref name="added"/> indexed too, in time linear in this tier's size (a copy) plus the new forms.</summary>
     public RedactionTier Extend(IReadOnlyList<RedactionEntry> added)
