@@ -24,6 +24,9 @@ internal sealed class RedactionTier
     private const int Gram = 4;
     private const int MinimumStep = LongLength - Gram + 1;
     private const int ReachTable = 256;
+
+    /// <summary>The reach table's slot past Latin-1, for <see cref="Views.DecodedView.Separator"/>.</summary>
+    private const int SeparatorSlot = ReachTable;
     private const ulong Fold = 0xFFDF_FFDF_FFDF_FFDF;
     private const ulong NonAscii = 0xFF80_FF80_FF80_FF80;
     private const ulong PairMultiplier = 0x9E37_79B9_7F4A_7C15UL;
@@ -100,11 +103,36 @@ internal sealed class RedactionTier
 
     /// <summary>
     /// The length of the longest form that holds <paramref name="c"/> in any case the form matches in (for a character
-    /// beyond Latin-1, the longest form): a match that holds a character decoded at a position starts at most this
-    /// many characters before it.
+    /// beyond Latin-1 other than <see cref="Views.DecodedView.Separator"/>, the longest form): a match that holds a
+    /// character decoded at a position starts at most this many characters before it. The separator is kept exactly
+    /// (0 unless a form holds it), as a view has one per decoded piece and a match never holds it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public int Reach(char c) => c < ReachTable ? _reach[c] : MaxLength;
+    public int Reach(char c) => Reach(_reach, c, MaxLength);
+
+    /// <summary><see cref="Reach(char)"/> in a reach table (this tier's, or several merged by <see cref="MergeReach"/>) whose longest form is <paramref name="maxLength"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static int Reach(int[] reach, char c, int maxLength)
+    {
+        // Unchecked: every reach table has a slot for each Latin-1 character and one past them for the separator.
+        var slot = c < ReachTable ? c : c == Views.DecodedView.Separator ? SeparatorSlot : -1;
+        return slot < 0 ? maxLength : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(reach), slot);
+    }
+
+    /// <summary>One reach table for several tiers: for each character, the longest form of any of them that holds it.</summary>
+    public static int[] MergeReach(ReadOnlySpan<RedactionTier> tiers)
+    {
+        var merged = new int[SeparatorSlot + 1];
+        foreach (var tier in tiers)
+        {
+            for (var i = 0; i < merged.Length; i++)
+            {
+                merged[i] = Math.Max(merged[i], tier._reach[i]);
+            }
+        }
+
+        return merged;
+    }
 
     /// <summary>A tier with <paramref name="added"/> indexed too, in time linear in this tier's size (a copy) plus the new forms.</summary>
     public RedactionTier Extend(IReadOnlyList<RedactionEntry> added)
@@ -171,6 +199,9 @@ internal sealed class RedactionTier
         }
     }
 
+    // This and FoldedSlow are called from the search loops but not inlined into them: compiled fully optimised at their
+    // first call, like those loops, rather than tiered over a stream's first megabytes.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Add(ReadOnlySpan<char> text, int start, RedactionPattern pattern, ref List<RedactionHit>? hits)
     {
         var end = start + pattern.Text.Length;
@@ -210,7 +241,7 @@ internal sealed class RedactionTier
 
     private static int[] ReachTableOf(IEnumerable<RedactionPattern> patterns, int[]? previous)
     {
-        var reach = previous is null ? new int[ReachTable] : (int[])previous.Clone();
+        var reach = previous is null ? new int[ReachTable + 1] : (int[])previous.Clone();
         foreach (var pattern in patterns)
         {
             var length = pattern.Text.Length;
@@ -242,9 +273,11 @@ internal sealed class RedactionTier
 
     private static void Raise(int[] reach, char c, int length)
     {
-        if (c < ReachTable && reach[c] < length)
+        // No other character is the separator in any case, so its slot is raised by forms that hold it alone.
+        var slot = c < ReachTable ? c : c == Views.DecodedView.Separator ? SeparatorSlot : -1;
+        if (slot >= 0 && reach[slot] < length)
         {
-            reach[c] = length;
+            reach[slot] = length;
         }
     }
 
@@ -270,6 +303,7 @@ internal sealed class RedactionTier
         return (gram & NonAscii) == 0 ? gram & Fold : FoldedSlow(text, at);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static ulong FoldedSlow(ReadOnlySpan<char> text, int at)
     {
         ulong key = 0;

@@ -54,8 +54,10 @@ internal ref struct CharScanner
     /// <summary>
     /// Masks the chunks from <paramref name="from"/> on, while they start before <paramref name="end"/>, until one holds
     /// a character (a chunk may read past <paramref name="end"/>, never past the text); a text shorter than a chunk is
-    /// looked at one character at a time.
+    /// looked at one character at a time. Compiled fully optimised at its first call, as its callers are: it is not
+    /// inlined into them, and unoptimised it would call <see cref="Mask"/> per chunk for a stream's first megabytes.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int Scan(int from, int end)
     {
         ref var first = ref MemoryMarshal.GetReference(_text);
@@ -108,17 +110,29 @@ internal ref struct CharScanner
         return Vector256.IsHardwareAccelerated ? Mask256(ref start, _first, _second) : Mask128(ref start, _first, _second);
     }
 
-    /// <summary><see cref="Mask"/> in two 512-bit compares (each width is its own method so tests run all three).</summary>
+    /// <summary>
+    /// <see cref="Mask"/> in 512-bit compares, one per half when both characters are the same (a trigger, a line break)
+    /// and two otherwise (each width is its own method so tests run all three).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong Mask512(ref ushort start, char first, char second)
     {
         var a = Vector512.Create((ushort)first);
-        var b = Vector512.Create((ushort)second);
         var low = Vector512.LoadUnsafe(ref start);
         var high = Vector512.LoadUnsafe(ref start, 32);
-        return (Vector512.Equals(low, a) | Vector512.Equals(low, b)).ExtractMostSignificantBits()
-            | ((Vector512.Equals(high, a) | Vector512.Equals(high, b)).ExtractMostSignificantBits() << 32);
+        var lowEqual = Vector512.Equals(low, a);
+        var highEqual = Vector512.Equals(high, a);
+        if (first != second)
+        {
+            var b = Vector512.Create((ushort)second);
+            lowEqual |= Vector512.Equals(low, b);
+            highEqual |= Vector512.Equals(high, b);
+        }
+
+        return lowEqual.ExtractMostSignificantBits() | (highEqual.ExtractMostSignificantBits() << 32);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong Mask256(ref ushort start, char first, char second)
     {
         var a = Vector256.Create((ushort)first);
@@ -127,12 +141,19 @@ internal ref struct CharScanner
         for (var k = 0; k < Chunk; k += 16)
         {
             var v = Vector256.LoadUnsafe(ref start, (nuint)k);
-            mask |= (ulong)(Vector256.Equals(v, a) | Vector256.Equals(v, b)).ExtractMostSignificantBits() << k;
+            var equal = Vector256.Equals(v, a);
+            if (first != second)
+            {
+                equal |= Vector256.Equals(v, b);
+            }
+
+            mask |= (ulong)equal.ExtractMostSignificantBits() << k;
         }
 
         return mask;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong Mask128(ref ushort start, char first, char second)
     {
         var a = Vector128.Create((ushort)first);
@@ -141,7 +162,13 @@ internal ref struct CharScanner
         for (var k = 0; k < Chunk; k += 8)
         {
             var v = Vector128.LoadUnsafe(ref start, (nuint)k);
-            mask |= (ulong)(Vector128.Equals(v, a) | Vector128.Equals(v, b)).ExtractMostSignificantBits() << k;
+            var equal = Vector128.Equals(v, a);
+            if (first != second)
+            {
+                equal |= Vector128.Equals(v, b);
+            }
+
+            mask |= (ulong)equal.ExtractMostSignificantBits() << k;
         }
 
         return mask;

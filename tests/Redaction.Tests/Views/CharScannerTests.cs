@@ -102,6 +102,17 @@ public sealed class CharScannerTests
             Assert.Equal(expected, CharScanner.Mask512(ref start, '&', ';'));
             Assert.Equal(expected, CharScanner.Mask256(ref start, '&', ';'));
             Assert.Equal(expected, CharScanner.Mask128(ref start, '&', ';'));
+
+            // One character (the same twice) takes one compare per vector: the mask of '&' alone.
+            var ampersands = 0UL;
+            for (var k = 0; k < 64; k++)
+            {
+                ampersands |= chars[k] == '&' ? 1UL << k : 0;
+            }
+
+            Assert.Equal(ampersands, CharScanner.Mask512(ref start, '&', '&'));
+            Assert.Equal(ampersands, CharScanner.Mask256(ref start, '&', '&'));
+            Assert.Equal(ampersands, CharScanner.Mask128(ref start, '&', '&'));
         }
     }
 }
