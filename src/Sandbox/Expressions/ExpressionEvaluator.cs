@@ -67,10 +67,10 @@ internal sealed partial class ExpressionEvaluator : IDisposable
     }
 
     /// <summary>
-    /// Starts the once-per-process parse of the engines' bootstrap script on the thread pool, for a process about to
-    /// build its first engine (a CLI <c>eval</c>): the parse then overlaps the caller's own work.
+    /// Starts the once-per-process warm-up of the expression parser on a thread of its own, for a process about to
+    /// build its first engine (a CLI <c>eval</c>): the JIT's work on the parser then overlaps the caller's own.
     /// </summary>
-    public static void PrepareInBackground() => ExpressionEngine.PrepareBootstrapInBackground();
+    public static void PrepareInBackground() => ExpressionEngine.WarmParserInBackground();
 
     /// <summary>Makes sure one engine is ready in the pool (its first creation also compiles Jint's hot paths).</summary>
     public void Prewarm() => PrewarmEngine(warmUp: true);

@@ -149,6 +149,8 @@ public sealed class ExpressionEvaluatorTests : IDisposable
     [InlineData("Object.getPrototypeOf(async function* () {}).constructor('yield 1')")]
     [InlineData("[].map.constructor('return globalThis')()")]
     [InlineData("(1).constructor.constructor('return 1')()")]
+    [InlineData("(() => { try { secrets.NOPE; } catch (e) { return e.constructor.constructor('return globalThis')(); } })()")]
+    [InlineData("(() => { try { secrets.NOPE; } catch (e) { return Object.getPrototypeOf(e.constructor).constructor('return globalThis')(); } })()")]
     public void Code_generation_through_constructors_is_refused(string expression)
     {
         var result = Eval(expression);
