@@ -23,7 +23,10 @@ internal sealed partial class ExpressionEvaluator : IDisposable
     private ExpressionEngine? _ready;
     private readonly Lock _poolLock = new();
     private Task? _warming;
-    private readonly ConcurrentDictionary<(string, bool), ExpressionAnalysis> _analyses = new();
+    // Keyed by the string alone, one cache per kind: string keys use the framework's precompiled shared code, where a
+    // (string, bool) key made the JIT compile 15 ConcurrentDictionary methods in every process that evaluates.
+    private readonly ConcurrentDictionary<string, ExpressionAnalysis> _analyses = new();
+    private readonly ConcurrentDictionary<string, ExpressionAnalysis> _templateAnalyses = new();
     private readonly EvaluationClock _clock;
     private ExpressionAnalysis? _lastAnalysis;
     // An engine built on another thread for this evaluator's first engine (tests); otherwise the process's, if any.
@@ -124,13 +127,13 @@ internal sealed partial class ExpressionEvaluator : IDisposable
         var analysis = _lastAnalysis;
         if (analysis is null || !analysis.IsOf(request.Expression, request.IsTemplate))
         {
-            var key = (request.Expression, request.IsTemplate);
-            if (!_analyses.TryGetValue(key, out analysis))
+            var analyses = request.IsTemplate ? _templateAnalyses : _analyses;
+            if (!analyses.TryGetValue(request.Expression, out analysis))
             {
                 analysis = ExpressionAnalysis.Analyze(request.Expression, request.IsTemplate, _limits);
-                if (_analyses.Count < 1024)
+                if (analyses.Count < 1024)
                 {
-                    _analyses.TryAdd(key, analysis);
+                    analyses.TryAdd(request.Expression, analysis);
                 }
             }
 
