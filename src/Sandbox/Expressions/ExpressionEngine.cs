@@ -1,5 +1,4 @@
 using Acornima.Ast;
-using System.Collections.Frozen;
 using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Reflection;
@@ -61,8 +60,12 @@ internal sealed class ExpressionEngine : IDisposable
     /// <summary>What the secrets proxy's handler and its error say.</summary>
     private const string NotAvailable = "secret is not available to this block";
 
-    /// <summary>Keys the proxy answers undefined for instead of throwing: JSON, promises and conversions probe them.</summary>
-    private static readonly FrozenSet<string> Protocol = FrozenSet.Create(StringComparer.Ordinal, "toJSON", "then", "constructor", "toString", "valueOf", "toLocaleString", "__proto__", "hasOwnProperty", "isPrototypeOf", "propertyIsEnumerable");
+    /// <summary>
+    /// Keys the proxy answers undefined for instead of throwing: JSON, promises and conversions probe them. A pattern,
+    /// not a static set: nothing to initialise on the thread that starts a CLI eval's engine.
+    /// </summary>
+    private static bool IsProtocolKey(string key) =>
+        key is "toJSON" or "then" or "constructor" or "toString" or "valueOf" or "toLocaleString" or "__proto__" or "hasOwnProperty" or "isPrototypeOf" or "propertyIsEnumerable";
 
     private readonly DeadlineConstraint _deadline;
     private readonly Engine _engine;
@@ -173,7 +176,7 @@ internal sealed class ExpressionEngine : IDisposable
                 return target.Get(name);
             }
 
-            if (Protocol.Contains(key.ToString()))
+            if (IsProtocolKey(key.ToString()))
             {
                 return JsValue.Undefined;
             }

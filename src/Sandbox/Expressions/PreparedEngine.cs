@@ -43,9 +43,10 @@ internal sealed class PreparedEngine
             return;
         }
 
-        ExpressionEngine.WarmParserInBackground();
+        // The engine first: its build is the longer of the two, and the first thread the process starts starts soonest.
         var limits = new ExpressionLimits().Validate();
         Volatile.Write(ref _forProcess, new PreparedEngine(limits, EvaluationClock.System, () => new ExpressionEngine(limits, EvaluationClock.System)));
+        ExpressionEngine.WarmParserInBackground();
     }
 
     /// <summary>Takes this process's prepared engine, if one was started and nobody took it yet.</summary>

@@ -98,6 +98,18 @@ public sealed class ExpressionEvaluatorTests : IDisposable
         Assert.Equal(expected, result.Value!.ToJsonString());
     }
 
+    /// <summary>The proxy answers undefined for the keys JSON, promises and conversions probe, and throws for any other missing name.</summary>
+    [Fact]
+    public void The_secrets_proxy_answers_protocol_keys_with_undefined_and_other_missing_names_with_its_error()
+    {
+        var result = Eval(
+            "[['toJSON', 'then', 'constructor', 'toString', 'valueOf', 'toLocaleString', '__proto__', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable'].every((k) => secrets[k] === undefined), (() => { try { return secrets.toJson; } catch (e) { return e.name; } })(), secrets.api_token === secrets.API_TOKEN]",
+            allow: ["API_TOKEN"]);
+
+        Assert.True(result.Status == ExpressionStatus.Ok, result.Error);
+        Assert.Equal("[true,\"SecretAccessError\",true]", result.Value!.ToJsonString());
+    }
+
     [Fact]
     public void Json_stringify_of_secrets_holds_only_the_allowed_values()
     {
