@@ -23,7 +23,7 @@ internal static class EvalCommand
         var command = new Command("eval", "Evaluate JavaScript expressions in the sandbox, with secrets, as expression nodes would") { expressions, allow, secretsFile, input, json, project };
         command.SetAction((parse, ct) =>
         {
-            // The engine's bootstrap script parses on the other core while this thread reads the expressions (and opens the store).
+            // Started by CliApplication already when the arguments began with eval; this covers the forms it does not recognise.
             ExpressionEvaluator.PrepareInBackground();
             var redactor = new SecretRedactor();
             return context.RunAsync(parse, async () =>

@@ -138,8 +138,12 @@ public sealed class SecretsRuntime : IAsyncDisposable
                 }
             }
 
-            // Registered in one batch before the expression sees any of them.
-            Redactor.AddRange(values.Select(v => new RedactionValue(v.Value, v.Key)));
+            // Registered in one batch before the expression sees any of them (none resolved: nothing to register).
+            if (values.Count > 0)
+            {
+                Redactor.AddRange(values.Select(v => new RedactionValue(v.Value, v.Key)));
+            }
+
             var result = evaluator.Evaluate(new ExpressionRequest { Expression = expression, Secrets = values, AllowedSecrets = request.Allow, Inputs = request.Input });
             results.Add(result with { Value = JsonRedaction.Redact(result.Value, Redactor), Error = result.Error is null ? null : Redactor.Redact(result.Error) });
         }

@@ -1,5 +1,6 @@
 using Acornima.Ast;
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using System.Reflection;
 using System.Security.Cryptography;
 using Jint;
@@ -21,102 +22,70 @@ namespace Secrets.Runtime.Sandbox.Expressions;
 internal sealed class ExpressionEngine : IDisposable
 {
     /// <summary>
-    /// Runs once per engine, after the realm's intrinsics are hardened and frozen (see the constructor) and before
-    /// anything untrusted. Builds what must be script (the secrets proxy's handler and its error class) and returns the
-    /// host's helpers, kept out of reach of scripts.
+    /// The parse every process that evaluates does first, on a thread of its own: a small wrapped expression, analysed
+    /// and prepared as an evaluation would (kept small: on a busy machine, parser methods the user's expression does
+    /// not need would be compiled for nothing). Acornima's parser methods are marked AggressiveOptimization,
+    /// so ReadyToRun leaves them to the JIT at full optimization on their first call; that work (most of an
+    /// <c>eval</c>'s) then overlaps the caller's own.
     /// </summary>
-    private const string Bootstrap = """
-        (function () {
-          'use strict';
-          const freeze = Object.freeze, defineProperty = Object.defineProperty, getOwnNames = Object.getOwnPropertyNames,
-                hasOwn = Object.prototype.hasOwnProperty, ProxyCtor = Proxy, stringify = JSON.stringify, parse = JSON.parse,
-                upper = String.prototype.toUpperCase, WeakMapCtor = WeakMap, weakGet = WeakMap.prototype.get, weakSet = WeakMap.prototype.set;
+    private const string ParserWarmUp = "[secrets.A, inputs.b + 1]";
 
-          class SecretAccessError extends Error {}
-          defineProperty(SecretAccessError.prototype, 'name', { value: 'SecretAccessError' });
-          // Errors the proxy itself threw, with the name asked for: the host trusts these, never a name or class a script can copy.
-          const issued = new WeakMapCtor();
-          const notAvailable = (name) => { const error = new SecretAccessError('secret is not available to this block'); weakSet.call(issued, error, name); throw error; };
-          const issuedName = (error) => weakGet.call(issued, error);
-          const readOnly = () => { throw new TypeError('secrets are read-only'); };
-          const protocol = ['toJSON', 'then', 'constructor', 'toString', 'valueOf', 'toLocaleString', '__proto__', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable'];
-          const handler = {
-            get(target, key) {
-              if (typeof key !== 'string') { return undefined; }
-              const name = upper.call(key);
-              if (hasOwn.call(target, name)) { return target[name]; }
-              if (protocol.includes(key)) { return undefined; }
-              return notAvailable(name);
-            },
-            has(target, key) { return typeof key === 'string' && hasOwn.call(target, upper.call(key)); },
-            set: readOnly, deleteProperty: readOnly, defineProperty: readOnly, setPrototypeOf: readOnly, preventExtensions() { return true; },
-          };
-          const makePlainSecrets = function (names, values) {
-            const target = Object.create(null);
-            for (let i = 0; i < names.length; i++) { defineProperty(target, names[i], { value: values[i], enumerable: true, writable: false, configurable: false }); }
-            return freeze(target);
-          };
-          const makeSecrets = function (names, values) { return new ProxyCtor(makePlainSecrets(names, values), handler); };
-          const deepFreeze = function (value) {
-            if (value !== null && typeof value === 'object') { for (const key of getOwnNames(value)) { deepFreeze(value[key]); } freeze(value); }
-            return value;
-          };
-          const readJson = function (text) { return text === undefined ? undefined : deepFreeze(parse(text)); };
-          const toJson = function (value, replacer) { const text = stringify(value, replacer); return text === undefined ? 'null' : text; };
-
-          // The handler and SecretAccessError are reachable by scripts (a thrown error's prototype and class) and are not
-          // intrinsics: the host freezes them with everything they reach.
-          return freeze({ makeSecrets, makePlainSecrets, readJson, toJson, issuedName, handler, errorPrototype: SecretAccessError.prototype });
-        })()
-        """;
+    /// <summary>1 once <see cref="WarmParserInBackground"/> has started.</summary>
+    private static int _parserWarming;
 
     /// <summary>
-    /// The bootstrap parsed once per process: every engine runs the same script. Its first parse is Acornima's first
-    /// use (the JIT compiles the parser), so it can start on another core while the engine is built (see
-    /// <see cref="PrepareBootstrapInBackground"/>); whoever asks first parses, anyone else waits for that parse.
+    /// Starts <see cref="ParserWarmUp"/>'s analysis and preparation on a background thread, once per process (a CLI
+    /// <c>eval</c>, before it parses its arguments). It touches no engine and no state but the JIT's; a failure there is
+    /// ignored, as the evaluation's own parse will meet it on its own thread.
     /// </summary>
-    private static readonly Lazy<Prepared<Script>> BootstrapScript = new(
-        () => Engine.PrepareScript(Bootstrap, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } }),
-        LazyThreadSafetyMode.ExecutionAndPublication);
-
-    /// <summary>1 once <see cref="PrepareBootstrapInBackground"/> has queued the parse.</summary>
-    private static int _bootstrapQueued;
-
-    /// <summary>
-    /// Starts parsing the bootstrap on the thread pool, once per process: a process that builds its first engine (a
-    /// CLI <c>eval</c>) overlaps the parse with the engine's construction. A no-op once the bootstrap is parsed.
-    /// </summary>
-    public static void PrepareBootstrapInBackground()
+    public static void WarmParserInBackground()
     {
-        // One work item per process: engines built while it parses wait on the Lazy themselves, not on pool threads.
-        if (!BootstrapScript.IsValueCreated && Interlocked.Exchange(ref _bootstrapQueued, 1) == 0)
+        if (Interlocked.Exchange(ref _parserWarming, 1) == 0)
         {
-            ThreadPool.UnsafeQueueUserWorkItem(static _ =>
+            _ = Task.Factory.StartNew(static () =>
             {
                 try
                 {
-                    _ = BootstrapScript.Value;
+                    _ = Engine.PrepareScript(ExpressionAnalysis.Analyze(ParserWarmUp).Wrapped, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } });
                 }
-#pragma warning disable CA1031 // Lazy keeps the failure: the engine that needs the bootstrap rethrows it on its own thread.
+#pragma warning disable CA1031 // Only the JIT's work was wanted: the evaluation's own parse reports what is wrong.
                 catch (Exception)
 #pragma warning restore CA1031
                 {
                 }
-            }, null);
+            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
         }
     }
+
+    /// <summary>What the secrets proxy's handler and its error say.</summary>
+    private const string NotAvailable = "secret is not available to this block";
+
+    /// <summary>
+    /// Keys the proxy answers undefined for instead of throwing: JSON, promises and conversions probe them. A pattern,
+    /// not a static set: nothing to initialise on the thread that starts a CLI eval's engine.
+    /// </summary>
+    private static bool IsProtocolKey(string key) =>
+        key is "toJSON" or "then" or "constructor" or "toString" or "valueOf" or "toLocaleString" or "__proto__" or "hasOwnProperty" or "isPrototypeOf" or "propertyIsEnumerable";
 
     private readonly DeadlineConstraint _deadline;
     private readonly Engine _engine;
     private readonly BuiltInGuards _guards;
-    private readonly Function _makeSecrets;
-    private readonly Function _makePlainSecrets;
-    private readonly Function _readJson;
-    private readonly Function _toJson;
-    private readonly Function _issuedName;
+    // The built-ins the host calls, taken before anything ran (the guarded JSON.stringify, String's toUpperCase).
+    private readonly ObjectInstance _json;
+    private readonly JsValue _parse;
+    private readonly JsValue _stringify;
+    private readonly JsValue _toUpperCase;
+    private readonly JsValue _proxy;
+    private readonly JsValue _setPrototypeOf;
+    private readonly JsValue _error;
+    // The secrets proxy's handler and its error's prototype, host objects frozen with the realm.
+    private readonly ObjectInstance _handler;
+    private readonly ObjectInstance _errorPrototype;
+    // Errors the proxy itself threw, with the name asked for: the host trusts these, never a name or class a script can copy.
+    private readonly ConditionalWeakTable<ObjectInstance, string> _issued = new();
     private readonly ClrFunction _dataCheck;
     private readonly ClrFunction _memoryCheck;
-    // Prototypes known at bootstrap, before any script ran: what a value is, decided by identity, never by a name.
+    // Prototypes known when the engine is built, before any script ran: what a value is, decided by identity, never by a name.
     private readonly Dictionary<ObjectInstance, string> _notData = new(ReferenceEqualityComparer.Instance);
     private readonly Dictionary<ObjectInstance, string> _errorKinds = new(ReferenceEqualityComparer.Instance);
     // Keyed by the (cached) analysis object itself: no hashing of the source on every evaluation.
@@ -126,7 +95,6 @@ internal sealed class ExpressionEngine : IDisposable
 
     public ExpressionEngine(ExpressionLimits limits, EvaluationClock? clock = null)
     {
-        PrepareBootstrapInBackground();
         _deadline = new DeadlineConstraint(limits.Timeout, limits.WallTimeout, clock ?? EvaluationClock.System);
         _engine = new Engine(options =>
         {
@@ -165,23 +133,84 @@ internal sealed class ExpressionEngine : IDisposable
         // After the guards, so the accessors hold the guarded built-ins; before the globals such as Function are deleted.
         TameOverrides();
 
-        // The realm's own hardening and its freeze are host code, on this thread, while the bootstrap may still be parsing
-        // on another core: only the proxy's handler and its error class wait for it.
+        // The realm's own hardening and its freeze are host code, on this thread: no script runs before the realm is frozen.
         var table = Intrinsics(_engine.Intrinsics);
         var seen = new HashSet<ObjectInstance>(ReferenceEqualityComparer.Instance);
         Harden(table);
-        Freeze([_engine.Global, .. table.Values], seen);
+        // Globals the hardening keeps, read before any script ran.
+        _json = _engine.GetValue("JSON").AsObject();
+        _parse = _json.Get("parse");
+        _stringify = _json.Get("stringify");
+        _toUpperCase = PrototypeOf("String").Get("toUpperCase");
+        _proxy = _engine.GetValue("Proxy");
+        _setPrototypeOf = _engine.GetValue("Object").AsObject().Get("setPrototypeOf");
+        _error = _engine.GetValue("Error");
+        (_handler, _errorPrototype) = (SecretsHandler(), SecretAccessError());
+        _errorKinds[_errorPrototype] = "SecretAccessError";
+        Freeze([_engine.Global, .. table.Values, _handler, _errorPrototype], seen);
+    }
 
-        var helpers = _engine.Evaluate(BootstrapScript.Value).AsObject();
-        _makeSecrets = (Function)helpers.Get("makeSecrets");
-        _makePlainSecrets = (Function)helpers.Get("makePlainSecrets");
-        _readJson = (Function)helpers.Get("readJson");
-        _toJson = (Function)helpers.Get("toJson");
-        _issuedName = (Function)helpers.Get("issuedName");
-        var errorPrototype = (ObjectInstance)helpers.Get("errorPrototype");
-        _errorKinds[errorPrototype] = "SecretAccessError";
-        // Already-frozen objects are not walked again: everything they reach was frozen with them.
-        Freeze([helpers.Get("handler"), errorPrototype], seen);
+    /// <summary>
+    /// The secrets proxy's handler: a name is read case-insensitively (upper-cased) from the frozen target of allowed
+    /// values; a name that is not there throws the proxy's own error, except the protocol keys that JSON, promises
+    /// and conversions probe; writes, deletes and prototype changes throw. Host functions: no script is parsed for it.
+    /// </summary>
+    private ObjectInstance SecretsHandler()
+    {
+        var handler = new JsObject(_engine);
+        JsValue Upper(JsValue key) => _engine.Call(_toUpperCase, key, []);
+        void Trap(string name, Func<JsValue, JsValue[], JsValue> trap, int length) =>
+            handler.FastSetProperty(name, new PropertyDescriptor(new ClrFunction(_engine, name, trap, length), writable: true, enumerable: true, configurable: true));
+
+        Trap("get", (_, args) =>
+        {
+            var key = args.At(1);
+            if (args.At(0) is not ObjectInstance target || !key.IsString())
+            {
+                return JsValue.Undefined;
+            }
+
+            var name = Upper(key);
+            if (target.HasOwnProperty(name))
+            {
+                return target.Get(name);
+            }
+
+            if (IsProtocolKey(key.ToString()))
+            {
+                return JsValue.Undefined;
+            }
+
+            var error = _engine.Construct(_error, [new JsString(NotAvailable)]).AsObject();
+            SetPrototype(error, _errorPrototype);
+            _issued.AddOrUpdate(error, name.ToString());
+            throw new JavaScriptException(error);
+        }, 2);
+        Trap("has", (_, args) => args.At(0) is ObjectInstance target && args.At(1).IsString() && target.HasOwnProperty(Upper(args.At(1))) ? JsBoolean.True : JsBoolean.False, 2);
+        Func<JsValue, JsValue[], JsValue> readOnly = (_, _) => throw new JavaScriptException(_engine.Intrinsics.TypeError, "secrets are read-only");
+        Trap("set", readOnly, 4);
+        Trap("deleteProperty", readOnly, 2);
+        Trap("defineProperty", readOnly, 3);
+        Trap("setPrototypeOf", readOnly, 2);
+        Trap("preventExtensions", (_, _) => JsBoolean.True, 1);
+        return handler;
+    }
+
+    /// <summary>
+    /// The prototype of the proxy's own error (a caught error's <c>e.constructor.prototype</c>): an
+    /// <c>Error.prototype</c> named <c>SecretAccessError</c>, whose <c>constructor</c> is a host function that makes
+    /// nothing (it throws a TypeError, called or with <c>new</c>) and whose prototype is <c>Error</c>, as a class's would be.
+    /// </summary>
+    private ObjectInstance SecretAccessError()
+    {
+        var prototype = new JsObject(_engine);
+        SetPrototype(prototype, PrototypeOf("Error"));
+        var constructor = new ClrFunction(_engine, "SecretAccessError", (_, _) => throw new JavaScriptException(_engine.Intrinsics.TypeError, "SecretAccessError cannot be constructed"), 1);
+        SetPrototype(constructor, _error);
+        constructor.DefineOwnProperty("prototype", new PropertyDescriptor(prototype, writable: false, enumerable: false, configurable: false));
+        prototype.DefineOwnProperty("constructor", new PropertyDescriptor(constructor, writable: true, enumerable: false, configurable: true));
+        prototype.DefineOwnProperty("name", new PropertyDescriptor("SecretAccessError", writable: false, enumerable: false, configurable: false));
+        return prototype;
     }
 
     /// <summary>
@@ -254,7 +283,7 @@ internal sealed class ExpressionEngine : IDisposable
             _notData[Prototype(constructor)] = kind;
         }
 
-        // What a thrown error is: the intrinsic prototype it was made from (SecretAccessError's is added after the bootstrap).
+        // What a thrown error is: the intrinsic prototype it was made from (SecretAccessError's is the host's own, added with it).
         foreach (var (constructor, kind) in (ReadOnlySpan<(string, string)>)[("Error", "Error"), ("TypeError", "TypeError"), ("RangeError", "RangeError"), ("SyntaxError", "SyntaxError"), ("ReferenceError", "ReferenceError"), ("EvalError", "EvalError"), ("UriError", "URIError"), ("AggregateError", "AggregateError")])
         {
             _errorKinds[Prototype(constructor)] = kind;
@@ -325,9 +354,9 @@ internal sealed class ExpressionEngine : IDisposable
 
     /// <summary>
     /// Freezes every object reachable from <paramref name="roots"/> (the global object, every object in the engine's
-    /// table of intrinsics, then the bootstrap's own objects), through property values, accessor functions and
-    /// prototypes, except those in <paramref name="seen"/>, which an earlier walk froze with all they reach. Walked here
-    /// rather than in script: a thousand objects cost a fraction of the interpreter's time.
+    /// table of intrinsics, the secrets proxy's handler and error), through property values, accessor functions and
+    /// prototypes, except those in <paramref name="seen"/>. Walked here rather than in script: a thousand objects cost a
+    /// fraction of the interpreter's time.
     /// </summary>
     private static void Freeze(IEnumerable<JsValue> roots, HashSet<ObjectInstance> seen)
     {
@@ -339,31 +368,39 @@ internal sealed class ExpressionEngine : IDisposable
                 continue;
             }
 
-            // Object.freeze's own steps (SetIntegrityLevel frozen), without a script call per object.
-            var frozen = value.PreventExtensions();
-            foreach (var key in value.GetOwnPropertyKeys())
-            {
-                var descriptor = value.GetOwnProperty(key);
-                if (descriptor.IsDataDescriptor())
-                {
-                    work.Push(descriptor.Value);
-                    frozen &= value.DefineOwnProperty(key, new PropertyDescriptor(descriptor.Value, writable: false, enumerable: descriptor.Enumerable, configurable: false));
-                }
-                else
-                {
-                    work.Push(descriptor.Get ?? JsValue.Undefined);
-                    work.Push(descriptor.Set ?? JsValue.Undefined);
-                    frozen &= value.DefineOwnProperty(key, new GetSetPropertyDescriptor(descriptor.Get, descriptor.Set, descriptor.Enumerable, configurable: false));
-                }
-            }
-
-            if (!frozen)
+            if (!FreezeOwn(value, work))
             {
                 throw new InvalidOperationException($"The expression realm could not be frozen: a {value.GetType().Name} refused.");
             }
 
             work.Push(value.Prototype ?? JsValue.Undefined);
         }
+    }
+
+    /// <summary>
+    /// Object.freeze's own steps (SetIntegrityLevel frozen) on <paramref name="value"/>, without a script call; what its
+    /// properties hold (values, accessor functions) goes onto <paramref name="reached"/> when given. False if refused.
+    /// </summary>
+    private static bool FreezeOwn(ObjectInstance value, Stack<JsValue>? reached = null)
+    {
+        var frozen = value.PreventExtensions();
+        foreach (var key in value.GetOwnPropertyKeys())
+        {
+            var descriptor = value.GetOwnProperty(key);
+            if (descriptor.IsDataDescriptor())
+            {
+                reached?.Push(descriptor.Value);
+                frozen &= value.DefineOwnProperty(key, new PropertyDescriptor(descriptor.Value, writable: false, enumerable: descriptor.Enumerable, configurable: false));
+            }
+            else
+            {
+                reached?.Push(descriptor.Get ?? JsValue.Undefined);
+                reached?.Push(descriptor.Set ?? JsValue.Undefined);
+                frozen &= value.DefineOwnProperty(key, new GetSetPropertyDescriptor(descriptor.Get, descriptor.Set, descriptor.Enumerable, configurable: false));
+            }
+        }
+
+        return frozen;
     }
 
     /// <summary>
@@ -427,8 +464,8 @@ internal sealed class ExpressionEngine : IDisposable
         }
 
         var secrets = Secrets(names, values, plain);
-        var nodes = nodesJson is null ? JsValue.Undefined : _engine.Call(_readJson, new JsString(nodesJson));
-        var inputs = inputsJson is null ? JsValue.Undefined : _engine.Call(_readJson, new JsString(inputsJson));
+        var nodes = nodesJson is null ? JsValue.Undefined : ReadJson(nodesJson);
+        var inputs = inputsJson is null ? JsValue.Undefined : ReadJson(inputsJson);
         if (timed)
         {
             _deadline.Arm();
@@ -476,7 +513,8 @@ internal sealed class ExpressionEngine : IDisposable
         }
 
         _notDataFound = null;
-        var json = _engine.Call(_toJson, JsValue.Undefined, [result, _dataCheck]).AsString();
+        var stringified = _engine.Call(_stringify, _json, [result, _dataCheck]);
+        var json = stringified.IsUndefined() ? "null" : stringified.AsString();
         return _notDataFound is { } kind ? new EngineResult(kind, EngineResultKind.NotData) : new EngineResult(json, EngineResultKind.Json);
     }
 
@@ -543,13 +581,41 @@ internal sealed class ExpressionEngine : IDisposable
         var kind = proto is not null && _errorKinds.TryGetValue(proto, out var k) ? k : "Error";
         if (kind == "SecretAccessError")
         {
-            var asked = _engine.Invoke(_issuedName, error);
-            return asked.IsString() ? new ThrownValue(kind, null, asked.ToString()) : new ThrownValue("Error", null, null);
+            return _issued.TryGetValue(jsError, out var asked) ? new ThrownValue(kind, null, asked) : new ThrownValue("Error", null, null);
         }
 
         // Own data properties only: a getter would run script code after the limits are disarmed.
         var message = jsError.GetOwnProperty("message") is { Value: JsString text } descriptor && descriptor.IsDataDescriptor() ? text.ToString() : null;
         return new ThrownValue(kind, message, null);
+    }
+
+    /// <summary>Object.setPrototypeOf, for the host's own objects (Jint keeps its own setter internal).</summary>
+    private void SetPrototype(ObjectInstance target, JsValue prototype) => _engine.Call(_setPrototypeOf, JsValue.Undefined, [target, prototype]);
+
+    /// <summary>JSON text as a deeply frozen value (the run's inputs, earlier nodes' outputs), parsed by the realm's own JSON.parse and its depth limit.</summary>
+    private JsValue ReadJson(string text)
+    {
+        var value = _engine.Call(_parse, _json, [new JsString(text)]);
+        DeepFreeze(value);
+        return value;
+    }
+
+    private static void DeepFreeze(JsValue value)
+    {
+        if (value is not ObjectInstance target)
+        {
+            return;
+        }
+
+        foreach (var key in target.GetOwnPropertyKeys(Types.String))
+        {
+            DeepFreeze(target.Get(key));
+        }
+
+        if (!FreezeOwn(target))
+        {
+            throw new InvalidOperationException("A JSON value could not be frozen.");
+        }
     }
 
     private static double SecureRandom()
@@ -571,9 +637,16 @@ internal sealed class ExpressionEngine : IDisposable
             return last.Object;
         }
 
-        var nameArray = new JsArray(_engine, names.Select(n => (JsValue)new JsString(n)).ToArray());
-        var valueArray = new JsArray(_engine, values.Select(v => (JsValue)new JsString(v)).ToArray());
-        var secrets = _engine.Invoke(plain ? _makePlainSecrets : _makeSecrets, nameArray, valueArray);
+        // A frozen object with no prototype holds exactly the allowed values; the proxy (unless plain) wraps it.
+        var target = new JsObject(_engine);
+        SetPrototype(target, JsValue.Null);
+        for (var i = 0; i < names.Count; i++)
+        {
+            target.DefineOwnProperty(names[i], new PropertyDescriptor(values[i], writable: false, enumerable: true, configurable: false));
+        }
+
+        target.PreventExtensions();
+        var secrets = plain ? target : _engine.Construct(_proxy, [target, _handler]);
         _lastSecrets = (names.ToArray(), values.ToArray(), plain, secrets);
         return secrets;
     }

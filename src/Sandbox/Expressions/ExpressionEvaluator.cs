@@ -23,9 +23,14 @@ internal sealed partial class ExpressionEvaluator : IDisposable
     private ExpressionEngine? _ready;
     private readonly Lock _poolLock = new();
     private Task? _warming;
-    private readonly ConcurrentDictionary<(string, bool), ExpressionAnalysis> _analyses = new();
+    // Keyed by the string alone, one cache per kind: string keys use the framework's precompiled shared code, where a
+    // (string, bool) key made the JIT compile 15 ConcurrentDictionary methods in every process that evaluates.
+    private readonly ConcurrentDictionary<string, ExpressionAnalysis> _analyses = new();
+    private readonly ConcurrentDictionary<string, ExpressionAnalysis> _templateAnalyses = new();
     private readonly EvaluationClock _clock;
     private ExpressionAnalysis? _lastAnalysis;
+    // An engine built on another thread for this evaluator's first engine (tests); otherwise the process's, if any.
+    private PreparedEngine? _prepared;
 
     /// <summary>Creates an evaluator; by default it builds one engine now, so the first evaluation does not wait for one.</summary>
     /// <param name="limits">The limits; defaults are safe.</param>
@@ -36,12 +41,13 @@ internal sealed partial class ExpressionEvaluator : IDisposable
     {
     }
 
-    /// <summary>Creates an evaluator whose time limit reads <paramref name="clock"/> (tests).</summary>
-    internal ExpressionEvaluator(ExpressionLimits? limits, SecretRedactor? redactor, bool prewarm, EvaluationClock clock)
+    /// <summary>Creates an evaluator whose time limit reads <paramref name="clock"/>, and whose first engine may be <paramref name="prepared"/>'s (tests).</summary>
+    internal ExpressionEvaluator(ExpressionLimits? limits, SecretRedactor? redactor, bool prewarm, EvaluationClock clock, PreparedEngine? prepared = null)
     {
         _limits = (limits ?? new ExpressionLimits()).Validate();
         _redactor = redactor;
         _clock = clock;
+        _prepared = prepared;
         if (prewarm)
         {
             // Only the engine: its warm-up run waits until an evaluation needs it (see NewEngine).
@@ -67,10 +73,11 @@ internal sealed partial class ExpressionEvaluator : IDisposable
     }
 
     /// <summary>
-    /// Starts the once-per-process parse of the engines' bootstrap script on the thread pool, for a process about to
-    /// build its first engine (a CLI <c>eval</c>): the parse then overlaps the caller's own work.
+    /// Starts building the process's first engine (default limits) on a thread of its own, and the once-per-process
+    /// warm-up of the expression parser beside it, for a process about to evaluate once (a CLI <c>eval</c>): both
+    /// then overlap the caller's own work, and the first evaluator with the default limits takes that engine.
     /// </summary>
-    public static void PrepareInBackground() => ExpressionEngine.PrepareBootstrapInBackground();
+    public static void PrepareInBackground() => PreparedEngine.StartForProcess();
 
     /// <summary>Makes sure one engine is ready in the pool (its first creation also compiles Jint's hot paths).</summary>
     public void Prewarm() => PrewarmEngine(warmUp: true);
@@ -93,7 +100,8 @@ internal sealed partial class ExpressionEvaluator : IDisposable
     /// </summary>
     private ExpressionEngine NewEngine(bool warmUp)
     {
-        var engine = new ExpressionEngine(_limits, _clock);
+        var prepared = Interlocked.Exchange(ref _prepared, null) ?? PreparedEngine.TakeForProcess();
+        var engine = prepared?.Take(_limits, _clock) ?? new ExpressionEngine(_limits, _clock);
         if (warmUp)
         {
             engine.Run(WarmUp, ["A"], ["a"], plain: false, "{}", "{\"n\":1}", timed: false);
@@ -119,13 +127,13 @@ internal sealed partial class ExpressionEvaluator : IDisposable
         var analysis = _lastAnalysis;
         if (analysis is null || !analysis.IsOf(request.Expression, request.IsTemplate))
         {
-            var key = (request.Expression, request.IsTemplate);
-            if (!_analyses.TryGetValue(key, out analysis))
+            var analyses = request.IsTemplate ? _templateAnalyses : _analyses;
+            if (!analyses.TryGetValue(request.Expression, out analysis))
             {
                 analysis = ExpressionAnalysis.Analyze(request.Expression, request.IsTemplate, _limits);
-                if (_analyses.Count < 1024)
+                if (analyses.Count < 1024)
                 {
-                    _analyses.TryAdd(key, analysis);
+                    analyses.TryAdd(request.Expression, analysis);
                 }
             }
 

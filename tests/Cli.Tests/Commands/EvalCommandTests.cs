@@ -1,3 +1,5 @@
+using System.Diagnostics;
+
 namespace Secrets.Runtime.Cli.Tests.Commands;
 
 public sealed class EvalCommandTests : IDisposable
@@ -76,5 +78,48 @@ public sealed class EvalCommandTests : IDisposable
         Assert.Equal("undefined", output.TrimEnd());
         Assert.Contains("error: result is not data: function", errors, StringComparison.Ordinal);
         Assert.Equal(1, code);
+    }
+
+    /// <summary>
+    /// A real process: the engine it starts preparing before it parses its arguments runs on threads of their own, and
+    /// neither their work nor an error that ends the command first keeps the process alive or changes its exit code.
+    /// </summary>
+    [Theory]
+    [InlineData(0, "eval", "1+1")]
+    [InlineData(1, "eval", "(() => { throw new TypeError('x'); })()")]
+    [InlineData(3, "eval", "1 +")]
+    [InlineData(4, "eval", "(() => { for (;;) {} })()")]
+    [InlineData(2, "eval", "1", "--secrets-file", "/nonexistent/test.env")]
+    public async Task An_eval_process_exits_with_its_outcome_code_whatever_its_prepared_engine_is_doing(int expected, params string[] args)
+    {
+        var info = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true };
+        info.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "secrets-runtime.dll"));
+        foreach (var arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+
+        info.Environment["SECRETS_RUNTIME_HOME"] = _cli.Home;
+        info.Environment["SECRETS_RUNTIME_MASTER_KEY"] = _cli.Environment["SECRETS_RUNTIME_MASTER_KEY"];
+        using var process = Process.Start(info)!;
+        var output = process.StandardOutput.ReadToEndAsync();
+        var errors = process.StandardError.ReadToEndAsync();
+        // Not a timing check: a hang guard, far beyond any start-up on a loaded machine.
+        using var hang = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        try
+        {
+            await process.WaitForExitAsync(hang.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            Assert.Fail($"eval {string.Join(' ', args)} did not exit");
+        }
+
+        Assert.True(expected == process.ExitCode, $"exit {process.ExitCode}: {await output}{await errors}");
+        if (expected == 0)
+        {
+            Assert.Equal("2", (await output).Trim());
+        }
     }
 }

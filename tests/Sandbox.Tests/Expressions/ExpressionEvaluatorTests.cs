@@ -98,6 +98,18 @@ public sealed class ExpressionEvaluatorTests : IDisposable
         Assert.Equal(expected, result.Value!.ToJsonString());
     }
 
+    /// <summary>The proxy answers undefined for the keys JSON, promises and conversions probe, and throws for any other missing name.</summary>
+    [Fact]
+    public void The_secrets_proxy_answers_protocol_keys_with_undefined_and_other_missing_names_with_its_error()
+    {
+        var result = Eval(
+            "[['toJSON', 'then', 'constructor', 'toString', 'valueOf', 'toLocaleString', '__proto__', 'hasOwnProperty', 'isPrototypeOf', 'propertyIsEnumerable'].every((k) => secrets[k] === undefined), (() => { try { return secrets.toJson; } catch (e) { return e.name; } })(), secrets.api_token === secrets.API_TOKEN]",
+            allow: ["API_TOKEN"]);
+
+        Assert.True(result.Status == ExpressionStatus.Ok, result.Error);
+        Assert.Equal("[true,\"SecretAccessError\",true]", result.Value!.ToJsonString());
+    }
+
     [Fact]
     public void Json_stringify_of_secrets_holds_only_the_allowed_values()
     {
@@ -149,6 +161,8 @@ public sealed class ExpressionEvaluatorTests : IDisposable
     [InlineData("Object.getPrototypeOf(async function* () {}).constructor('yield 1')")]
     [InlineData("[].map.constructor('return globalThis')()")]
     [InlineData("(1).constructor.constructor('return 1')()")]
+    [InlineData("(() => { try { secrets.NOPE; } catch (e) { return e.constructor.constructor('return globalThis')(); } })()")]
+    [InlineData("(() => { try { secrets.NOPE; } catch (e) { return Object.getPrototypeOf(e.constructor).constructor('return globalThis')(); } })()")]
     public void Code_generation_through_constructors_is_refused(string expression)
     {
         var result = Eval(expression);

@@ -105,6 +105,24 @@ public sealed class ExpressionIsolationTests : IDisposable
         AssertLeaksNothing(result);
     }
 
+    /// <summary>
+    /// The proxy's own error is built by the host (no script makes its class): a script that catches one sees an Error
+    /// named SecretAccessError whose class is Error's child, and it can neither make another nor change the class.
+    /// </summary>
+    [Theory]
+    [InlineData("[e instanceof Error, e instanceof e.constructor, Object.getPrototypeOf(e.constructor) === Error, e.constructor.prototype === Object.getPrototypeOf(e)]", "[true,true,true,true]")]
+    [InlineData("[e.name, e.constructor.name, e.message, String(e)]", "[\"SecretAccessError\",\"SecretAccessError\",\"secret is not available to this block\",\"SecretAccessError: secret is not available to this block\"]")]
+    [InlineData("[() => e.constructor('x'), () => new e.constructor('x'), () => Reflect.construct(Error, ['x'], e.constructor)].map((f) => { try { f(); return 'made'; } catch (t) { return t instanceof TypeError; } })", "[true,true,true]")]
+    [InlineData("[() => { e.constructor.prototype.name = 'x'; }, () => { e.constructor.foo = 1; }, () => { Object.setPrototypeOf(e.constructor, null); }, () => { Object.getPrototypeOf(e).message = 'x'; }].map((f) => { try { f(); return 'changed'; } catch (t) { return t instanceof TypeError; } })", "[true,true,true,true]")]
+    [InlineData("[Object.isFrozen(e.constructor), Object.isFrozen(Object.getPrototypeOf(e)), Object.isExtensible(e), Object.getOwnPropertyNames(e.constructor).sort().join()]", "[true,true,true,\"length,name,prototype\"]")]
+    public void The_proxy_own_error_is_an_error_a_script_can_read_but_not_make_or_change(string probe, string expected)
+    {
+        var result = Eval($"(() => {{ try {{ secrets.NOPE; }} catch (e) {{ return {probe}; }} }})()");
+
+        Assert.True(result.Status == ExpressionStatus.Ok, result.Error);
+        Assert.Equal(expected, result.Value!.ToJsonString());
+    }
+
     [Fact]
     public void The_proxy_own_error_names_a_secret_only_when_the_name_is_written_in_the_expression()
     {

@@ -1,0 +1,62 @@
+using Secrets.Runtime.Sandbox.Expressions;
+
+namespace Secrets.Runtime.Sandbox.Tests.Expressions;
+
+public sealed class PreparedEngineTests
+{
+    private const string SumTo1000 = "(() => { let s = 0; for (let i = 0; i < 1000; i++) { s += i; } return s; })()";
+
+    [Fact]
+    public void An_evaluator_whose_prepared_engine_failed_to_build_evaluates_on_an_engine_of_its_own()
+    {
+        var prepared = new PreparedEngine(new ExpressionLimits(), EvaluationClock.System, () => throw new InvalidOperationException("the build failed"));
+        using var evaluator = new ExpressionEvaluator(null, null, prewarm: true, EvaluationClock.System, prepared);
+
+        var result = evaluator.Evaluate(new ExpressionRequest { Expression = "[1 + 1, Object.isFrozen(Object.prototype)]" });
+
+        Assert.True(result.Status == ExpressionStatus.Ok, result.Error);
+        Assert.Equal("[2,true]", result.Value!.ToJsonString());
+    }
+
+    [Fact]
+    public void A_prepared_engine_with_other_limits_never_serves_an_evaluator()
+    {
+        var prepared = new PreparedEngine(new ExpressionLimits(), EvaluationClock.System, () => new ExpressionEngine(new ExpressionLimits()));
+        using var evaluator = new ExpressionEvaluator(new ExpressionLimits { MaxStatements = 50 }, null, prewarm: true, EvaluationClock.System, prepared);
+
+        var result = evaluator.Evaluate(new ExpressionRequest { Expression = SumTo1000 });
+
+        Assert.Equal(ExpressionStatus.Limited, result.Status);
+    }
+
+    [Fact]
+    public void A_prepared_engine_is_handed_out_once_and_only_for_its_own_limits_and_clock()
+    {
+        var limits = new ExpressionLimits { MaxStatements = 50 };
+        ExpressionEngine? built = null;
+        var prepared = new PreparedEngine(limits, EvaluationClock.System, () => built = new ExpressionEngine(limits));
+        var other = new PreparedEngine(limits, EvaluationClock.System, () => new ExpressionEngine(limits));
+        var clock = new EvaluationClock(() => 0, 1, () => TimeSpan.Zero);
+
+        using var engine = prepared.Take(limits with { }, EvaluationClock.System);
+
+        Assert.NotNull(engine);
+        Assert.Same(built, engine);
+        Assert.Null(prepared.Take(limits, EvaluationClock.System));
+        Assert.Null(other.Take(limits, clock));
+        Assert.Null(other.Take(limits, EvaluationClock.System));
+    }
+
+    [Fact]
+    public void The_prepared_engine_an_evaluator_takes_enforces_its_limits()
+    {
+        var limits = new ExpressionLimits { MaxStatements = 50 };
+        var prepared = new PreparedEngine(limits, EvaluationClock.System, () => new ExpressionEngine(limits));
+        using var evaluator = new ExpressionEvaluator(limits, null, prewarm: true, EvaluationClock.System, prepared);
+
+        var limited = evaluator.Evaluate(new ExpressionRequest { Expression = SumTo1000 });
+
+        Assert.Equal(ExpressionStatus.Limited, limited.Status);
+        Assert.Null(prepared.Take(limits, EvaluationClock.System));
+    }
+}
