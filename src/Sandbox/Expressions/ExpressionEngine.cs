@@ -135,7 +135,6 @@ internal sealed class ExpressionEngine : IDisposable
 
         // The realm's own hardening and its freeze are host code, on this thread: no script runs before the realm is frozen.
         var table = Intrinsics(_engine.Intrinsics);
-        var seen = new HashSet<ObjectInstance>(ReferenceEqualityComparer.Instance);
         Harden(table);
         // Globals the hardening keeps, read before any script ran.
         _json = _engine.GetValue("JSON").AsObject();
@@ -147,7 +146,7 @@ internal sealed class ExpressionEngine : IDisposable
         _error = _engine.GetValue("Error");
         (_handler, _errorPrototype) = (SecretsHandler(), SecretAccessError());
         _errorKinds[_errorPrototype] = "SecretAccessError";
-        Freeze([_engine.Global, .. table.Values, _handler, _errorPrototype], seen);
+        Freeze([_engine.Global, .. table.Values, _handler, _errorPrototype]);
     }
 
     /// <summary>
@@ -355,11 +354,12 @@ internal sealed class ExpressionEngine : IDisposable
     /// <summary>
     /// Freezes every object reachable from <paramref name="roots"/> (the global object, every object in the engine's
     /// table of intrinsics, the secrets proxy's handler and error), through property values, accessor functions and
-    /// prototypes, except those in <paramref name="seen"/>. Walked here rather than in script: a thousand objects cost a
-    /// fraction of the interpreter's time.
+    /// prototypes, each once. Walked here rather than in script: a thousand objects cost a fraction of the interpreter's
+    /// time.
     /// </summary>
-    private static void Freeze(IEnumerable<JsValue> roots, HashSet<ObjectInstance> seen)
+    private static void Freeze(IEnumerable<JsValue> roots)
     {
+        var seen = new HashSet<ObjectInstance>(ReferenceEqualityComparer.Instance);
         var work = new Stack<JsValue>(roots);
         while (work.Count > 0)
         {
