@@ -30,32 +30,25 @@ internal sealed class ExpressionEngine : IDisposable
     /// </summary>
     private const string ParserWarmUp = "[secrets.A, inputs.b + 1]";
 
-    /// <summary>1 once <see cref="WarmParserInBackground"/> has started.</summary>
-    private static int _parserWarming;
-
     /// <summary>
-    /// Starts <see cref="ParserWarmUp"/>'s analysis and preparation on a background thread, once per process (a CLI
-    /// <c>eval</c>, before it parses its arguments). It touches no engine and no state but the JIT's; a failure there is
-    /// ignored, as the evaluation's own parse will meet it on its own thread.
+    /// Starts <see cref="ParserWarmUp"/>'s analysis and preparation on a background thread (a CLI <c>eval</c>, before it
+    /// parses its arguments; <see cref="PreparedEngine.StartForProcess"/>, its one caller, runs once per process). It
+    /// touches no engine and no state but the JIT's; a failure there is ignored, as the evaluation's own parse will meet
+    /// it on its own thread.
     /// </summary>
-    public static void WarmParserInBackground()
-    {
-        if (Interlocked.Exchange(ref _parserWarming, 1) == 0)
+    public static void WarmParserInBackground() =>
+        _ = Task.Factory.StartNew(static () =>
         {
-            _ = Task.Factory.StartNew(static () =>
+            try
             {
-                try
-                {
-                    _ = Engine.PrepareScript(ExpressionAnalysis.Analyze(ParserWarmUp).Wrapped, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } });
-                }
+                _ = Engine.PrepareScript(ExpressionAnalysis.Analyze(ParserWarmUp).Wrapped, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } });
+            }
 #pragma warning disable CA1031 // Only the JIT's work was wanted: the evaluation's own parse reports what is wrong.
-                catch (Exception)
+            catch (Exception)
 #pragma warning restore CA1031
-                {
-                }
-            }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-        }
-    }
+            {
+            }
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
     /// <summary>What the secrets proxy's handler and its error say.</summary>
     private const string NotAvailable = "secret is not available to this block";
