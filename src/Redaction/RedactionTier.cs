@@ -115,9 +115,16 @@ internal sealed class RedactionTier
     public static int Reach(int[] reach, char c, int maxLength)
     {
         // Unchecked: every reach table has a slot for each Latin-1 character and one past them for the separator.
-        var slot = c < ReachTable ? c : c == Views.DecodedView.Separator ? SeparatorSlot : -1;
+        var slot = ReachSlot(c);
         return slot < 0 ? maxLength : Unsafe.Add(ref MemoryMarshal.GetArrayDataReference(reach), slot);
     }
+
+    /// <summary>
+    /// The slot of <paramref name="c"/> in a reach table: its own for a Latin-1 character, <see cref="SeparatorSlot"/>
+    /// for the separator, -1 for any other (whose reach is the longest form's).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static int ReachSlot(char c) => c < ReachTable ? c : c == Views.DecodedView.Separator ? SeparatorSlot : -1;
 
     /// <summary>One reach table for several tiers: for each character, the longest form of any of them that holds it.</summary>
     public static int[] MergeReach(ReadOnlySpan<RedactionTier> tiers)
@@ -241,7 +248,7 @@ internal sealed class RedactionTier
 
     private static int[] ReachTableOf(IEnumerable<RedactionPattern> patterns, int[]? previous)
     {
-        var reach = previous is null ? new int[ReachTable + 1] : (int[])previous.Clone();
+        var reach = previous is null ? new int[SeparatorSlot + 1] : (int[])previous.Clone();
         foreach (var pattern in patterns)
         {
             var length = pattern.Text.Length;
@@ -274,7 +281,7 @@ internal sealed class RedactionTier
     private static void Raise(int[] reach, char c, int length)
     {
         // No other character is the separator in any case, so its slot is raised by forms that hold it alone.
-        var slot = c < ReachTable ? c : c == Views.DecodedView.Separator ? SeparatorSlot : -1;
+        var slot = ReachSlot(c);
         if (slot >= 0 && reach[slot] < length)
         {
             reach[slot] = length;
