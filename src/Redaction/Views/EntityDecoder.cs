@@ -22,6 +22,12 @@ internal sealed class EntityDecoder : TextDecoder
         public static int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed)
         {
             consumed = 0;
+            if (index + 1 >= text.Length || text[index + 1] is not ('#' or 'a' or 'l' or 'g' or 'q'))
+            {
+                // No entity starts otherwise (numeric, or one of the names below): a query's "&page=" is passed over at once.
+                return 0;
+            }
+
             var rest = text[(index + 1)..];
             var semicolon = Semicolon(rest[..Math.Min(rest.Length, 10)]);
             if (semicolon < 2)
