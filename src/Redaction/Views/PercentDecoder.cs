@@ -19,7 +19,7 @@ internal sealed class PercentDecoder : TextDecoder
 
         public static char OtherUnit => '+';
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed)
         {
             consumed = 1;
