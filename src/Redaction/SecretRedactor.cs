@@ -163,7 +163,14 @@ public sealed class SecretRedactor
 
     /// <summary>Finds the hits in a span, sorted by start (longest first); used by the streaming writer to choose where it may cut.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal List<RedactionHit>? Find(ReadOnlySpan<char> text)
+    internal List<RedactionHit>? Find(ReadOnlySpan<char> text) => Find(text, filterEscapes: true);
+
+    /// <summary>
+    /// <see cref="Find(ReadOnlySpan{char})"/>, with <paramref name="filterEscapes"/> false letting every escape open a
+    /// window in the views, not only those whose decoded characters can matter (tests compare the two).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal List<RedactionHit>? Find(ReadOnlySpan<char> text, bool filterEscapes)
     {
         var snapshot = Volatile.Read(ref _snapshot);
         if (snapshot.MaxLength == 0 || text.IsEmpty)
@@ -172,7 +179,7 @@ public sealed class SecretRedactor
         }
 
         List<RedactionHit>? hits = null;
-        FindIn(snapshot, text, 0, TextDecoder.AllBits, ref hits);
+        FindIn(snapshot, text, 0, TextDecoder.AllBits, filterEscapes ? snapshot.Filter : EscapeFilter.None, ref hits);
         if (hits is { Count: > 1 })
         {
             hits.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.End.CompareTo(a.End));
@@ -181,8 +188,11 @@ public sealed class SecretRedactor
         return hits;
     }
 
+    /// <summary>Which escapes open a window in the views of the published snapshot (tests decode with it).</summary>
+    internal EscapeFilter EscapeFilter => Volatile.Read(ref _snapshot).Filter;
+
     /// <summary>
-    /// The hits of a decoded view, in its own positions: near its changes only, as <see cref="Find"/> searches a view, or,
+    /// The hits of a decoded view, in its own positions: near its changes only, as <see cref="Find(ReadOnlySpan{char})"/> searches a view, or,
     /// with <paramref name="whole"/>, anywhere in it (tests compare the two).
     /// </summary>
     internal List<RedactionHit>? FindInView(in DecodedView view, bool whole)
@@ -335,7 +345,7 @@ public sealed class SecretRedactor
 
     /// <summary>Finds hits in <paramref name="text"/> and in its decoded views.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void FindIn(Snapshot snapshot, ReadOnlySpan<char> text, int depth, int decoders, ref List<RedactionHit>? hits)
+    private void FindIn(Snapshot snapshot, ReadOnlySpan<char> text, int depth, int decoders, EscapeFilter filter, ref List<RedactionHit>? hits)
     {
         const int joiner = 1 << 3;
         if (depth == 0 && (decoders & joiner) != 0 && !snapshot.SpansLines && text.Length > 2 * snapshot.MaxLength && text.Contains('\n'))
@@ -365,12 +375,12 @@ public sealed class SecretRedactor
                 blocks.Return();
             }
 
-            FindInViews(snapshot, text, depth, decoders & ~joiner, ref hits);
+            FindInViews(snapshot, text, depth, decoders & ~joiner, filter, ref hits);
             return;
         }
 
         Search(snapshot, text, 0, text.Length, ref hits);
-        FindInViews(snapshot, text, depth, decoders, ref hits);
+        FindInViews(snapshot, text, depth, decoders, filter, ref hits);
     }
 
     /// <summary>Searches the whole joined view of the Base64 blocks of <paramref name="text"/>, and lists in <paramref name="blocks"/> those the plain search may skip.</summary>
@@ -403,7 +413,7 @@ public sealed class SecretRedactor
     /// the decoders whose triggers its own decoding produced.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void FindInViews(Snapshot snapshot, ReadOnlySpan<char> text, int depth, int decoders, ref List<RedactionHit>? hits)
+    private void FindInViews(Snapshot snapshot, ReadOnlySpan<char> text, int depth, int decoders, EscapeFilter filter, ref List<RedactionHit>? hits)
     {
         if (depth >= Options.MaximumDecodingDepth)
         {
@@ -423,11 +433,11 @@ public sealed class SecretRedactor
             var view = new DecodedView(text.Length + 16);
             try
             {
-                if (decoder.Decode(text, window, ref view))
+                if (decoder.Decode(text, window, filter, ref view))
                 {
                     List<RedactionHit>? inner = null;
                     SearchNearChanges(snapshot, view, ref inner);
-                    FindInViews(snapshot, view.Text, depth + 1, view.ProducedTriggers, ref inner);
+                    FindInViews(snapshot, view.Text, depth + 1, view.ProducedTriggers, filter, ref inner);
                     foreach (var hit in CollectionsMarshal.AsSpan(inner))
                     {
                         var (start, end) = view.Source(hit.Start, hit.End);
@@ -772,5 +782,8 @@ public sealed class SecretRedactor
         /// <summary>The longest form of any tier that holds <paramref name="c"/> (see <see cref="RedactionTier.Reach(char)"/>).</summary>
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Reach(char c) => RedactionTier.Reach(_reach, c, MaxLength);
+
+        /// <summary>Which escapes open a window in a view of this snapshot: those that decode to a character a form holds, or to a trigger.</summary>
+        public EscapeFilter Filter => new(_reach, MaxLength);
     }
 }

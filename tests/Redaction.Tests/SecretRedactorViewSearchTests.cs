@@ -55,7 +55,7 @@ public sealed class SecretRedactorViewSearchTests
             var view = new DecodedView(text.Length + 16);
             try
             {
-                if (!TextDecoder.All[decoder].Decode(text, window, ref view))
+                if (!TextDecoder.All[decoder].Decode(text, window, EscapeFilter.None, ref view))
                 {
                     continue;
                 }

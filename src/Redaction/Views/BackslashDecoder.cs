@@ -11,7 +11,7 @@ internal sealed class BackslashDecoder : TextDecoder
 {
     public override char Trigger => Syntax.Trigger;
 
-    public override bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view) => Decode<Syntax>(text, window, ref view);
+    public override bool Decode(ReadOnlySpan<char> text, int window, EscapeFilter filter, ref DecodedView view) => Decode<Syntax>(text, window, filter, ref view);
 
     private readonly struct Syntax : IEscapeSyntax
     {
@@ -19,7 +19,7 @@ internal sealed class BackslashDecoder : TextDecoder
 
         public static char OtherUnit => '\\';
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed)
         {
             consumed = 0;

@@ -19,7 +19,7 @@ internal sealed class Base64LineJoiner : TextDecoder
 
     public override char Trigger => '\n';
 
-    public override bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view)
+    public override bool Decode(ReadOnlySpan<char> text, int window, EscapeFilter filter, ref DecodedView view)
     {
         var blocks = new BlockList(record: false);
         return Decode(text, ref view, ref blocks);

@@ -10,7 +10,7 @@ internal sealed class EntityDecoder : TextDecoder
 {
     public override char Trigger => Syntax.Trigger;
 
-    public override bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view) => Decode<Syntax>(text, window, ref view);
+    public override bool Decode(ReadOnlySpan<char> text, int window, EscapeFilter filter, ref DecodedView view) => Decode<Syntax>(text, window, filter, ref view);
 
     private readonly struct Syntax : IEscapeSyntax
     {
@@ -18,10 +18,16 @@ internal sealed class EntityDecoder : TextDecoder
 
         public static char OtherUnit => '&';
 
-        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public static int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed)
         {
             consumed = 0;
+            if (index + 1 >= text.Length || text[index + 1] is not ('#' or 'a' or 'l' or 'g' or 'q'))
+            {
+                // No entity starts otherwise (numeric, or one of the names below): a query's "&page=" is passed over at once.
+                return 0;
+            }
+
             var rest = text[(index + 1)..];
             var semicolon = Semicolon(rest[..Math.Min(rest.Length, 10)]);
             if (semicolon < 2)

@@ -13,6 +13,10 @@ internal interface IEscapeSyntax
     /// <summary>Another character that starts a decoded unit inside a window (for example <c>+</c>), or <see cref="Trigger"/> again.</summary>
     static abstract char OtherUnit { get; }
 
-    /// <summary>Decodes the unit at <paramref name="index"/> into <paramref name="output"/>; returns the characters written, 0 when no unit starts there.</summary>
+    /// <summary>
+    /// Decodes the unit at <paramref name="index"/> into <paramref name="output"/>; returns the characters written, 0 when
+    /// no unit starts there. Implementations are marked for inlining: the decoding loops call it once per escape, and
+    /// inlined it compiles with them, fully optimised from the first call.
+    /// </summary>
     static abstract int TryDecode(ReadOnlySpan<char> text, int index, Span<char> output, out int consumed);
 }

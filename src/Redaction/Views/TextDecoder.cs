@@ -29,17 +29,21 @@ internal abstract class TextDecoder
     /// <summary>Whether <paramref name="text"/> holds <see cref="Trigger"/>; a text without it is not decoded.</summary>
     public bool HasTrigger(ReadOnlySpan<char> text) => text.Contains(Trigger);
 
-    /// <summary>Decodes the windows around the escapes of <paramref name="text"/> into <paramref name="view"/>; false when nothing was decoded.</summary>
-    public abstract bool Decode(ReadOnlySpan<char> text, int window, ref DecodedView view);
+    /// <summary>
+    /// Decodes the windows around the escapes of <paramref name="text"/> that <paramref name="filter"/> lets open one into
+    /// <paramref name="view"/>; false when nothing was decoded.
+    /// </summary>
+    public abstract bool Decode(ReadOnlySpan<char> text, int window, EscapeFilter filter, ref DecodedView view);
 
     /// <summary>
-    /// <see cref="Decode(ReadOnlySpan{char}, int, ref DecodedView)"/> for the escapes of <typeparamref name="TSyntax"/>,
+    /// <see cref="Decode(ReadOnlySpan{char}, int, EscapeFilter, ref DecodedView)"/> for the escapes of <typeparamref name="TSyntax"/>,
     /// compiled once per syntax so its characters are constants and its unit decoding a direct call. A window also stops at the line
     /// breaks around its escape: these escapings never leave a raw line break inside an escaped value (a multi-line
-    /// value's lines are registered on their own).
+    /// value's lines are registered on their own). An escape whose decoded characters <paramref name="filter"/> rejects
+    /// opens none (inside another escape's window it is decoded all the same, so the view there is what it was).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected static bool Decode<TSyntax>(ReadOnlySpan<char> text, int window, ref DecodedView view)
+    protected static bool Decode<TSyntax>(ReadOnlySpan<char> text, int window, EscapeFilter filter, ref DecodedView view)
         where TSyntax : struct, IEscapeSyntax
     {
         Span<char> unit = stackalloc char[2];
@@ -49,7 +53,8 @@ internal abstract class TextDecoder
         var triggers = new CharScanner(text, TSyntax.Trigger, TSyntax.Trigger);
         for (var i = triggers.Next(0, text.Length); i >= 0; i = triggers.Next(i + 1, text.Length))
         {
-            if (TSyntax.TryDecode(text, i, unit, out _) == 0)
+            var written = TSyntax.TryDecode(text, i, unit, out _);
+            if (written == 0 || !filter.Matters(unit[..written]))
             {
                 continue;
             }

@@ -1,0 +1,144 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Secrets.Runtime.Redaction.Tests.Corpus;
+using Secrets.Runtime.Redaction.Views;
+
+namespace Secrets.Runtime.Redaction.Tests.Views;
+
+/// <summary>
+/// An escape whose decoded characters no form holds, and which decode to no decoder's trigger, opens no window in a
+/// view (<see cref="EscapeFilter"/>): no match can hold them and no nested escape can start there. The views must still
+/// find every hit they found when every escape opened its window.
+/// </summary>
+public sealed class EscapeFilterTests
+{
+    /// <summary>Values of the shapes of tokens, keys, URLs and accented passwords: no quote, space, '!', '&lt;', '&amp;' or line break in any form.</summary>
+    private static readonly List<string> Values = GeneratedSecrets.Generate(seed: 23, count: 160).Where((_, i) => i % 9 is not 3 and not 7).ToList();
+
+    [Fact]
+    public void Escapes_that_decode_to_characters_of_no_form_open_no_window()
+    {
+        var redactor = Redactor();
+        var filter = redactor.EscapeFilter;
+        Assert.False(filter.Matters("\""));
+        Assert.False(filter.Matters(" "));
+        Assert.True(filter.Matters("é"));
+
+        var text = "{\"msg\":\"a \\\"quoted\\\" word\\t\"," + JsonSerializer.Serialize(Values[0]) + "}\n";
+        Assert.Equal(0, DecodedLength(text, 2, filter));
+        Assert.True(DecodedLength(text, 2, EscapeFilter.None) > 0);
+        Assert.Equal(0, DecodedLength("GET /search?q=a%20b+c%21 HTTP/1.1\n", 0, filter));
+        Assert.Equal(0, DecodedLength("<p title=\"it&#39;s &lt;b&gt;\">x</p>\n", 1, filter));
+    }
+
+    /// <summary>A nested escape may start at a decoded trigger ('&amp;' and the line break are in no form here), so it opens a window.</summary>
+    [Theory]
+    [InlineData("x \\\\u00e9 y\n", 2)]
+    [InlineData("x %2541 y\n", 0)]
+    [InlineData("x &amp;#233; y\n", 1)]
+    [InlineData("x \\n y\n", 2)]
+    public void An_escape_that_decodes_to_a_decoder_s_trigger_opens_a_window(string text, int decoder)
+    {
+        var filter = Redactor().EscapeFilter;
+        Assert.True(DecodedLength(text, decoder, filter) > 0);
+    }
+
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Filtered_views_find_exactly_the_hits_of_views_where_every_escape_opens_its_window(int seed)
+    {
+        var redactor = Redactor();
+        var filter = redactor.EscapeFilter;
+        var random = new Random(31 + seed);
+        int skipped = 0, viewHits = 0;
+        for (var round = 0; round < 30; round++)
+        {
+            var text = Text(random);
+            var general = redactor.Find(text, filterEscapes: false) ?? [];
+            var filtered = redactor.Find(text, filterEscapes: true) ?? [];
+
+            // A hit two views both find is listed twice; masking merges such hits, so the sets are what must agree.
+            Assert.Equal(general.ToHashSet(), filtered.ToHashSet());
+
+            viewHits += general.Count(h => text.AsSpan(h.Start, h.End - h.Start).ContainsAny('%', '&', '\\'));
+            for (var d = 0; d < 3; d++)
+            {
+                skipped += DecodedLength(text, d, filter) < DecodedLength(text, d, EscapeFilter.None) ? 1 : 0;
+            }
+        }
+
+        // The comparison means something only if the filter left windows out and the views found escaped values.
+        Assert.True(skipped >= 30, $"the filter left windows out of only {skipped} views");
+        Assert.True(viewHits >= 100, $"only {viewHits} hits held an escape");
+    }
+
+    private static SecretRedactor Redactor()
+    {
+        var redactor = new SecretRedactor();
+        redactor.AddRange(Values.Select(v => new RedactionValue(v)));
+        return redactor;
+    }
+
+    private static int DecodedLength(string text, int decoder, EscapeFilter filter)
+    {
+        var view = new DecodedView(text.Length + 16);
+        try
+        {
+            TextDecoder.All[decoder].Decode(text, 3000, filter, ref view);
+            return view.Length;
+        }
+        finally
+        {
+            view.Return();
+        }
+    }
+
+    /// <summary>
+    /// Lines, some longer than a window, of words, values plain and escaped once or twice in each decoder's syntax, and
+    /// escapes of characters no form holds (quotes, spaces, line breaks, '!', '&lt;'), often right next to a value.
+    /// </summary>
+    private static string Text(Random random)
+    {
+        string[] idle = ["\\\"", "\\n", "\\t", "%20", "+", "%21", "&#39;", "&lt;", "&quot;", "\\u0022", "%22", "&#x20;"];
+        var builder = new StringBuilder();
+        for (var line = 0; line < 8; line++)
+        {
+            var parts = random.Next(3) == 0 ? 120 : random.Next(1, 14);
+            for (var part = 0; part < parts; part++)
+            {
+                var value = Values[random.Next(Values.Count)];
+                var piece = random.Next(9) switch
+                {
+                    0 => JsonSerializer.Serialize(value)[1..^1],
+                    1 => JsonSerializer.Serialize(JsonSerializer.Serialize(value))[1..^1],
+                    2 => WebUtility.UrlEncode(value),
+                    3 => WebUtility.UrlEncode(WebUtility.UrlEncode(value)),
+                    4 => WebUtility.HtmlEncode(value),
+                    5 => WebUtility.HtmlEncode(WebUtility.HtmlEncode(value)),
+                    6 => value,
+                    _ => "word" + random.Next(100),
+                };
+                if (random.Next(2) == 0)
+                {
+                    builder.Append(idle[random.Next(idle.Length)]);
+                }
+
+                builder.Append(piece);
+                if (random.Next(2) == 0)
+                {
+                    builder.Append(idle[random.Next(idle.Length)]);
+                }
+
+                builder.Append(random.Next(3) == 0 ? "" : " ");
+            }
+
+            builder.Append('\n');
+        }
+
+        return builder.ToString();
+    }
+}
