@@ -196,9 +196,9 @@ internal sealed class RedactionTier
 
             foreach (var pattern in _short)
             {
-                if (at + pattern.Text.Length <= text.Length && Matches(text, at, pattern))
+                if (at + pattern.Text.Length <= text.Length && Matches(text, at, pattern.Text, pattern.Entry, pattern.TokenOnly, pattern.IgnoreCase))
                 {
-                    Add(text, at, pattern, ref hits);
+                    Add(text, at, pattern.Text.Length, pattern.Base64, pattern.Entry, ref hits);
                 }
             }
 
@@ -209,10 +209,10 @@ internal sealed class RedactionTier
     // This and FoldedSlow are called from the search loops but not inlined into them: compiled fully optimised at their
     // first call, like those loops, rather than tiered over a stream's first megabytes.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Add(ReadOnlySpan<char> text, int start, RedactionPattern pattern, ref List<RedactionHit>? hits)
+    private static void Add(ReadOnlySpan<char> text, int start, int length, bool base64, RedactionEntry entry, ref List<RedactionHit>? hits)
     {
-        var end = start + pattern.Text.Length;
-        if (pattern.Base64)
+        var end = start + length;
+        if (base64)
         {
             // The rest of the last group (at most three characters) and its padding also encode the value's last bytes.
             var limit = Math.Min(text.Length, end + 3);
@@ -221,21 +221,21 @@ internal sealed class RedactionTier
                 end++;
             }
 
-            while (end < text.Length && end < start + pattern.Text.Length + 5 && text[end] == '=')
+            while (end < text.Length && end < start + length + 5 && text[end] == '=')
             {
                 end++;
             }
         }
 
-        (hits ??= []).Add(new RedactionHit(start, end, pattern.Entry.Name));
+        (hits ??= []).Add(new RedactionHit(start, end, entry.Name));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Matches(ReadOnlySpan<char> text, int start, RedactionPattern pattern)
+    private static bool Matches(ReadOnlySpan<char> text, int start, string form, RedactionEntry entry, bool tokenOnly, bool ignoreCase)
     {
-        var slice = text.Slice(start, pattern.Text.Length);
-        var equal = pattern.IgnoreCase ? slice.Equals(pattern.Text, StringComparison.OrdinalIgnoreCase) : slice.SequenceEqual(pattern.Text);
-        return equal && !pattern.Entry.Released && (!pattern.TokenOnly || IsToken(text, start, pattern.Text.Length));
+        var slice = text.Slice(start, form.Length);
+        var equal = ignoreCase ? slice.Equals(form, StringComparison.OrdinalIgnoreCase) : slice.SequenceEqual(form);
+        return equal && !entry.Released && (!tokenOnly || IsToken(text, start, form.Length));
     }
 
     private static bool IsToken(ReadOnlySpan<char> text, int start, int length) =>
@@ -382,7 +382,7 @@ internal sealed class RedactionTier
     /// </summary>
     private sealed class SampledIndex
     {
-        private readonly RedactionPattern[] _long;
+        private readonly LongForm[] _long;
         private readonly Candidate[] _candidates;
         private readonly HeadTable _heads;
         private readonly HeadTable _tailHeads;
@@ -396,7 +396,7 @@ internal sealed class RedactionTier
         public SampledIndex(RedactionPattern[] patterns, int step)
         {
             Step = step;
-            _long = patterns;
+            _long = Array.ConvertAll(patterns, LongForm.Of);
             Count = patterns.Length;
             _candidates = new Candidate[Math.Max(16, Count * Step)];
             var tails = Tails(patterns, Step);
@@ -436,7 +436,7 @@ internal sealed class RedactionTier
             else
             {
                 // Out of room: everything twice as large, copied (amortised by doubling), so an addition is linear in its own forms.
-                _long = new RedactionPattern[Count * 2];
+                _long = new LongForm[Count * 2];
                 Array.Copy(previous._long, _long, previous.Count);
                 _candidates = new Candidate[Count * Step * 2];
                 Array.Copy(previous._candidates, _candidates, _candidateCount);
@@ -450,7 +450,10 @@ internal sealed class RedactionTier
                 }
             }
 
-            adding.CopyTo(_long, previous.Count);
+            for (var i = 0; i < adding.Length; i++)
+            {
+                _long[previous.Count + i] = LongForm.Of(adding[i]);
+            }
             for (var p = previous.Count; p < Count; p++)
             {
                 Index(p);
@@ -630,7 +633,8 @@ internal sealed class RedactionTier
                     && FoldedAt(ref first, text, start + candidate.SecondOffset) == candidate.Second
                     && Matches(text, start, _long[candidate.Pattern]))
                 {
-                    Add(text, start, _long[candidate.Pattern], ref hits);
+                    ref readonly var form = ref _long[candidate.Pattern];
+                    Add(text, start, candidate.Length, form.Base64, form.Entry, ref hits);
                 }
             }
         }
@@ -654,6 +658,10 @@ internal sealed class RedactionTier
 
             return middle;
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool Matches(ReadOnlySpan<char> text, int start, in LongForm form) =>
+            RedactionTier.Matches(text, start, form.Text, form.Entry, form.TokenOnly, form.IgnoreCase);
 
         /// <summary>How many candidates of <paramref name="patterns"/> end before a second gram (keyed by one gram).</summary>
         private static int Tails(IEnumerable<RedactionPattern> patterns, int step) =>
@@ -804,6 +812,16 @@ internal sealed class RedactionTier
         }
 
         private int Slot(ulong key) => (int)((key * 0xFF51_AFD7_ED55_8CCDUL) >> _shift);
+    }
+
+    /// <summary>
+    /// A long form's fields, held in the index's array itself: a chain walk that passes a candidate's check gram then
+    /// loads the form's text and its entry side by side, where through a <see cref="RedactionPattern"/> it first waited
+    /// for the pattern, then for its text and entry (each a cache miss in a large index).
+    /// </summary>
+    private readonly record struct LongForm(string Text, RedactionEntry Entry, bool TokenOnly, bool IgnoreCase, bool Base64)
+    {
+        public static LongForm Of(RedactionPattern pattern) => new(pattern.Text, pattern.Entry, pattern.TokenOnly, pattern.IgnoreCase, pattern.Base64);
     }
 
     /// <summary>A form (index into the long forms) with the gram at <see cref="Offset"/>; the next candidate with the same gram; and a second gram of the form, for a cheap first check.</summary>
