@@ -196,9 +196,9 @@ internal sealed class RedactionTier
 
             foreach (var pattern in _short)
             {
-                if (at + pattern.Text.Length <= text.Length && Matches(text, at, pattern))
+                if (at + pattern.Text.Length <= text.Length && Matches(text, at, pattern.Text, pattern.Entry, pattern.TokenOnly, pattern.IgnoreCase))
                 {
-                    Add(text, at, pattern, ref hits);
+                    Add(text, at, pattern.Text.Length, pattern.Base64, pattern.Entry, ref hits);
                 }
             }
 
@@ -209,10 +209,10 @@ internal sealed class RedactionTier
     // This and FoldedSlow are called from the search loops but not inlined into them: compiled fully optimised at their
     // first call, like those loops, rather than tiered over a stream's first megabytes.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Add(ReadOnlySpan<char> text, int start, RedactionPattern pattern, ref List<RedactionHit>? hits)
+    private static void Add(ReadOnlySpan<char> text, int start, int length, bool base64, RedactionEntry entry, ref List<RedactionHit>? hits)
     {
-        var end = start + pattern.Text.Length;
-        if (pattern.Base64)
+        var end = start + length;
+        if (base64)
         {
             // The rest of the last group (at most three characters) and its padding also encode the value's last bytes.
             var limit = Math.Min(text.Length, end + 3);
@@ -221,21 +221,21 @@ internal sealed class RedactionTier
                 end++;
             }
 
-            while (end < text.Length && end < start + pattern.Text.Length + 5 && text[end] == '=')
+            while (end < text.Length && end < start + length + 5 && text[end] == '=')
             {
                 end++;
             }
         }
 
-        (hits ??= []).Add(new RedactionHit(start, end, pattern.Entry.Name));
+        (hits ??= []).Add(new RedactionHit(start, end, entry.Name));
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static bool Matches(ReadOnlySpan<char> text, int start, RedactionPattern pattern)
+    private static bool Matches(ReadOnlySpan<char> text, int start, string form, RedactionEntry entry, bool tokenOnly, bool ignoreCase)
     {
-        var slice = text.Slice(start, pattern.Text.Length);
-        var equal = pattern.IgnoreCase ? slice.Equals(pattern.Text, StringComparison.OrdinalIgnoreCase) : slice.SequenceEqual(pattern.Text);
-        return equal && !pattern.Entry.Released && (!pattern.TokenOnly || IsToken(text, start, pattern.Text.Length));
+        var slice = text.Slice(start, form.Length);
+        var equal = ignoreCase ? slice.Equals(form, StringComparison.OrdinalIgnoreCase) : slice.SequenceEqual(form);
+        return equal && !entry.Released && (!tokenOnly || IsToken(text, start, form.Length));
     }
 
     private static bool IsToken(ReadOnlySpan<char> text, int start, int length) =>
@@ -382,7 +382,7 @@ internal sealed class RedactionTier
     /// </summary>
     private sealed class SampledIndex
     {
-        private readonly RedactionPattern[] _long;
+        private readonly LongForm[] _long;
         private readonly Candidate[] _candidates;
         private readonly HeadTable _heads;
         private readonly HeadTable _tailHeads;
@@ -396,7 +396,7 @@ internal sealed class RedactionTier
         public SampledIndex(RedactionPattern[] patterns, int step)
         {
             Step = step;
-            _long = patterns;
+            _long = Array.ConvertAll(patterns, LongForm.Of);
             Count = patterns.Length;
             _candidates = new Candidate[Math.Max(16, Count * Step)];
             var tails = Tails(patterns, Step);
@@ -436,7 +436,7 @@ internal sealed class RedactionTier
             else
             {
                 // Out of room: everything twice as large, copied (amortised by doubling), so an addition is linear in its own forms.
-                _long = new RedactionPattern[Count * 2];
+                _long = new LongForm[Count * 2];
                 Array.Copy(previous._long, _long, previous.Count);
                 _candidates = new Candidate[Count * Step * 2];
                 Array.Copy(previous._candidates, _candidates, _candidateCount);
@@ -450,7 +450,10 @@ internal sealed class RedactionTier
                 }
             }
 
-            adding.CopyTo(_long, previous.Count);
+            for (var i = 0; i < adding.Length; i++)
+            {
+                _long[previous.Count + i] = LongForm.Of(adding[i]);
+            }
             for (var p = previous.Count; p < Count; p++)
             {
                 Index(p);
@@ -481,28 +484,111 @@ internal sealed class RedactionTier
         }
 
         /// <summary>Adds the hits that start in [<paramref name="from"/>, <paramref name="to"/>); <paramref name="vectors"/> false keeps to the scalar loop (tests compare both).</summary>
+        [SkipLocalsInit] // The pending buffers are written before they are read.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Find(ReadOnlySpan<char> text, int from, int to, bool vectors, ref List<RedactionHit>? hits)
         {
             var step = Step;
             var last = Math.Min(to + step - 1, text.Length - Gram);
             var p = from;
+            var pending = new Pending(stackalloc Pass[Pending.Capacity], stackalloc int[Pending.Capacity], stackalloc int[Pending.Capacity]);
             if (vectors && VectorSearch)
             {
                 // Blocks of eight sampled positions whose last one still has both its grams in the text and is at most last.
                 var lastBlock = Math.Min(last, text.Length - (2 * Gram)) - (7 * step);
                 if (p <= lastBlock)
                 {
-                    p = FindBlocks(text, from, to, lastBlock, ref hits);
+                    p = FindBlocks(text, from, to, lastBlock, ref pending, ref hits);
                 }
             }
 
-            FindScalar(text, from, to, p, last, ref hits);
+            FindScalar(text, from, to, p, last, ref pending, ref hits);
+            Flush(text, from, to, ref pending, ref hits);
+        }
+
+        /// <summary>
+        /// Keeps a sampled position whose key passed a Bloom filter, to be looked up with the others of its batch, and
+        /// starts loading its head table slot now (see <see cref="Pending"/>).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Defer(ReadOnlySpan<char> text, int from, int to, int position, ulong key, bool tail, ref Pending pending, ref List<RedactionHit>? hits)
+        {
+            if (pending.Count == Pending.Capacity)
+            {
+                Flush(text, from, to, ref pending, ref hits);
+            }
+
+            pending.Passes[pending.Count++] = new Pass(position, key, tail);
+            (tail ? _tailHeads : _heads).Prefetch(key);
+        }
+
+        /// <summary>
+        /// Looks up the pending positions in the head tables and walks their chains, in the order the positions were found
+        /// (pair, then tail, position by position, as the scalar loop takes them), so the hits come in the same order as
+        /// with one walk per position. Before the walks, two passes over the batch only start loads: the chains' first
+        /// candidates, then, for the candidates that pass their check gram (nearly all of them hits), their forms' entries
+        /// in the index's array, and then each such form's text and entry. Without them a hit waited for one cache miss
+        /// after another (head slot, candidate, form, text and entry); with them the misses of a batch overlap.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Flush(ReadOnlySpan<char> text, int from, int to, ref Pending pending, ref List<RedactionHit>? hits)
+        {
+            var count = pending.Count;
+            pending.Count = 0;
+            for (var i = 0; i < count; i++)
+            {
+                var pass = pending.Passes[i];
+                var head = (pass.Tail ? _tailHeads : _heads).TryGet(pass.Key, out var c) ? c : -1;
+                pending.Heads[i] = head;
+                if (head >= 0)
+                {
+                    Prefetch(ref _candidates[head]);
+                }
+            }
+
+            // At most a batch's worth of forms is loaded ahead; the walks below check every candidate whatever was loaded.
+            var verified = 0;
+            ref var first = ref MemoryMarshal.GetReference(text);
+            for (var i = 0; i < count; i++)
+            {
+                var p = pending.Passes[i].Position;
+                for (var c = pending.Heads[i]; c >= 0 && verified < Pending.Capacity; c = _candidates[c].Next)
+                {
+                    ref readonly var candidate = ref _candidates[c];
+                    var start = p - candidate.Offset;
+                    if (start >= from && start < to && start + candidate.Length <= text.Length
+                        && FoldedAt(ref first, text, start + candidate.SecondOffset) == candidate.Second)
+                    {
+                        pending.Forms[verified++] = candidate.Pattern;
+                        Prefetch(ref _long[candidate.Pattern]);
+                    }
+                }
+            }
+
+            for (var i = 0; i < verified; i++)
+            {
+                ref readonly var form = ref _long[pending.Forms[i]];
+                PrefetchObject(form.Entry);
+                ref var chars = ref MemoryMarshal.GetReference(form.Text.AsSpan());
+                for (var offset = 0; offset < form.Text.Length; offset += 32)
+                {
+                    Prefetch(ref Unsafe.Add(ref chars, offset));
+                }
+            }
+
+            for (var i = 0; i < count; i++)
+            {
+                var head = pending.Heads[i];
+                if (head >= 0)
+                {
+                    Walk(text, from, to, pending.Passes[i].Position, head, ref hits);
+                }
+            }
         }
 
         /// <summary>The sampled positions from <paramref name="start"/> to <paramref name="last"/> (at most the text's length less a gram), one at a time.</summary>
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private void FindScalar(ReadOnlySpan<char> text, int from, int to, int start, int last, ref List<RedactionHit>? hits)
+        private void FindScalar(ReadOnlySpan<char> text, int from, int to, int start, int last, ref Pending pending, ref List<RedactionHit>? hits)
         {
             // Unchecked reads: p + 4 <= text.Length for every p up to last, and p + 8 <= text.Length up to lastPair; a
             // filter word is hash >> shift, below the filter's length (a power of two, 1 << (64 - shift)).
@@ -521,9 +607,9 @@ internal sealed class RedactionTier
                 {
                     var key = PairKey(gram, FoldedAt(ref first, text, p + Gram));
                     var (word, mask) = Filter(key, shift);
-                    if ((Unsafe.Add(ref bits, word) & mask) == mask && _heads.TryGet(key, out var c))
+                    if ((Unsafe.Add(ref bits, word) & mask) == mask)
                     {
-                        Walk(text, from, to, p, c, ref hits);
+                        Defer(text, from, to, p, key, tail: false, ref pending, ref hits);
                     }
                 }
 
@@ -531,9 +617,9 @@ internal sealed class RedactionTier
                 {
                     var key = GramKey(gram);
                     var (word, mask) = Filter(key, tailShift);
-                    if ((Unsafe.Add(ref tailBits, word) & mask) == mask && _tailHeads.TryGet(key, out var c))
+                    if ((Unsafe.Add(ref tailBits, word) & mask) == mask)
                     {
-                        Walk(text, from, to, p, c, ref hits);
+                        Defer(text, from, to, p, key, tail: true, ref pending, ref hits);
                     }
                 }
             }
@@ -549,7 +635,7 @@ internal sealed class RedactionTier
         /// </summary>
         [SkipLocalsInit] // Its vector temporaries hold no references: zeroing the frame on each call costs a short search more than it saves.
         [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-        private unsafe int FindBlocks(ReadOnlySpan<char> text, int from, int to, int lastBlock, ref List<RedactionHit>? hits)
+        private unsafe int FindBlocks(ReadOnlySpan<char> text, int from, int to, int lastBlock, ref Pending pending, ref List<RedactionHit>? hits)
         {
             var step = Step;
             var lower = Vector256.Create(0L, step, 2L * step, 3L * step);
@@ -570,7 +656,7 @@ internal sealed class RedactionTier
                     var next = Vector512.Create(Avx2.GatherVector256(after, lower, 2), Avx2.GatherVector256(after, upper, 2));
                     if (((gram | next) & Vector512.Create(NonAscii)) != Vector512<ulong>.Zero)
                     {
-                        FindScalar(text, from, to, p, p + (7 * step), ref hits);
+                        FindScalar(text, from, to, p, p + (7 * step), ref pending, ref hits);
                         continue;
                     }
 
@@ -584,14 +670,14 @@ internal sealed class RedactionTier
                     {
                         var k = BitOperations.TrailingZeroCount(lanes);
                         var position = p + (k * step);
-                        if ((passed & (1u << k)) != 0 && _heads.TryGet(key.GetElement(k), out var c))
+                        if ((passed & (1u << k)) != 0)
                         {
-                            Walk(text, from, to, position, c, ref hits);
+                            Defer(text, from, to, position, key.GetElement(k), tail: false, ref pending, ref hits);
                         }
 
-                        if ((tailPassed & (1u << k)) != 0 && _tailHeads.TryGet(tailKey.GetElement(k), out c))
+                        if ((tailPassed & (1u << k)) != 0)
                         {
-                            Walk(text, from, to, position, c, ref hits);
+                            Defer(text, from, to, position, tailKey.GetElement(k), tail: true, ref pending, ref hits);
                         }
                     }
                 }
@@ -630,7 +716,8 @@ internal sealed class RedactionTier
                     && FoldedAt(ref first, text, start + candidate.SecondOffset) == candidate.Second
                     && Matches(text, start, _long[candidate.Pattern]))
                 {
-                    Add(text, start, _long[candidate.Pattern], ref hits);
+                    ref readonly var form = ref _long[candidate.Pattern];
+                    Add(text, start, candidate.Length, form.Base64, form.Entry, ref hits);
                 }
             }
         }
@@ -654,6 +741,10 @@ internal sealed class RedactionTier
 
             return middle;
         }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool Matches(ReadOnlySpan<char> text, int start, in LongForm form) =>
+            RedactionTier.Matches(text, start, form.Text, form.Entry, form.TokenOnly, form.IgnoreCase);
 
         /// <summary>How many candidates of <paramref name="patterns"/> end before a second gram (keyed by one gram).</summary>
         private static int Tails(IEnumerable<RedactionPattern> patterns, int step) =>
@@ -803,7 +894,72 @@ internal sealed class RedactionTier
             return copy;
         }
 
+        /// <summary>Starts loading the slot where <paramref name="key"/>'s lookup begins (a hint: it changes nothing).</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        public void Prefetch(ulong key)
+        {
+            var i = Slot(key);
+            RedactionTier.Prefetch(ref _heads[i]);
+            RedactionTier.Prefetch(ref _keys[i]);
+        }
+
         private int Slot(ulong key) => (int)((key * 0xFF51_AFD7_ED55_8CCDUL) >> _shift);
+    }
+
+    /// <summary>
+    /// Asks the processor to start loading the cache line of <paramref name="location"/>. Only a hint: nothing is read, and
+    /// a line of an array the collector has just moved is loaded for nothing.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void Prefetch<T>(ref T location)
+    {
+        if (Sse.IsSupported)
+        {
+            Sse.Prefetch0(Unsafe.AsPointer(ref location));
+        }
+    }
+
+    /// <summary><see cref="Prefetch{T}(ref T)"/> for the first cache line of an object.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void PrefetchObject(object instance)
+    {
+        if (Sse.IsSupported)
+        {
+            // The reference itself is the object's address; read, not followed.
+            Sse.Prefetch0((void*)Unsafe.As<object, nint>(ref instance));
+        }
+    }
+
+    /// <summary>A sampled position whose key passed a Bloom filter: the pair key, or with <see cref="Tail"/> the one-gram key.</summary>
+    private readonly record struct Pass(int Position, ulong Key, bool Tail);
+
+    /// <summary>
+    /// The sampled positions of one search that passed a Bloom filter and wait for their head table lookup, with room for
+    /// what <see cref="SampledIndex"/>'s flush works out about them: each position's chain head, and the forms whose
+    /// check gram passed (see Flush). Every table a hit goes through is large and seldom in cache.
+    /// </summary>
+    private ref struct Pending(Span<Pass> passes, Span<int> heads, Span<int> forms)
+    {
+        /// <summary>How many positions wait at most, and how many forms are loaded ahead per batch (a 64 KB write of logs holds a few dozen hits).</summary>
+        public const int Capacity = 32;
+
+        public readonly Span<Pass> Passes = passes;
+
+        public readonly Span<int> Heads = heads;
+
+        public readonly Span<int> Forms = forms;
+
+        public int Count;
+    }
+
+    /// <summary>
+    /// A long form's fields, held in the index's array itself: a chain walk that passes a candidate's check gram then
+    /// loads the form's text and its entry side by side, where through a <see cref="RedactionPattern"/> it first waited
+    /// for the pattern, then for its text and entry (each a cache miss in a large index).
+    /// </summary>
+    private readonly record struct LongForm(string Text, RedactionEntry Entry, bool TokenOnly, bool IgnoreCase, bool Base64)
+    {
+        public static LongForm Of(RedactionPattern pattern) => new(pattern.Text, pattern.Entry, pattern.TokenOnly, pattern.IgnoreCase, pattern.Base64);
     }
 
     /// <summary>A form (index into the long forms) with the gram at <see cref="Offset"/>; the next candidate with the same gram; and a second gram of the form, for a cheap first check.</summary>

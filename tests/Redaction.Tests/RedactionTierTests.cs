@@ -118,6 +118,83 @@ public sealed class RedactionTierTests
         }
     }
 
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Both_paths_find_exactly_the_occurrences_a_form_by_form_scan_finds_in_texts_dense_with_values(bool extended)
+    {
+        // The index batches the positions that pass its filters and looks them up together (prefetching), so a text
+        // with hundreds of hits in one search fills and flushes the batch many times; a scan of every form at every
+        // position, which shares none of that machinery, is what both paths must agree with. Built in one go the forms
+        // sit in one array; extended twice, the second time past the room the first extension left, they are copied.
+        var values = GeneratedSecrets.Generate(seed: 17, count: 90);
+        var entries = values.Select(EntryOf).ToList();
+        var tier = extended
+            ? new RedactionTier(entries[..10], extensible: true).Extend(entries[10..20]).Extend(entries[20..])
+            : new RedactionTier(entries);
+        var random = new Random(23);
+        for (var round = 0; round < 6; round++)
+        {
+            var builder = new StringBuilder();
+            foreach (var line in OrdinaryLogs.Text(seed: 40 + round, chars: 24_000).Split('\n'))
+            {
+                builder.Append(line[..Math.Min(line.Length, random.Next(20, 160))]).Append(' ');
+                var forms = SecretForms.For(values[random.Next(values.Count)], Options);
+                var form = forms[random.Next(forms.Count)];
+                builder.Append(random.Next(4) == 0 ? form.ToUpperInvariant() : form).Append(random.Next(3) == 0 ? "\n" : " ");
+            }
+
+            var text = builder.ToString();
+            var whole = Scan(entries, text, 0, text.Length);
+            Assert.True(whole.Count > 200, $"{whole.Count} occurrences");
+            Assert.Equal(whole, Starts(Hits(tier, text, 0, text.Length, vectors: true)));
+            Assert.Equal(whole, Starts(Hits(tier, text, 0, text.Length, vectors: false)));
+            for (var i = 0; i < 30; i++)
+            {
+                var from = random.Next(text.Length);
+                var to = Math.Min(text.Length, from + random.Next(1, 3000));
+                var expected = whole.Where(h => h.Start >= from && h.Start < to).ToList();
+                Assert.Equal(expected, Starts(Hits(tier, text, from, to, vectors: true)));
+                Assert.Equal(expected, Starts(Hits(tier, text, from, to, vectors: false)));
+            }
+        }
+    }
+
+    private static RedactionEntry EntryOf(string value) =>
+        new(value, value.GetHashCode(StringComparison.Ordinal).ToString("x8", System.Globalization.CultureInfo.InvariantCulture), SecretForms.Registered(value, Options), Options.MinimumValueLength);
+
+    private static List<(int Start, string? Name)> Starts(List<RedactionHit> hits) => [.. hits.Select(h => (h.Start, h.Name)).Order()];
+
+    /// <summary>Every start in [from, to) of every distinct form (as the tier keeps them), by an ordinal search per form.</summary>
+    private static List<(int Start, string? Name)> Scan(IEnumerable<RedactionEntry> entries, string text, int from, int to)
+    {
+        var forms = new Dictionary<(string, bool), RedactionPattern>();
+        foreach (var pattern in entries.SelectMany(e => e.Patterns()))
+        {
+            forms.TryAdd((pattern.Text, pattern.IgnoreCase), pattern);
+        }
+
+        var found = new List<(int, string?)>();
+        foreach (var pattern in forms.Values)
+        {
+            var comparison = pattern.IgnoreCase ? StringComparison.OrdinalIgnoreCase : StringComparison.Ordinal;
+            for (var start = text.AsSpan(from).IndexOf(pattern.Text, comparison); start >= 0 && from + start < to; )
+            {
+                var at = from + start;
+                var token = (at == 0 || !char.IsLetterOrDigit(text[at - 1])) && (at + pattern.Text.Length >= text.Length || !char.IsLetterOrDigit(text[at + pattern.Text.Length]));
+                if (!pattern.TokenOnly || token)
+                {
+                    found.Add((at, pattern.Entry.Name));
+                }
+
+                var next = text.AsSpan(at + 1).IndexOf(pattern.Text, comparison);
+                start = next < 0 ? -1 : at + 1 + next - from;
+            }
+        }
+
+        return [.. found.Order()];
+    }
+
     [Fact]
     public void Values_straddling_a_64_KB_write_are_masked_at_every_lane_of_a_block()
     {

@@ -61,9 +61,11 @@ internal ref struct CharScanner
     private int Scan(int from, int end)
     {
         ref var first = ref MemoryMarshal.GetReference(_text);
-        for (; from < end && from <= _text.Length - Chunk; from += Chunk)
+        var length = _text.Length;
+        var (a, b) = (_first, _second);
+        for (; from < end && from <= length - Chunk; from += Chunk)
         {
-            var mask = Mask(ref Unsafe.Add(ref first, from));
+            var mask = Mask(ref Unsafe.Add(ref first, from), a, b);
             if (mask != 0)
             {
                 (_base, _mask) = (from, mask);
@@ -72,13 +74,13 @@ internal ref struct CharScanner
             }
         }
 
-        end = Math.Min(end, _text.Length);
-        if (from < end && _text.Length >= Chunk)
+        end = Math.Min(end, length);
+        if (from < end && length >= Chunk)
         {
             // Fewer than a chunk left: the text's last chunk, which overlaps what was masked already (kept whole, so a
             // later search further back still sees those positions).
-            var last = _text.Length - Chunk;
-            var mask = Mask(ref Unsafe.Add(ref first, last));
+            var last = length - Chunk;
+            var mask = Mask(ref Unsafe.Add(ref first, last), a, b);
             (_base, _mask) = (last, mask);
             var rest = mask & (ulong.MaxValue << (from - last));
             var found = rest == 0 ? -1 : last + BitOperations.TrailingZeroCount(rest);
@@ -88,7 +90,7 @@ internal ref struct CharScanner
         for (; from < end; from++)
         {
             var c = Unsafe.Add(ref first, from);
-            if (c == _first || c == _second)
+            if (c == a || c == b)
             {
                 return from;
             }
@@ -99,15 +101,15 @@ internal ref struct CharScanner
 
     /// <summary>Bit k set where the character k after <paramref name="at"/> is one of the two (64 characters are read).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private readonly ulong Mask(ref char at)
+    private static ulong Mask(ref char at, char first, char second)
     {
         ref var start = ref Unsafe.As<char, ushort>(ref at);
         if (Vector512.IsHardwareAccelerated)
         {
-            return Mask512(ref start, _first, _second);
+            return Mask512(ref start, first, second);
         }
 
-        return Vector256.IsHardwareAccelerated ? Mask256(ref start, _first, _second) : Mask128(ref start, _first, _second);
+        return Vector256.IsHardwareAccelerated ? Mask256(ref start, first, second) : Mask128(ref start, first, second);
     }
 
     /// <summary>
@@ -117,19 +119,19 @@ internal ref struct CharScanner
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static ulong Mask512(ref ushort start, char first, char second)
     {
+        // Each compare's bits are taken straight from its mask register: or-ing the compares as vectors first made the
+        // JIT turn every mask into a vector and back.
         var a = Vector512.Create((ushort)first);
         var low = Vector512.LoadUnsafe(ref start);
         var high = Vector512.LoadUnsafe(ref start, 32);
-        var lowEqual = Vector512.Equals(low, a);
-        var highEqual = Vector512.Equals(high, a);
+        var mask = Vector512.Equals(low, a).ExtractMostSignificantBits() | (Vector512.Equals(high, a).ExtractMostSignificantBits() << 32);
         if (first != second)
         {
             var b = Vector512.Create((ushort)second);
-            lowEqual |= Vector512.Equals(low, b);
-            highEqual |= Vector512.Equals(high, b);
+            mask |= Vector512.Equals(low, b).ExtractMostSignificantBits() | (Vector512.Equals(high, b).ExtractMostSignificantBits() << 32);
         }
 
-        return lowEqual.ExtractMostSignificantBits() | (highEqual.ExtractMostSignificantBits() << 32);
+        return mask;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
