@@ -50,8 +50,15 @@ internal sealed partial class ExpressionEvaluator : IDisposable
         _prepared = prepared;
         if (prewarm)
         {
-            // Only the engine: its warm-up run waits until an evaluation needs it (see NewEngine).
-            PrewarmEngine(warmUp: false);
+            // An engine already being built for this evaluator (the process's, for a CLI eval) is taken by the first
+            // evaluation, not waited for here: the caller's own work until then (opening the store, resolving, the
+            // expression's analysis) overlaps its build.
+            _prepared ??= PreparedEngine.TakeForProcess();
+            if (_prepared?.IsFor(_limits, _clock) != true)
+            {
+                // Only the engine: its warm-up run waits until an evaluation needs it (see NewEngine).
+                PrewarmEngine(warmUp: false);
+            }
         }
     }
 
@@ -314,6 +321,7 @@ internal sealed partial class ExpressionEvaluator : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        Interlocked.Exchange(ref _prepared, null)?.Discard();
         while (Take() is { } engine)
         {
             engine.Dispose();

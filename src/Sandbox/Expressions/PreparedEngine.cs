@@ -52,31 +52,24 @@ internal sealed class PreparedEngine
     /// <summary>Takes this process's prepared engine, if one was started and nobody took it yet.</summary>
     public static PreparedEngine? TakeForProcess() => Interlocked.Exchange(ref _forProcess, null);
 
+    /// <summary>True when this engine is built with exactly <paramref name="limits"/> and <paramref name="clock"/> (it may still be building, or taken).</summary>
+    public bool IsFor(ExpressionLimits limits, EvaluationClock clock) => limits == _limits && ReferenceEquals(clock, _clock);
+
     /// <summary>
     /// The built engine (waiting for its build if need be) when <paramref name="limits"/> and <paramref name="clock"/>
     /// are the ones it was built with; otherwise, on a second call, or when the build failed, null.
     /// </summary>
     public ExpressionEngine? Take(ExpressionLimits limits, EvaluationClock clock)
     {
-        if (Interlocked.Exchange(ref _taken, 1) != 0)
+        if (!IsFor(limits, clock))
         {
+            // Never used: an engine with other limits must not serve this evaluator.
+            Discard();
             return null;
         }
 
-        if (limits != _limits || !ReferenceEquals(clock, _clock))
+        if (Interlocked.Exchange(ref _taken, 1) != 0)
         {
-            // Never used: an engine with other limits must not serve this evaluator.
-            _ = _build.ContinueWith(static build =>
-            {
-                if (build.IsCompletedSuccessfully)
-                {
-                    build.Result.Dispose();
-                }
-                else
-                {
-                    _ = build.Exception;
-                }
-            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             return null;
         }
 
@@ -90,5 +83,26 @@ internal sealed class PreparedEngine
         {
             return null;
         }
+    }
+
+    /// <summary>Gives the engine up untaken: it is disposed once built (at once if it is). Nothing after the first take or discard.</summary>
+    public void Discard()
+    {
+        if (Interlocked.Exchange(ref _taken, 1) != 0)
+        {
+            return;
+        }
+
+        _ = _build.ContinueWith(static build =>
+        {
+            if (build.IsCompletedSuccessfully)
+            {
+                build.Result.Dispose();
+            }
+            else
+            {
+                _ = build.Exception;
+            }
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 }

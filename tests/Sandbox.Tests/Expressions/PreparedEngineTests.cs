@@ -47,6 +47,54 @@ public sealed class PreparedEngineTests
         Assert.Null(other.Take(limits, EvaluationClock.System));
     }
 
+    /// <summary>
+    /// The CLI's eval opens its runtime (and so its evaluator) while the engine is still building: the evaluator leaves
+    /// the prepared engine to its first evaluation, so the caller's work until then (the store, the expression's
+    /// analysis) overlaps the build. Here the build cannot finish until the evaluator exists.
+    /// </summary>
+    [Fact]
+    public async Task An_evaluator_takes_its_prepared_engine_at_its_first_evaluation_without_waiting_for_the_build_before()
+    {
+        var limits = new ExpressionLimits();
+        using var gate = new ManualResetEventSlim();
+        ExpressionEngine? built = null;
+        var prepared = new PreparedEngine(limits, EvaluationClock.System, () =>
+        {
+            gate.Wait();
+            return built = new ExpressionEngine(limits);
+        });
+        try
+        {
+            // A hang guard, not a timing: a constructor that waited for the build would wait for the gate forever
+            // (WaitAsync then throws a TimeoutException).
+            using var evaluator = await Task.Run(() => new ExpressionEvaluator(limits, null, prewarm: true, EvaluationClock.System, prepared)).WaitAsync(TimeSpan.FromMinutes(3));
+            gate.Set();
+
+            var result = evaluator.Evaluate(new ExpressionRequest { Expression = "[1 + 1, Object.isFrozen(Object.prototype)]" });
+
+            Assert.True(result.Status == ExpressionStatus.Ok, result.Error);
+            Assert.Equal("[2,true]", result.Value!.ToJsonString());
+            Assert.True(built is { IsWarm: true }, "the evaluation did not run on the prepared engine");
+            Assert.Null(prepared.Take(limits, EvaluationClock.System));
+        }
+        finally
+        {
+            gate.Set();
+        }
+    }
+
+    [Fact]
+    public void An_evaluator_disposed_before_its_first_evaluation_gives_its_prepared_engine_up()
+    {
+        var limits = new ExpressionLimits();
+        var prepared = new PreparedEngine(limits, EvaluationClock.System, () => new ExpressionEngine(limits));
+        var evaluator = new ExpressionEvaluator(limits, null, prewarm: true, EvaluationClock.System, prepared);
+
+        evaluator.Dispose();
+
+        Assert.Null(prepared.Take(limits, EvaluationClock.System));
+    }
+
     [Fact]
     public void The_prepared_engine_an_evaluator_takes_enforces_its_limits()
     {
