@@ -41,7 +41,7 @@ internal sealed class ExpressionEngine : IDisposable
         {
             try
             {
-                _ = Engine.PrepareScript(ExpressionAnalysis.Analyze(ParserWarmUp).Wrapped, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } });
+                _ = Prepare(ExpressionAnalysis.Analyze(ParserWarmUp));
             }
 #pragma warning disable CA1031 // Only the JIT's work was wanted: the evaluation's own parse reports what is wrong.
             catch (Exception)
@@ -424,6 +424,10 @@ internal sealed class ExpressionEngine : IDisposable
         return found;
     }
 
+    /// <summary>The wrapped expression parsed and prepared as a script (no engine involved), strictly: no tolerated errors.</summary>
+    public static Prepared<Script> Prepare(ExpressionAnalysis analysis) =>
+        Engine.PrepareScript(analysis.Wrapped, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } });
+
     private ObjectInstance PrototypeOf(string constructor) => _engine.GetValue(constructor).AsObject().Get("prototype").AsObject();
 
     /// <summary>True once the engine has run anything (the host's warm-up run or an evaluation): the JIT has compiled its paths.</summary>
@@ -443,11 +447,15 @@ internal sealed class ExpressionEngine : IDisposable
     /// <param name="nodesJson">Earlier nodes' outputs as JSON, or null.</param>
     /// <param name="inputsJson">The run's inputs as JSON, or null.</param>
     /// <param name="timed">False for the host's own warm-up run, which no budget applies to.</param>
-    public EngineResult Run(ExpressionAnalysis analysis, IReadOnlyList<string> names, IReadOnlyList<string> values, bool plain, string? nodesJson, string? inputsJson, bool timed = true)
+    /// <param name="script">
+    /// <paramref name="analysis"/> already prepared (<see cref="Prepare"/>) for this run alone, or null; used only when
+    /// this engine has not compiled the expression yet.
+    /// </param>
+    public EngineResult Run(ExpressionAnalysis analysis, IReadOnlyList<string> names, IReadOnlyList<string> values, bool plain, string? nodesJson, string? inputsJson, bool timed = true, Prepared<Script>? script = null)
     {
         if (!_compiled.TryGetValue(analysis, out var function))
         {
-            function = (Function)_engine.Evaluate(Engine.PrepareScript(analysis.Wrapped, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } }));
+            function = (Function)_engine.Evaluate(script ?? Prepare(analysis));
             if (_compiled.Count > 256)
             {
                 _compiled.Clear();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Acornima.Ast;
 using Jint;
 using Jint.Runtime;
 using Secrets.Runtime.Redaction;
@@ -156,9 +157,16 @@ internal sealed partial class ExpressionEvaluator : IDisposable
         }
 
         var (names, values) = Pick(request, analysis);
-        var engine = Take() ?? WarmedEngine() ?? NewEngine(warmUp: false);
+        var engine = Take() ?? WarmedEngine();
+        Prepared<Script>? script = null;
+        if (engine is null)
+        {
+            script = PrepareWhileEngineBuilds(analysis);
+            engine = NewEngine(warmUp: false);
+        }
+
         var cold = !engine.IsWarm;
-        var result = Run(engine, request, analysis, names, values);
+        var result = Run(engine, request, analysis, names, values, script);
         if (cold && result.Status == ExpressionStatus.Limited && result.Error == TimeLimit)
         {
             // A cold engine's first run also compiles Jint's paths (JIT) on this thread, inside the budget: an expression
@@ -171,14 +179,38 @@ internal sealed partial class ExpressionEvaluator : IDisposable
 
     private const string TimeLimit = "limit exceeded: time";
 
+    /// <summary>
+    /// While this evaluator's prepared engine is still building on its own thread (a CLI eval's), this thread parses and
+    /// prepares the script of the evaluation that engine will run first, instead of waiting idle. The script serves that
+    /// one engine once and is never kept: an engine compiles and caches its own from its own preparation.
+    /// </summary>
+    private Prepared<Script>? PrepareWhileEngineBuilds(ExpressionAnalysis analysis)
+    {
+        if (Volatile.Read(ref _prepared) is not { IsBuilt: false } prepared || !prepared.IsFor(_limits, _clock))
+        {
+            return null;
+        }
+
+        try
+        {
+            return ExpressionEngine.Prepare(analysis);
+        }
+#pragma warning disable CA1031 // Only work done early: the engine's own preparation meets and reports the same failure.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
     /// <summary>Runs the expression on <paramref name="engine"/>, which goes back to the pool unless a limit interrupted it.</summary>
-    private ExpressionResult Run(ExpressionEngine engine, ExpressionRequest request, ExpressionAnalysis analysis, string[] names, string[] values)
+    private ExpressionResult Run(ExpressionEngine engine, ExpressionRequest request, ExpressionAnalysis analysis, string[] names, string[] values, Prepared<Script>? script = null)
     {
         var reusable = false;
         try
         {
             var plain = request.AllowedSecrets is null && analysis.ReadsSecretsByNameOnly && names.Length == analysis.Secrets.Count;
-            var (text, kind) = engine.Run(analysis, names, values, plain, NodesFor(request.Nodes, analysis), analysis.UsesInputs ? request.Inputs?.ToJsonString() : null);
+            var (text, kind) = engine.Run(analysis, names, values, plain, NodesFor(request.Nodes, analysis), analysis.UsesInputs ? request.Inputs?.ToJsonString() : null, script: script);
             reusable = true;
             switch (kind)
             {

@@ -52,6 +52,9 @@ internal sealed class PreparedEngine
     /// <summary>Takes this process's prepared engine, if one was started and nobody took it yet.</summary>
     public static PreparedEngine? TakeForProcess() => Interlocked.Exchange(ref _forProcess, null);
 
+    /// <summary>True once the build has ended (built or failed).</summary>
+    public bool IsBuilt => _build.IsCompleted;
+
     /// <summary>True when this engine is built with exactly <paramref name="limits"/> and <paramref name="clock"/> (it may still be building, or taken).</summary>
     public bool IsFor(ExpressionLimits limits, EvaluationClock clock) => limits == _limits && ReferenceEquals(clock, _clock);
 

@@ -83,6 +83,44 @@ public sealed class PreparedEngineTests
         }
     }
 
+    /// <summary>
+    /// While the prepared engine builds, the evaluating thread prepares the expression's script for it: results, errors
+    /// and their positions are the same as an evaluator's that prepares on its engine.
+    /// </summary>
+    [Theory]
+    [InlineData("[1 + 1, `a${inputs.n}b`, ((s, ...v) => s.raw.join('|') + v.join())`x${1}y${2}z`]")]
+    [InlineData("secrets.TOKEN.length")]
+    [InlineData("secrets.OTHER")]
+    [InlineData("(() => {\n  null.x;\n})()")]
+    [InlineData("JSON.parse('{')")]
+    [InlineData("(() => { for (;;) {} })()")]
+    public async Task An_expression_prepared_while_its_engine_builds_evaluates_as_on_any_engine(string expression)
+    {
+        var limits = new ExpressionLimits { MaxStatements = 1000 };
+        var request = new ExpressionRequest
+        {
+            Expression = expression,
+            Secrets = new Dictionary<string, string> { ["TOKEN"] = "t-123" },
+            Inputs = new System.Text.Json.Nodes.JsonObject { ["n"] = 7 },
+        };
+        using var plain = new ExpressionEvaluator(limits, null, prewarm: false);
+        var expected = plain.Evaluate(request);
+        using var gate = new ManualResetEventSlim();
+        var prepared = new PreparedEngine(limits, EvaluationClock.System, () =>
+        {
+            gate.Wait();
+            return new ExpressionEngine(limits);
+        });
+        using var evaluator = new ExpressionEvaluator(limits, null, prewarm: true, EvaluationClock.System, prepared);
+
+        var evaluation = Task.Run(() => evaluator.Evaluate(request));
+        gate.Set();
+        var result = await evaluation.WaitAsync(TimeSpan.FromMinutes(3));
+
+        Assert.Equal((expected.Status, expected.Value?.ToJsonString(), expected.Error), (result.Status, result.Value?.ToJsonString(), result.Error));
+        Assert.Null(prepared.Take(limits, EvaluationClock.System));
+    }
+
     [Fact]
     public void An_evaluator_disposed_before_its_first_evaluation_gives_its_prepared_engine_up()
     {
