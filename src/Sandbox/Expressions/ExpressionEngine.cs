@@ -21,35 +21,6 @@ namespace Secrets.Runtime.Sandbox.Expressions;
 /// </summary>
 internal sealed class ExpressionEngine : IDisposable
 {
-    /// <summary>
-    /// The parse every process that evaluates does first, on a thread of its own: a small wrapped expression, analysed
-    /// and prepared as an evaluation would (kept small: on a busy machine, parser methods the user's expression does
-    /// not need would be compiled for nothing). Acornima's parser methods are marked AggressiveOptimization,
-    /// so ReadyToRun leaves them to the JIT at full optimization on their first call; that work (most of an
-    /// <c>eval</c>'s) then overlaps the caller's own.
-    /// </summary>
-    private const string ParserWarmUp = "[secrets.A, inputs.b + 1]";
-
-    /// <summary>
-    /// Starts <see cref="ParserWarmUp"/>'s analysis and preparation on a background thread (a CLI <c>eval</c>, before it
-    /// parses its arguments; <see cref="PreparedEngine.StartForProcess"/>, its one caller, runs once per process). It
-    /// touches no engine and no state but the JIT's; a failure there is ignored, as the evaluation's own parse will meet
-    /// it on its own thread.
-    /// </summary>
-    public static void WarmParserInBackground() =>
-        _ = Task.Factory.StartNew(static () =>
-        {
-            try
-            {
-                _ = Prepare(ExpressionAnalysis.Analyze(ParserWarmUp));
-            }
-#pragma warning disable CA1031 // Only the JIT's work was wanted: the evaluation's own parse reports what is wrong.
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-            }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
     /// <summary>What the secrets proxy's handler and its error say.</summary>
     private const string NotAvailable = "secret is not available to this block";
 

@@ -81,9 +81,9 @@ internal sealed partial class ExpressionEvaluator : IDisposable
     }
 
     /// <summary>
-    /// Starts building the process's first engine (default limits) on a thread of its own, and the once-per-process
-    /// warm-up of the expression parser beside it, for a process about to evaluate once (a CLI <c>eval</c>): both
-    /// then overlap the caller's own work, and the first evaluator with the default limits takes that engine.
+    /// Starts building the process's first engine (default limits) on a thread of its own, for a process about to
+    /// evaluate once (a CLI <c>eval</c>): it then overlaps the caller's own work, and the first evaluator with the
+    /// default limits takes that engine.
     /// </summary>
     public static void PrepareInBackground() => PreparedEngine.StartForProcess();
 

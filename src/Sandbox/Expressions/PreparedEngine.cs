@@ -2,10 +2,11 @@ namespace Secrets.Runtime.Sandbox.Expressions;
 
 /// <summary>
 /// An expression engine built on a thread of its own while the process does other work, for a process whose first
-/// evaluation is its critical path (the CLI's <c>eval</c>): building and freezing the realm, with the JIT's work that
-/// comes with it, then overlaps argument parsing and the expression's analysis on the other core. It is handed out
-/// once, and only to an evaluator with the same limits and clock; an evaluator that gets nothing (different limits, or
-/// the build failed) builds its own engine on its own thread, where a real failure surfaces as it always did.
+/// evaluation is its critical path (the CLI's <c>eval</c>): building and freezing the realm, with the runtime's work
+/// that comes with it, then overlaps argument parsing, the expression's analysis and its script's preparation on the
+/// other core. It is handed out once, and only to an evaluator with the same limits and clock; an evaluator that gets
+/// nothing (different limits, or the build failed) builds its own engine on its own thread, where a real failure
+/// surfaces as it always did.
 /// </summary>
 internal sealed class PreparedEngine
 {
@@ -33,8 +34,9 @@ internal sealed class PreparedEngine
     }
 
     /// <summary>
-    /// Starts building this process's first engine, with the default limits and the system clock, and the parser's
-    /// warm-up beside it (see <see cref="ExpressionEngine.WarmParserInBackground"/>). Does nothing after the first call.
+    /// Starts building this process's first engine, with the default limits and the system clock. Does nothing after the
+    /// first call. (No parser warm-up beside it: the tool ships the parser precompiled, and the evaluating thread parses
+    /// its own expression while it waits, see <see cref="ExpressionEvaluator"/>.)
     /// </summary>
     public static void StartForProcess()
     {
@@ -43,10 +45,8 @@ internal sealed class PreparedEngine
             return;
         }
 
-        // The engine first: its build is the longer of the two, and the first thread the process starts starts soonest.
         var limits = new ExpressionLimits().Validate();
         Volatile.Write(ref _forProcess, new PreparedEngine(limits, EvaluationClock.System, () => new ExpressionEngine(limits, EvaluationClock.System)));
-        ExpressionEngine.WarmParserInBackground();
     }
 
     /// <summary>Takes this process's prepared engine, if one was started and nobody took it yet.</summary>
