@@ -13,8 +13,9 @@ public static class CliApplication
         var eval = IsEval(args);
         if (eval)
         {
-            // The engine starts building on a thread of its own before anything else, so it overlaps building the command
-            // tree, parsing the arguments, and analysing and preparing the expression.
+            // The engine starts building on a thread of its own before anything else (the program has started it already:
+            // this covers other callers), so it overlaps building the command tree, parsing the arguments, and analysing
+            // and preparing the expression.
             ExpressionEvaluator.PrepareInBackground();
         }
 
