@@ -13,8 +13,9 @@ public static class CliApplication
         var eval = IsEval(args);
         if (eval)
         {
-            // The engine and the parser's warm-up (the JIT's largest work of an eval) start on their own threads before
-            // anything else, so they overlap building the command tree, parsing the arguments and analysing the expression.
+            // The engine starts building on a thread of its own before anything else (the program has started it already:
+            // this covers other callers), so it overlaps building the command tree, parsing the arguments, and analysing
+            // and preparing the expression.
             ExpressionEvaluator.PrepareInBackground();
         }
 

@@ -21,35 +21,6 @@ namespace Secrets.Runtime.Sandbox.Expressions;
 /// </summary>
 internal sealed class ExpressionEngine : IDisposable
 {
-    /// <summary>
-    /// The parse every process that evaluates does first, on a thread of its own: a small wrapped expression, analysed
-    /// and prepared as an evaluation would (kept small: on a busy machine, parser methods the user's expression does
-    /// not need would be compiled for nothing). Acornima's parser methods are marked AggressiveOptimization,
-    /// so ReadyToRun leaves them to the JIT at full optimization on their first call; that work (most of an
-    /// <c>eval</c>'s) then overlaps the caller's own.
-    /// </summary>
-    private const string ParserWarmUp = "[secrets.A, inputs.b + 1]";
-
-    /// <summary>
-    /// Starts <see cref="ParserWarmUp"/>'s analysis and preparation on a background thread (a CLI <c>eval</c>, before it
-    /// parses its arguments; <see cref="PreparedEngine.StartForProcess"/>, its one caller, runs once per process). It
-    /// touches no engine and no state but the JIT's; a failure there is ignored, as the evaluation's own parse will meet
-    /// it on its own thread.
-    /// </summary>
-    public static void WarmParserInBackground() =>
-        _ = Task.Factory.StartNew(static () =>
-        {
-            try
-            {
-                _ = Engine.PrepareScript(ExpressionAnalysis.Analyze(ParserWarmUp).Wrapped, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } });
-            }
-#pragma warning disable CA1031 // Only the JIT's work was wanted: the evaluation's own parse reports what is wrong.
-            catch (Exception)
-#pragma warning restore CA1031
-            {
-            }
-        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
-
     /// <summary>What the secrets proxy's handler and its error say.</summary>
     private const string NotAvailable = "secret is not available to this block";
 
@@ -424,6 +395,10 @@ internal sealed class ExpressionEngine : IDisposable
         return found;
     }
 
+    /// <summary>The wrapped expression parsed and prepared as a script (no engine involved), strictly: no tolerated errors.</summary>
+    public static Prepared<Script> Prepare(ExpressionAnalysis analysis) =>
+        Engine.PrepareScript(analysis.Wrapped, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } });
+
     private ObjectInstance PrototypeOf(string constructor) => _engine.GetValue(constructor).AsObject().Get("prototype").AsObject();
 
     /// <summary>True once the engine has run anything (the host's warm-up run or an evaluation): the JIT has compiled its paths.</summary>
@@ -443,11 +418,15 @@ internal sealed class ExpressionEngine : IDisposable
     /// <param name="nodesJson">Earlier nodes' outputs as JSON, or null.</param>
     /// <param name="inputsJson">The run's inputs as JSON, or null.</param>
     /// <param name="timed">False for the host's own warm-up run, which no budget applies to.</param>
-    public EngineResult Run(ExpressionAnalysis analysis, IReadOnlyList<string> names, IReadOnlyList<string> values, bool plain, string? nodesJson, string? inputsJson, bool timed = true)
+    /// <param name="script">
+    /// <paramref name="analysis"/> already prepared (<see cref="Prepare"/>) for this run alone, or null; used only when
+    /// this engine has not compiled the expression yet.
+    /// </param>
+    public EngineResult Run(ExpressionAnalysis analysis, IReadOnlyList<string> names, IReadOnlyList<string> values, bool plain, string? nodesJson, string? inputsJson, bool timed = true, Prepared<Script>? script = null)
     {
         if (!_compiled.TryGetValue(analysis, out var function))
         {
-            function = (Function)_engine.Evaluate(Engine.PrepareScript(analysis.Wrapped, options: new ScriptPreparationOptions { ParsingOptions = new ScriptParsingOptions { Tolerant = false } }));
+            function = (Function)_engine.Evaluate(script ?? Prepare(analysis));
             if (_compiled.Count > 256)
             {
                 _compiled.Clear();

@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using Acornima.Ast;
 using Jint;
 using Jint.Runtime;
 using Secrets.Runtime.Redaction;
@@ -50,8 +51,15 @@ internal sealed partial class ExpressionEvaluator : IDisposable
         _prepared = prepared;
         if (prewarm)
         {
-            // Only the engine: its warm-up run waits until an evaluation needs it (see NewEngine).
-            PrewarmEngine(warmUp: false);
+            // An engine already being built for this evaluator (the process's, for a CLI eval) is taken by the first
+            // evaluation, not waited for here: the caller's own work until then (opening the store, resolving, the
+            // expression's analysis) overlaps its build.
+            _prepared ??= PreparedEngine.TakeForProcess();
+            if (_prepared?.IsFor(_limits, _clock) != true)
+            {
+                // Only the engine: its warm-up run waits until an evaluation needs it (see NewEngine).
+                PrewarmEngine(warmUp: false);
+            }
         }
     }
 
@@ -73,9 +81,9 @@ internal sealed partial class ExpressionEvaluator : IDisposable
     }
 
     /// <summary>
-    /// Starts building the process's first engine (default limits) on a thread of its own, and the once-per-process
-    /// warm-up of the expression parser beside it, for a process about to evaluate once (a CLI <c>eval</c>): both
-    /// then overlap the caller's own work, and the first evaluator with the default limits takes that engine.
+    /// Starts building the process's first engine (default limits) on a thread of its own, for a process about to
+    /// evaluate once (a CLI <c>eval</c>): it then overlaps the caller's own work, and the first evaluator with the
+    /// default limits takes that engine.
     /// </summary>
     public static void PrepareInBackground() => PreparedEngine.StartForProcess();
 
@@ -149,9 +157,16 @@ internal sealed partial class ExpressionEvaluator : IDisposable
         }
 
         var (names, values) = Pick(request, analysis);
-        var engine = Take() ?? WarmedEngine() ?? NewEngine(warmUp: false);
+        var engine = Take() ?? WarmedEngine();
+        Prepared<Script>? script = null;
+        if (engine is null)
+        {
+            script = PrepareWhileEngineBuilds(analysis);
+            engine = NewEngine(warmUp: false);
+        }
+
         var cold = !engine.IsWarm;
-        var result = Run(engine, request, analysis, names, values);
+        var result = Run(engine, request, analysis, names, values, script);
         if (cold && result.Status == ExpressionStatus.Limited && result.Error == TimeLimit)
         {
             // A cold engine's first run also compiles Jint's paths (JIT) on this thread, inside the budget: an expression
@@ -164,14 +179,38 @@ internal sealed partial class ExpressionEvaluator : IDisposable
 
     private const string TimeLimit = "limit exceeded: time";
 
+    /// <summary>
+    /// While this evaluator's prepared engine is still building on its own thread (a CLI eval's), this thread parses and
+    /// prepares the script of the evaluation that engine will run first, instead of waiting idle. The script serves that
+    /// one engine once and is never kept: an engine compiles and caches its own from its own preparation.
+    /// </summary>
+    private Prepared<Script>? PrepareWhileEngineBuilds(ExpressionAnalysis analysis)
+    {
+        if (Volatile.Read(ref _prepared) is not { IsBuilt: false } prepared || !prepared.IsFor(_limits, _clock))
+        {
+            return null;
+        }
+
+        try
+        {
+            return ExpressionEngine.Prepare(analysis);
+        }
+#pragma warning disable CA1031 // Only work done early: the engine's own preparation meets and reports the same failure.
+        catch (Exception)
+#pragma warning restore CA1031
+        {
+            return null;
+        }
+    }
+
     /// <summary>Runs the expression on <paramref name="engine"/>, which goes back to the pool unless a limit interrupted it.</summary>
-    private ExpressionResult Run(ExpressionEngine engine, ExpressionRequest request, ExpressionAnalysis analysis, string[] names, string[] values)
+    private ExpressionResult Run(ExpressionEngine engine, ExpressionRequest request, ExpressionAnalysis analysis, string[] names, string[] values, Prepared<Script>? script = null)
     {
         var reusable = false;
         try
         {
             var plain = request.AllowedSecrets is null && analysis.ReadsSecretsByNameOnly && names.Length == analysis.Secrets.Count;
-            var (text, kind) = engine.Run(analysis, names, values, plain, NodesFor(request.Nodes, analysis), analysis.UsesInputs ? request.Inputs?.ToJsonString() : null);
+            var (text, kind) = engine.Run(analysis, names, values, plain, NodesFor(request.Nodes, analysis), analysis.UsesInputs ? request.Inputs?.ToJsonString() : null, script: script);
             reusable = true;
             switch (kind)
             {
@@ -314,6 +353,7 @@ internal sealed partial class ExpressionEvaluator : IDisposable
     /// <inheritdoc />
     public void Dispose()
     {
+        Interlocked.Exchange(ref _prepared, null)?.Discard();
         while (Take() is { } engine)
         {
             engine.Dispose();

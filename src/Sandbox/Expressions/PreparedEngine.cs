@@ -2,10 +2,11 @@ namespace Secrets.Runtime.Sandbox.Expressions;
 
 /// <summary>
 /// An expression engine built on a thread of its own while the process does other work, for a process whose first
-/// evaluation is its critical path (the CLI's <c>eval</c>): building and freezing the realm, with the JIT's work that
-/// comes with it, then overlaps argument parsing and the expression's analysis on the other core. It is handed out
-/// once, and only to an evaluator with the same limits and clock; an evaluator that gets nothing (different limits, or
-/// the build failed) builds its own engine on its own thread, where a real failure surfaces as it always did.
+/// evaluation is its critical path (the CLI's <c>eval</c>): building and freezing the realm, with the runtime's work
+/// that comes with it, then overlaps argument parsing, the expression's analysis and its script's preparation on the
+/// other core. It is handed out once, and only to an evaluator with the same limits and clock; an evaluator that gets
+/// nothing (different limits, or the build failed) builds its own engine on its own thread, where a real failure
+/// surfaces as it always did.
 /// </summary>
 internal sealed class PreparedEngine
 {
@@ -33,8 +34,9 @@ internal sealed class PreparedEngine
     }
 
     /// <summary>
-    /// Starts building this process's first engine, with the default limits and the system clock, and the parser's
-    /// warm-up beside it (see <see cref="ExpressionEngine.WarmParserInBackground"/>). Does nothing after the first call.
+    /// Starts building this process's first engine, with the default limits and the system clock. Does nothing after the
+    /// first call. (No parser warm-up beside it: the tool ships the parser precompiled, and the evaluating thread parses
+    /// its own expression while it waits, see <see cref="ExpressionEvaluator"/>.)
     /// </summary>
     public static void StartForProcess()
     {
@@ -43,14 +45,18 @@ internal sealed class PreparedEngine
             return;
         }
 
-        // The engine first: its build is the longer of the two, and the first thread the process starts starts soonest.
         var limits = new ExpressionLimits().Validate();
         Volatile.Write(ref _forProcess, new PreparedEngine(limits, EvaluationClock.System, () => new ExpressionEngine(limits, EvaluationClock.System)));
-        ExpressionEngine.WarmParserInBackground();
     }
 
     /// <summary>Takes this process's prepared engine, if one was started and nobody took it yet.</summary>
     public static PreparedEngine? TakeForProcess() => Interlocked.Exchange(ref _forProcess, null);
+
+    /// <summary>True once the build has ended (built or failed).</summary>
+    public bool IsBuilt => _build.IsCompleted;
+
+    /// <summary>True when this engine is built with exactly <paramref name="limits"/> and <paramref name="clock"/> (it may still be building, or taken).</summary>
+    public bool IsFor(ExpressionLimits limits, EvaluationClock clock) => limits == _limits && ReferenceEquals(clock, _clock);
 
     /// <summary>
     /// The built engine (waiting for its build if need be) when <paramref name="limits"/> and <paramref name="clock"/>
@@ -58,25 +64,15 @@ internal sealed class PreparedEngine
     /// </summary>
     public ExpressionEngine? Take(ExpressionLimits limits, EvaluationClock clock)
     {
-        if (Interlocked.Exchange(ref _taken, 1) != 0)
+        if (!IsFor(limits, clock))
         {
+            // Never used: an engine with other limits must not serve this evaluator.
+            Discard();
             return null;
         }
 
-        if (limits != _limits || !ReferenceEquals(clock, _clock))
+        if (Interlocked.Exchange(ref _taken, 1) != 0)
         {
-            // Never used: an engine with other limits must not serve this evaluator.
-            _ = _build.ContinueWith(static build =>
-            {
-                if (build.IsCompletedSuccessfully)
-                {
-                    build.Result.Dispose();
-                }
-                else
-                {
-                    _ = build.Exception;
-                }
-            }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
             return null;
         }
 
@@ -90,5 +86,26 @@ internal sealed class PreparedEngine
         {
             return null;
         }
+    }
+
+    /// <summary>Gives the engine up untaken: it is disposed once built (at once if it is). Nothing after the first take or discard.</summary>
+    public void Discard()
+    {
+        if (Interlocked.Exchange(ref _taken, 1) != 0)
+        {
+            return;
+        }
+
+        _ = _build.ContinueWith(static build =>
+        {
+            if (build.IsCompletedSuccessfully)
+            {
+                build.Result.Dispose();
+            }
+            else
+            {
+                _ = build.Exception;
+            }
+        }, CancellationToken.None, TaskContinuationOptions.None, TaskScheduler.Default);
     }
 }
