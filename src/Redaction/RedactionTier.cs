@@ -555,9 +555,7 @@ internal sealed class RedactionTier
                 for (var c = pending.Heads[i]; c >= 0 && verified < Pending.Capacity; c = _candidates[c].Next)
                 {
                     ref readonly var candidate = ref _candidates[c];
-                    var start = p - candidate.Offset;
-                    if (start >= from && start < to && start + candidate.Length <= text.Length
-                        && FoldedAt(ref first, text, start + candidate.SecondOffset) == candidate.Second)
+                    if (PassesCheck(ref first, text, from, to, p, candidate, out _))
                     {
                         pending.Forms[verified++] = candidate.Pattern;
                         Prefetch(ref _long[candidate.Pattern]);
@@ -711,15 +709,28 @@ internal sealed class RedactionTier
             for (; c >= 0; c = Unsafe.Add(ref candidates, c).Next)
             {
                 ref readonly var candidate = ref Unsafe.Add(ref candidates, c);
-                var start = p - candidate.Offset;
-                if (start >= from && start < to && start + candidate.Length <= text.Length
-                    && FoldedAt(ref first, text, start + candidate.SecondOffset) == candidate.Second
-                    && Matches(text, start, _long[candidate.Pattern]))
+                if (PassesCheck(ref first, text, from, to, p, candidate, out var start))
                 {
                     ref readonly var form = ref _long[candidate.Pattern];
-                    Add(text, start, candidate.Length, form.Base64, form.Entry, ref hits);
+                    if (Matches(text, start, form))
+                    {
+                        Add(text, start, candidate.Length, form.Base64, form.Entry, ref hits);
+                    }
                 }
             }
+        }
+
+        /// <summary>
+        /// Whether <paramref name="candidate"/>, met at sampled position <paramref name="p"/>, starts inside [<paramref name="from"/>,
+        /// <paramref name="to"/>), ends inside the text, and has its check gram there: the cheap test before its form is
+        /// read (by the walk, and by the flush that loads ahead the forms the walk will read).
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static bool PassesCheck(ref char first, ReadOnlySpan<char> text, int from, int to, int p, in Candidate candidate, out int start)
+        {
+            start = p - candidate.Offset;
+            return start >= from && start < to && start + candidate.Length <= text.Length
+                && FoldedAt(ref first, text, start + candidate.SecondOffset) == candidate.Second;
         }
 
         /// <summary>
