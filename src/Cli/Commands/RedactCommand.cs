@@ -36,7 +36,7 @@ internal static class RedactCommand
 
             if (context.Console.InputStream is { } input && context.Console.OutputStream is { } output)
             {
-                await RedactBytesAsync(input, output, redactor, ct).ConfigureAwait(false);
+                RedactBytes(input, output, redactor, ct);
             }
             else
             {
@@ -52,22 +52,24 @@ internal static class RedactCommand
     /// Bytes in, bytes out: stdin is read in 64 KB blocks and decoded straight into the redactor's pending text, and
     /// the masked text leaves as UTF-8 in 64 KB writes (the path a large log takes: through the console's text
     /// reader and writer, reads were 4 KB, so each character was searched about twice with the hold-back, and every
-    /// masked piece was its own flushed write, 44,311 write calls for 10 MB of the bench's logs).
-    /// Invalid UTF-8 becomes U+FFFD, as the console's reader makes it.
+    /// masked piece was its own flushed write, 44,311 write calls for 10 MB of the bench's logs). The reads are
+    /// synchronous, on the command's own thread (a stream's default asynchronous read hops to the thread pool and back
+    /// for every block). Invalid UTF-8 becomes U+FFFD, as the console's reader makes it.
     /// </summary>
-    private static async Task RedactBytesAsync(Stream input, Stream output, SecretRedactor redactor, CancellationToken ct)
+    private static void RedactBytes(Stream input, Stream output, SecretRedactor redactor, CancellationToken ct)
     {
         var buffer = new byte[64 * 1024];
-        await using (var redacting = new RedactingStream(output, redactor, leaveOpen: true))
+        using (var redacting = new RedactingStream(output, redactor, leaveOpen: true))
         {
             int read;
-            while ((read = await input.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+            while ((read = input.Read(buffer)) > 0)
             {
+                ct.ThrowIfCancellationRequested();
                 redacting.Write(buffer, 0, read);
             }
         }
 
-        await output.FlushAsync(ct).ConfigureAwait(false);
+        output.Flush();
     }
 
     /// <summary>Text in, text out, for a console that offers no byte streams (a terminal's input, an embedding host).</summary>
