@@ -94,7 +94,7 @@ public sealed class CliStartQuickBenchmark : IQuickBenchmark
         return port;
     }
 
-    private static ProcessStartInfo StartInfo(string cli, Dictionary<string, string> environment, string[] arguments)
+    internal static ProcessStartInfo StartInfo(string cli, Dictionary<string, string> environment, string[] arguments)
     {
         var info = cli.EndsWith(".dll", StringComparison.Ordinal)
             ? new ProcessStartInfo("dotnet", [cli, .. arguments])
@@ -128,7 +128,7 @@ public sealed class CliStartQuickBenchmark : IQuickBenchmark
         return clock.Elapsed.TotalNanoseconds;
     }
 
-    private static string? FindCli()
+    internal static string? FindCli()
     {
         if (Environment.GetEnvironmentVariable("SECRETS_RUNTIME_CLI") is { Length: > 0 } configured)
         {

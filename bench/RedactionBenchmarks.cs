@@ -106,7 +106,7 @@ public sealed class RedactionWorkload
     /// <summary>Writes every chunk through a <see cref="RedactingStream"/>, as <c>redact</c> and a child's stdout do; returns the masks written.</summary>
     public long StreamAll(List<byte[]> chunks)
     {
-        var counter = new MaskCountingStream();
+        var counter = new MaskCountingStream(Mask);
         using (var stream = new RedactingStream(counter, Redactor, leaveOpen: true))
         {
             foreach (var chunk in chunks)
@@ -130,10 +130,10 @@ public sealed class RedactionWorkload
     }
 
     /// <summary>A sink that counts the masks in the UTF-8 it receives (a mask split across writes included).</summary>
-    private sealed class MaskCountingStream : Stream
+    public sealed class MaskCountingStream(string mask) : Stream
     {
-        private static readonly byte[] MaskBytes = Encoding.UTF8.GetBytes(Mask);
-        private readonly byte[] _carry = new byte[MaskBytes.Length - 1];
+        private readonly byte[] _mask = Encoding.UTF8.GetBytes(mask);
+        private readonly byte[] _carry = new byte[Encoding.UTF8.GetByteCount(mask) - 1];
         private int _carried;
 
         public long Masks { get; private set; }
@@ -152,11 +152,11 @@ public sealed class RedactionWorkload
         {
             if (_carried > 0)
             {
-                var joined = _carry.AsSpan(0, _carried).ToArray().Concat(buffer[..Math.Min(buffer.Length, MaskBytes.Length)].ToArray()).ToArray();
-                Masks += joined.AsSpan().IndexOf(MaskBytes) is >= 0 and var at && at < _carried ? 1 : 0;
+                var joined = _carry.AsSpan(0, _carried).ToArray().Concat(buffer[..Math.Min(buffer.Length, _mask.Length)].ToArray()).ToArray();
+                Masks += joined.AsSpan().IndexOf(_mask) is >= 0 and var at && at < _carried ? 1 : 0;
             }
 
-            for (var rest = buffer; rest.IndexOf(MaskBytes) is >= 0 and var at; rest = rest[(at + MaskBytes.Length)..])
+            for (var rest = buffer; rest.IndexOf(_mask) is >= 0 and var at; rest = rest[(at + _mask.Length)..])
             {
                 Masks++;
             }
@@ -299,13 +299,79 @@ public sealed class RedactionQuickBenchmark : IQuickBenchmark
         var replaceCpuMbps = Encoding.UTF8.GetByteCount(work.Slice) / 1e6 / (replaceCpuNs / 1e9);
         var (ordinary, _) = work.Chunks(StreamBytes, plant: false);
         var falseMasks = work.StreamAll(ordinary);
+        var cli = CliProcess(work, bytes, replaceMbps);
         return
         [
             new QuickRow(Name, $"string.Replace once per form ({work.Forms.Count:N0} forms of 1,000 values), 256 KB in memory (baseline)", string.Create(CultureInfo.InvariantCulture, $"{replaceMbps:0.0} MB/s ({replaceCpuMbps:0.0} per CPU-second)")),
             new QuickRow(Name, $"RedactingStream, {bytes / 1e6:0} MB of logs with a value in a form of every family every ~4 KB, 1,000 values", string.Create(CultureInfo.InvariantCulture, $"{streamMbps:0} MB/s ({streamCpuMbps:0} per CPU-second); {masks:N0} masks for {work.PlantedCount:N0} planted values (a form may hold two)"), string.Create(CultureInfo.InvariantCulture, $"{streamMbps / replaceMbps:0}x faster"), "≥300 MB/s, ≥30x"),
             new QuickRow(Name, "the same stream again in the same process (JIT tiering done)", string.Create(CultureInfo.InvariantCulture, $"{warmMbps:0} MB/s ({warmCpuMbps:0} per CPU-second); {warmMasks:N0} masks"), string.Create(CultureInfo.InvariantCulture, $"{warmMbps / replaceMbps:0}x faster"), "≥300 MB/s, ≥30x"),
             new QuickRow(Name, $"precision guard: {work.Bytes(ordinary) / 1e6:0} MB of ordinary logs, 1,000 values", $"{falseMasks} masks", string.Empty, "0"),
+            cli,
         ];
+    }
+
+    /// <summary>
+    /// The path the issue measured: a <c>secrets-runtime redact --values-json</c> process (the CLI the cli rows use)
+    /// reading the same logs from a file on stdin and writing a file (`redact < logs.txt > masked.txt`); process start
+    /// to exit, so it includes start-up and registering the values. Beside it, the masks the library writes for the
+    /// same bytes in 64 KB blocks (the reads the command makes), which it must equal.
+    /// </summary>
+    private QuickRow CliProcess(RedactionWorkload work, long bytes, double replaceMbps)
+    {
+        const string label = "`secrets-runtime redact` process, `< logs.txt > masked.txt` of the same logs, 1,000 values (start to exit)";
+        if (CliStartQuickBenchmark.FindCli() is not { } cli)
+        {
+            return new QuickRow(Name, label, "n/a (build src/Cli -c Release, or set SECRETS_RUNTIME_CLI)");
+        }
+
+        var folder = Directory.CreateTempSubdirectory("bench-redact-").FullName;
+        try
+        {
+            var input = Path.Combine(folder, "logs.txt");
+            var values = Path.Combine(folder, "values.json");
+            using (var file = File.Create(input))
+            {
+                work.Planted.ForEach(chunk => file.Write(chunk));
+            }
+
+            File.WriteAllText(values, JsonSerializer.Serialize(work.Values));
+            var library = new RedactionWorkload.MaskCountingStream("***");
+            var redactor = new SecretRedactor();
+            redactor.AddRange(work.Values.Select(v => new RedactionValue(v)));
+            using (var stream = new RedactingStream(library, redactor, leaveOpen: true))
+            using (var file = File.OpenRead(input))
+            {
+                file.CopyTo(stream, 64 * 1024);
+            }
+
+            // `redact < logs.txt > masked.txt`: the shell opens both files and execs the CLI; the masks are counted after.
+            var output = Path.Combine(folder, "masked.txt");
+            var command = CliStartQuickBenchmark.StartInfo(cli, [], ["redact", "--values-json", values]);
+            var info = new ProcessStartInfo("/bin/sh", ["-c", "out=\"$1\"; shift; exec \"$@\" < \"$0\" > \"$out\"", input, output, command.FileName, .. command.ArgumentList]) { RedirectStandardError = true };
+            info.Environment["SECRETS_RUNTIME_HOME"] = folder;
+            var clock = Stopwatch.StartNew();
+            using var process = Process.Start(info)!;
+            var error = process.StandardError.ReadToEnd();
+            process.WaitForExit();
+            var ns = clock.Elapsed.TotalNanoseconds;
+            if (process.ExitCode != 0)
+            {
+                throw new InvalidOperationException($"secrets-runtime redact exited with {process.ExitCode}: {error}");
+            }
+
+            var counter = new RedactionWorkload.MaskCountingStream("***");
+            using (var masked = File.OpenRead(output))
+            {
+                masked.CopyTo(counter, 64 * 1024);
+            }
+
+            var mbps = bytes / 1e6 / (ns / 1e9);
+            return new QuickRow(Name, label, string.Create(CultureInfo.InvariantCulture, $"{mbps:0} MB/s; {counter.Masks:N0} masks (the library over the same bytes: {library.Masks:N0})"), string.Create(CultureInfo.InvariantCulture, $"{mbps / replaceMbps:0}x faster"), "≥300 MB/s, ≥30x");
+        }
+        finally
+        {
+            Directory.Delete(folder, recursive: true);
+        }
     }
 
     /// <summary>Wall-clock and process CPU time of one call: on a shared machine the CPU time shows the cost, the wall clock what a user waits.</summary>

@@ -12,6 +12,12 @@ public sealed class CliConsole
     /// <summary>Standard output.</summary>
     public required TextWriter Out { get; init; }
 
+    /// <summary>
+    /// Standard output as bytes, when available: <c>redact</c> streams UTF-8 to it in large writes rather than
+    /// through <see cref="Out"/> (which flushes every write). Nothing else writes to it, so the two never interleave.
+    /// </summary>
+    public Stream? OutputStream { get; init; }
+
     /// <summary>Standard error.</summary>
     public required TextWriter Error { get; init; }
 
@@ -41,6 +47,7 @@ public sealed class CliConsole
             In = Console.In,
             InputStream = Console.IsInputRedirected ? Console.OpenStandardInput() : null,
             Out = Console.Out,
+            OutputStream = Console.OpenStandardOutput(),
             Error = Console.Error,
             IsInputRedirected = Console.IsInputRedirected,
             IsOutputTerminal = !Console.IsOutputRedirected,

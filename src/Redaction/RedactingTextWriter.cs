@@ -130,17 +130,25 @@ public sealed class RedactingTextWriter : TextWriter
         var hits = _redactor.Find(text);
         var cut = final ? text.Length : Math.Max(0, text.Length - _redactor.HoldBack);
 
-        // A hit that crosses the cut is held back whole; so is a high surrogate whose pair has not arrived.
-        for (var moved = !final && hits is not null; moved;)
+        // A hit that crosses the cut is held back whole, and so is a Base64 run that may open a wrapped block (the next
+        // search must see the run whole, see Base64LineJoiner.RunStart); so is a high surrogate whose pair has not arrived.
+        for (var moved = !final; moved;)
         {
             moved = false;
-            foreach (var hit in hits!)
+            for (var k = 0; hits is not null && k < hits.Count; k++)
             {
-                if (hit.Start < cut && hit.End > cut)
+                if (hits[k].Start < cut && hits[k].End > cut)
                 {
-                    cut = hit.Start;
+                    cut = hits[k].Start;
                     moved = true;
                 }
+            }
+
+            var run = Views.Base64LineJoiner.RunStart(text, cut);
+            if (run != cut)
+            {
+                cut = run;
+                moved = true;
             }
         }
 

@@ -36,12 +36,16 @@ internal sealed class CliRun : IDisposable
         using var output = new StringWriter();
         using var error = new StringWriter();
         using var bytes = new MemoryStream(stdin);
+        using var outputBytes = new MemoryStream();
         var console = new CliConsole
         {
-            In = new StringReader(System.Text.Encoding.UTF8.GetString(stdin)), InputStream = bytes, Out = output, Error = error, IsInputRedirected = true, Environment = Environment,
+            In = new StringReader(System.Text.Encoding.UTF8.GetString(stdin)), InputStream = bytes, Out = output, OutputStream = outputBytes, Error = error,
+            IsInputRedirected = true, Environment = Environment,
         };
         var code = await CliApplication.RunAsync(args, console);
-        return (code, output.ToString(), error.ToString());
+
+        // Only `redact` writes stdout as bytes; nothing else in a command's run writes both, so the two do not interleave.
+        return (code, output.ToString() + System.Text.Encoding.UTF8.GetString(outputBytes.ToArray()), error.ToString());
     }
 
     public Task<(int Code, string Out, string Err)> RunAsync(params string[] args) => PipeAsync(string.Empty, args);

@@ -15,6 +15,9 @@ internal sealed class Base64LineJoiner : TextDecoder
     /// <summary>A Base64 run that ends a line opens a block only from this length (a wrapped line is 64 or 76).</summary>
     public const int MinimumRun = 16;
 
+    /// <summary>The widest wrap the joiner knows a block's first line by (MIME's 76 columns; PEM's is 64).</summary>
+    public const int WidestWrap = 76;
+
     private static readonly SearchValues<char> Alphabet = SearchValues.Create("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/=-_");
 
     public override char Trigger => '\n';
@@ -113,6 +116,25 @@ internal sealed class Base64LineJoiner : TextDecoder
 
         Close(ref blocks, ref blockStart, blockEnd, indented);
         return changed;
+    }
+
+    /// <summary>
+    /// Where a search of what follows <paramref name="cut"/> must start to see the blocks the whole text has: the start
+    /// of the Base64 run that holds the cut, when that run began at most <see cref="WidestWrap"/> characters before it (a
+    /// block whose next line is not whole Base64 opens only on a first run of exactly 64 or 76 characters, and a search
+    /// that started inside it would see a shorter one); otherwise the cut itself (a longer run opens a block only with
+    /// whole lines after it, which that search still sees).
+    /// </summary>
+    public static int RunStart(ReadOnlySpan<char> text, int cut)
+    {
+        if (cut <= 0 || cut >= text.Length || !Alphabet.Contains(text[cut - 1]) || !Alphabet.Contains(text[cut]))
+        {
+            return cut;
+        }
+
+        var from = Math.Max(0, cut - WidestWrap);
+        var foreign = text[from..cut].LastIndexOfAnyExcept(Alphabet);
+        return foreign >= 0 ? from + foreign + 1 : from == 0 ? 0 : cut;
     }
 
     private static void Close(ref BlockList blocks, ref int blockStart, int blockEnd, bool indented)

@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Text;
+using System.Text.Json;
+using Secrets.Runtime.Redaction;
+
+namespace Secrets.Runtime.Cli.Tests.Commands;
+
+/// <summary>
+/// <c>redact</c> as a user pipes a log through it: a real process, stdin and stdout as bytes, several 64 KB reads; its
+/// output is what the library makes of the whole text at once, whatever the reads split.
+/// </summary>
+public sealed class RedactCommandTests : IDisposable
+{
+    private static readonly string[] Values = ["sk_live_redact_cli_4f7a9c21e8", "pässwörd-mit-ümlauten-77", "ghp_oi6G25nR1DFocFoJNcs4c0qX5rABqktXY4QZ"];
+
+    private readonly CliRun _cli = new();
+
+    public void Dispose() => _cli.Dispose();
+
+    [Fact]
+    public async Task A_redact_process_masks_a_large_stream_as_the_library_masks_the_whole_text()
+    {
+        var input = Log();
+        var values = Path.Combine(_cli.Home, "values.json");
+        File.WriteAllText(values, JsonSerializer.Serialize(Values));
+
+        var info = new ProcessStartInfo("dotnet", [Path.Combine(AppContext.BaseDirectory, "secrets-runtime.dll"), "redact", "--values-json", values])
+        {
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        info.Environment["SECRETS_RUNTIME_HOME"] = _cli.Home;
+        using var process = Process.Start(info)!;
+        using var stdout = new MemoryStream();
+        var reading = process.StandardOutput.BaseStream.CopyToAsync(stdout);
+        var errors = process.StandardError.ReadToEndAsync();
+        await process.StandardInput.BaseStream.WriteAsync(input);
+        process.StandardInput.Close();
+        // Not a timing check: a hang guard, far beyond any run on a loaded machine.
+        using var hang = new CancellationTokenSource(TimeSpan.FromMinutes(3));
+        await process.WaitForExitAsync(hang.Token);
+        await reading;
+
+        Assert.True(process.ExitCode == 0, await errors);
+        var redactor = new SecretRedactor();
+        redactor.AddRange(Values.Select(v => new RedactionValue(v)));
+        var expected = redactor.Redact(Encoding.UTF8.GetString(input));
+        var output = Encoding.UTF8.GetString(stdout.ToArray());
+        Assert.Equal(expected.Length, output.Length);
+        Assert.True(expected == output, "the process's output differs from the library's masking of the whole text");
+        Assert.Equal(Occurrences(expected, "***"), Occurrences(output, "***"));
+        Assert.True(Occurrences(output, "***") >= 1_200, "every one of the 1,200 planted forms was masked");
+        Assert.All(Values, v => Assert.DoesNotContain(v, output, StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Redact_without_byte_streams_masks_through_the_console_text()
+    {
+        var values = Path.Combine(_cli.Home, "values.json");
+        File.WriteAllText(values, JsonSerializer.Serialize(Values));
+        var text = Encoding.UTF8.GetString(Log()[..200_000]);
+        using var output = new StringWriter();
+        using var error = new StringWriter();
+        var console = new CliConsole { In = new StringReader(text), Out = output, Error = error, IsInputRedirected = true, Environment = _cli.Environment };
+
+        var code = await CliApplication.RunAsync(["redact", "--values-json", values], console);
+
+        var redactor = new SecretRedactor();
+        redactor.AddRange(Values.Select(v => new RedactionValue(v)));
+        Assert.Equal(0, code);
+        Assert.Equal(redactor.Redact(text), output.ToString());
+        Assert.All(Values, v => Assert.DoesNotContain(v, output.ToString(), StringComparison.Ordinal));
+    }
+
+    /// <summary>
+    /// About 1.5 MB of access-log lines with a value after every 10th line, in turn plain, Base64, URL-encoded, JSON-escaped
+    /// and inside a wrapped PEM-style Base64 block; multi-byte characters throughout, so 64 KB reads split some of them.
+    /// </summary>
+    private static byte[] Log()
+    {
+        var sb = new StringBuilder();
+        for (var i = 0; i < 12_000; i++)
+        {
+            sb.Append(CultureInfoInvariant($"2026-12-04T10:{i / 60 % 60:00}:{i % 60:00}Z INF GET /api/items/{i}?q=caf\u00e9 200 user=j\u00fcrgen \U0001F600\n"));
+            if (i % 10 == 9)
+            {
+                var value = Values[i / 10 % Values.Length];
+                var form = (i / 30 % 5) switch
+                {
+                    0 => value,
+                    1 => Convert.ToBase64String(Encoding.UTF8.GetBytes(value)),
+                    2 => Uri.EscapeDataString(value),
+                    3 => JsonSerializer.Serialize(value, new JsonSerializerOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.Default }),
+                    _ => Wrap(Convert.ToBase64String(Encoding.UTF8.GetBytes("-----key-----\n" + value + "\n" + value))),
+                };
+                sb.Append("planted ").Append(form).Append(" end\n");
+            }
+        }
+
+        return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    private static string Wrap(string base64) => string.Join("\n", base64.Chunk(64).Select(c => new string(c)));
+
+    private static string CultureInfoInvariant(FormattableString text) => FormattableString.Invariant(text);
+
+    private static int Occurrences(string text, string part)
+    {
+        var count = 0;
+        for (var at = text.IndexOf(part, StringComparison.Ordinal); at >= 0; at = text.IndexOf(part, at + part.Length, StringComparison.Ordinal))
+        {
+            count++;
+        }
+
+        return count;
+    }
+}
