@@ -4,9 +4,11 @@ namespace Secrets.Runtime.Redaction.Views;
 
 /// <summary>
 /// Which decoded characters can matter to a search: those some registered form holds (a reach above 0, see
-/// <see cref="RedactionTier.Reach(char)"/>) and the triggers of the decoders (a nested escape may start there). An escape
-/// that decodes only to other characters opens no window: no match can hold what it decodes to, and no nested escape
-/// can start there, so decoding it changes no hit unless another escape's window covers it anyway.
+/// <see cref="RedactionTier.Reach(char)"/>), the triggers of the decoders (a nested escape may start there), and the
+/// characters a nested escape can hold past its first (<see cref="InsideEscape"/>: once a decoded trigger elsewhere has a
+/// view decoded again, <c>&amp;#\u0031\u0032\u0032;</c> is an entity there). An escape that decodes only to other
+/// characters opens no window: no match can hold what it decodes to, and no nested escape can start at it or hold it,
+/// so decoding it changes no hit unless another escape's window covers it anyway.
 /// </summary>
 internal readonly struct EscapeFilter
 {
@@ -34,7 +36,7 @@ internal readonly struct EscapeFilter
 
         foreach (var c in decoded)
         {
-            if (TextDecoder.TriggeredBy(c) != 0 || RedactionTier.Reach(_reach, c, _maxLength) != 0)
+            if (TextDecoder.TriggeredBy(c) != 0 || InsideEscape(c) || RedactionTier.Reach(_reach, c, _maxLength) != 0)
             {
                 return true;
             }
@@ -42,4 +44,13 @@ internal readonly struct EscapeFilter
 
         return false;
     }
+
+    /// <summary>
+    /// Whether an escape of some decoder can hold <paramref name="c"/> past its first character and decode to another
+    /// character: hex and decimal digits, the letters of <c>\u \x \n \r \t</c> and of the entity names, <c># ;</c>, and
+    /// <c>+</c>, a space in a percent window. (After a backslash any other character decodes to itself.)
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool InsideEscape(char c) => c is (>= '0' and <= '9') or (>= 'A' and <= 'F') or (>= 'a' and <= 'g')
+        or 'l' or 'm' or 'n' or 'o' or 'p' or 'q' or 'r' or 's' or 't' or 'u' or 'x' or 'X' or '#' or ';' or '+';
 }

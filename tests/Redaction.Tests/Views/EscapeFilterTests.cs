@@ -44,6 +44,33 @@ public sealed class EscapeFilterTests
         Assert.True(DecodedLength(text, decoder, filter) > 0);
     }
 
+    /// <summary>
+    /// A nested escape whose inner characters are escaped themselves (<c>&amp;#\u0031\u0032\u0032;</c>): no form holds
+    /// them, but once a decoded trigger elsewhere in the text has the view decoded again, they make an escape of the
+    /// value's last character. Their escapes must open a window.
+    /// </summary>
+    [Theory]
+    [InlineData("zestopenz", "&#", "122", ";")]
+    [InlineData("modtomz", "%", "7a", "")]
+    [InlineData("modtomz", "&#x", "7a", ";")]
+    public void An_escape_that_decodes_to_a_character_inside_a_nested_escape_opens_a_window(string value, string prefix, string inner, string suffix)
+    {
+        var options = new RedactionOptions();
+        Assert.DoesNotContain(SecretForms.Registered(value, options), f => f.Text.AsSpan().ContainsAny(inner));
+        var redactor = new SecretRedactor(options);
+        redactor.Add(value);
+
+        // The first line decodes to both triggers, so the backslash view is decoded again for entities and percent escapes.
+        var escaped = string.Concat(inner.Select(c => $"\\u00{(int)c:x2}"));
+        var text = "opened \\u0026 and \\u0025 here\n" + "key=" + value[..^1] + prefix + escaped + suffix + " end\n";
+        var general = redactor.Find(text, filterEscapes: false) ?? [];
+        var filtered = redactor.Find(text, filterEscapes: true) ?? [];
+
+        var start = text.IndexOf(value[..^1], StringComparison.Ordinal);
+        Assert.Contains(general, h => h.Start == start && h.End == text.IndexOf(" end", StringComparison.Ordinal));
+        Assert.Equal(general.ToHashSet(), filtered.ToHashSet());
+    }
+
     [Theory]
     [InlineData(0)]
     [InlineData(1)]
