@@ -103,6 +103,71 @@ public sealed class EscapeFilterTests
         Assert.True(viewHits >= 100, $"only {viewHits} hits held an escape");
     }
 
+    /// <summary>
+    /// Random texts whose values end in a nested escape of their last character (an entity or a percent escape) whose
+    /// inner characters, which no form holds, are escaped once more in any of the three syntaxes, beside lines that
+    /// decode to the triggers that have the views decoded again: the filtered views must find every such value.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Values_written_as_escapes_of_escaped_characters_are_found_with_the_filter(int seed)
+    {
+        // A value with the nested escapes of its last character ('z') whose inner characters no form of it holds.
+        (string Value, string[] Nested)[] values = [("modtomz", ["%{7a}", "&#x{7a};"])];
+        var options = new RedactionOptions();
+        foreach (var (value, nested) in values)
+        {
+            foreach (var escape in nested)
+            {
+                var inner = escape[(escape.IndexOf('{') + 1)..escape.IndexOf('}')];
+                Assert.DoesNotContain(SecretForms.Registered(value, options), f => f.Text.AsSpan().ContainsAny(inner));
+            }
+        }
+
+        var redactor = new SecretRedactor(options);
+        redactor.AddRange(values.Select(v => new RedactionValue(v.Value)));
+        string[] triggers = ["\\u0026 \\u0025", "%26 %25", "&#38; &#37;", "\\x26\\x25", "&amp;#37;"];
+        string[] idle = ["\\\"", "%20", "&#39;", "\\t", "+", "word"];
+        var random = new Random(97 + seed);
+        int planted = 0, found = 0;
+        for (var round = 0; round < 40; round++)
+        {
+            // Every view of the text decodes to '&' and '%' somewhere, so each is decoded again for entities and percent escapes.
+            var text = new StringBuilder("opened ").AppendJoin(' ', triggers.OrderBy(_ => random.Next())).Append('\n');
+            var valuesPlanted = new List<(int Start, int End)>();
+            for (var line = 0; line < 6; line++)
+            {
+                var (value, nested) = values[random.Next(values.Length)];
+                var escape = nested[random.Next(nested.Length)];
+                var open = escape.IndexOf('{');
+                var close = escape.IndexOf('}');
+                var syntax = random.Next(3);
+                var inner = string.Concat(escape[(open + 1)..close].Select(c => syntax switch
+                {
+                    0 => $"\\u00{(int)c:x2}",
+                    1 => $"%{(int)c:X2}",
+                    _ => $"&#{(int)c};",
+                }));
+                text.Append(random.Next(2) == 0 ? idle[random.Next(idle.Length)] : "").Append("key=");
+                var start = text.Length;
+                text.Append(value[..^1]).Append(escape[..open]).Append(inner).Append(escape[(close + 1)..]);
+                valuesPlanted.Add((start, text.Length));
+                text.Append(random.Next(2) == 0 ? idle[random.Next(idle.Length)] : " ").Append(" end\n");
+            }
+
+            var s = text.ToString();
+            var general = redactor.Find(s, filterEscapes: false) ?? [];
+            var filtered = redactor.Find(s, filterEscapes: true) ?? [];
+            Assert.Equal(general.ToHashSet(), filtered.ToHashSet());
+            planted += valuesPlanted.Count;
+            found += valuesPlanted.Count(p => filtered.Any(h => h.Start <= p.Start && h.End >= p.End));
+        }
+
+        Assert.Equal(planted, found);
+    }
+
     private static SecretRedactor Redactor()
     {
         var redactor = new SecretRedactor();
