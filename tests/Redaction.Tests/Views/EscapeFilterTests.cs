@@ -168,6 +168,66 @@ public sealed class EscapeFilterTests
         Assert.Equal(planted, found);
     }
 
+    /// <summary>
+    /// Short values (whole tokens only) between escapes and characters no form holds. A value is a whole token in the
+    /// source or in a decoder's view when neither neighbour there is a letter or digit: <c>%22123%22</c> only in the
+    /// percent view, where 123 holds no decoded character. Filtered and unfiltered views agree, and exactly the values
+    /// that are whole tokens somewhere are found.
+    /// </summary>
+    [Theory]
+    [InlineData(0)]
+    [InlineData(1)]
+    [InlineData(2)]
+    public void Short_values_between_escapes_are_found_exactly_where_they_stand_as_whole_tokens(int seed)
+    {
+        string[] values = ["123", "ab7", "Zq"];
+        var redactor = new SecretRedactor();
+        redactor.AddRange(values.Select(v => new RedactionValue(v)));
+
+        // Each neighbour with the decoder that decodes it (0 none, 1 percent, 2 entity, 3 backslash) and what it decodes to.
+        (string Text, int Decoder, char Decoded)[] around =
+        [
+            ("%22", 1, '"'), ("%20", 1, ' '), ("%2F", 1, '/'), ("%41", 1, 'A'), ("\\u0022", 3, '"'), ("\\x2c", 3, ','),
+            ("\\\"", 3, '"'), ("\\u0062", 3, 'b'), ("&#34;", 2, '"'), ("&quot;", 2, '"'), ("&#x39;", 2, '9'), ("+", 0, '+'),
+            (" ", 0, ' '), ("x", 0, 'x'),
+        ];
+        var random = new Random(61 + seed);
+        int viewOnly = 0, found = 0;
+        for (var round = 0; round < 40; round++)
+        {
+            var text = new StringBuilder();
+            var planted = new List<(int Start, int End, bool Token, bool InSource)>();
+            for (var part = 0; part < 12; part++)
+            {
+                var before = around[random.Next(around.Length)];
+                var after = around[random.Next(around.Length)];
+                bool Boundary(int decoder) =>
+                    !char.IsLetterOrDigit(before.Decoder == decoder ? before.Decoded : before.Text[^1]) &&
+                    !char.IsLetterOrDigit(after.Decoder == decoder ? after.Decoded : after.Text[0]);
+                text.Append(before.Text);
+                var start = text.Length;
+                text.Append(values[random.Next(values.Length)]);
+                planted.Add((start, text.Length, Enumerable.Range(0, 4).Any(Boundary), Boundary(0)));
+                text.Append(after.Text).Append(random.Next(3) == 0 ? "\n" : " ");
+            }
+
+            var s = text.ToString();
+            var general = redactor.Find(s, filterEscapes: false) ?? [];
+            var filtered = redactor.Find(s, filterEscapes: true) ?? [];
+            Assert.Equal(general.ToHashSet(), filtered.ToHashSet());
+            foreach (var (start, end, token, inSource) in planted)
+            {
+                var hit = filtered.Any(h => h.Start <= start && h.End >= end);
+                Assert.True(hit == token, $"{s[start..end]} at {start} of \"{s}\": a whole token {token}, found {hit}");
+                viewOnly += token && !inSource ? 1 : 0;
+                found += hit ? 1 : 0;
+            }
+        }
+
+        Assert.True(viewOnly >= 50, $"only {viewOnly} values stood as whole tokens in a view alone");
+        Assert.True(found >= 100, $"only {found} values were found");
+    }
+
     private static SecretRedactor Redactor()
     {
         var redactor = new SecretRedactor();
