@@ -455,7 +455,8 @@ public sealed class SecretRedactor
     /// <summary>
     /// Searches the matches of a view that hold one of its relevant positions: those that start at most the longest
     /// form that holds the decoded character there before it (a separator is in no form), or the longest form before
-    /// the start of a joined run.
+    /// the start of a joined run; and, when some form must stand as a whole token, those that start right after a
+    /// decoded character, whose boundary the view may have and the source not.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SearchNearChanges(Snapshot snapshot, in DecodedView view, ref List<RedactionHit>? hits)
@@ -470,14 +471,22 @@ public sealed class SecretRedactor
                 continue;
             }
 
+            // A form that must stand as a whole token can match right after a decoded character and not in the source,
+            // where the escape's last character (a hex digit) stood before it: 123 in %22123%22, which decodes to "123".
+            var after = decoded && snapshot.SpansLines ? 1 : 0;
             var reach = decoded ? snapshot.Reach(text[position]) : snapshot.MaxLength;
-            if (reach == 0)
+            if (reach == 0 && after == 0)
             {
                 continue;
             }
 
-            var start = Math.Max(searched, position - reach + 1);
-            var end = Math.Min(text.Length, position + 1);
+            var start = Math.Max(searched, reach == 0 ? position + 1 : position - reach + 1);
+            var end = Math.Min(text.Length, position + 1 + after);
+            if (start >= end)
+            {
+                continue;
+            }
+
             if (from >= 0 && start <= to)
             {
                 from = Math.Min(from, start);
@@ -783,7 +792,7 @@ public sealed class SecretRedactor
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
         public int Reach(char c) => RedactionTier.Reach(_reach, c, MaxLength);
 
-        /// <summary>Which escapes open a window in a view of this snapshot: those that decode to a character a form holds, or to a trigger.</summary>
-        public EscapeFilter Filter => new(_reach, MaxLength);
+        /// <summary>Which escapes open a window in a view of this snapshot (see <see cref="Views.EscapeFilter"/>).</summary>
+        public EscapeFilter Filter => new(_reach, MaxLength, SpansLines);
     }
 }

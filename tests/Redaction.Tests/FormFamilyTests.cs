@@ -116,6 +116,23 @@ public sealed class FormFamilyTests
         Assert.Equal("v=*** w", redactor.Redact("v=a&amp;b w"));
     }
 
+    /// <summary>
+    /// Decoded, <c>%22123%22</c> is <c>"123"</c>, where 123 stands as a whole token; in the source a hex digit stands before
+    /// it, so only the view finds it, though it holds no decoded character.
+    /// </summary>
+    [Fact]
+    public void A_short_value_after_an_escaped_boundary_is_masked_as_the_whole_token_it_is_decoded()
+    {
+        var redactor = new SecretRedactor();
+        redactor.Add("123");
+
+        Assert.Equal("q=%7B%22pin%22%3A%22***%22%7D", redactor.Redact("q=%7B%22pin%22%3A%22123%22%7D"));
+        Assert.Equal("a=%20***%20b", redactor.Redact("a=%20123%20b"));
+        Assert.Equal("x \\u0022***\\u0022 y", redactor.Redact("x \\u0022123\\u0022 y"));
+        Assert.Equal("x=\\x2F***", redactor.Redact("x=\\x2F123"));
+        Assert.Equal("id=%41123 x=%2F1234 y=%22123x z=%2F0123", redactor.Redact("id=%41123 x=%2F1234 y=%22123x z=%2F0123"));
+    }
+
     [Fact]
     public void Case_is_ignored_only_from_the_length_floor_and_never_in_Base64()
     {

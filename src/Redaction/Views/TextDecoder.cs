@@ -53,8 +53,8 @@ internal abstract class TextDecoder
         var triggers = new CharScanner(text, TSyntax.Trigger, TSyntax.Trigger);
         for (var i = triggers.Next(0, text.Length); i >= 0; i = triggers.Next(i + 1, text.Length))
         {
-            var written = TSyntax.TryDecode(text, i, unit, out _);
-            if (written == 0 || !filter.Matters(unit[..written]))
+            var written = TSyntax.TryDecode(text, i, unit, out var consumed);
+            if (written == 0 || !filter.Matters(text, i, consumed, unit[..written]))
             {
                 continue;
             }
