@@ -134,6 +134,7 @@ internal sealed class Base64LineJoiner : TextDecoder
 
         public readonly (int Start, int End) this[int index] => _items![index];
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public void Add(int start, int end)
         {
             if (!record)
