@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Runtime.CompilerServices;
 using System.Text;
 
 namespace Secrets.Runtime.Redaction;
@@ -18,7 +20,7 @@ public sealed class RedactingStream : Stream
     {
         _inner = inner ?? throw new ArgumentNullException(nameof(inner));
         _leaveOpen = leaveOpen;
-        _writer = new RedactingTextWriter(new StreamWriter(inner, new UTF8Encoding(false), 64 * 1024, leaveOpen: true), redactor);
+        _writer = new RedactingTextWriter(new Utf8Output(inner), redactor);
     }
 
     /// <inheritdoc />
@@ -40,6 +42,7 @@ public sealed class RedactingStream : Stream
     public override void Write(byte[] buffer, int offset, int count) => Write(buffer.AsSpan(offset, count));
 
     /// <inheritdoc />
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Write(ReadOnlySpan<byte> buffer)
     {
         // Decoded straight into the writer's pending text: UTF-8 never gives more characters than bytes, plus what the decoder held.
@@ -78,5 +81,86 @@ public sealed class RedactingStream : Stream
         }
 
         base.Dispose(disposing);
+    }
+    /// <summary>
+    /// Encodes the masked text as UTF-8 straight into a pooled byte buffer and writes that to the inner stream when it
+    /// fills, on <see cref="Flush"/> and on dispose: the bytes a <see cref="StreamWriter"/> over a UTF-8 encoding without
+    /// a preamble would write, without its copy of every character into a char buffer first. The encoder keeps a high
+    /// surrogate whose pair has not arrived and, as the stream writer's flush does, turns a lone one into U+FFFD on
+    /// <see cref="Flush"/>; the inner stream is never disposed here.
+    /// </summary>
+    internal sealed class Utf8Output(Stream inner) : TextWriter
+    {
+        private const int BufferSize = 64 * 1024;
+
+        // The most one call of the encoder needs for one character (a surrogate pair, or a held high surrogate and
+        // the character after it): with this much room left it always makes progress.
+        private const int Room = 8;
+
+        private static readonly UTF8Encoding Utf8 = new(false);
+
+        private readonly Encoder _encoder = Utf8.GetEncoder();
+        private byte[] _bytes = ArrayPool<byte>.Shared.Rent(BufferSize);
+        private int _count;
+
+        public override Encoding Encoding => Utf8;
+
+        public override void Write(char value) => Write(new ReadOnlySpan<char>(in value));
+
+        public override void Write(char[] buffer, int index, int count) => Write(buffer.AsSpan(index, count));
+
+        public override void Write(string? value) => Write(value.AsSpan());
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public override void Write(ReadOnlySpan<char> buffer)
+        {
+            ObjectDisposedException.ThrowIf(_bytes.Length == 0, this);
+            while (!buffer.IsEmpty)
+            {
+                if (_bytes.Length - _count < Room)
+                {
+                    WriteBytes();
+                }
+
+                _encoder.Convert(buffer, _bytes.AsSpan(_count), flush: false, out var used, out var written, out _);
+                _count += written;
+                buffer = buffer[used..];
+            }
+        }
+
+        public override void Flush()
+        {
+            ObjectDisposedException.ThrowIf(_bytes.Length == 0, this);
+            if (_bytes.Length - _count < Room)
+            {
+                WriteBytes();
+            }
+
+            _encoder.Convert([], _bytes.AsSpan(_count), flush: true, out _, out var written, out _);
+            _count += written;
+            WriteBytes();
+            inner.Flush();
+        }
+
+        protected override void Dispose(bool disposing)
+        {
+            if (disposing && _bytes.Length > 0)
+            {
+                Flush();
+                ArrayPool<byte>.Shared.Return(_bytes);
+                _bytes = [];
+            }
+
+            base.Dispose(disposing);
+        }
+
+        private void WriteBytes()
+        {
+            if (_count > 0)
+            {
+                inner.Write(_bytes, 0, _count);
+                _count = 0;
+            }
+        }
     }
 }
