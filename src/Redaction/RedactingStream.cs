@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Text;
 
 namespace Secrets.Runtime.Redaction;
@@ -14,6 +16,10 @@ public sealed class RedactingStream : Stream
     private readonly RedactingTextWriter _writer;
     private readonly Stream _inner;
     private readonly bool _leaveOpen;
+
+    // Whether the decoder may hold part of a character: after a byte below 0x80 it holds nothing (that byte ends any
+    // sequence, valid or not, and the decoder has emitted it).
+    private bool _decoderHolds;
 
     /// <summary>Wraps <paramref name="inner"/>.</summary>
     public RedactingStream(Stream inner, SecretRedactor redactor, bool leaveOpen = false)
@@ -47,7 +53,95 @@ public sealed class RedactingStream : Stream
     {
         // Decoded straight into the writer's pending text: UTF-8 never gives more characters than bytes, plus what the decoder held.
         var chars = _writer.Reserve(buffer.Length + 4);
-        _writer.Commit(_decoder.GetChars(buffer, chars, flush: false));
+        var (read, written) = (0, 0);
+        while (read < buffer.Length)
+        {
+            if (!_decoderHolds)
+            {
+                // Runs of ASCII are widened here, in code compiled fully optimised at its first call; the framework's
+                // transcoder would run its precompiled, slower code for a stream's first hundreds of milliseconds.
+                var ascii = WidenAscii(buffer[read..], chars[written..]);
+                (read, written) = (read + ascii, written + ascii);
+                if (read == buffer.Length)
+                {
+                    break;
+                }
+            }
+
+            // The rest of a character, and what follows up to and including the next byte below 0x80, goes to the
+            // decoder: that byte ends every sequence, so the decoder holds nothing after it and gives exactly what it
+            // would for the whole buffer.
+            var end = read;
+            while (end < buffer.Length && buffer[end] >= 0x80)
+            {
+                end++;
+            }
+
+            _decoderHolds = end == buffer.Length;
+            end = Math.Min(end + 1, buffer.Length);
+            written += _decoder.GetChars(buffer[read..end], chars[written..], flush: false);
+            read = end;
+        }
+
+        _writer.Commit(written);
+    }
+
+    /// <summary>Copies the leading bytes below 0x80 of <paramref name="bytes"/> into <paramref name="chars"/> (at least as long) as characters; returns how many.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static int WidenAscii(ReadOnlySpan<byte> bytes, Span<char> chars)
+    {
+        if (chars.Length < bytes.Length)
+        {
+            throw new ArgumentException("The characters must have room for every byte.", nameof(chars));
+        }
+
+        ref var source = ref MemoryMarshal.GetReference(bytes);
+        ref var target = ref Unsafe.As<char, ushort>(ref MemoryMarshal.GetReference(chars));
+        var length = bytes.Length;
+        var i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            for (; i <= length - 32; i += 32)
+            {
+                var v = Vector256.LoadUnsafe(ref source, (nuint)i);
+                if (v.ExtractMostSignificantBits() != 0)
+                {
+                    break;
+                }
+
+                var (lower, upper) = Vector256.Widen(v);
+                lower.StoreUnsafe(ref target, (nuint)i);
+                upper.StoreUnsafe(ref target, (nuint)(i + 16));
+            }
+        }
+        else
+        {
+            for (; i <= length - 16; i += 16)
+            {
+                var v = Vector128.LoadUnsafe(ref source, (nuint)i);
+                if (v.ExtractMostSignificantBits() != 0)
+                {
+                    break;
+                }
+
+                var (lower, upper) = Vector128.Widen(v);
+                lower.StoreUnsafe(ref target, (nuint)i);
+                upper.StoreUnsafe(ref target, (nuint)(i + 8));
+            }
+        }
+
+        for (; i < length; i++)
+        {
+            var b = Unsafe.Add(ref source, i);
+            if (b >= 0x80)
+            {
+                break;
+            }
+
+            Unsafe.Add(ref target, i) = b;
+        }
+
+        return i;
     }
 
     /// <inheritdoc />

@@ -172,6 +172,69 @@ public sealed class RedactingStreamTests
         Assert.Equal("x", Encoding.UTF8.GetString(kept.ToArray()));
     }
 
+    [Fact]
+    public void Characters_split_or_invalid_around_ascii_runs_decode_as_the_utf8_decoder_does_at_every_pair_of_cuts()
+    {
+        // Truncated and invalid sequences right before ASCII, a four-byte character, a lone lead byte at the end: the
+        // stream widens ASCII itself and must give what decoding the whole buffer at once gives, wherever writes cut it.
+        byte[] bytes =
+        [
+            .. "ab"u8, 0xE2, 0x82, .. "c"u8, 0xF0, 0x9F, 0x94, 0x91, .. "de"u8, 0xFF, 0x80, .. "f"u8, 0xC3, 0xA9,
+            .. Encoding.ASCII.GetBytes(new string('x', 40)), 0xE2, 0x82, 0xAC, .. "g"u8, 0xF0, 0x9F,
+        ];
+        var expected = Encoding.UTF8.GetBytes(new UTF8Encoding(false, false).GetString(bytes));
+        var redactor = new SecretRedactor();
+        redactor.Add("not-in-this-text-42");
+
+        for (var first = 0; first <= bytes.Length; first++)
+        {
+            for (var second = first; second <= bytes.Length; second++)
+            {
+                using var output = new MemoryStream();
+                using (var stream = new RedactingStream(output, redactor, leaveOpen: true))
+                {
+                    stream.Write(bytes.AsSpan(0, first));
+                    stream.Write(bytes.AsSpan(first, second - first));
+                    stream.Write(bytes.AsSpan(second));
+                }
+
+                Assert.Equal(expected, output.ToArray());
+            }
+        }
+    }
+
+    [Fact]
+    public void Widening_copies_exactly_the_leading_ascii_bytes_at_every_length_and_position()
+    {
+        var random = new Random(7);
+        for (var length = 0; length < 140; length++)
+        {
+            for (var round = 0; round < 20; round++)
+            {
+                var bytes = new byte[length];
+                random.NextBytes(bytes);
+                for (var i = 0; i < length; i++)
+                {
+                    bytes[i] &= 0x7F;
+                }
+
+                var stop = random.Next(length + 1);
+                if (stop < length)
+                {
+                    bytes[stop] = (byte)random.Next(0x80, 0x100);
+                }
+
+                var chars = new char[length + 3];
+                Array.Fill(chars, '#');
+                var count = RedactingStream.WidenAscii(bytes, chars);
+
+                Assert.Equal(stop, count);
+                Assert.Equal(Encoding.ASCII.GetString(bytes, 0, stop), new string(chars, 0, stop));
+                Assert.All(chars[stop..], c => Assert.Equal('#', c));
+            }
+        }
+    }
+
     private static byte[] RandomUtf8(Random random, List<string> values, int length)
     {
         string[] pieces = ["a", "Z", "0", " ", "\n", "é", "ü", "€", "🔑", "\"", "%41", "&amp;", "\\u0041"];
