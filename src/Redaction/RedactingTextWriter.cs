@@ -12,7 +12,7 @@ namespace Secrets.Runtime.Redaction;
 /// </summary>
 public sealed class RedactingTextWriter : TextWriter
 {
-    private static readonly SpanWriter<TextWriter> WriteTo = (text, writer) => writer.Write(text);
+    private static readonly SpanWriter<TextWriter> WriteTo = [MethodImpl(MethodImplOptions.AggressiveOptimization)] static (text, writer) => writer.Write(text);
 
     private readonly TextWriter _inner;
     private readonly SecretRedactor _redactor;
@@ -54,6 +54,7 @@ public sealed class RedactingTextWriter : TextWriter
     }
 
     /// <summary>Room for at least <paramref name="count"/> more characters at the end of the pending text, for <see cref="Commit"/>; lets a stream decode into it without a copy.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal Span<char> Reserve(int count)
     {
         if (_length + count > _pending.Length)
@@ -68,6 +69,7 @@ public sealed class RedactingTextWriter : TextWriter
     }
 
     /// <summary>Adds <paramref name="count"/> characters written into <see cref="Reserve"/>'s span to the pending text.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Commit(int count)
     {
         _length += count;
@@ -118,6 +120,22 @@ public sealed class RedactingTextWriter : TextWriter
         base.Dispose(disposing);
     }
 
+    /// <summary>Removes the hits that end after <paramref name="cut"/>, keeping the order (a loop, not a predicate called per hit).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void DropEndingAfter(List<RedactionHit> hits, int cut)
+    {
+        var kept = 0;
+        for (var k = 0; k < hits.Count; k++)
+        {
+            if (hits[k].End <= cut)
+            {
+                hits[kept++] = hits[k];
+            }
+        }
+
+        hits.RemoveRange(kept, hits.Count - kept);
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Drain(bool final)
     {
@@ -162,7 +180,11 @@ public sealed class RedactingTextWriter : TextWriter
             return;
         }
 
-        hits?.RemoveAll(h => h.End > cut);
+        if (hits is not null)
+        {
+            DropEndingAfter(hits, cut);
+        }
+
         if (hits is { Count: > 0 })
         {
             _redactor.Apply(text[..cut], hits, WriteTo, _inner);

@@ -182,7 +182,7 @@ public sealed class SecretRedactor
         FindIn(snapshot, text, 0, TextDecoder.AllBits, filterEscapes ? snapshot.Filter : EscapeFilter.None, ref hits);
         if (hits is { Count: > 1 })
         {
-            hits.Sort((a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.End.CompareTo(a.End));
+            hits.Sort([MethodImpl(MethodImplOptions.AggressiveOptimization)] static (a, b) => a.Start != b.Start ? a.Start.CompareTo(b.Start) : b.End.CompareTo(a.End));
         }
 
         return hits;

@@ -105,6 +105,7 @@ internal struct DecodedView
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Return()
     {
         ArrayPool<char>.Shared.Return(_text);
@@ -164,6 +165,7 @@ internal struct DecodedView
     }
 
     /// <summary>The segment that holds view position <paramref name="position"/>: the last one starting at or before it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private readonly int Find(int position)
     {
         int low = 0, high = _segmentCount - 1;

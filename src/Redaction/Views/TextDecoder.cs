@@ -149,6 +149,7 @@ internal abstract class TextDecoder
     };
 
     /// <summary>Writes a code point as one or two UTF-16 characters; 0 for a value that is not a scalar.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected static int WriteCodePoint(int codePoint, Span<char> output)
     {
         if (codePoint is < 0 or > 0x10FFFF || (codePoint is >= 0xD800 and <= 0xDFFF))
