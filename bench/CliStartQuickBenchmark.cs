@@ -94,11 +94,14 @@ public sealed class CliStartQuickBenchmark : IQuickBenchmark
         return port;
     }
 
-    internal static ProcessStartInfo StartInfo(string cli, Dictionary<string, string> environment, string[] arguments)
+    /// <summary>The program and arguments that run <paramref name="cli"/> (a .dll through <c>dotnet</c>, else the executable itself).</summary>
+    internal static (string FileName, string[] Arguments) Command(string cli, string[] arguments) =>
+        cli.EndsWith(".dll", StringComparison.Ordinal) ? ("dotnet", [cli, .. arguments]) : (cli, arguments);
+
+    private static ProcessStartInfo StartInfo(string cli, Dictionary<string, string> environment, string[] arguments)
     {
-        var info = cli.EndsWith(".dll", StringComparison.Ordinal)
-            ? new ProcessStartInfo("dotnet", [cli, .. arguments])
-            : new ProcessStartInfo(cli, arguments);
+        var (fileName, commandArguments) = Command(cli, arguments);
+        var info = new ProcessStartInfo(fileName, commandArguments);
         info.RedirectStandardInput = true;
         info.RedirectStandardOutput = true;
         info.RedirectStandardError = true;

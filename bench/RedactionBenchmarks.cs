@@ -346,8 +346,8 @@ public sealed class RedactionQuickBenchmark : IQuickBenchmark
 
             // `redact < logs.txt > masked.txt`: the shell opens both files and execs the CLI; the masks are counted after.
             var output = Path.Combine(folder, "masked.txt");
-            var command = CliStartQuickBenchmark.StartInfo(cli, [], ["redact", "--values-json", values]);
-            var info = new ProcessStartInfo("/bin/sh", ["-c", "out=\"$1\"; shift; exec \"$@\" < \"$0\" > \"$out\"", input, output, command.FileName, .. command.ArgumentList]) { RedirectStandardError = true };
+            var (fileName, arguments) = CliStartQuickBenchmark.Command(cli, ["redact", "--values-json", values]);
+            var info = new ProcessStartInfo("/bin/sh", ["-c", "out=\"$1\"; shift; exec \"$@\" < \"$0\" > \"$out\"", input, output, fileName, .. arguments]) { RedirectStandardError = true };
             info.Environment["SECRETS_RUNTIME_HOME"] = folder;
             var clock = Stopwatch.StartNew();
             using var process = Process.Start(info)!;

@@ -120,22 +120,6 @@ public sealed class RedactingTextWriter : TextWriter
         base.Dispose(disposing);
     }
 
-    /// <summary>Removes the hits that end after <paramref name="cut"/>, keeping the order (a loop, not a predicate called per hit).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void DropEndingAfter(List<RedactionHit> hits, int cut)
-    {
-        var kept = 0;
-        for (var k = 0; k < hits.Count; k++)
-        {
-            if (hits[k].End <= cut)
-            {
-                hits[kept++] = hits[k];
-            }
-        }
-
-        hits.RemoveRange(kept, hits.Count - kept);
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Drain(bool final)
     {
@@ -180,11 +164,7 @@ public sealed class RedactingTextWriter : TextWriter
             return;
         }
 
-        if (hits is not null)
-        {
-            DropEndingAfter(hits, cut);
-        }
-
+        hits?.RemoveAll(h => h.End > cut);
         if (hits is { Count: > 0 })
         {
             _redactor.Apply(text[..cut], hits, WriteTo, _inner);

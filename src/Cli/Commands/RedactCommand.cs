@@ -59,17 +59,14 @@ internal static class RedactCommand
     private static void RedactBytes(Stream input, Stream output, SecretRedactor redactor, CancellationToken ct)
     {
         var buffer = new byte[64 * 1024];
-        using (var redacting = new RedactingStream(output, redactor, leaveOpen: true))
+        // Disposing the stream writes what it holds and flushes stdout.
+        using var redacting = new RedactingStream(output, redactor, leaveOpen: true);
+        int read;
+        while ((read = input.Read(buffer)) > 0)
         {
-            int read;
-            while ((read = input.Read(buffer)) > 0)
-            {
-                ct.ThrowIfCancellationRequested();
-                redacting.Write(buffer, 0, read);
-            }
+            ct.ThrowIfCancellationRequested();
+            redacting.Write(buffer, 0, read);
         }
-
-        output.Flush();
     }
 
     /// <summary>Text in, text out, for a console that offers no byte streams (a terminal's input, an embedding host).</summary>
