@@ -29,6 +29,13 @@ public sealed class RedactingStream : Stream
         _writer = new RedactingTextWriter(new Utf8Output(inner), redactor);
     }
 
+    /// <summary>Whether large writes are searched in two parts at once (<see cref="RedactingTextWriter.SearchInParallel"/>).</summary>
+    public bool SearchInParallel
+    {
+        get => _writer.SearchInParallel;
+        set => _writer.SearchInParallel = value;
+    }
+
     /// <inheritdoc />
     public override bool CanRead => false;
 

@@ -32,6 +32,19 @@ public sealed class RedactingTextWriter : TextWriter
     /// <inheritdoc />
     public override Encoding Encoding => _inner.Encoding;
 
+    /// <summary>
+    /// Whether a large write (<see cref="ParallelMinimum"/> characters pending or more) is searched in two parts at
+    /// once, the second on the thread pool. The output is the same either way; off by default, so a writer uses one
+    /// thread unless its owner has cores to spare (<c>secrets-runtime redact</c> turns it on).
+    /// </summary>
+    public bool SearchInParallel { get; set; }
+
+    /// <summary>How many characters must be pending before a drain is split when <see cref="SearchInParallel"/> is on.</summary>
+    internal const int ParallelMinimum = 64 * 1024;
+
+    /// <summary>How many drains were searched in two parts, and in how many a hit crossed the guessed cut (tests check both paths run).</summary>
+    internal (int Split, int SearchedAgain) Parts { get; private set; }
+
     /// <inheritdoc />
     public override void Write(char value) => Write(new ReadOnlySpan<char>(in value));
 
@@ -129,12 +142,38 @@ public sealed class RedactingTextWriter : TextWriter
         }
 
         var text = _pending.AsSpan(0, _length);
-        var hits = _redactor.Find(text);
-        var cut = final ? text.Length : Math.Max(0, text.Length - _redactor.HoldBack);
+        var done = 0;
+        List<RedactionHit>? hits;
+        if (SearchInParallel && text.Length >= ParallelMinimum)
+        {
+            done = DrainFirstPart(text, out hits);
+        }
+        else
+        {
+            hits = _redactor.Find(text);
+        }
 
-        // A hit that crosses the cut is held back whole, and so is a Base64 run that may open a wrapped block (the next
-        // search must see the run whole, see Base64LineJoiner.RunStart); so is a high surrogate whose pair has not arrived.
-        for (var moved = !final; moved;)
+        var rest = text[done..];
+        var cut = final ? rest.Length : CutBefore(rest, hits, Math.Max(0, rest.Length - _redactor.HoldBack));
+        if (done + cut == 0)
+        {
+            return;
+        }
+
+        Emit(rest[..cut], hits);
+        rest[cut..].CopyTo(_pending);
+        _length = rest.Length - cut;
+    }
+
+    /// <summary>
+    /// Where a drain of <paramref name="text"/> (not the last) may cut at or before <paramref name="cut"/>: a hit that
+    /// crosses it is held back whole, and so is a Base64 run that may open a wrapped block (the next search must see
+    /// the run whole, see Base64LineJoiner.RunStart), and a high surrogate whose pair has not arrived.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static int CutBefore(ReadOnlySpan<char> text, List<RedactionHit>? hits, int cut)
+    {
+        for (var moved = true; moved;)
         {
             moved = false;
             for (var k = 0; hits is not null && k < hits.Count; k++)
@@ -159,22 +198,64 @@ public sealed class RedactingTextWriter : TextWriter
             cut--;
         }
 
-        if (cut == 0)
+        return cut;
+    }
+
+    /// <summary>
+    /// Drains a large <paramref name="text"/> as two drains in a row would, searching both parts at once: the first
+    /// drain searches up to a hold-back past the middle and cuts near it, the second searches from that cut. The second
+    /// part's search starts on the thread pool from where the first would cut were no hit to cross it; in the rare
+    /// case that one does, it is searched again from the cut the first part chose. Emits the first part and returns
+    /// where it ended, with the hits of the rest (in its own positions).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int DrainFirstPart(ReadOnlySpan<char> text, out List<RedactionHit>? rest)
+    {
+        var holdBack = _redactor.HoldBack;
+        var guess = text.Length / 2;
+        if (guess + holdBack >= text.Length || (guess = CutBefore(text[..(guess + holdBack)], null, guess)) == 0)
         {
-            return;
+            rest = _redactor.Find(text);
+            return 0;
         }
 
+        var (pending, length, redactor) = (_pending, text.Length, _redactor);
+        var second = Task.Run(() => redactor.Find(pending.AsSpan(guess, length - guess)));
+        List<RedactionHit>? first;
+        try
+        {
+            first = _redactor.Find(text[..(guess + holdBack)]);
+        }
+        finally
+        {
+            // The pending text stays as it is until the other search has ended, whatever happens here.
+            rest = second.GetAwaiter().GetResult();
+        }
+
+        var cut = CutBefore(text[..(guess + holdBack)], first, guess);
+        Parts = (Parts.Split + 1, Parts.SearchedAgain + (cut != guess ? 1 : 0));
+        if (cut != guess)
+        {
+            rest = _redactor.Find(text[cut..]);
+        }
+
+        Emit(text[..cut], first);
+        return cut;
+    }
+
+    /// <summary>Writes <paramref name="text"/> with the hits that end inside it masked.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void Emit(ReadOnlySpan<char> text, List<RedactionHit>? hits)
+    {
+        var cut = text.Length;
         hits?.RemoveAll(h => h.End > cut);
         if (hits is { Count: > 0 })
         {
-            _redactor.Apply(text[..cut], hits, WriteTo, _inner);
+            _redactor.Apply(text, hits, WriteTo, _inner);
         }
         else
         {
-            _inner.Write(text[..cut]);
+            _inner.Write(text);
         }
-
-        text[cut..].CopyTo(_pending);
-        _length -= cut;
     }
 }
