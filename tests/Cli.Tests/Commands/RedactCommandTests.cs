@@ -73,6 +73,55 @@ public sealed class RedactCommandTests : IDisposable
         Assert.All(Values, v => Assert.DoesNotContain(v, output.ToString(), StringComparison.Ordinal));
     }
 
+    [Theory]
+    [InlineData("[\"sk_live_redact_cli_4f7a9c21e8\", null, \"p\u00e4ssw\u00f6rd-mit-\u00fcmlauten-77\"]", 2)]
+    [InlineData("\uFEFF[\"sk_live_redact_cli_4f7a9c21e8\"]", 1)]
+    [InlineData(" [ ] ", 0)]
+    [InlineData("null", 0)]
+    public async Task Values_json_is_an_array_of_strings_where_nulls_are_skipped(string json, int masked)
+    {
+        var values = Path.Combine(_cli.Home, "values.json");
+        File.WriteAllText(values, json);
+
+        var (code, output, error) = await _cli.PipeBytesAsync(Encoding.UTF8.GetBytes("a sk_live_redact_cli_4f7a9c21e8 b p\u00e4ssw\u00f6rd-mit-\u00fcmlauten-77 c\n"), "redact", "--values-json", values);
+
+        Assert.True(code == 0, error);
+        Assert.Equal(masked, Occurrences(output, "***"));
+    }
+
+    [Theory]
+    [InlineData("")]
+    [InlineData("[1]")]
+    [InlineData("[[\"x\"]]")]
+    [InlineData("{\"values\":[\"x\"]}")]
+    [InlineData("\"x\"")]
+    [InlineData("[\"x\"] [\"y\"]")]
+    [InlineData("[\"x\",")]
+    [InlineData("[\"x\" \"y\"]")]
+    public async Task Values_json_that_is_not_an_array_of_strings_is_refused_in_one_line_before_reading_stdin(string json)
+    {
+        var values = Path.Combine(_cli.Home, "values.json");
+        File.WriteAllText(values, json);
+
+        var (code, output, error) = await _cli.PipeBytesAsync("a sk_live_redact_cli_4f7a9c21e8\n"u8.ToArray(), "redact", "--values-json", values);
+
+        Assert.Equal(2, code);
+        Assert.Equal("", output);
+        Assert.Equal("error: --values-json (argument 3) must be a readable JSON array of strings", error.Trim());
+    }
+
+    [Fact]
+    public async Task Values_json_with_a_string_that_is_not_utf8_is_refused()
+    {
+        var values = Path.Combine(_cli.Home, "values.json");
+        File.WriteAllBytes(values, [.. "[\"sk_live_"u8, 0xC3, 0x28, .. "\"]"u8]);
+
+        var (code, _, error) = await _cli.PipeBytesAsync("a\n"u8.ToArray(), "redact", "--values-json", values);
+
+        Assert.Equal(2, code);
+        Assert.Contains("must be a readable JSON array of strings", error, StringComparison.Ordinal);
+    }
+
     /// <summary>
     /// About 1.5 MB of access-log lines with a value after every 10th line, in turn plain, Base64, URL-encoded, JSON-escaped
     /// and inside a wrapped PEM-style Base64 block; multi-byte characters throughout, so 64 KB reads split some of them.
