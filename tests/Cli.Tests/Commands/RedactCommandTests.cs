@@ -80,8 +80,7 @@ public sealed class RedactCommandTests : IDisposable
     [InlineData("null", 0)]
     public async Task Values_json_is_an_array_of_strings_where_nulls_are_skipped(string json, int masked)
     {
-        var values = Path.Combine(_cli.Home, "values.json");
-        File.WriteAllText(values, json);
+        var values = ValuesFile(json);
 
         var (code, output, error) = await _cli.PipeBytesAsync(Encoding.UTF8.GetBytes("a sk_live_redact_cli_4f7a9c21e8 b p\u00e4ssw\u00f6rd-mit-\u00fcmlauten-77 c\n"), "redact", "--values-json", values);
 
@@ -100,8 +99,7 @@ public sealed class RedactCommandTests : IDisposable
     [InlineData("[\"x\" \"y\"]")]
     public async Task Values_json_that_is_not_an_array_of_strings_is_refused_in_one_line_before_reading_stdin(string json)
     {
-        var values = Path.Combine(_cli.Home, "values.json");
-        File.WriteAllText(values, json);
+        var values = ValuesFile(json);
 
         var (code, output, error) = await _cli.PipeBytesAsync("a sk_live_redact_cli_4f7a9c21e8\n"u8.ToArray(), "redact", "--values-json", values);
 
@@ -148,6 +146,13 @@ public sealed class RedactCommandTests : IDisposable
         }
 
         return Encoding.UTF8.GetBytes(sb.ToString());
+    }
+
+    private string ValuesFile(string json)
+    {
+        var file = Path.Combine(_cli.Home, "values.json");
+        File.WriteAllText(file, json);
+        return file;
     }
 
     private static string Wrap(string base64) => string.Join("\n", base64.Chunk(64).Select(c => new string(c)));
