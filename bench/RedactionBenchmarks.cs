@@ -380,8 +380,10 @@ public sealed class RedactionQuickBenchmark : IQuickBenchmark
             }
 
             var mbps = runs.Order().ElementAt(CliRuns / 2);
-            var counted = string.Join(" or ", masks.Select(m => m.ToString("N0", CultureInfo.InvariantCulture)));
-            return new QuickRow(Name, label, string.Create(CultureInfo.InvariantCulture, $"{mbps:0} MB/s ({runs.Min():0}-{runs.Max():0}); {counted} masks in every run (the library over the same bytes: {library.Masks:N0})"), string.Create(CultureInfo.InvariantCulture, $"{mbps / replaceMbps:0}x faster"), "≥300 MB/s, ≥30x");
+            var counted = masks.Count == 1
+                ? string.Create(CultureInfo.InvariantCulture, $"{masks.Single():N0} masks in every run")
+                : $"masks differ between runs: {string.Join(", ", masks.Select(m => m.ToString("N0", CultureInfo.InvariantCulture)))}";
+            return new QuickRow(Name, label, string.Create(CultureInfo.InvariantCulture, $"{mbps:0} MB/s ({runs.Min():0}-{runs.Max():0}); {counted} (the library over the same bytes: {library.Masks:N0})"), string.Create(CultureInfo.InvariantCulture, $"{mbps / replaceMbps:0}x faster"), "≥300 MB/s, ≥30x");
         }
         finally
         {
